@@ -1,0 +1,92 @@
+/*
+ * core.c: error messages, allocation that cannot fail, and hc_panic.
+ *
+ * Allocation failure in a load generator or a server under memory pressure has no useful
+ * recovery at the call site, so hc aborts with a message instead of threading -ENOMEM through
+ * every caller (the same choice as Redis's zmalloc).
+ */
+#include "hc/core.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const hc_messages[] = {
+    [0] = "unknown hc error",
+    [1] = "input exceeds a configured limit",
+    [2] = "syntax error",
+    [3] = "value out of range",
+    [4] = "unknown name",
+    [5] = "encoded data does not decode",
+    [6] = "protocol error from peer",
+};
+
+const char *hc_strerror(int err)
+{
+    if (err >= 0)
+        return "success";
+    if (err <= -HC_EBASE) {
+        int idx = -err - HC_EBASE;
+        if (idx > 0 && (size_t)idx < HC_ARRAY_LEN(hc_messages))
+            return hc_messages[idx];
+        return hc_messages[0];
+    }
+    /* strerror() may use a static buffer for unknown codes; every errno we return is known. */
+    return strerror(-err);
+}
+
+static HC_NORETURN void hc_oom(size_t size)
+{
+    fprintf(stderr, "hc: fatal: out of memory allocating %zu bytes\n", size);
+    abort();
+}
+
+void *hc_xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (p == NULL)
+        hc_oom(size);
+    return p;
+}
+
+void *hc_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (p == NULL)
+        hc_oom(count * size);
+    return p;
+}
+
+void *hc_xrealloc(void *ptr, size_t size)
+{
+    void *p = realloc(ptr, size ? size : 1);
+    if (p == NULL)
+        hc_oom(size);
+    return p;
+}
+
+char *hc_xstrdup(const char *s)
+{
+    return hc_xstrndup(s, strlen(s));
+}
+
+char *hc_xstrndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = hc_xmalloc(len + 1);
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+void hc_panic(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("hc: fatal: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}

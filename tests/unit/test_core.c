@@ -1,0 +1,59 @@
+/* test_core.c: error messages and allocation helpers of common/core.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc/core.h"
+
+static void hc_codes_have_their_own_messages(void **state)
+{
+    (void)state;
+    assert_string_equal(hc_strerror(HC_ETOOLARGE), "input exceeds a configured limit");
+    assert_string_equal(hc_strerror(HC_ESYNTAX), "syntax error");
+    assert_string_equal(hc_strerror(HC_EPROTO), "protocol error from peer");
+    assert_string_equal(hc_strerror(HC_ELAST), "unknown hc error");
+}
+
+static void negative_errno_reads_as_strerror(void **state)
+{
+    (void)state;
+    assert_string_equal(hc_strerror(-EINVAL), strerror(EINVAL));
+    assert_string_equal(hc_strerror(-ECONNRESET), strerror(ECONNRESET));
+    assert_string_equal(hc_strerror(0), "success");
+}
+
+static void strndup_stops_at_n_or_nul(void **state)
+{
+    (void)state;
+    char *a = hc_xstrndup("abcdef", 3);
+    char *b = hc_xstrndup("ab", 10);
+    assert_string_equal(a, "abc");
+    assert_string_equal(b, "ab");
+    free(a);
+    free(b);
+}
+
+static void monotonic_clock_moves_forward(void **state)
+{
+    (void)state;
+    int64_t a = hc_now_ns();
+    int64_t b = hc_now_ns();
+    assert_true(a > 0);
+    assert_true(b >= a);
+    assert_true(hc_wall_ns() > 1600000000LL * HC_NSEC_PER_SEC);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hc_codes_have_their_own_messages),
+        cmocka_unit_test(negative_errno_reads_as_strerror),
+        cmocka_unit_test(strndup_stops_at_n_or_nul),
+        cmocka_unit_test(monotonic_clock_moves_forward),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
