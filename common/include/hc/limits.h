@@ -16,26 +16,95 @@
 #define HC_HTTP_MAX_HEADERS      100
 #define HC_HTTP_MAX_BODY_BYTES   ((size_t)64 * 1024 * 1024)
 
-/* url: the longest URL accepted. */
-#define HC_URL_MAX_BYTES 8192
+/* url: the longest URL accepted, and the longest host name in it (DNS allows 253 + a dot). */
+#define HC_URL_MAX_BYTES      8192
+#define HC_URL_MAX_HOST_BYTES 255
 
 /* metrics: label pairs per series, series per family, bytes of one exposition line parsed. */
 #define HC_METRICS_MAX_LABELS     16
 #define HC_METRICS_MAX_SERIES     10000
 #define HC_METRICS_MAX_LINE_BYTES (64 * 1024)
 #define HC_METRICS_MAX_PAGE_BYTES ((size_t)32 * 1024 * 1024)
+/* metrics registry: families, bucket bounds per histogram, bytes of a name, a label value and
+ * a help text (so that every line we write stays well inside what a parser accepts). */
+#define HC_METRICS_MAX_FAMILIES          4096
+#define HC_METRICS_MAX_BUCKETS           256
+#define HC_METRICS_MAX_NAME_BYTES        256
+#define HC_METRICS_MAX_LABEL_VALUE_BYTES 1024
+#define HC_METRICS_MAX_HELP_BYTES        4096
+/* metrics parser: samples and families of one page (a large kube-state-metrics page has some
+ * 10^5 samples; the cap keeps a hostile page of tiny lines from taking gigabytes). */
+#define HC_METRICS_MAX_PAGE_SAMPLES  500000
+#define HC_METRICS_MAX_PAGE_FAMILIES 50000
 
-/* hist: the longest .hlog line and encoded histogram accepted when reading. */
-#define HC_HLOG_MAX_LINE_BYTES (4 * 1024 * 1024)
+/*
+ * hist: the longest .hlog line (and so the longest base64 histogram) read; the most counts
+ * slots a decoded histogram may claim (8 bytes each: 32 MiB, enough for 1 ns..1 h at 5 digits
+ * and any range at 4 or fewer); the most bytes its compressed payload may inflate to (the V2
+ * header plus 9 bytes, the longest LEB128 count, per slot); the longest interval tag.
+ */
+#define HC_HLOG_MAX_LINE_BYTES     (4 * 1024 * 1024)
+#define HC_HIST_MAX_DECODE_COUNTS  (1 << 22)
+#define HC_HIST_MAX_INFLATED_BYTES ((size_t)40 + (size_t)9 * HC_HIST_MAX_DECODE_COUNTS)
+#define HC_HLOG_MAX_TAG_BYTES      256
 
-/* pool: the most tasks one pool may queue. */
-#define HC_POOL_MAX_QUEUE 1000000
+/* pool: the most tasks one pool may queue, worker threads per pool, bytes of a pool name. */
+#define HC_POOL_MAX_QUEUE      1000000
+#define HC_POOL_MAX_THREADS    1024
+#define HC_POOL_MAX_NAME_BYTES 64
 
-/* loop: file descriptors per loop, events taken per epoll_wait, timers per loop. */
+/*
+ * loop: file descriptors per loop (the fd table is indexed by number, so this bounds the
+ * descriptor number: 24 MiB of table at most), events taken per epoll wait, timers armed per
+ * loop (8 MiB of heap), and posts queued from other threads (16 MiB).
+ */
+#define HC_LOOP_MAX_FDS    (1 << 20)
 #define HC_LOOP_MAX_EVENTS 1024
 #define HC_LOOP_MAX_TIMERS 1000000
+#define HC_LOOP_MAX_POSTS  (1 << 20)
 
-/* conf: bytes of one config file. */
+/*
+ * conf and opt: bytes of one config file (its longest line is libinih's INI_MAX_LINE, 200
+ * bytes with the line end, and reported as an error past that); values one repeating option
+ * (-H) may collect from the command line and config files together.
+ */
 #define HC_CONF_MAX_BYTES (1024 * 1024)
+#define HC_OPT_MAX_REPEAT 4096
+
+/*
+ * hcload: connections in one run (each holds a descriptor, a parser and its in-flight ring),
+ * worker threads (each holds four latency histograms of 256 KiB), requests in flight on one
+ * connection (--pipeline), bytes of one request (start line, headers and --body-file body),
+ * bytes of the pipelined batch a connection writes at once (pipeline x request), stages in
+ * --stages, and the read buffer each thread parses responses from.
+ */
+#define HC_HCLOAD_MAX_CONNECTIONS   500000
+#define HC_HCLOAD_MAX_THREADS       256
+#define HC_HCLOAD_MAX_PIPELINE      1024
+#define HC_HCLOAD_MAX_REQUEST_BYTES (16 * 1024 * 1024)
+#define HC_HCLOAD_MAX_BATCH_BYTES   (64 * 1024 * 1024)
+#define HC_HCLOAD_MAX_STAGES        256
+#define HC_HCLOAD_READ_BYTES        (64 * 1024)
+
+/*
+ * hcserver: requests in flight on one connection (pipelining) before it stops reading;
+ * response bytes buffered for a slow reader before it stops reading; a request's header
+ * section and body; writes queued per shard; L1 cache entries; remembered Idempotency-Keys;
+ * orders waiting for confirmation; flash sales and the grabs one sale may hold; tickets queued
+ * in memory; hot keys tracked; orders in one listing page.
+ */
+#define HC_SERVER_MAX_PIPELINE      64
+#define HC_SERVER_MAX_OUT_BYTES     ((size_t)4 * 1024 * 1024)
+#define HC_SERVER_MAX_HEADER_BYTES  (16 * 1024)
+#define HC_SERVER_MAX_BODY_BYTES    ((size_t)1024 * 1024)
+#define HC_SERVER_MAX_WRITE_QUEUE   100000
+#define HC_SERVER_MAX_CACHE_ENTRIES (1 << 24)
+#define HC_SERVER_MAX_IDEM_KEYS     1000000
+#define HC_SERVER_MAX_CONFIRM_QUEUE (1 << 20)
+#define HC_SERVER_MAX_FLASH_SALES   1024
+#define HC_SERVER_MAX_FLASH_STOCK   10000000
+#define HC_SERVER_MAX_FLASH_QUEUE   (1 << 20)
+#define HC_SERVER_MAX_HOT_KEYS      4096
+#define HC_SERVER_MAX_LIST_LIMIT    100
 
 #endif
