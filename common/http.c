@@ -1,0 +1,684 @@
+/*
+ * http.c: the incremental HTTP/1.1 parser, a thin layer over the packaged http-parser.
+ *
+ * http-parser does the syntax (start lines, header framing, Content-Length and chunked body
+ * framing, keep-alive and upgrade rules) and reports pieces through callbacks that point into
+ * the caller's bytes. Those bytes are gone after the call returns, so this layer copies the
+ * pieces it must keep (request-target, reason phrase, header names and values) into one store
+ * per parser, recording offsets; only when a message completes are offsets turned into
+ * pointers, because the store may move while it grows. Every store is capped (hc/limits.h) and
+ * kept between messages, so a connection in steady state parses without allocating.
+ *
+ * One message at a time: on_message_complete pauses http-parser, so hc_http_parse() returns
+ * with exactly the bytes of the message that completed, and pipelined messages come out one
+ * per call.
+ *
+ * Bounds must not depend on how the bytes were split, or the same stream could pass when read
+ * in one piece and fail when read in many (the fuzz drivers check exactly this). So the header
+ * section (with any blank lines before it) and the trailer section are fed to http-parser
+ * through a window: never more than the bytes the limit still allows. The parser pauses at the
+ * end of the header section and at the last chunk, so a window never spans two phases; when a
+ * window is used up and more bytes come, the section is too large. The header count is checked
+ * when its section ends, for the same reason: every syntax error inside the section wins over
+ * a count overflow however the bytes arrive.
+ *
+ * obs-fold (a header line continued by leading whitespace) is rejected, as RFC 9112 5.2 allows
+ * a recipient to do: http-parser reports the continuation as a second value piece that does not
+ * start where the first ended, which is how it is recognised here.
+ *
+ * Strictness. Debian builds http-parser without HTTP_PARSER_STRICT, which lets through input
+ * that a front proxy may read differently (the seed of request smuggling): a space inside a
+ * header name ("Content-Length : 5" becomes an ordinary header), any byte standing in for the
+ * CR or LF that ends a chunk size line or chunk data, or the LF of the blank line. This layer
+ * closes those gaps itself: names must be tokens, every framing byte sequence (everything but
+ * body data) may hold a CR only as part of CRLF, and chunk data must be followed by exactly
+ * CRLF. Bare LF line ends stay accepted, as RFC 9112 2.2 permits. The protocol name in the
+ * start line must be exactly "HTTP/d.d" (the lax build takes "HXYZ/1.1") and only HTTP/1.x is
+ * accepted (http-parser would also take an HTTP/0.9 "GET /" line). These checks run over the
+ * same bytes http-parser consumed, after it, so they cost one memchr pass over the header bytes.
+ */
+#include "hc/http.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hc/limits.h"
+
+/* Where a header field sits in the parser's store, while the message is being parsed. */
+struct hc_http_span {
+    uint32_t name_off;
+    uint32_t name_len;
+    uint32_t value_off;
+    uint32_t value_len;
+};
+
+/* The data callback that ran last: tells a continued piece from a new one. */
+enum { CB_NONE, CB_URL, CB_STATUS, CB_FIELD, CB_VALUE, CB_EXTRA, CB_EXTRA_VALUE };
+
+#define HC_HTTP_ALL_FLAGS                                                                          \
+    (HC_HTTP_REQUEST | HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY)
+
+/* The first header store allocation holds this many fields; it doubles up to max_headers. */
+#define HC_HTTP_SPANS_INITIAL 16
+
+bool hc_http_is_token(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (c == '\0' || strchr("!#$%&'*+-.^_`|~", c) == NULL))
+            return false;
+    }
+    return true;
+}
+
+static struct hc_http_parser *owner(http_parser *hp)
+{
+    return (struct hc_http_parser *)((char *)hp - offsetof(struct hc_http_parser, hp));
+}
+
+/* Records err and returns the value that makes http-parser stop (any non-zero but 1 and 2). */
+static int fail(struct hc_http_parser *p, int err)
+{
+    p->err = err;
+    return -1;
+}
+
+/* The start line's protocol part: requests end with " HTTP/d.d", responses begin "HTTP/d.d ". */
+static bool start_line_ok(const struct hc_http_parser *p)
+{
+    if (p->line1_n < sizeof(p->line1))
+        return false;
+    char tmp[sizeof(p->line1)];
+    size_t first = (p->flags & HC_HTTP_RESPONSE) ? 0 : p->line1_n - sizeof(p->line1);
+    for (size_t k = 0; k < sizeof(tmp); k++)
+        tmp[k] = p->line1[(first + k) % sizeof(p->line1)];
+    const char *v = (p->flags & HC_HTTP_RESPONSE) ? tmp : tmp + 1;
+    char sp = (p->flags & HC_HTTP_RESPONSE) ? tmp[8] : tmp[0];
+    return sp == ' ' && memcmp(v, "HTTP/", 5) == 0 && v[5] >= '0' && v[5] <= '9' && v[6] == '.' &&
+           v[7] >= '0' && v[7] <= '9';
+}
+
+/* Feeds start-line bytes to the window start_line_ok reads; returns where the line ended. */
+static const char *scan_start_line(struct hc_http_parser *p, const char *s, const char *end)
+{
+    for (; s < end; s++) {
+        char c = *s;
+        if (c == '\r' || c == '\n') {
+            if (p->line1_n == 0)
+                continue; /* blank lines before a message are allowed */
+            if (!start_line_ok(p))
+                return NULL;
+            p->line1_checked = true;
+            return s;
+        }
+        if ((p->flags & HC_HTTP_REQUEST) || p->line1_n < sizeof(p->line1))
+            p->line1[p->line1_n % sizeof(p->line1)] = c;
+        p->line1_n++;
+    }
+    return s;
+}
+
+/*
+ * Checks the framing bytes from p->scan to end (never body data): chunk data must be followed
+ * by CRLF, and a CR anywhere must be followed by LF. State that straddles two calls (a CR as
+ * the last byte, half of a chunk's CRLF) is carried in cr_pending and need_crlf.
+ */
+static int scan_framing(struct hc_http_parser *p, const char *end)
+{
+    const char *s = p->scan;
+    if (!p->line1_checked) {
+        s = scan_start_line(p, s, end);
+        if (s == NULL)
+            return fail(p, -EBADMSG);
+    }
+    while (p->need_crlf > 0 && s < end) {
+        char want = p->need_crlf == 2 ? '\r' : '\n';
+        if (*s != want)
+            return fail(p, -EBADMSG);
+        s++;
+        p->need_crlf--;
+    }
+    if (p->cr_pending && s < end) {
+        if (*s != '\n')
+            return fail(p, -EBADMSG);
+        p->cr_pending = false;
+        s++;
+    }
+    while (s < end) {
+        const char *cr = memchr(s, '\r', (size_t)(end - s));
+        if (cr == NULL)
+            break;
+        if (cr + 1 == end) {
+            p->cr_pending = true;
+            break;
+        }
+        if (cr[1] != '\n')
+            return fail(p, -EBADMSG);
+        s = cr + 2;
+    }
+    p->scan = end;
+    return 0;
+}
+
+static int store(struct hc_http_parser *p, const char *at, size_t len)
+{
+    if (hc_buf_append(&p->head, at, len) != 0)
+        return fail(p, HC_ETOOLARGE);
+    return 0;
+}
+
+/* Ends the piece the last callback was building: records its length, stores its NUL. */
+static int close_piece(struct hc_http_parser *p)
+{
+    uint32_t len;
+    switch (p->last_cb) {
+    case CB_URL:
+        p->target_len = (uint32_t)p->head.len - p->target_off;
+        break;
+    case CB_STATUS:
+        p->reason_len = (uint32_t)p->head.len - p->reason_off;
+        break;
+    case CB_FIELD:
+        len = (uint32_t)p->head.len - p->spans[p->nspans - 1].name_off;
+        p->spans[p->nspans - 1].name_len = len;
+        break;
+    case CB_VALUE:
+        len = (uint32_t)p->head.len - p->spans[p->nspans - 1].value_off;
+        p->spans[p->nspans - 1].value_len = len;
+        break;
+    default:
+        return 0;
+    }
+    p->last_cb = CB_NONE;
+    return store(p, "", 1);
+}
+
+static void grow_spans(struct hc_http_parser *p)
+{
+    size_t cap = p->spans_cap ? p->spans_cap * 2 : HC_HTTP_SPANS_INITIAL;
+    cap = HC_MIN(cap, p->limits.max_headers);
+    p->spans = hc_xrealloc(p->spans, cap * sizeof(*p->spans));
+    p->hdrs = hc_xrealloc(p->hdrs, cap * sizeof(*p->hdrs));
+    p->spans_cap = cap;
+}
+
+static void clear_msg(struct hc_http_parser *p)
+{
+    struct hc_http_msg *m = &p->msg;
+    memset(m, 0, sizeof(*m));
+    m->target = "";
+    m->reason = "";
+    m->body = "";
+    m->headers = p->hdrs;
+    m->trailers = p->hdrs;
+}
+
+static int on_message_begin(http_parser *hp)
+{
+    struct hc_http_parser *p = owner(hp);
+    hc_buf_reset(&p->head);
+    hc_buf_reset(&p->body);
+    clear_msg(p);
+    p->nspans = 0;
+    p->nheaders = 0;
+    p->target_off = p->target_len = 0;
+    p->reason_off = p->reason_len = 0;
+    p->last_cb = CB_NONE;
+    p->last_end = NULL;
+    p->in_message = true;
+    p->headers_done = false;
+    p->trailing = false;
+    p->too_many = false;
+    return 0;
+}
+
+static int on_url(http_parser *hp, const char *at, size_t len)
+{
+    struct hc_http_parser *p = owner(hp);
+    /* The lax build takes a TAB (and more) inside the target; RFC 9112 3.2 does not. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)at[i];
+        if (c <= 0x20 || c == 0x7f)
+            return fail(p, -EBADMSG);
+    }
+    if (p->last_cb != CB_URL) {
+        p->target_off = (uint32_t)p->head.len;
+        p->last_cb = CB_URL;
+    }
+    return store(p, at, len);
+}
+
+static int on_status(http_parser *hp, const char *at, size_t len)
+{
+    struct hc_http_parser *p = owner(hp);
+    /* RFC 9112 4: a reason phrase is HTAB, SP, visible bytes and obs-text; the lax build
+     * lets NUL and other control bytes through. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)at[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return fail(p, -EBADMSG);
+    }
+    if (p->last_cb != CB_STATUS) {
+        p->reason_off = (uint32_t)p->head.len;
+        p->last_cb = CB_STATUS;
+    }
+    return store(p, at, len);
+}
+
+static int on_header_field(http_parser *hp, const char *at, size_t len)
+{
+    struct hc_http_parser *p = owner(hp);
+    /* A piece may be empty (the name ended at the start of this call's bytes). */
+    if (len > 0 && !hc_http_is_token(at, len))
+        return fail(p, -EBADMSG);
+    if (p->last_cb == CB_EXTRA_VALUE)
+        p->last_cb = CB_NONE;
+    if (p->last_cb == CB_EXTRA)
+        return 0;
+    if (p->last_cb != CB_FIELD) {
+        if (close_piece(p) != 0)
+            return -1;
+        if (p->nspans == p->limits.max_headers) {
+            p->too_many = true; /* reported when the section ends (see the top of the file) */
+            p->last_cb = CB_EXTRA;
+            return 0;
+        }
+        if (p->nspans == p->spans_cap)
+            grow_spans(p);
+        struct hc_http_span *s = &p->spans[p->nspans++];
+        s->name_off = (uint32_t)p->head.len;
+        s->name_len = 0;
+        s->value_off = 0;
+        s->value_len = 0;
+        p->last_cb = CB_FIELD;
+    }
+    return store(p, at, len);
+}
+
+static int on_header_value(http_parser *hp, const char *at, size_t len)
+{
+    struct hc_http_parser *p = owner(hp);
+    /* The lax build lets a NUL or control byte into some values (Connection, for one). */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)at[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return fail(p, -EBADMSG);
+    }
+    if (p->last_cb == CB_EXTRA || p->last_cb == CB_EXTRA_VALUE) {
+        p->last_cb = CB_EXTRA_VALUE;
+        return 0;
+    }
+    if (p->last_cb == CB_FIELD) {
+        if (close_piece(p) != 0)
+            return -1;
+        p->spans[p->nspans - 1].value_off = (uint32_t)p->head.len;
+        p->last_cb = CB_VALUE;
+    } else if (at != p->last_end) {
+        /* A second piece of one value that does not continue the first: obs-fold. */
+        return fail(p, -EBADMSG);
+    }
+    p->last_end = at + len;
+    return store(p, at, len);
+}
+
+static int on_headers_complete(http_parser *hp)
+{
+    struct hc_http_parser *p = owner(hp);
+    struct hc_http_msg *m = &p->msg;
+    if (close_piece(p) != 0)
+        return -1;
+    if (p->too_many)
+        return fail(p, HC_ETOOLARGE);
+    p->headers_done = true;
+    p->nheaders = p->nspans;
+    if (hp->http_major != 1)
+        return fail(p, -EBADMSG);
+    m->version_major = hp->http_major;
+    m->version_minor = hp->http_minor;
+    m->has_content_length = (hp->flags & F_CONTENTLENGTH) != 0;
+    m->content_length = m->has_content_length ? hp->content_length : 0;
+    m->chunked = (hp->flags & F_CHUNKED) != 0;
+    if (p->flags & HC_HTTP_REQUEST) {
+        m->method = http_method_str((enum http_method)hp->method);
+    } else {
+        int s = (int)hp->status_code;
+        m->status = s;
+        m->no_body = p->head_response || s / 100 == 1 || s == 204 || s == 304;
+    }
+    if (!m->no_body && m->content_length > p->limits.max_body_bytes)
+        return fail(p, HC_ETOOLARGE);
+    /* Pause so hc_http_parse knows where the header section ended (see the top). */
+    http_parser_pause(hp, 1);
+    return m->no_body ? 1 : 0; /* 1: expect no body whatever the headers say */
+}
+
+static int on_chunk_header(http_parser *hp)
+{
+    struct hc_http_parser *p = owner(hp);
+    if (hp->content_length == 0) {
+        /* The last chunk: trailers follow, bounded like headers. */
+        p->trailing = true;
+        http_parser_pause(hp, 1);
+    }
+    return 0;
+}
+
+static int on_body(http_parser *hp, const char *at, size_t len)
+{
+    struct hc_http_parser *p = owner(hp);
+    if (scan_framing(p, at) != 0)
+        return -1;
+    p->scan = at + len;
+    p->msg.body_bytes += len;
+    if (p->msg.body_bytes > p->limits.max_body_bytes)
+        return fail(p, HC_ETOOLARGE);
+    /* Set only now: a byte-at-a-time parse fails on the size before it sees what follows. */
+    if ((hp->flags & F_CHUNKED) && hp->content_length == 0)
+        p->need_crlf = 2; /* this chunk's data is complete */
+    if (p->flags & HC_HTTP_COUNT_BODY)
+        return 0;
+    if (hc_buf_append(&p->body, at, len) != 0)
+        return fail(p, HC_ETOOLARGE);
+    return 0;
+}
+
+/* Turns the stored offsets into the pointers the caller reads; trims trailing whitespace. */
+static void publish_headers(struct hc_http_parser *p)
+{
+    char *base = p->head.data;
+    for (size_t i = 0; i < p->nspans; i++) {
+        const struct hc_http_span *s = &p->spans[i];
+        struct hc_http_header *h = &p->hdrs[i];
+        char *value = base + s->value_off;
+        size_t vlen = s->value_len;
+        while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
+            value[--vlen] = '\0';
+        h->name = base + s->name_off;
+        h->name_len = s->name_len;
+        h->value = value;
+        h->value_len = vlen;
+    }
+}
+
+static int on_message_complete(http_parser *hp)
+{
+    struct hc_http_parser *p = owner(hp);
+    struct hc_http_msg *m = &p->msg;
+    if (close_piece(p) != 0)
+        return -1;
+    if (p->too_many)
+        return fail(p, HC_ETOOLARGE);
+    if (p->head.data != NULL) {
+        if (p->flags & HC_HTTP_REQUEST) {
+            m->target = p->head.data + p->target_off;
+            m->target_len = p->target_len;
+        } else if (p->reason_len > 0) {
+            m->reason = p->head.data + p->reason_off;
+            m->reason_len = p->reason_len;
+        }
+        publish_headers(p);
+    }
+    m->headers = p->hdrs;
+    m->nheaders = p->nheaders;
+    m->trailers = p->hdrs != NULL ? p->hdrs + p->nheaders : NULL;
+    m->ntrailers = p->nspans - p->nheaders;
+    m->keep_alive = http_should_keep_alive(hp) != 0;
+    m->upgrade = hp->upgrade != 0;
+    if (!(p->flags & HC_HTTP_COUNT_BODY)) {
+        m->body = hc_buf_cstr(&p->body);
+        m->body_len = p->body.len;
+    }
+    p->complete = true;
+    p->in_message = false;
+    p->head_prev = 0;
+    p->head_response = false;
+    http_parser_pause(hp, 1);
+    return 0;
+}
+
+static const http_parser_settings settings_full = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_status = on_status,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+    .on_chunk_header = on_chunk_header,
+};
+
+static const http_parser_settings settings_skip = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+    .on_chunk_header = on_chunk_header,
+};
+
+static const http_parser_settings *settings_of(const struct hc_http_parser *p)
+{
+    return (p->flags & HC_HTTP_SKIP_HEADERS) ? &settings_skip : &settings_full;
+}
+
+/* Maps http-parser's error (or the one a callback recorded) to hc's codes, and keeps it. */
+static int set_error(struct hc_http_parser *p)
+{
+    if (p->err == 0) {
+        switch (HTTP_PARSER_ERRNO(&p->hp)) {
+        case HPE_HEADER_OVERFLOW:
+            p->err = HC_ETOOLARGE;
+            break;
+        case HPE_CLOSED_CONNECTION:
+        case HPE_INVALID_EOF_STATE:
+            p->err = HC_EPROTO;
+            break;
+        default:
+            p->err = -EBADMSG;
+            break;
+        }
+    }
+    return p->err;
+}
+
+/*
+ * Reports an error http-parser (or a callback) stopped at. A framing error in the bytes before
+ * that point came first on the wire, and is what byte-at-a-time parsing would have reported,
+ * so it wins: the result must not depend on how the input was split.
+ */
+static int fail_at(struct hc_http_parser *p, const char *stop)
+{
+    int err = p->err;
+    p->err = 0;
+    if (stop > p->chunk_end)
+        stop = p->chunk_end;
+    if (p->scan != NULL && stop > p->scan && scan_framing(p, stop) != 0)
+        return p->err;
+    p->err = err;
+    return set_error(p);
+}
+
+int hc_http_parser_init(struct hc_http_parser *p, unsigned flags,
+                        const struct hc_http_limits *limits)
+{
+    memset(p, 0, sizeof(*p));
+    hc_buf_init(&p->head, 0);
+    hc_buf_init(&p->body, 0);
+    unsigned kind = flags & (HC_HTTP_REQUEST | HC_HTTP_RESPONSE);
+    if ((flags & ~HC_HTTP_ALL_FLAGS) != 0 || (kind != HC_HTTP_REQUEST && kind != HC_HTTP_RESPONSE))
+        return -EINVAL;
+    struct hc_http_limits lim = {0};
+    if (limits != NULL)
+        lim = *limits;
+    if (lim.max_header_bytes == 0)
+        lim.max_header_bytes = HC_HTTP_MAX_HEADER_BYTES;
+    if (lim.max_headers == 0)
+        lim.max_headers = HC_HTTP_MAX_HEADERS;
+    if (lim.max_body_bytes == 0)
+        lim.max_body_bytes = HC_HTTP_MAX_BODY_BYTES;
+    if (lim.max_header_bytes > HC_HTTP_MAX_HEADER_BYTES || lim.max_headers > HC_HTTP_MAX_HEADERS ||
+        lim.max_body_bytes > HC_HTTP_MAX_BODY_BYTES)
+        return -EINVAL;
+    p->flags = flags;
+    p->limits = lim;
+    hc_buf_init(&p->head, lim.max_header_bytes);
+    hc_buf_init(&p->body, lim.max_body_bytes);
+    hc_http_parser_reset(p);
+    return 0;
+}
+
+void hc_http_parser_destroy(struct hc_http_parser *p)
+{
+    if (p == NULL)
+        return;
+    hc_buf_destroy(&p->head);
+    hc_buf_destroy(&p->body);
+    free(p->spans);
+    free(p->hdrs);
+    p->spans = NULL;
+    p->hdrs = NULL;
+    p->spans_cap = 0;
+    clear_msg(p);
+}
+
+void hc_http_parser_reset(struct hc_http_parser *p)
+{
+    enum http_parser_type type = (p->flags & HC_HTTP_REQUEST) ? HTTP_REQUEST : HTTP_RESPONSE;
+    http_parser_init(&p->hp, type);
+    hc_buf_reset(&p->head);
+    hc_buf_reset(&p->body);
+    clear_msg(p);
+    p->nspans = 0;
+    p->nheaders = 0;
+    p->target_off = p->target_len = 0;
+    p->reason_off = p->reason_len = 0;
+    p->last_cb = CB_NONE;
+    p->last_end = NULL;
+    p->chunk = NULL;
+    p->chunk_end = NULL;
+    p->scan = NULL;
+    p->need_crlf = 0;
+    p->cr_pending = false;
+    p->line1_n = 0;
+    p->line1_checked = false;
+    p->head_prev = 0;
+    p->in_message = false;
+    p->headers_done = false;
+    p->trailing = false;
+    p->too_many = false;
+    p->complete = false;
+    p->head_response = false;
+    p->stopped = false;
+    p->err = 0;
+}
+
+void hc_http_parser_expect_head(struct hc_http_parser *p)
+{
+    p->head_response = true;
+}
+
+/* Whether the bytes now being parsed count against max_header_bytes. */
+static bool in_head_phase(const struct hc_http_parser *p)
+{
+    return !p->headers_done || p->trailing;
+}
+
+ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len)
+{
+    if (p->err != 0)
+        return p->err;
+    if (p->stopped)
+        return p->err = HC_EPROTO;
+    /* http-parser reads a zero length as end of stream; here it is just nothing new. */
+    if (len == 0)
+        return -EAGAIN;
+    /* A value piece that ended exactly at the end of the last call continues at data. */
+    p->last_end = (p->last_end != NULL && p->last_end == p->chunk_end) ? data : NULL;
+    p->chunk = data;
+    p->chunk_end = data + len;
+    p->scan = data;
+    p->complete = false;
+    size_t off = 0;
+    while (off < len) {
+        /*
+         * Between messages headers_done is still set from the last one; the next message's
+         * header section starts with these bytes, so they count.
+         */
+        bool windowed = in_head_phase(p) || !p->in_message;
+        size_t feed = len - off;
+        if (windowed) {
+            size_t allowed = p->limits.max_header_bytes - p->head_prev;
+            if (allowed == 0)
+                return p->err = HC_ETOOLARGE;
+            feed = HC_MIN(feed, allowed);
+        }
+        bool was_head = in_head_phase(p);
+        size_t n = http_parser_execute(&p->hp, settings_of(p), data + off, feed);
+        bool paused = HTTP_PARSER_ERRNO(&p->hp) == HPE_PAUSED;
+        if (paused)
+            http_parser_pause(&p->hp, 0);
+        else if (HTTP_PARSER_ERRNO(&p->hp) != HPE_OK)
+            return fail_at(p, data + off + n);
+        if (windowed && !p->complete)
+            p->head_prev += n;
+        off += n;
+        if (scan_framing(p, data + off) != 0)
+            return p->err;
+        if (p->complete) {
+            /* The next start line is checked from here; blank lines before it are skipped. */
+            p->line1_n = 0;
+            p->line1_checked = false;
+            /* http-parser as packaged would go on reading after a "close" message; hc not. */
+            if (p->msg.upgrade || !p->msg.keep_alive)
+                p->stopped = true;
+            return (ssize_t)off;
+        }
+        if (!paused && n != feed)
+            return p->err = -EBADMSG; /* http-parser stopped without saying why */
+        if (!paused && n == 0 && was_head == in_head_phase(p))
+            return p->err = -EBADMSG; /* no progress: never loop */
+    }
+    return -EAGAIN;
+}
+
+int hc_http_parse_eof(struct hc_http_parser *p)
+{
+    if (p->err != 0)
+        return p->err;
+    if (p->stopped)
+        return 0;
+    p->last_end = NULL;
+    p->complete = false;
+    http_parser_execute(&p->hp, settings_of(p), NULL, 0);
+    if (HTTP_PARSER_ERRNO(&p->hp) == HPE_PAUSED)
+        http_parser_pause(&p->hp, 0);
+    else if (HTTP_PARSER_ERRNO(&p->hp) != HPE_OK)
+        return set_error(p);
+    p->stopped = true;
+    return p->complete ? 1 : 0;
+}
+
+const char *hc_http_parser_detail(const struct hc_http_parser *p)
+{
+    return http_errno_description(HTTP_PARSER_ERRNO(&p->hp));
+}
+
+const char *hc_http_header_get(const struct hc_http_msg *msg, const char *name, size_t *len_out)
+{
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i < msg->nheaders; i++) {
+        const struct hc_http_header *h = &msg->headers[i];
+        if (h->name_len == nlen && strncasecmp(h->name, name, nlen) == 0) {
+            if (len_out != NULL)
+                *len_out = h->value_len;
+            return h->value;
+        }
+    }
+    return NULL;
+}
