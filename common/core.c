@@ -7,6 +7,7 @@
  */
 #include "hc/core.h"
 
+#include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@ const char *hc_strerror(int err)
 {
     if (err >= 0)
         return "success";
+    if (err <= -HC_EGAI_BASE && err > -(HC_EGAI_BASE + HC_EGAI_SPAN))
+        return gai_strerror(HC_EGAI_BASE + err);
     if (err <= -HC_EBASE) {
         int idx = -err - HC_EBASE;
         if (idx > 0 && (size_t)idx < HC_ARRAY_LEN(hc_messages))

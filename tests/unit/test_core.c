@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,14 @@ static void negative_errno_reads_as_strerror(void **state)
     assert_string_equal(hc_strerror(-EINVAL), strerror(EINVAL));
     assert_string_equal(hc_strerror(-ECONNRESET), strerror(ECONNRESET));
     assert_string_equal(hc_strerror(0), "success");
+}
+
+static void name_lookup_failures_read_as_gai_strerror(void **state)
+{
+    (void)state;
+    assert_string_equal(hc_strerror(HC_EGAI(EAI_NONAME)), gai_strerror(EAI_NONAME));
+    assert_string_equal(hc_strerror(HC_EGAI(EAI_AGAIN)), gai_strerror(EAI_AGAIN));
+    assert_true(HC_EGAI(EAI_NONAME) < -HC_EGAI_BASE);
 }
 
 static void strndup_stops_at_n_or_nul(void **state)
@@ -52,6 +61,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hc_codes_have_their_own_messages),
         cmocka_unit_test(negative_errno_reads_as_strerror),
+        cmocka_unit_test(name_lookup_failures_read_as_gai_strerror),
         cmocka_unit_test(strndup_stops_at_n_or_nul),
         cmocka_unit_test(monotonic_clock_moves_forward),
     };

@@ -3,10 +3,10 @@
  * a few compiler helpers.
  *
  * Errors. A function that can fail returns int: 0 (or a count) on success, a negative errno
- * value on failure (-EINVAL, -ENOMEM never: allocation aborts), or one of the HC_E* codes below
- * for failures errno has no name for. hc_strerror() turns either kind into a message.
- * Parsers return the bytes they consumed, -EAGAIN for "need more input" and -EBADMSG for
- * malformed input.
+ * value on failure (-EINVAL, -ENOMEM never: allocation aborts), one of the HC_E* codes below
+ * for failures errno has no name for, or HC_EGAI(eai) for a failed name lookup. hc_strerror() turns
+ * either kind into a message. Parsers return the bytes they consumed, -EAGAIN for "need more input"
+ * and -EBADMSG for malformed input.
  *
  * Memory. hc_xmalloc() and friends abort the process on allocation failure, so callers have no
  * out-of-memory branches. Every free function in hc accepts NULL.
@@ -28,6 +28,14 @@
 #define HC_ECODEC    (-(HC_EBASE + 5)) /* an encoded blob that does not decode */
 #define HC_EPROTO    (-(HC_EBASE + 6)) /* a peer that broke the protocol */
 #define HC_ELAST     (-(HC_EBASE + 7)) /* one past the last hc code (most negative + 1) */
+
+/*
+ * Name-resolution failures: getaddrinfo's EAI_* code (negative in glibc) carried as HC_EGAI(eai),
+ * a span of its own below the HC_E* codes, so hc_strerror can give gai_strerror's message.
+ */
+#define HC_EGAI_BASE 5000
+#define HC_EGAI_SPAN 1000
+#define HC_EGAI(eai) (-(HC_EGAI_BASE - (eai)))
 
 #define HC_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define HC_MIN(a, b)    ((a) < (b) ? (a) : (b))
