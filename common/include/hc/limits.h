@@ -33,9 +33,10 @@
 #define HC_METRICS_MAX_LABEL_VALUE_BYTES 1024
 #define HC_METRICS_MAX_HELP_BYTES        4096
 /* metrics parser: samples and families of one page (a large kube-state-metrics page has some
- * 10^5 samples; the cap keeps a hostile page of tiny lines from taking gigabytes). */
+ * 10^5 samples; the cap keeps a hostile page of tiny lines from taking gigabytes). Untyped
+ * samples each bring a family, so families share the samples' bound. */
 #define HC_METRICS_MAX_PAGE_SAMPLES  500000
-#define HC_METRICS_MAX_PAGE_FAMILIES 50000
+#define HC_METRICS_MAX_PAGE_FAMILIES HC_METRICS_MAX_PAGE_SAMPLES
 
 /*
  * hist: the longest .hlog line (and so the longest base64 histogram) read; the most counts
