@@ -277,6 +277,9 @@ static int hlog_interval(struct hc_hlog_reader *r, struct hc_hlog_entry *e)
             return hlog_fail(r, HC_ESYNTAX, "empty or over-long tag");
         memcpy(e->tag, p, n);
         e->tag[n] = '\0';
+        /* Refuse what our writer (and HdrHistogram's reader) could not round-trip. */
+        if (strlen(e->tag) != n || !hlog_tag_ok(e->tag))
+            return hlog_fail(r, HC_ESYNTAX, "tag with a space, control byte or comma");
         p = comma + 1;
     }
     double v[3];

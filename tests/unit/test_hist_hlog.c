@@ -138,6 +138,8 @@ static void reader_errors_name_the_line(void **state)
         {"#\n1,nan,1,HISTF\n", HC_ESYNTAX, "line 2: bad interval length"},
         {"Tag=,1,1,1,HISTF\n", HC_ESYNTAX, "line 1: empty or over-long tag"},
         {"Tag=abc\n", HC_ESYNTAX, "line 1: tag without a following field"},
+        {"Tag=a b,1,1,1,HISTF\n", HC_ESYNTAX, "line 1: tag with a space, control byte or comma"},
+        {"Tag=a\x04,1,1,1,HISTF\n", HC_ESYNTAX, "line 1: tag with a space, control byte or comma"},
         {"#[StartTime: soon]\n", HC_ESYNTAX, "line 1: bad StartTime"},
         {"#\n#\n#[BaseTime: x]\n", HC_ESYNTAX, "line 3: bad BaseTime"},
         {"1,1,1,HISTFAAAA\n", HC_ECODEC,
