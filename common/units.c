@@ -297,7 +297,7 @@ int hc_units_parse_size(const char *s, uint64_t *out_bytes)
     /* A '.' or digit after the number ("1.2.3", "1k5") cannot start a unit. */
     if (units_token_len(q) != strlen(q))
         return HC_ESYNTAX;
-    uint64_t mult;
+    uint64_t mult = 1;
     rc = units_size_mult(q, &mult);
     if (rc != 0)
         return rc;
