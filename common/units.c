@@ -464,8 +464,8 @@ static int units_ladder(char *tmp, size_t cap, uint64_t v, const uint64_t *units
         i++;
     if (i == 0)
         return snprintf(tmp, cap, "%llu%s", (unsigned long long)v, names[0]);
-    uint64_t s;
-    int d;
+    uint64_t s = 0;
+    int d = 0;
     uint64_t lim = i + 1 < count ? limit : UINT64_MAX;
     if (units_sig3(v, units[i], lim, &s, &d) != 0) {
         i++;

@@ -408,10 +408,17 @@ int hc_url_parse(const char *s, struct hc_url *out, char *err, size_t errlen)
     u.path = path.len > 0 ? url_put(&cursor, s + path.off, path.len) : url_put(&cursor, "/", 1);
     u.query = url_put(&cursor, s + query.off, query.len);
 
+    /* Built piecewise: the pieces live in this same block, which snprintf may not read. */
+    size_t path_len = strlen(u.path);
+    size_t query_len = strlen(u.query);
     u.target = cursor;
-    int n = snprintf(cursor, total - (size_t)(cursor - u.mem), "%s%s%s", u.path,
-                     u.has_query ? "?" : "", u.query);
-    cursor += n + 1;
+    memcpy(cursor, u.path, path_len);
+    cursor += path_len;
+    if (u.has_query)
+        *cursor++ = '?';
+    memcpy(cursor, u.query, query_len);
+    cursor += query_len;
+    *cursor++ = '\0';
 
     u.host_header = cursor;
     const char *open = u.host_kind == HC_URL_HOST_IPV6 ? "[" : "";

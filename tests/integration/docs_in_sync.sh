@@ -69,10 +69,16 @@ for prog in "${programs[@]}"; do
         ask "$2" --gen
         ask "$2" -
     ' _ "$src/completions/$prog.bash" "$prog" 2>&1)
-    want=$(printf '%s\n' "--version" "settings.conf" "settings.conf" "" \
-        "--help -h --version -V --config")
-    if [[ $out != "$want" ]]; then
+    # "-" completes to exactly the options --help lists (both come from the one table).
+    helped=$("$build/$prog/$prog" --help | grep -oE '^ +(-[A-Za-z0-9], )?--[a-z0-9-]+' |
+        tr -d ' ' | tr ',' '\n' | sort | tr '\n' ' ')
+    offered=$(sed -n 5p <<<"$out" | tr ' ' '\n' | grep . | sort | tr '\n' ' ')
+    want=$(printf '%s\n' "--version" "settings.conf" "settings.conf" "")
+    if [[ $(head -n 4 <<<"$out") != "$want" ]]; then
         problem "bash completion for $prog answered:"$'\n'"$out"$'\n'"wanted:"$'\n'"$want"
+    fi
+    if [[ -z $helped || $offered != "$helped" ]]; then
+        problem "bash completion of '-' for $prog offers [$offered], --help lists [$helped]"
     fi
 done
 
