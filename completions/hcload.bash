@@ -12,6 +12,28 @@ _hcload()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
+    -t|--threads|-c|--connections|-d|--duration|-n|--requests|-R|--rate|--stages|--pipeline|-T|--timeout|-H|--header|-m|--method|--body)
+        return 0
+        ;;
+    --arrival)
+        mapfile -t COMPREPLY < <(compgen -W 'constant poisson' -- "$cur")
+        return 0
+        ;;
+    --body-file)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --json)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --hlog)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --config)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -19,7 +41,7 @@ _hcload()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --insecure -k --latency -L --json --hlog --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
     return 0

@@ -1,0 +1,365 @@
+/*
+ * multi.c: https:// and HTTP/2 through libcurl's multi interface, on the worker's loop.
+ *
+ * libcurl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to call it back
+ * (CURLMOPT_TIMERFUNCTION); we register the sockets level-triggered, because libcurl does not
+ * promise to drain a socket on each call, and hand every event to curl_multi_socket_action().
+ * Finished transfers are collected after each action (never inside libcurl's callbacks, where
+ * adding a handle is not allowed): their latency and status go to the same counters and
+ * histograms as the native engine's, and the handle starts its next request (closed model) or
+ * returns to the idle stack (open model).
+ */
+#include "multi.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hc/loop.h"
+#include "worker.h"
+
+struct xfer {
+    struct multi *m;              /* owner */
+    CURL *easy;                   /* the reusable easy handle */
+    int64_t sent;                 /* when the current request was started */
+    int64_t due;                  /* when it should have been (open model), else sent */
+    bool busy;                    /* added to the multi handle */
+    char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail on the last failure */
+};
+
+struct multi {
+    struct worker *w;   /* owner */
+    CURLM *multi;       /* the multi handle */
+    struct xfer *xfers; /* n transfers */
+    size_t n;
+    struct xfer **idle; /* transfers that can start a request */
+    size_t nidle;
+    struct curl_slist *headers; /* -H headers */
+    struct hc_loop_timer timer; /* libcurl's timeout */
+};
+
+int multi_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
+}
+
+void multi_global_cleanup(void)
+{
+    curl_global_cleanup();
+}
+
+static size_t multi_on_body(char *data, size_t size, size_t n, void *arg)
+{
+    HC_UNUSED(data);
+    HC_UNUSED(arg);
+    return size * n;
+}
+
+/* The failure kind for a libcurl result (os_errno tells a reset from other read errors). */
+static enum stats_err multi_err_kind(CURLcode rc, long os_errno)
+{
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+        return STATS_ERR_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+        return STATS_ERR_TIMEOUT;
+    case CURLE_SEND_ERROR:
+        return os_errno == ECONNRESET ? STATS_ERR_RESET : STATS_ERR_WRITE;
+    case CURLE_RECV_ERROR:
+        return os_errno == ECONNRESET ? STATS_ERR_RESET : STATS_ERR_READ;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_FILESIZE_EXCEEDED:
+        return STATS_ERR_PARSE;
+    default:
+        return STATS_ERR_READ;
+    }
+}
+
+static void multi_collect(struct multi *m);
+
+static void multi_on_io(struct hc_loop *loop, int fd, unsigned events, void *data)
+{
+    HC_UNUSED(loop);
+    struct multi *m = data;
+    int mask = 0;
+    if (events & (HC_LOOP_READ | HC_LOOP_HUP))
+        mask |= CURL_CSELECT_IN;
+    if (events & HC_LOOP_WRITE)
+        mask |= CURL_CSELECT_OUT;
+    if (events & HC_LOOP_ERROR)
+        mask |= CURL_CSELECT_ERR;
+    int running;
+    curl_multi_socket_action(m->multi, fd, mask, &running);
+    multi_collect(m);
+}
+
+static int multi_on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+    HC_UNUSED(easy);
+    HC_UNUSED(socketp);
+    struct multi *m = userp;
+    struct hc_loop *loop = m->w->loop;
+    if (what == CURL_POLL_REMOVE) {
+        hc_loop_del(loop, s);
+        return 0;
+    }
+    unsigned ev = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+        ev |= HC_LOOP_READ;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+        ev |= HC_LOOP_WRITE;
+    if (hc_loop_add(loop, s, ev, multi_on_io, m) == -EEXIST)
+        hc_loop_mod(loop, s, ev);
+    return 0;
+}
+
+static void multi_on_timer(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    HC_UNUSED(loop);
+    HC_UNUSED(t);
+    struct multi *m = data;
+    int running;
+    curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    multi_collect(m);
+}
+
+static int multi_on_timeout(CURLM *multi, long timeout_ms, void *userp)
+{
+    HC_UNUSED(multi);
+    struct multi *m = userp;
+    if (timeout_ms < 0)
+        hc_loop_timer_stop(m->w->loop, &m->timer);
+    else
+        hc_loop_timer_start(m->w->loop, &m->timer, (int64_t)timeout_ms * HC_NSEC_PER_MSEC,
+                            multi_on_timer, m);
+    return 0;
+}
+
+static int multi_setup_easy(struct multi *m, struct xfer *x)
+{
+    const struct config *cfg = m->w->cfg;
+    CURL *e = curl_easy_init();
+    if (e == NULL)
+        return -ENOMEM;
+    x->easy = e;
+    x->m = m;
+    curl_easy_setopt(e, CURLOPT_URL, cfg->url_text);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, multi_on_body);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(cfg->timeout_ns / HC_NSEC_PER_MSEC));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)(cfg->timeout_ns / HC_NSEC_PER_MSEC));
+    curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, m->headers);
+    /* HTTP/2: wait for a connection that can multiplex rather than open one per handle. */
+    if (cfg->http2)
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (cfg->http2)
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+                         cfg->url.tls ? (long)CURL_HTTP_VERSION_2TLS
+                                      : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    else
+        curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+    if (cfg->insecure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (cfg->head) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(cfg->method, "GET") != 0) {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, cfg->method);
+    }
+    if (cfg->body_len > 0 || cfg->body != NULL) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)cfg->body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, cfg->body);
+        if (strcmp(cfg->method, "POST") == 0)
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+    }
+    return 0;
+}
+
+int multi_new(struct worker *w, size_t n, struct multi **out)
+{
+    struct multi *m = hc_xcalloc(1, sizeof(*m));
+    m->w = w;
+    m->n = n;
+    m->xfers = hc_xcalloc(n ? n : 1, sizeof(*m->xfers));
+    m->idle = hc_xcalloc(n ? n : 1, sizeof(*m->idle));
+    *out = m;
+    m->multi = curl_multi_init();
+    if (m->multi == NULL)
+        return -ENOMEM;
+    const struct config *cfg = w->cfg;
+    for (size_t i = 0; i < cfg->nheaders; i++) {
+        struct curl_slist *l = curl_slist_append(m->headers, cfg->headers[i]);
+        if (l == NULL)
+            return -ENOMEM;
+        m->headers = l;
+    }
+    curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, multi_on_socket);
+    curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+    curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, multi_on_timeout);
+    curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+    curl_multi_setopt(m->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)(n ? n : 1));
+    for (size_t i = 0; i < n; i++) {
+        int rc = multi_setup_easy(m, &m->xfers[i]);
+        if (rc != 0)
+            return rc;
+        m->idle[m->nidle++] = &m->xfers[i];
+    }
+    return 0;
+}
+
+void multi_free(struct multi *m)
+{
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->n; i++) {
+        struct xfer *x = &m->xfers[i];
+        if (x->easy == NULL)
+            continue;
+        if (x->busy && m->multi != NULL)
+            curl_multi_remove_handle(m->multi, x->easy);
+        curl_easy_cleanup(x->easy);
+    }
+    if (m->multi != NULL)
+        curl_multi_cleanup(m->multi);
+    curl_slist_free_all(m->headers);
+    free(m->xfers);
+    free(m->idle);
+    free(m);
+}
+
+/* Starts x's request; false when libcurl refused it (counted as a connect failure). */
+static bool multi_begin(struct multi *m, struct xfer *x, int64_t due_ns, int64_t now_ns)
+{
+    struct worker *w = m->w;
+    x->sent = now_ns;
+    x->due = due_ns;
+    if (curl_multi_add_handle(m->multi, x->easy) != CURLM_OK) {
+        worker_count_error(w, STATS_ERR_CONNECT, 1);
+        return false;
+    }
+    x->busy = true;
+    w->inflight++;
+    w->stats.sent++;
+    return true;
+}
+
+void multi_start(struct multi *m)
+{
+    struct worker *w = m->w;
+    while (m->nidle > 0 && !w->ending) {
+        if (run_claim(w->run, 1) == 0) {
+            w->ending = true;
+            break;
+        }
+        struct xfer *x = m->idle[--m->nidle];
+        int64_t now = hc_now_ns();
+        if (!multi_begin(m, x, now, now))
+            m->idle[m->nidle++] = x;
+    }
+    worker_check_done(w);
+}
+
+size_t multi_idle(const struct multi *m)
+{
+    return m->nidle;
+}
+
+void multi_send(struct multi *m, int64_t due_ns, int64_t now_ns)
+{
+    struct xfer *x = m->idle[--m->nidle];
+    if (!multi_begin(m, x, due_ns, now_ns))
+        m->idle[m->nidle++] = x;
+}
+
+/* One finished transfer: count it, then start the next request or park the handle. */
+static void multi_done(struct multi *m, struct xfer *x, CURLcode result)
+{
+    struct worker *w = m->w;
+    int64_t now = hc_now_ns();
+    curl_multi_remove_handle(m->multi, x->easy);
+    x->busy = false;
+    w->inflight--;
+    curl_off_t down = 0, up = 0;
+    long header = 0, connects = 0, os_errno = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &down);
+    curl_easy_getinfo(x->easy, CURLINFO_HEADER_SIZE, &header);
+    curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &up);
+    curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &connects);
+    w->stats.bytes_read += (uint64_t)down + (uint64_t)header;
+    w->stats.bytes_written += (uint64_t)up;
+    w->stats.connects += (uint64_t)connects;
+    if (result == CURLE_OK) {
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        stats_response(&w->stats, (int)status);
+        w->ival_responses++;
+        hc_hist_record(w->ival_lat, now - x->due);
+        hc_hist_record(w->ival_raw, now - x->sent);
+    } else {
+        curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+        enum stats_err kind = multi_err_kind(result, os_errno);
+        worker_count_error(w, kind, 1);
+        worker_note_error(w, kind, x->errbuf[0] ? x->errbuf : curl_easy_strerror(result));
+    }
+    m->idle[m->nidle++] = x;
+}
+
+static void multi_collect(struct multi *m)
+{
+    struct worker *w = m->w;
+    bool any = false;
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        struct xfer *x = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        multi_done(m, x, msg->data.result);
+        any = true;
+    }
+    if (!any)
+        return;
+    if (w->ending) {
+        worker_check_done(w);
+        return;
+    }
+    if (w->cfg->model == MODEL_CLOSED)
+        multi_start(m);
+    else
+        worker_dispatch(w);
+}
+
+void multi_stop_all(struct multi *m, bool fail)
+{
+    struct worker *w = m->w;
+    for (size_t i = 0; i < m->n; i++) {
+        struct xfer *x = &m->xfers[i];
+        if (!x->busy)
+            continue;
+        curl_multi_remove_handle(m->multi, x->easy);
+        x->busy = false;
+        w->inflight--;
+        if (fail)
+            worker_count_error(w, STATS_ERR_TIMEOUT, 1);
+        m->idle[m->nidle++] = x;
+    }
+    hc_loop_timer_stop(w->loop, &m->timer);
+}

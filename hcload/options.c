@@ -1,0 +1,489 @@
+/*
+ * options.c: hcload's options table and the step from "what the user typed" to "what a run
+ * does". The table is the single source for getopt_long, --help, the man page and the shell
+ * completions (see hc/opt.h); the flags follow wrk and wrk2 where those have them (-t -c -d -H
+ * -T -L -R) so users can switch without relearning.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hc/conf.h"
+#include "hc/http.h"
+#include "hc/limits.h"
+#include "hc/net.h"
+
+const char *const options_arrivals[] = {"constant", "poisson", NULL};
+
+static struct options opts;
+
+static int options_on_rate(const struct hc_opt *opt, const union hc_opt_value *value, void *arg)
+{
+    HC_UNUSED(opt);
+    HC_UNUSED(value);
+    *(bool *)arg = true;
+    return 0;
+}
+
+static const struct hc_opt options_table[] = {
+    {.name = "threads",
+     .short_name = 't',
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "Worker threads, each with its own event loop (default: one per CPU)",
+     .group = "Load",
+     .dest = &opts.threads},
+    {.name = "connections",
+     .short_name = 'c',
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "Connections to keep open, spread over the threads",
+     .def = "10",
+     .group = "Load",
+     .dest = &opts.connections},
+    {.name = "duration",
+     .short_name = 'd',
+     .kind = HC_OPT_DURATION,
+     .help = "How long to send requests (default 10s, or until -n requests are done)",
+     .group = "Load",
+     .dest = &opts.duration_ns,
+     .unit_ns = HC_NSEC_PER_SEC},
+    {.name = "requests",
+     .short_name = 'n',
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "Stop after exactly N requests (answered or failed)",
+     .group = "Load",
+     .dest = &opts.requests},
+    {.name = "rate",
+     .short_name = 'R',
+     .kind = HC_OPT_RATE,
+     .help = "Open model: send RATE requests per second on a schedule, whatever the latency",
+     .group = "Load",
+     .dest = &opts.rate,
+     .cb = options_on_rate,
+     .cb_arg = &opts.rate_given},
+    {.name = "arrival",
+     .kind = HC_OPT_ENUM,
+     .metavar = "KIND",
+     .help = "Open model arrival times: evenly spaced or a Poisson process",
+     .def = "constant",
+     .choices = options_arrivals,
+     .group = "Load",
+     .dest = &opts.arrival},
+    {.name = "stages",
+     .kind = HC_OPT_STRING,
+     .metavar = "DUR:N,...",
+     .help = "Ramp the rate (with -R) or the connection count linearly through these stages",
+     .group = "Load",
+     .dest = &opts.stages},
+    {.name = "pipeline",
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "Requests in flight on each connection, HTTP/1.1 pipelining",
+     .def = "1",
+     .group = "Load",
+     .dest = &opts.pipeline},
+    {.name = "timeout",
+     .short_name = 'T',
+     .kind = HC_OPT_DURATION,
+     .help = "Give up on a connect or a response after this long",
+     .def = "2s",
+     .group = "Load",
+     .dest = &opts.timeout_ns,
+     .unit_ns = HC_NSEC_PER_SEC},
+    {.name = "header",
+     .short_name = 'H',
+     .kind = HC_OPT_STRING,
+     .metavar = "'NAME: VALUE'",
+     .help = "Add a request header",
+     .group = "Request",
+     .flags = HC_OPT_REPEAT,
+     .dest = &opts.header},
+    {.name = "method",
+     .short_name = 'm',
+     .kind = HC_OPT_STRING,
+     .metavar = "METHOD",
+     .help = "Request method (default GET, or POST when a body is given)",
+     .group = "Request",
+     .dest = &opts.method},
+    {.name = "body",
+     .kind = HC_OPT_STRING,
+     .metavar = "TEXT",
+     .help = "Request body",
+     .group = "Request",
+     .dest = &opts.body},
+    {.name = "body-file",
+     .kind = HC_OPT_FILE,
+     .help = "Request body read from FILE",
+     .group = "Request",
+     .dest = &opts.body_file},
+    {.name = "http2",
+     .kind = HC_OPT_FLAG,
+     .help = "Speak HTTP/2 (with TLS for https://, prior knowledge for http://), through libcurl",
+     .group = "Request",
+     .dest = &opts.http2},
+    {.name = "insecure",
+     .short_name = 'k',
+     .kind = HC_OPT_FLAG,
+     .help = "Do not verify the server's TLS certificate",
+     .group = "Request",
+     .dest = &opts.insecure},
+    {.name = "latency",
+     .short_name = 'L',
+     .kind = HC_OPT_FLAG,
+     .help = "Print the full latency percentile spectrum",
+     .group = "Output",
+     .dest = &opts.latency},
+    {.name = "json",
+     .kind = HC_OPT_FILE,
+     .help = "Write the summary as JSON to FILE ('-': standard output)",
+     .group = "Output",
+     .dest = &opts.json},
+    {.name = "hlog",
+     .kind = HC_OPT_FILE,
+     .help = "Write an HdrHistogram interval log (one interval per second) to FILE",
+     .group = "Output",
+     .dest = &opts.hlog},
+    {.name = "quiet",
+     .short_name = 'q',
+     .kind = HC_OPT_FLAG,
+     .help = "Print no progress line and no text summary",
+     .group = "Output",
+     .dest = &opts.quiet},
+    {.name = NULL},
+};
+
+static const struct hc_opt_arg options_args[] = {
+    {.name = "URL",
+     .kind = HC_OPT_URL,
+     .help = "The http:// or https:// URL every request goes to"},
+    {.name = NULL},
+};
+
+static const char *const options_description[] = {
+    "hcload sends HTTP/1.1 requests to one URL from many connections and reports how many the "
+    "server answered and how long the answers took, as exact HDR latency histograms.",
+    "Closed model (the default): each connection sends its next request when the previous one "
+    "completes, as wrk does. Open model (-R): requests follow a schedule of arrival times, "
+    "constant or Poisson, split over the threads; latency counts from the time each request "
+    "should have been sent, so a stalled server cannot hide its stall (coordinated omission). "
+    "The uncorrected send-to-receive latency is reported beside it. When every connection is "
+    "busy, due requests wait in hcload and their wait counts; none is dropped.",
+    "Each thread owns an event loop, its connections and its histograms; the request is built "
+    "once and rewritten as is; a request costs one write and one read in steady state. "
+    "https:// URLs and --http2 go through libcurl's multi interface, driven by the same loops.",
+    NULL,
+};
+
+static const struct hc_opt_example options_examples[] = {
+    {"hcload -t 2 -c 100 -d 30s --latency http://127.0.0.1:8080/",
+     "Closed model, 100 connections for 30 seconds, full percentile spectrum."},
+    {"hcload -R 2000 -d 1m --json out.json http://127.0.0.1:8080/api/orders/1",
+     "Open model at 2000 requests per second, summary as JSON."},
+    {"hcload -R 0 --stages 10s:500,30s:500,10s:0 http://127.0.0.1:8080/",
+     "Ramp the rate up to 500/s, hold it, ramp down."},
+    {"hcload -n 1000 -m POST --body-file order.json -H 'Content-Type: application/json' "
+     "http://127.0.0.1:8080/api/orders",
+     "Exactly 1000 POST requests."},
+    {NULL, NULL},
+};
+
+static const struct hc_opt_exit options_exits[] = {
+    {0, "the run completed and every request got a response"},
+    {1, "some requests failed (connect, read, write, timeout, parse, reset), or the run could "
+        "not start"},
+    {2, "usage error: a bad URL, option or value"},
+    {0, NULL},
+};
+
+static const char *const options_see_also[] = {"wrk(1)", "hcwarm(1)", "hcmon(1)", NULL};
+
+static struct hc_opt_program options_prog = {
+    .name = "hcload",
+    .summary = "HTTP load generator with exact latency histograms",
+    .synopsis = "[OPTIONS] URL",
+    .description = options_description,
+    .opts = options_table,
+    .args = options_args,
+    .examples = options_examples,
+    .exits = options_exits,
+    .see_also = options_see_also,
+    .load_config = hc_conf_load,
+};
+
+struct hc_opt_program *options_program(void)
+{
+    return &options_prog;
+}
+
+struct options *options_values(void)
+{
+    return &opts;
+}
+
+/* Splits "Name: value" into a header; false when there is no name or no colon. */
+static bool options_split_header(const char *text, struct hc_http_header *h)
+{
+    const char *colon = strchr(text, ':');
+    if (colon == NULL || colon == text)
+        return false;
+    const char *end = colon;
+    while (end > text && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
+    if (end == text)
+        return false;
+    const char *v = colon + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    size_t vlen = strlen(v);
+    while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+        vlen--;
+    h->name = text;
+    h->name_len = (size_t)(end - text);
+    h->value = v;
+    h->value_len = vlen;
+    return true;
+}
+
+/* Reads a whole body file, bounded by HC_HCLOAD_MAX_REQUEST_BYTES. 0 or a negative errno. */
+static int options_read_file(const char *path, struct hc_buf *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    char chunk[16384];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -errno;
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = hc_buf_append(out, chunk, (size_t)n);
+        if (rc != 0)
+            break;
+    }
+    close(fd);
+    return rc;
+}
+
+static int options_build_request(const struct options *o, struct config *cfg, char *err,
+                                 size_t errlen)
+{
+    size_t nh = o->header.len;
+    struct hc_http_header *hdrs = hc_xcalloc(nh ? nh : 1, sizeof(*hdrs));
+    bool has_host = false;
+    int rc = 0;
+    struct hc_buf body;
+    hc_buf_init(&body, HC_HCLOAD_MAX_REQUEST_BYTES);
+    for (size_t i = 0; i < nh; i++) {
+        if (!options_split_header(o->header.items[i], &hdrs[i])) {
+            snprintf(err, errlen, "--header: \"%s\": expected 'Name: value'", o->header.items[i]);
+            rc = HC_ESYNTAX;
+            goto out;
+        }
+        if (hdrs[i].name_len == 4 && strncasecmp(hdrs[i].name, "host", 4) == 0)
+            has_host = true;
+    }
+    const void *bp = NULL;
+    size_t blen = 0;
+    if (o->body != NULL) {
+        bp = o->body;
+        blen = strlen(o->body);
+    } else if (o->body_file != NULL) {
+        rc = options_read_file(o->body_file, &body);
+        if (rc != 0) {
+            snprintf(err, errlen, "--body-file: %s: %s", o->body_file,
+                     rc == HC_ETOOLARGE ? "larger than the request bound (16 MiB)"
+                                        : hc_strerror(rc));
+            rc = rc == HC_ETOOLARGE ? HC_ERANGE : rc;
+            goto out;
+        }
+        bp = body.data != NULL ? body.data : "";
+        blen = body.len;
+    }
+    if (bp != NULL) {
+        cfg->body = hc_xmalloc(blen + 1);
+        memcpy(cfg->body, bp, blen);
+        cfg->body[blen] = '\0';
+        cfg->body_len = blen;
+    }
+    cfg->headers = o->header.items;
+    cfg->nheaders = nh;
+    rc = hc_http_write_request(&cfg->request, cfg->method, cfg->url.target,
+                               has_host ? NULL : cfg->url.host_header, hdrs, nh, bp, blen);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s",
+                 rc == HC_ETOOLARGE ? "the request is larger than 16 MiB"
+                                    : "a method, header name or value is not valid HTTP");
+        rc = rc == HC_ETOOLARGE ? HC_ERANGE : HC_ESYNTAX;
+        goto out;
+    }
+    if ((uint64_t)cfg->request.len * cfg->pipeline > HC_HCLOAD_MAX_BATCH_BYTES) {
+        snprintf(err, errlen, "--pipeline %u x %zu request bytes is more than 64 MiB",
+                 cfg->pipeline, cfg->request.len);
+        rc = HC_ERANGE;
+        goto out;
+    }
+    for (unsigned i = 0; i < cfg->pipeline; i++)
+        hc_buf_append(&cfg->batch, cfg->request.data, cfg->request.len);
+out:
+    hc_buf_destroy(&body);
+    free(hdrs);
+    return rc;
+}
+
+static unsigned options_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+int options_resolve(const struct hc_opt_program *prog, const struct options *o, struct config *cfg,
+                    bool *usage, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    hc_buf_init(&cfg->request, HC_HCLOAD_MAX_REQUEST_BYTES);
+    hc_buf_init(&cfg->batch, HC_HCLOAD_MAX_BATCH_BYTES);
+    *usage = true;
+    err[0] = '\0';
+    if (prog->nrest != 1) {
+        snprintf(err, errlen, prog->nrest == 0 ? "a URL is needed" : "only one URL, please");
+        return HC_ESYNTAX;
+    }
+    cfg->url_text = prog->rest[0];
+    char uerr[256];
+    int rc = hc_url_parse(cfg->url_text, &cfg->url, uerr, sizeof(uerr));
+    if (rc != 0) {
+        snprintf(err, errlen, "bad URL \"%s\": %s", cfg->url_text, uerr);
+        return rc;
+    }
+    cfg->curl = cfg->url.tls || o->http2;
+    cfg->http2 = o->http2;
+    cfg->insecure = o->insecure;
+    if (o->connections < 1 || o->connections > HC_HCLOAD_MAX_CONNECTIONS) {
+        snprintf(err, errlen, "--connections must be 1..%d", HC_HCLOAD_MAX_CONNECTIONS);
+        return HC_ERANGE;
+    }
+    cfg->connections = o->connections;
+    uint64_t threads = o->threads ? o->threads : options_cpus();
+    if (threads > HC_HCLOAD_MAX_THREADS) {
+        snprintf(err, errlen, "--threads must be 1..%d", HC_HCLOAD_MAX_THREADS);
+        return HC_ERANGE;
+    }
+    cfg->threads = (unsigned)HC_MIN(threads, (uint64_t)cfg->connections);
+    if (o->pipeline < 1 || o->pipeline > HC_HCLOAD_MAX_PIPELINE) {
+        snprintf(err, errlen, "--pipeline must be 1..%d", HC_HCLOAD_MAX_PIPELINE);
+        return HC_ERANGE;
+    }
+    cfg->pipeline = (unsigned)o->pipeline;
+    if (cfg->curl && cfg->pipeline > 1) {
+        snprintf(err, errlen,
+                 "--pipeline is for http:// over HTTP/1.1 (HTTP/2 multiplexes "
+                 "the -c requests instead)");
+        return HC_ESYNTAX;
+    }
+    if (o->timeout_ns <= 0) {
+        snprintf(err, errlen, "--timeout must be more than zero");
+        return HC_ERANGE;
+    }
+    cfg->timeout_ns = o->timeout_ns;
+    if (o->duration_ns < 0) {
+        snprintf(err, errlen, "--duration must be more than zero");
+        return HC_ERANGE;
+    }
+    if (o->body != NULL && o->body_file != NULL) {
+        snprintf(err, errlen, "give --body or --body-file, not both");
+        return HC_ESYNTAX;
+    }
+    cfg->requests = o->requests;
+    cfg->model = o->rate_given ? MODEL_OPEN : MODEL_CLOSED;
+    cfg->rate = o->rate;
+    cfg->poisson = o->arrival == 1;
+    if (o->stages != NULL) {
+        if (o->duration_ns != 0) {
+            snprintf(err, errlen,
+                     "give --duration or --stages, not both (the stages set the "
+                     "duration)");
+            return HC_ESYNTAX;
+        }
+        char serr[200];
+        rc = schedule_parse_stages(o->stages, &cfg->stages, &cfg->nstages, serr, sizeof(serr));
+        if (rc != 0) {
+            snprintf(err, errlen, "--stages: %s", serr);
+            return rc;
+        }
+        int64_t total = 0;
+        for (size_t i = 0; i < cfg->nstages; i++) {
+            if (cfg->model == MODEL_CLOSED && cfg->stages[i].target > (double)cfg->connections) {
+                snprintf(err, errlen, "--stages: %g connections is more than --connections %zu",
+                         cfg->stages[i].target, cfg->connections);
+                return HC_ERANGE;
+            }
+            if (cfg->stages[i].dur_ns > INT64_MAX / 2 - total) {
+                snprintf(err, errlen, "--stages: too long");
+                return HC_ERANGE;
+            }
+            total += cfg->stages[i].dur_ns;
+        }
+        cfg->duration_ns = total;
+        if (cfg->curl && cfg->model == MODEL_CLOSED) {
+            snprintf(err, errlen, "--stages without -R are for http:// over HTTP/1.1");
+            return HC_ESYNTAX;
+        }
+    } else if (o->duration_ns > 0) {
+        cfg->duration_ns = o->duration_ns;
+    } else {
+        cfg->duration_ns = o->requests > 0 ? INT64_MAX : 10 * HC_NSEC_PER_SEC;
+    }
+    if (cfg->model == MODEL_OPEN && cfg->rate <= 0 && cfg->nstages == 0) {
+        snprintf(err, errlen, "--rate must be more than zero (or give --stages)");
+        return HC_ERANGE;
+    }
+    cfg->method = o->method;
+    if (cfg->method == NULL)
+        cfg->method = o->body != NULL || o->body_file != NULL ? "POST" : "GET";
+    cfg->head = strcmp(cfg->method, "HEAD") == 0;
+    cfg->latency = o->latency;
+    cfg->quiet = o->quiet;
+    cfg->json_path = o->json;
+    cfg->hlog_path = o->hlog;
+    rc = options_build_request(o, cfg, err, errlen);
+    if (rc != 0) {
+        *usage = rc == HC_ESYNTAX || rc == HC_ERANGE;
+        return rc;
+    }
+    socklen_t alen;
+    rc = hc_net_resolve(cfg->url.host, cfg->url.port, AF_UNSPEC, &cfg->addr, &alen);
+    if (rc != 0) {
+        *usage = false;
+        snprintf(err, errlen, "cannot resolve %s: %s", cfg->url.host, hc_net_strerror(rc));
+        return rc;
+    }
+    *usage = false;
+    return 0;
+}
+
+void options_config_destroy(struct config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    hc_url_destroy(&cfg->url);
+    hc_buf_destroy(&cfg->request);
+    hc_buf_destroy(&cfg->batch);
+    free(cfg->stages);
+    cfg->stages = NULL;
+    free(cfg->body);
+    cfg->body = NULL;
+}

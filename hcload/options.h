@@ -1,0 +1,105 @@
+/*
+ * options.h: hcload's command line: the one options table (which also drives --help, the man
+ * page and the shell completions) and the checked, resolved configuration a run works from.
+ *
+ * The table's values land in struct options as the user wrote them; options_resolve() turns
+ * them into struct config: the URL parsed and its address resolved, the request built once
+ * (and repeated --pipeline times for batched writes), the load model picked, the stages parsed.
+ * Everything in struct config is read-only once the worker threads start.
+ */
+#ifndef HCLOAD_OPTIONS_H
+#define HCLOAD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "hc/buf.h"
+#include "hc/opt.h"
+#include "hc/url.h"
+#include "schedule.h"
+
+/* The options as given (defaults applied), filled by hc_opt_parse through the table. */
+struct options {
+    uint64_t threads;          /* -t; 0: one per online CPU */
+    uint64_t connections;      /* -c */
+    int64_t duration_ns;       /* -d; 0: not given */
+    uint64_t requests;         /* -n; 0: no count bound */
+    struct hc_opt_list header; /* -H "Name: value", in order */
+    const char *method;        /* -m; NULL: GET, or POST with a body */
+    const char *body;          /* --body */
+    const char *body_file;     /* --body-file */
+    int64_t timeout_ns;        /* -T */
+    uint64_t pipeline;         /* --pipeline */
+    double rate;               /* -R; 0: closed model */
+    bool rate_given;           /* -R was given (even 0, with --stages) */
+    int arrival;               /* --arrival: index into options_arrivals */
+    const char *stages;        /* --stages */
+    bool latency;              /* -L */
+    const char *json;          /* --json FILE or - */
+    const char *hlog;          /* --hlog FILE */
+    bool quiet;                /* -q */
+    bool http2;                /* --http2 */
+    bool insecure;             /* -k */
+};
+
+enum model {
+    MODEL_CLOSED, /* each connection sends its next request when the last one completes */
+    MODEL_OPEN,   /* requests follow a schedule of arrival times, whatever the server does */
+};
+
+/* The resolved configuration of one run. */
+struct config {
+    const char *url_text;         /* the URL as given (points into argv) */
+    struct hc_url url;            /* parsed */
+    struct sockaddr_storage addr; /* resolved address of url.host:url.port */
+    unsigned threads;             /* worker threads, 1..HC_HCLOAD_MAX_THREADS */
+    size_t connections;           /* connections in all, >= threads */
+    uint64_t requests;            /* stop after this many requests; 0: no bound */
+    int64_t duration_ns;          /* run length; INT64_MAX: until `requests` are done */
+    int64_t timeout_ns;           /* per request (and per connect) */
+    unsigned pipeline;            /* requests in flight per connection, >= 1 */
+    enum model model;             /* open when -R was given */
+    double rate;                  /* open model: requests per second (start of the stages) */
+    bool poisson;                 /* open model: Poisson arrivals instead of constant ones */
+    struct stage *stages;         /* nstages stages (owned), or NULL */
+    size_t nstages;               /* 0: none */
+    bool head;                    /* the method is HEAD: responses carry no body */
+    bool latency;                 /* print the percentile spectrum */
+    bool quiet;                   /* no progress line, no text summary */
+    const char *json_path;        /* --json, or NULL */
+    const char *hlog_path;        /* --hlog, or NULL */
+    const char *method;           /* the method sent */
+    bool curl;                    /* https:// or --http2: the libcurl engine (multi.c) */
+    bool http2;                   /* --http2 */
+    bool insecure;                /* -k: no TLS certificate checks */
+    const char *const *headers;   /* the -H texts as given (the libcurl engine sends them) */
+    size_t nheaders;
+    char *body;            /* the request body (owned), or NULL */
+    size_t body_len;       /* its bytes */
+    struct hc_buf request; /* one request, as written on the wire */
+    struct hc_buf batch;   /* `pipeline` copies of it back to back */
+};
+
+/* The choices of --arrival, NULL-terminated: "constant", "poisson". */
+extern const char *const options_arrivals[];
+
+/* The program (its table writes into the struct options returned by options_values). */
+struct hc_opt_program *options_program(void);
+struct options *options_values(void);
+
+/*
+ * options_resolve: checks the parsed options and the positional URL in prog and fills cfg
+ * (zeroed first). 0; a usage mistake (bad URL, conflicting or out-of-range flags): HC_ESYNTAX,
+ * HC_ERANGE or another negative code with the message in err, to be reported with exit status
+ * 2 (*usage is then true); a name that does not resolve or a body file that cannot be read:
+ * another negative code with *usage false (exit status 1).
+ * Free cfg with options_config_destroy (also after a failure).
+ */
+int options_resolve(const struct hc_opt_program *prog, const struct options *o, struct config *cfg,
+                    bool *usage, char *err, size_t errlen);
+
+void options_config_destroy(struct config *cfg);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * report.h: the end-of-run summary, as wrk-like text and as JSON (schema in docs/hcload.md).
+ * Both writers only format what they are given into a buffer; the caller prints it.
+ */
+#ifndef HCLOAD_REPORT_H
+#define HCLOAD_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hc/buf.h"
+#include "hc/hist.h"
+#include "options.h"
+#include "stats.h"
+
+struct report {
+    const struct config *cfg;   /* the run's configuration */
+    const struct stats *total;  /* all threads added together */
+    const struct hc_hist *rate; /* responses per second per thread, one value a second */
+    int64_t elapsed_ns;         /* from the start to the last worker's end */
+    double requested_rate;      /* open model: planned requests per second; else 0 */
+    bool interrupted;           /* stopped by a signal before its end */
+};
+
+/* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */
+int report_text(const struct report *r, struct hc_buf *out);
+
+/* report_json: appends the JSON summary (one object and a newline) to out. 0 or -ENOMEM. */
+int report_json(const struct report *r, struct hc_buf *out);
+
+/* report_exit_code: 0 when every request got a response, else 1. */
+int report_exit_code(const struct report *r);
+
+#endif

@@ -1,0 +1,425 @@
+/*
+ * worker.c: one thread of the native engine: its loop, timers, pacing and hand-off.
+ *
+ * Timers, all in the worker's loop. The pace timer wakes the thread at the next due request
+ * of the open model (no timer per request, one re-armed timer). The sweep timer (a tenth of a
+ * second, or a quarter of --timeout if shorter) finds timed-out requests and connects, retries
+ * failed connects and follows the closed model's connection stages: a sweep over all
+ * connections is far cheaper than re-arming a timer on every request. The tick timer hands the
+ * second's results to the main thread. The end timer marks the deadline, after which no new
+ * request is sent and those in flight get --timeout to finish; it then marks the hard stop.
+ *
+ * Waiting requests (open model). When a request falls due and no connection can take it, it
+ * is not dropped and not stored: the pacer simply does not advance, so the schedule itself is
+ * the queue, bounded by nothing but time, and each waiting request keeps its intended send
+ * time, which its corrected latency counts from. A connection that frees up takes the oldest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hc/limits.h"
+#include "worker.h"
+
+unsigned run_claim(struct run *r, unsigned want)
+{
+    uint64_t limit = r->cfg->requests;
+    if (limit == 0)
+        return want;
+    uint64_t cur = atomic_load_explicit(&r->tickets, memory_order_relaxed);
+    for (;;) {
+        if (cur >= limit)
+            return 0;
+        uint64_t got = HC_MIN((uint64_t)want, limit - cur);
+        if (atomic_compare_exchange_weak_explicit(&r->tickets, &cur, cur + got,
+                                                  memory_order_relaxed, memory_order_relaxed))
+            return (unsigned)got;
+    }
+}
+
+void run_sync_init(struct run *r)
+{
+    pthread_mutex_init(&r->done_lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->done_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    r->done = 0;
+}
+
+void run_sync_destroy(struct run *r)
+{
+    pthread_cond_destroy(&r->done_cond);
+    pthread_mutex_destroy(&r->done_lock);
+}
+
+bool run_wait_done(struct run *r, unsigned n, int64_t deadline_ns)
+{
+    struct timespec ts = {.tv_sec = deadline_ns / HC_NSEC_PER_SEC,
+                          .tv_nsec = deadline_ns % HC_NSEC_PER_SEC};
+    pthread_mutex_lock(&r->done_lock);
+    while (r->done < n) {
+        if (pthread_cond_timedwait(&r->done_cond, &r->done_lock, &ts) == ETIMEDOUT)
+            break;
+    }
+    bool all = r->done >= n;
+    pthread_mutex_unlock(&r->done_lock);
+    return all;
+}
+
+static void run_mark_done(struct run *r)
+{
+    pthread_mutex_lock(&r->done_lock);
+    r->done++;
+    pthread_cond_broadcast(&r->done_cond);
+    pthread_mutex_unlock(&r->done_lock);
+}
+
+void worker_count_error(struct worker *w, enum stats_err kind, uint64_t n)
+{
+    w->stats.errors[kind] += n;
+    w->ival_errors += n;
+}
+
+void worker_note_error(struct worker *w, enum stats_err kind, const char *text)
+{
+    if (w->first_error[0] != '\0')
+        return;
+    snprintf(w->first_error, sizeof(w->first_error), "%s: %s", stats_err_names[kind], text);
+}
+
+/* ---- the ready stack (open model) ---- */
+
+void worker_ready_update(struct worker *w, struct conn *c)
+{
+    bool want = w->cfg->model == MODEL_OPEN && c->state == CONN_OPEN && !w->ending && c->wanted &&
+                c->count < w->cfg->pipeline && c->wpos == c->wend;
+    if (want && c->ready_pos < 0) {
+        c->ready_pos = (long)w->nready;
+        w->ready[w->nready++] = c;
+    } else if (!want && c->ready_pos >= 0) {
+        struct conn *last = w->ready[--w->nready];
+        w->ready[c->ready_pos] = last;
+        last->ready_pos = c->ready_pos;
+        c->ready_pos = -1;
+    }
+}
+
+static void worker_on_pace(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    HC_UNUSED(loop);
+    HC_UNUSED(t);
+    worker_dispatch(data);
+}
+
+void worker_dispatch(struct worker *w)
+{
+    if (w->ending)
+        return;
+    int64_t now = hc_now_ns();
+    while (w->pacer.next_ns <= now) {
+        size_t idle = w->multi != NULL ? multi_idle(w->multi) : w->nready;
+        if (idle == 0) {
+            w->starved = true;
+            return;
+        }
+        if (run_claim(w->run, 1) == 0) {
+            w->ending = true;
+            worker_check_done(w);
+            return;
+        }
+        if (w->starved)
+            w->stats.queued++;
+        int64_t due = w->pacer.next_ns;
+        pacer_next(&w->pacer);
+        if (w->multi != NULL)
+            multi_send(w->multi, due, now);
+        else
+            conn_send(w->ready[w->nready - 1], due, now);
+        if (w->ending)
+            return;
+    }
+    w->starved = false;
+    if (w->pacer.next_ns != INT64_MAX &&
+        (!hc_loop_timer_active(&w->pace_timer) || w->pace_timer.deadline != w->pacer.next_ns))
+        hc_loop_timer_start_at(w->loop, &w->pace_timer, w->pacer.next_ns, worker_on_pace, w);
+}
+
+/* ---- ending ---- */
+
+/* Moves this second's latencies into the totals and the main thread's slot. */
+static void worker_flush_interval(struct worker *w, bool done)
+{
+    hc_hist_add(w->stats.lat, w->ival_lat);
+    hc_hist_add(w->stats.raw, w->ival_raw);
+    pthread_mutex_lock(&w->slot.lock);
+    hc_hist_add(w->slot.lat, w->ival_lat);
+    hc_hist_add(w->slot.raw, w->ival_raw);
+    w->slot.responses += w->ival_responses;
+    w->slot.errors += w->ival_errors;
+    if (done)
+        w->slot.done = true;
+    pthread_mutex_unlock(&w->slot.lock);
+    hc_hist_reset(w->ival_lat);
+    hc_hist_reset(w->ival_raw);
+    w->ival_responses = 0;
+    w->ival_errors = 0;
+}
+
+static void worker_finish(struct worker *w)
+{
+    if (w->finished)
+        return;
+    w->finished = true;
+    w->ending = true;
+    for (size_t i = 0; i < w->nconns; i++)
+        conn_close(&w->conns[i]);
+    if (w->multi != NULL)
+        multi_stop_all(w->multi, false);
+    hc_loop_timer_stop(w->loop, &w->pace_timer);
+    hc_loop_timer_stop(w->loop, &w->sweep_timer);
+    hc_loop_timer_stop(w->loop, &w->tick_timer);
+    hc_loop_timer_stop(w->loop, &w->end_timer);
+    w->end_ns = hc_now_ns();
+    hc_loop_stop(w->loop);
+}
+
+void worker_check_done(struct worker *w)
+{
+    if (w->ending && w->inflight == 0)
+        worker_finish(w);
+}
+
+/* Counts the requests that fell due before the deadline but never found a connection. */
+static void worker_count_unsent(struct worker *w)
+{
+    if (w->cfg->model != MODEL_OPEN)
+        return;
+    int64_t until = HC_MIN(w->deadline_ns, hc_now_ns());
+    while (w->pacer.next_ns < until) {
+        if (run_claim(w->run, 1) == 0)
+            break;
+        w->stats.unsent++;
+        pacer_next(&w->pacer);
+    }
+}
+
+static void worker_on_end(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    HC_UNUSED(t);
+    struct worker *w = data;
+    if (w->hard_ending) {
+        /* Whatever is still in flight has had --timeout since the deadline. */
+        for (size_t i = 0; i < w->nconns; i++) {
+            struct conn *c = &w->conns[i];
+            worker_count_error(w, STATS_ERR_TIMEOUT, c->count);
+            conn_close(c);
+        }
+        if (w->multi != NULL)
+            multi_stop_all(w->multi, true);
+        worker_finish(w);
+        return;
+    }
+    worker_count_unsent(w);
+    w->ending = true;
+    hc_loop_timer_stop(loop, &w->pace_timer);
+    for (size_t i = 0; i < w->nconns; i++) {
+        struct conn *c = &w->conns[i];
+        worker_ready_update(w, c);
+        if (c->count == 0)
+            conn_close(c);
+    }
+    /* Nothing is sent after the deadline, so --timeout later everything still in flight has
+     * had its full timeout: the run ends by duration + timeout, whatever the server does. */
+    w->hard_ending = true;
+    hc_loop_timer_start_at(loop, &w->end_timer, w->deadline_ns + w->cfg->timeout_ns, worker_on_end,
+                           w);
+    worker_check_done(w);
+}
+
+/* ---- the sweep ---- */
+
+/* Closed model with stages: how many of this worker's connections the plan wants now. */
+static size_t worker_stage_share(struct worker *w, int64_t now)
+{
+    double total = schedule_value_at(&w->run->sched, now - w->run->start_ns);
+    uint64_t n = (uint64_t)(total + 0.5);
+    unsigned t = w->cfg->threads;
+    /* Global connection k belongs to worker k mod t, as in the split at start. */
+    uint64_t share = n / t + (w->index < n % t ? 1 : 0);
+    return (size_t)HC_MIN(share, (uint64_t)w->nconns);
+}
+
+static void worker_on_sweep(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    HC_UNUSED(t);
+    struct worker *w = data;
+    int64_t now = hc_loop_update_now(loop);
+    size_t wanted = w->nconns;
+    if (w->run->conn_stages)
+        wanted = worker_stage_share(w, now);
+    int64_t timeout = w->cfg->timeout_ns;
+    for (size_t i = 0; i < w->nconns && !w->finished; i++) {
+        struct conn *c = &w->conns[i];
+        c->wanted = i < wanted;
+        switch (c->state) {
+        case CONN_CONNECTING:
+            if (now - c->since >= timeout)
+                conn_fail(c, STATS_ERR_CONNECT);
+            break;
+        case CONN_OPEN:
+            if (c->count > 0 && now - c->sent[c->head] >= timeout)
+                conn_fail(c, STATS_ERR_TIMEOUT);
+            else if (!c->wanted && c->count == 0)
+                conn_close(c);
+            else if (w->cfg->model == MODEL_CLOSED && c->count == 0)
+                conn_fill(c);
+            break;
+        case CONN_CLOSED:
+            if (c->wanted && !w->ending && now >= c->retry_at)
+                conn_connect(c);
+            break;
+        }
+    }
+    if (w->finished)
+        return;
+    if (w->cfg->model == MODEL_OPEN)
+        worker_dispatch(w);
+    hc_loop_timer_start(loop, &w->sweep_timer, w->sweep_ns, worker_on_sweep, w);
+}
+
+static void worker_on_tick(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    HC_UNUSED(t);
+    struct worker *w = data;
+    worker_flush_interval(w, false);
+    w->next_tick_ns += HC_NSEC_PER_SEC;
+    hc_loop_timer_start_at(loop, &w->tick_timer, w->next_tick_ns, worker_on_tick, w);
+}
+
+/* ---- the thread ---- */
+
+int worker_init(struct worker *w, struct run *run, unsigned index, size_t nconns)
+{
+    memset(w, 0, sizeof(*w));
+    w->index = index;
+    w->run = run;
+    w->cfg = run->cfg;
+    pthread_mutex_init(&w->slot.lock, NULL);
+    int rc = stats_init(&w->stats);
+    if (rc == 0)
+        rc = stats_new_hist(&w->ival_lat);
+    if (rc == 0)
+        rc = stats_new_hist(&w->ival_raw);
+    if (rc == 0)
+        rc = stats_new_hist(&w->slot.lat);
+    if (rc == 0)
+        rc = stats_new_hist(&w->slot.raw);
+    if (rc != 0)
+        return rc;
+    rc = hc_loop_new(&w->loop);
+    if (rc != 0)
+        return rc;
+    w->rbuf = hc_xmalloc(HC_HCLOAD_READ_BYTES);
+    if (w->cfg->curl) {
+        rc = multi_new(w, nconns, &w->multi);
+        if (rc != 0)
+            return rc;
+        nconns = 0;
+    }
+    w->nconns = nconns;
+    w->conns = hc_xcalloc(nconns, sizeof(*w->conns));
+    w->ready = hc_xcalloc(nconns, sizeof(*w->ready));
+    for (size_t i = 0; i < nconns; i++)
+        conn_init(&w->conns[i], w, (unsigned)i);
+    w->sweep_ns = HC_MIN(w->cfg->timeout_ns / 4, 100 * HC_NSEC_PER_MSEC);
+    if (w->sweep_ns < HC_NSEC_PER_MSEC)
+        w->sweep_ns = HC_NSEC_PER_MSEC;
+    return 0;
+}
+
+void worker_destroy(struct worker *w)
+{
+    if (w == NULL)
+        return;
+    if (w->conns != NULL) {
+        for (size_t i = 0; i < w->nconns; i++)
+            conn_destroy(&w->conns[i]);
+    }
+    free(w->conns);
+    free(w->ready);
+    free(w->rbuf);
+    /* libcurl closes its connections through the loop, so the loop goes last. */
+    multi_free(w->multi);
+    hc_loop_free(w->loop);
+    stats_destroy(&w->stats);
+    hc_hist_free(w->ival_lat);
+    hc_hist_free(w->ival_raw);
+    hc_hist_free(w->slot.lat);
+    hc_hist_free(w->slot.raw);
+    if (w->run != NULL)
+        pthread_mutex_destroy(&w->slot.lock);
+    memset(w, 0, sizeof(*w));
+}
+
+void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct run *run = w->run;
+    int64_t start = run->start_ns;
+    hc_loop_update_now(w->loop);
+    w->deadline_ns = w->cfg->duration_ns == INT64_MAX ? INT64_MAX : start + w->cfg->duration_ns;
+    if (w->cfg->model == MODEL_OPEN)
+        pacer_init(&w->pacer, &run->sched, w->index, w->cfg->threads, w->cfg->poisson,
+                   (uint64_t)hc_wall_ns(), start);
+    size_t wanted = run->conn_stages ? worker_stage_share(w, start) : w->nconns;
+    for (size_t i = 0; i < w->nconns; i++) {
+        w->conns[i].wanted = i < wanted;
+        if (i < wanted && !w->ending)
+            conn_connect(&w->conns[i]);
+    }
+    if (!w->finished) {
+        hc_loop_timer_start(w->loop, &w->sweep_timer, w->sweep_ns, worker_on_sweep, w);
+        w->next_tick_ns = start + HC_NSEC_PER_SEC;
+        hc_loop_timer_start_at(w->loop, &w->tick_timer, w->next_tick_ns, worker_on_tick, w);
+        if (w->deadline_ns != INT64_MAX)
+            hc_loop_timer_start_at(w->loop, &w->end_timer, w->deadline_ns, worker_on_end, w);
+        if (w->cfg->model == MODEL_OPEN)
+            worker_dispatch(w);
+        else if (w->multi != NULL)
+            multi_start(w->multi);
+        int rc = w->finished ? 0 : hc_loop_run(w->loop);
+        if (rc < 0)
+            w->error = rc;
+    }
+    /* Stopped from outside (a signal): what is in flight is forgotten, not failed. */
+    worker_finish(w);
+    worker_flush_interval(w, true);
+    run_mark_done(run);
+    return NULL;
+}
+
+void worker_stop(struct worker *w)
+{
+    hc_loop_stop(w->loop);
+}
+
+bool worker_take(struct worker *w, struct hc_hist *lat, struct hc_hist *raw, uint64_t *responses,
+                 uint64_t *errors)
+{
+    pthread_mutex_lock(&w->slot.lock);
+    hc_hist_add(lat, w->slot.lat);
+    hc_hist_add(raw, w->slot.raw);
+    hc_hist_reset(w->slot.lat);
+    hc_hist_reset(w->slot.raw);
+    *responses += w->slot.responses;
+    *errors += w->slot.errors;
+    w->slot.responses = 0;
+    w->slot.errors = 0;
+    bool done = w->slot.done;
+    pthread_mutex_unlock(&w->slot.lock);
+    return done;
+}

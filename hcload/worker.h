@@ -1,0 +1,178 @@
+/*
+ * worker.h: the native http:// engine. A worker is one thread with its own event loop, its
+ * share of the connections, its pacer (open model) and its statistics; nothing on the request
+ * path is shared with another thread except, with -n, one atomic ticket counter.
+ *
+ * A connection (conn.c) is a small state machine: CLOSED -> CONNECTING -> OPEN -> CLOSED,
+ * registered once with the loop, edge-triggered, for reading and writing, so a request costs
+ * one send() and one read() and no epoll_ctl in steady state. The request bytes are the ones
+ * options.c built at start; a connection writes a prefix of the shared batch (`pipeline`
+ * copies of the request back to back), so sending k pipelined requests is one system call.
+ * Responses are parsed with the http module's header-skipping, body-counting mode.
+ *
+ * Hand-off to the main thread: once a second a worker adds its interval histograms and counts
+ * into its struct worker_slot under the slot's mutex; the main thread takes them under the same
+ * mutex for the progress line and the --hlog interval. Final statistics are read after join.
+ */
+#ifndef HCLOAD_WORKER_H
+#define HCLOAD_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hc/hist.h"
+#include "hc/http.h"
+#include "hc/loop.h"
+#include "multi.h"
+#include "options.h"
+#include "schedule.h"
+#include "stats.h"
+
+/* What every worker shares: read-only after start, but for the ticket counter. */
+struct run {
+    const struct config *cfg;  /* the configuration */
+    struct schedule sched;     /* open model: the rate; closed model with stages: connections */
+    bool conn_stages;          /* closed model with --stages */
+    int64_t start_ns;          /* CLOCK_MONOTONIC start of the run */
+    _Atomic uint64_t tickets;  /* with -n: requests claimed so far by all workers */
+    pthread_mutex_t done_lock; /* guards done; done_cond is signalled when it grows */
+    pthread_cond_t done_cond;  /* on CLOCK_MONOTONIC, so the main thread can wait with a tick */
+    unsigned done;             /* workers that have finished */
+};
+
+/* run_sync_init / destroy: the done counter's lock and condition. */
+void run_sync_init(struct run *r);
+void run_sync_destroy(struct run *r);
+
+/*
+ * run_wait_done: waits until all n workers are done or the monotonic clock reaches
+ * deadline_ns, whichever comes first. Returns whether all are done. Main thread.
+ */
+bool run_wait_done(struct run *r, unsigned n, int64_t deadline_ns);
+
+/*
+ * run_claim: claims up to want of the -n requests still unclaimed. Returns how many were
+ * claimed (want when the run has no -n bound; 0 when every request is claimed). Any thread.
+ */
+unsigned run_claim(struct run *r, unsigned want);
+
+enum conn_state {
+    CONN_CLOSED,     /* no descriptor */
+    CONN_CONNECTING, /* non-blocking connect under way */
+    CONN_OPEN,       /* connected; requests may be in flight */
+};
+
+struct worker;
+
+struct conn {
+    struct worker *w;             /* owner */
+    int fd;                       /* -1 when CLOSED */
+    enum conn_state state;        /* see above */
+    unsigned index;               /* position in the worker's array */
+    unsigned head;                /* in-flight ring: slot of the oldest request */
+    unsigned count;               /* in-flight ring: requests sent and not yet answered */
+    int64_t *sent;                /* per slot: when the request was written (ns) */
+    int64_t *due;                 /* per slot: when it should have been (open model), else sent */
+    size_t wpos, wend;            /* the unwritten part of the worker's batch, [wpos, wend) */
+    int64_t since;                /* CONNECTING: when the connect began */
+    int64_t retry_at;             /* CLOSED: no reconnect before this (after a failed connect) */
+    long ready_pos;               /* open model: index on the worker's ready stack, -1 if off */
+    bool midmsg;                  /* the last read ended inside a response */
+    bool wanted;                  /* should be connected (closed-model stages turn this off) */
+    struct hc_http_parser parser; /* response parser (skip headers, count body) */
+};
+
+/* The mutex-protected hand-off of one second's results to the main thread. */
+struct worker_slot {
+    pthread_mutex_t lock; /* guards every field below */
+    struct hc_hist *lat;  /* corrected latencies since the main thread last took them */
+    struct hc_hist *raw;  /* uncorrected latencies, same period */
+    uint64_t responses;   /* responses, same period */
+    uint64_t errors;      /* failed requests, same period */
+    bool done;            /* the worker has finished and flushed everything */
+};
+
+struct worker {
+    unsigned index;           /* 0..threads-1 */
+    struct run *run;          /* shared */
+    const struct config *cfg; /* run->cfg */
+    struct hc_loop *loop;     /* this thread's loop */
+    pthread_t thread;         /* valid once started */
+    bool started;             /* thread was created */
+    struct multi *multi;      /* the libcurl engine (https, HTTP/2), or NULL: native */
+    struct conn *conns;       /* nconns connections (none with the libcurl engine) */
+    size_t nconns;
+    struct conn **ready; /* open model: connections that can take a request now */
+    size_t nready;
+    struct pacer pacer;               /* open model: this thread's arrival times */
+    bool starved;                     /* open model: a due request found no free connection */
+    struct hc_loop_timer pace_timer;  /* open model: the next due request */
+    struct hc_loop_timer sweep_timer; /* timeouts, reconnects, closed-model stages */
+    struct hc_loop_timer tick_timer;  /* once a second: hand the interval over */
+    struct hc_loop_timer end_timer;   /* the deadline, then the hard stop after it */
+    int64_t sweep_ns;                 /* sweep period */
+    int64_t deadline_ns;              /* absolute end of sending, INT64_MAX with -n alone */
+    int64_t next_tick_ns;             /* absolute time of the next tick */
+    uint64_t inflight;                /* requests in flight on all connections */
+    bool ending;              /* no new requests: deadline passed, -n claimed, or stopping */
+    bool hard_ending;         /* the end timer now marks the hard stop */
+    bool finished;            /* everything closed and counted */
+    int64_t end_ns;           /* when this worker finished (monotonic) */
+    char *rbuf;               /* HC_HCLOAD_READ_BYTES of read buffer */
+    struct stats stats;       /* totals, read by the main thread after join */
+    struct hc_hist *ival_lat; /* this second's corrected latencies */
+    struct hc_hist *ival_raw; /* this second's uncorrected latencies */
+    uint64_t ival_responses;  /* this second's responses */
+    uint64_t ival_errors;     /* this second's failed requests */
+    struct worker_slot slot;  /* hand-off to the main thread */
+    int error;                /* a setup failure (negative errno), 0 when none */
+    char first_error[160];    /* what the first failed request died of ("" when none) */
+};
+
+/*
+ * worker_init: prepares worker index of run with nconns connections (its loop, buffers and
+ * histograms). 0 or a negative errno (the loop could not be made). Free with worker_destroy,
+ * also after a failure.
+ */
+int worker_init(struct worker *w, struct run *run, unsigned index, size_t nconns);
+void worker_destroy(struct worker *w);
+
+/* worker_main: the thread body (arg is the struct worker). Returns NULL. */
+void *worker_main(void *arg);
+
+/* worker_stop: asks the worker to end now. Any thread, and signal handlers. */
+void worker_stop(struct worker *w);
+
+/*
+ * worker_take: moves what the worker handed over since the last call into lat/raw (added) and
+ * *responses and *errors (added). Returns whether the worker is done. Main thread.
+ */
+bool worker_take(struct worker *w, struct hc_hist *lat, struct hc_hist *raw, uint64_t *responses,
+                 uint64_t *errors);
+
+/* conn.c: the connection state machine, called by the worker. */
+void conn_init(struct conn *c, struct worker *w, unsigned index);
+void conn_destroy(struct conn *c);
+/* Starts connecting a CLOSED connection; a failure counts a connect error. */
+void conn_connect(struct conn *c);
+/* Closes without counting anything (in-flight requests are forgotten). */
+void conn_close(struct conn *c);
+/* Fails every in-flight request with kind, closes, and reconnects unless the worker is ending. */
+void conn_fail(struct conn *c, enum stats_err kind);
+/* Closed model: fills the pipeline with new requests (claims -n tickets). */
+void conn_fill(struct conn *c);
+/* Open model: sends one request due at due_ns on a connection from the ready stack. */
+void conn_send(struct conn *c, int64_t due_ns, int64_t now_ns);
+
+/* worker.c, for conn.c. */
+void worker_ready_update(struct worker *w, struct conn *c);
+void worker_dispatch(struct worker *w);
+void worker_check_done(struct worker *w);
+void worker_count_error(struct worker *w, enum stats_err kind, uint64_t n);
+/* Keeps text as the worker's first failure (kept once; later calls do nothing). */
+void worker_note_error(struct worker *w, enum stats_err kind, const char *text);
+
+#endif
