@@ -2,15 +2,10 @@
 # hcload's command line: usage mistakes exit 2 with a message that names the problem; --help
 # and --version exit 0; a JSON summary goes to standard output with --json -.
 # Usage: hcload_cli.sh BUILD_DIR SOURCE_DIR
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 build=$1
 hcload=$build/hcload/hcload
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+tmp=$HC_TMP
 
 # usage PATTERN ARGS...: hcload ARGS exits 2 and its stderr matches PATTERN.
 usage() {
@@ -20,8 +15,8 @@ usage() {
     "$hcload" "$@" >"$tmp/out" 2>"$tmp/err"
     local rc=$?
     set -e
-    [ "$rc" = 2 ] || fail "hcload $*: exit $rc, expected 2"
-    grep -qi -- "$pattern" "$tmp/err" || fail "hcload $*: stderr lacks '$pattern': $(cat "$tmp/err")"
+    [ "$rc" = 2 ] || hc_fail "hcload $*: exit $rc, expected 2"
+    grep -qi -- "$pattern" "$tmp/err" || hc_fail "hcload $*: stderr lacks '$pattern': $(cat "$tmp/err")"
     echo "ok: $* -> 2 ($(head -1 "$tmp/err"))"
 }
 
@@ -44,16 +39,16 @@ usage "unrecognized\|unknown\|invalid" --no-such-flag http://127.0.0.1:1/
 usage "pipeline" --pipeline 2 https://127.0.0.1:1/
 usage "pipeline" --pipeline 2 --http2 http://127.0.0.1:1/
 
-"$hcload" --help >"$tmp/out" || fail "--help exit $?"
-grep -q -- "--rate" "$tmp/out" || fail "--help does not list --rate"
-"$hcload" --version | grep -q "hcload" || fail "--version"
+"$hcload" --help >"$tmp/out" || hc_fail "--help exit $?"
+grep -q -- "--rate" "$tmp/out" || hc_fail "--help does not list --rate"
+"$hcload" --version | grep -q "hcload" || hc_fail "--version"
 echo "ok: --help and --version"
 
 set +e
 "$hcload" --body-file "$tmp/missing" -n 1 http://127.0.0.1:1/ 2>"$tmp/err"
 rc=$?
 set -e
-[ "$rc" = 1 ] || fail "missing body file: exit $rc, expected 1"
-grep -q "missing" "$tmp/err" || fail "missing body file: $(cat "$tmp/err")"
+[ "$rc" = 1 ] || hc_fail "missing body file: exit $rc, expected 1"
+grep -q "missing" "$tmp/err" || hc_fail "missing body file: $(cat "$tmp/err")"
 echo "ok: a missing body file exits 1"
 echo "all passed"

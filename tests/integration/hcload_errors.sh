@@ -3,42 +3,24 @@
 # failure is counted under its own kind, hcload's count equals the server's, the exit status
 # is 1 for failures, and every run ends within its duration plus its timeout.
 # Usage: hcload_errors.sh BUILD_DIR SOURCE_DIR
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+hc_need python3
 build=$1
-command -v python3 >/dev/null || { echo "skip: python3 not installed"; exit 77; }
 hcload=$build/hcload/hcload
 server=$build/tests/integration/hcload_badserver
-
-tmp=$(mktemp -d)
+tmp=$HC_TMP
 server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+# json FIELD...: a value from the last run's JSON summary.
+json() { hc_json "$tmp/out.json" "$@"; }
 
-json() {
-    python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    d = d[k]
-print(d)' "$tmp/out.json" "$@"
-}
-
+# start_server MODE [ARGS...]: runs the misbehaving server; sets server_pid and port.
 start_server() {
     rm -f "$tmp/port" "$tmp/count"
     "$server" "$@" "$tmp/port" "$tmp/count" &
     server_pid=$!
-    for _ in $(seq 100); do
-        [ -s "$tmp/port" ] && break
-        sleep 0.05
-    done
-    [ -s "$tmp/port" ] || fail "test server did not start"
+    hc_track "$server_pid"
+    hc_wait_file "$tmp/port" || hc_fail "test server did not start"
     port=$(cat "$tmp/port")
 }
 
@@ -62,15 +44,15 @@ run_timed() {
     set -e
     t1=$(date +%s.%N)
     python3 -c "import sys; sys.exit(0 if float(sys.argv[2]) - float(sys.argv[1]) <= float(sys.argv[3]) else 1)" \
-        "$t0" "$t1" "$limit" || fail "hcload $* took longer than ${limit}s"
+        "$t0" "$t1" "$limit" || hc_fail "hcload $* took longer than ${limit}s"
 }
 
 echo "== a well-behaved server: counts agree, exit 0"
 start_server ok
 run_timed 4 -t 2 -c 6 -d 1s -T 1s -q --json "$tmp/out.json" "http://127.0.0.1:$port/"
 stop_server
-[ "$rc" = 0 ] || fail "exit $rc against a good server"
-[ "$(json requests)" = "$served" ] || fail "hcload counted $(json requests), server $served"
+[ "$rc" = 0 ] || hc_fail "exit $rc against a good server"
+[ "$(json requests)" = "$served" ] || hc_fail "hcload counted $(json requests), server $served"
 echo "ok: $served requests on both sides"
 
 # expect_kind MODE KIND: every request against MODE fails, and as KIND only.
@@ -80,15 +62,15 @@ expect_kind() {
     start_server "$mode"
     run_timed 4 -t 1 -c 4 -d 1s -T 500ms -q --json "$tmp/out.json" "http://127.0.0.1:$port/"
     stop_server
-    [ "$rc" = 1 ] || fail "$mode: exit $rc, expected 1"
-    [ "$(json requests)" = 0 ] || fail "$mode: $(json requests) responses counted"
+    [ "$rc" = 1 ] || hc_fail "$mode: exit $rc, expected 1"
+    [ "$(json requests)" = 0 ] || hc_fail "$mode: $(json requests) responses counted"
     local n
     n=$(json errors "$kind")
-    [ "$n" -gt 0 ] || fail "$mode: no $kind errors"
-    [ "$(json errors total)" = "$n" ] || fail "$mode: errors of other kinds: $(json errors)"
-    [ "$(json sent)" = "$n" ] || fail "$mode: sent $(json sent), failed $n"
+    [ "$n" -gt 0 ] || hc_fail "$mode: no $kind errors"
+    [ "$(json errors total)" = "$n" ] || hc_fail "$mode: errors of other kinds: $(json errors)"
+    [ "$(json sent)" = "$n" ] || hc_fail "$mode: sent $(json sent), failed $n"
     if [ "$kind" != timeout ]; then
-        [ "$served" = "$n" ] || fail "$mode: server read $served requests, hcload failed $n"
+        [ "$served" = "$n" ] || hc_fail "$mode: server read $served requests, hcload failed $n"
     fi
     echo "ok: $n $kind errors, server read $served"
 }
@@ -100,22 +82,22 @@ expect_kind garbage parse
 echo "== a refused port: connect errors, exit 1, no hang"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 run_timed 4 -t 2 -c 4 -d 1s -T 1s -q --json "$tmp/out.json" "http://127.0.0.1:$port/"
-[ "$rc" = 1 ] || fail "refused: exit $rc"
-[ "$(json errors connect)" -gt 0 ] || fail "refused: no connect errors"
-[ "$(json errors total)" = "$(json errors connect)" ] || fail "refused: other errors"
+[ "$rc" = 1 ] || hc_fail "refused: exit $rc"
+[ "$(json errors connect)" -gt 0 ] || hc_fail "refused: no connect errors"
+[ "$(json errors total)" = "$(json errors connect)" ] || hc_fail "refused: other errors"
 echo "ok: $(json errors connect) connect errors"
 
 echo "== a refused port with -n: the count is used up, the run ends"
 run_timed 10 -t 1 -c 2 -n 20 -q --json "$tmp/out.json" "http://127.0.0.1:$port/"
-[ "$rc" = 1 ] || fail "refused -n: exit $rc"
-[ "$(json errors connect)" = 20 ] || fail "refused -n 20: $(json errors connect) connect errors"
+[ "$rc" = 1 ] || hc_fail "refused -n: exit $rc"
+[ "$(json errors connect)" = 20 ] || hc_fail "refused -n 20: $(json errors connect) connect errors"
 echo "ok: 20 connect errors for -n 20"
 
 echo "== a stalled server in the open model ends within duration + timeout"
 start_server stall
 run_timed 3.5 -t 1 -c 2 -R 100 -d 1s -T 1s -q --json "$tmp/out.json" "http://127.0.0.1:$port/"
 stop_server
-[ "$rc" = 1 ] || fail "stalled open model: exit $rc"
-[ "$(json errors timeout)" -gt 0 ] || fail "stalled open model: no timeouts"
+[ "$rc" = 1 ] || hc_fail "stalled open model: exit $rc"
+[ "$(json errors timeout)" -gt 0 ] || hc_fail "stalled open model: no timeouts"
 echo "ok: $(json errors timeout) timeouts, $(json unsent) never sent"
 echo "all passed"

@@ -3,36 +3,22 @@
 # model's corrected p99 shows the freeze and the uncorrected p99 does not; the --hlog file
 # holds one interval per second.
 # Usage: hcload_freeze.sh BUILD_DIR SOURCE_DIR
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+hc_need python3
 build=$1
-command -v python3 >/dev/null || { echo "skip: python3 not installed"; exit 77; }
 hcload=$build/hcload/hcload
 server=$build/tests/integration/hcload_badserver
-
-tmp=$(mktemp -d)
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+tmp=$HC_TMP
 
 "$server" freeze "$tmp/port" "$tmp/count" 1000 200 &
 server_pid=$!
-for _ in $(seq 100); do
-    [ -s "$tmp/port" ] && break
-    sleep 0.05
-done
-[ -s "$tmp/port" ] || fail "test server did not start"
+hc_track "$server_pid"
+hc_wait_file "$tmp/port" || hc_fail "test server did not start"
 port=$(cat "$tmp/port")
 
 # One connection, so requests due during a freeze wait in hcload, as a real client's would.
 "$hcload" -t 1 -c 1 -R 500 -d 5s -q --json "$tmp/out.json" --hlog "$tmp/out.hlog" \
-    "http://127.0.0.1:$port/" || fail "exit $?"
+    "http://127.0.0.1:$port/" || hc_fail "exit $?"
 kill "$server_pid"
 wait "$server_pid" || true
 server_pid=""
@@ -50,8 +36,8 @@ assert u <= 50_000, "the uncorrected p99 shows the freeze"
 assert d["queued"] > 0, "no request waited for the connection"
 PY
 intervals=$(grep -c '^[0-9]' "$tmp/out.hlog" || true)
-[ "$intervals" -ge 5 ] && [ "$intervals" -le 6 ] || fail "$intervals untagged intervals in the hlog"
-grep -q '^Tag=uncorrected,' "$tmp/out.hlog" || fail "no uncorrected intervals in the hlog"
+[ "$intervals" -ge 5 ] && [ "$intervals" -le 6 ] || hc_fail "$intervals untagged intervals in the hlog"
+grep -q '^Tag=uncorrected,' "$tmp/out.hlog" || hc_fail "no uncorrected intervals in the hlog"
 # HdrHistogram's own log processor reads the log back, every request counted.
 jar=""
 for j in /usr/share/java/hdrhistogram.jar /usr/share/java/HdrHistogram.jar; do
@@ -62,7 +48,7 @@ if command -v java >/dev/null && [ -n "$jar" ]; then
         -i "$tmp/out.hlog" -csv | tail -1 | cut -d, -f3)
     requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' \
         "$tmp/out.json")
-    [ "$total" = "$requests" ] || fail "HistogramLogProcessor counted $total, hcload $requests"
+    [ "$total" = "$requests" ] || hc_fail "HistogramLogProcessor counted $total, hcload $requests"
     echo "ok: HdrHistogram's HistogramLogProcessor reads $total values"
 else
     echo "note: java or HdrHistogram's jar missing, log not cross-checked"

@@ -3,111 +3,64 @@
 # line count (closed model, -n exact, pipelining, open model), and an open-model run at
 # -R 2000 for 10 s achieves 2000/s within 1 %.
 # Usage: hcload_nginx.sh BUILD_DIR SOURCE_DIR
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+hc_need nginx python3
 build=$1
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$nginx" ] || { echo "skip: nginx not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: python3 not installed"; exit 77; }
 hcload=$build/hcload/hcload
-
-tmp=$(mktemp -d)
-nginx_pid=""
-cleanup() {
-    [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/logs"
-cat >"$tmp/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/logs/error.log;
-events { worker_connections 1024; }
-http {
-    log_format brief '\$request_method \$status \$request_length';
-    access_log $tmp/logs/access.log brief;
-    client_body_temp_path $tmp/body;
-    proxy_temp_path $tmp/proxy;
-    fastcgi_temp_path $tmp/fastcgi;
-    uwsgi_temp_path $tmp/uwsgi;
-    scgi_temp_path $tmp/scgi;
-    keepalive_requests 1000000;
-    server {
-        listen 127.0.0.1:$port;
-        location / { default_type application/json; return 200 '{"ok":true}'; }
-    }
-}
-CONF
-"$nginx" -p "$tmp" -e "$tmp/logs/error.log" -c "$tmp/nginx.conf" &
-nginx_pid=$!
-for _ in $(seq 100); do
-    [ -s "$tmp/nginx.pid" ] && break
-    sleep 0.05
-done
-[ -s "$tmp/nginx.pid" ] || fail "nginx did not start: $(cat "$tmp/logs/error.log")"
-url=http://127.0.0.1:$port/
+tmp=$HC_TMP
+hc_nginx_start "location / { default_type application/json; return 200 '{\"ok\":true}'; }" \
+    "log_format brief '\$request_method \$status \$request_length';
+    access_log $HC_TMP/nginx/logs/access.log brief;"
+url=http://127.0.0.1:$HC_NGINX_PORT/
+access=$HC_NGINX_DIR/logs/access.log
 
 # json FIELD...: a value from the last run's JSON summary.
-json() {
-    python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-for k in sys.argv[2:]:
-    d = d[k]
-print(d)' "$tmp/out.json" "$@"
-}
+json() { hc_json "$tmp/out.json" "$@"; }
 logged=0
 # log_delta: sets d to the access-log lines added since the last call.
 log_delta() {
     sleep 0.3
     local now
-    now=$(wc -l <"$tmp/logs/access.log")
+    now=$(wc -l <"$access")
     d=$((now - logged))
     logged=$now
 }
 
 echo "== closed model: hcload's count equals nginx's"
-"$hcload" -t 2 -c 8 -d 2s -q --json "$tmp/out.json" "$url" || fail "closed run exit $?"
+"$hcload" -t 2 -c 8 -d 2s -q --json "$tmp/out.json" "$url" || hc_fail "closed run exit $?"
 n=$(json requests)
 log_delta
-[ "$n" -gt 0 ] || fail "no requests"
-[ "$n" = "$d" ] || fail "hcload counted $n, nginx logged $d"
-[ "$(json errors total)" = 0 ] || fail "errors in a clean run"
-[ "$(json responses 200)" = "$n" ] || fail "not every response was a 200"
+[ "$n" -gt 0 ] || hc_fail "no requests"
+[ "$n" = "$d" ] || hc_fail "hcload counted $n, nginx logged $d"
+[ "$(json errors total)" = 0 ] || hc_fail "errors in a clean run"
+[ "$(json responses 200)" = "$n" ] || hc_fail "not every response was a 200"
 echo "ok: $n requests on both sides"
 
 echo "== -n is exact"
-"$hcload" -t 2 -c 7 -n 1000 -q --json "$tmp/out.json" "$url" || fail "-n run exit $?"
-[ "$(json requests)" = 1000 ] || fail "-n 1000 gave $(json requests)"
+"$hcload" -t 2 -c 7 -n 1000 -q --json "$tmp/out.json" "$url" || hc_fail "-n run exit $?"
+[ "$(json requests)" = 1000 ] || hc_fail "-n 1000 gave $(json requests)"
 log_delta
-[ "$d" = 1000 ] || fail "nginx logged $d for -n 1000"
+[ "$d" = 1000 ] || hc_fail "nginx logged $d for -n 1000"
 echo "ok: 1000 and 1000"
 
 echo "== pipelining: every response comes back"
 "$hcload" -t 1 -c 4 --pipeline 16 -n 3200 -q --json "$tmp/out.json" "$url" ||
-    fail "pipeline run exit $?"
-[ "$(json requests)" = 3200 ] || fail "pipelined -n 3200 gave $(json requests)"
-[ "$(json responses 200)" = 3200 ] || fail "pipelined responses not all 200"
-[ "$(json errors total)" = 0 ] || fail "pipelined run had errors"
+    hc_fail "pipeline run exit $?"
+[ "$(json requests)" = 3200 ] || hc_fail "pipelined -n 3200 gave $(json requests)"
+[ "$(json responses 200)" = 3200 ] || hc_fail "pipelined responses not all 200"
+[ "$(json errors total)" = 0 ] || hc_fail "pipelined run had errors"
 log_delta
-[ "$d" = 3200 ] || fail "nginx logged $d for 3200 pipelined"
+[ "$d" = 3200 ] || hc_fail "nginx logged $d for 3200 pipelined"
 echo "ok: 3200 pipelined, in order and complete"
 
 echo "== steady state: one send and one read per request, no epoll_ctl per request"
 if command -v strace >/dev/null; then
     # LeakSanitizer cannot run under ptrace: an ASan build skips its leak check here only.
     ASAN_OPTIONS=detect_leaks=0 strace -f -c -o "$tmp/strace.txt" "$hcload" -t 1 -c 10 \
-        -n 20000 -q --json "$tmp/out.json" "$url" || fail "strace run exit $?"
+        -n 20000 -q --json "$tmp/out.json" "$url" || hc_fail "strace run exit $?"
     log_delta
-    [ "$d" = 20000 ] || fail "nginx logged $d for the 20000 traced requests"
-    python3 - "$tmp/strace.txt" "$(json requests)" <<'PY' || fail "too many system calls per request"
+    [ "$d" = 20000 ] || hc_fail "nginx logged $d for the 20000 traced requests"
+    python3 - "$tmp/strace.txt" "$(json requests)" <<'PY' || hc_fail "too many system calls per request"
 import sys
 calls = {}
 for line in open(sys.argv[1]):
@@ -129,45 +82,45 @@ fi
 
 echo "== HEAD (pipelined) and POST with a body file"
 "$hcload" -t 1 -c 2 --pipeline 4 -m HEAD -n 400 -q --json "$tmp/out.json" "$url" ||
-    fail "HEAD run exit $?"
-[ "$(json requests)" = 400 ] && [ "$(json errors total)" = 0 ] || fail "HEAD: $(json requests)"
+    hc_fail "HEAD run exit $?"
+[ "$(json requests)" = 400 ] && [ "$(json errors total)" = 0 ] || hc_fail "HEAD: $(json requests)"
 log_delta
-[ "$(tail -n 400 "$tmp/logs/access.log" | grep -c '^HEAD 200 ')" = 400 ] || fail "nginx saw no 400 HEADs"
+[ "$(tail -n 400 "$access" | grep -c '^HEAD 200 ')" = 400 ] || hc_fail "nginx saw no 400 HEADs"
 printf '{"user_id":7,"sku":"A1","qty":1}' >"$tmp/body.json"
 "$hcload" -t 1 -c 2 -n 300 --body-file "$tmp/body.json" -H 'Content-Type: application/json' \
-    -q --json "$tmp/out.json" "$url" || fail "POST run exit $?"
-[ "$(json requests)" = 300 ] || fail "POST: $(json requests)"
+    -q --json "$tmp/out.json" "$url" || hc_fail "POST run exit $?"
+[ "$(json requests)" = 300 ] || hc_fail "POST: $(json requests)"
 log_delta
-len=$(tail -n 1 "$tmp/logs/access.log" | cut -d' ' -f3)
-[ "$(tail -n 300 "$tmp/logs/access.log" | grep -c "^POST 200 $len\$")" = 300 ] ||
-    fail "nginx did not log 300 identical POSTs"
-[ "$len" -gt 32 ] || fail "POST request length $len does not hold the body"
+len=$(tail -n 1 "$access" | cut -d' ' -f3)
+[ "$(tail -n 300 "$access" | grep -c "^POST 200 $len\$")" = 300 ] ||
+    hc_fail "nginx did not log 300 identical POSTs"
+[ "$len" -gt 32 ] || hc_fail "POST request length $len does not hold the body"
 echo "ok: 400 HEAD, 300 POST of $len bytes each"
 
 echo "== open model: -R 2000 -d 10s achieves 2000/s within 1 %"
-"$hcload" -t 2 -c 20 -R 2000 -d 10s -q --json "$tmp/out.json" "$url" || fail "open run exit $?"
+"$hcload" -t 2 -c 20 -R 2000 -d 10s -q --json "$tmp/out.json" "$url" || hc_fail "open run exit $?"
 achieved=$(json rate achieved)
 n=$(json requests)
 log_delta
-[ "$n" = "$d" ] || fail "open model: hcload counted $n, nginx logged $d"
+[ "$n" = "$d" ] || hc_fail "open model: hcload counted $n, nginx logged $d"
 python3 -c "import sys; a=float(sys.argv[1]); sys.exit(0 if abs(a - 2000) <= 20 else 1)" \
-    "$achieved" || fail "achieved $achieved/s, requested 2000/s"
-[ "$(json rate requested)" = 2000.0 ] || fail "requested rate $(json rate requested)"
+    "$achieved" || hc_fail "achieved $achieved/s, requested 2000/s"
+[ "$(json rate requested)" = 2000.0 ] || hc_fail "requested rate $(json rate requested)"
 echo "ok: achieved $achieved/s, $n requests on both sides"
 echo "== open-model stages: the ramp's area, exactly"
 "$hcload" -t 2 -c 20 -R 0 --stages 1s:1000,1s:1000,1s:0 -q --json "$tmp/out.json" "$url" ||
-    fail "stages run exit $?"
-[ "$(json requests)" = 2000 ] || fail "stages 1s:1000,1s:1000,1s:0 gave $(json requests), not 2000"
+    hc_fail "stages run exit $?"
+[ "$(json requests)" = 2000 ] || hc_fail "stages 1s:1000,1s:1000,1s:0 gave $(json requests), not 2000"
 log_delta
-[ "$d" = 2000 ] || fail "nginx logged $d for the 2000 staged requests"
+[ "$d" = 2000 ] || hc_fail "nginx logged $d for the 2000 staged requests"
 echo "ok: 2000 planned, sent and logged"
 
 echo "== closed-model stages: connections ramp up and down"
 "$hcload" -t 2 -c 8 --stages 1s:8,1s:0 -q --json "$tmp/out.json" "$url" ||
-    fail "closed stages exit $?"
-[ "$(json connects)" = 8 ] || fail "closed stages made $(json connects) connections, not 8"
+    hc_fail "closed stages exit $?"
+[ "$(json connects)" = 8 ] || hc_fail "closed stages made $(json connects) connections, not 8"
 n=$(json requests)
 log_delta
-[ "$n" = "$d" ] || fail "closed stages: hcload counted $n, nginx logged $d"
+[ "$n" = "$d" ] || hc_fail "closed stages: hcload counted $n, nginx logged $d"
 echo "ok: 8 connections, $n requests on both sides"
 echo "all passed"

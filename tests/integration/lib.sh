@@ -1,0 +1,123 @@
+# tests/integration/lib.sh: what the integration tests and benchmarks share.
+#
+# Source it first thing: it turns on strict mode, makes a scratch directory ($HC_TMP) that is
+# removed at exit, and stops at exit every process started through it, by PID. Servers listen
+# on loopback ports chosen at run time.
+#
+#   source "$(dirname "$0")/lib.sh"
+#   hc_need nginx python3               # exit 77 (skipped) when a tool is absent
+#   hc_nginx_start 'location / { return 200 "ok"; }'
+#   curl "http://127.0.0.1:$HC_NGINX_PORT/"
+
+set -euo pipefail
+HC_TMP=$(mktemp -d)
+HC_PIDS=()
+
+hc_cleanup() {
+    local pid
+    for pid in "${HC_PIDS[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    rm -rf "$HC_TMP"
+}
+trap hc_cleanup EXIT
+
+# hc_fail MESSAGE: the test fails with MESSAGE.
+hc_fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# hc_need COMMAND...: skip the test (exit 77) unless every COMMAND is installed.
+hc_need() {
+    local c
+    for c in "$@"; do
+        command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || {
+            echo "skip: $c is not installed"
+            exit 77
+        }
+    done
+}
+
+# hc_track PID: stop PID (SIGTERM, then wait) when the test exits.
+hc_track() {
+    HC_PIDS+=("$1")
+}
+
+# hc_stop PID: stop PID now with SIGTERM and wait for it; its exit status is returned.
+hc_stop() {
+    local pid=$1 rc=0
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || rc=$?
+    return $rc
+}
+
+# hc_free_port: prints a TCP port on 127.0.0.1 that was free a moment ago.
+hc_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# hc_wait_file FILE [SECONDS]: waits until FILE exists and is not empty (default 5 s).
+hc_wait_file() {
+    local file=$1 tries=$((${2:-5} * 20))
+    while [ $tries -gt 0 ]; do
+        [ -s "$file" ] && return 0
+        sleep 0.05
+        tries=$((tries - 1))
+    done
+    return 1
+}
+
+# hc_json FILE KEY...: prints FILE's JSON value at KEY/KEY/... (python3).
+hc_json() {
+    python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+for k in sys.argv[2:]:
+    d = d[int(k)] if isinstance(d, list) else d[k]
+print(d)' "$@"
+}
+
+# hc_nginx_start SERVER_BODY [HTTP_DIRECTIVES] [TOP_DIRECTIVES] [WORKER_CONNECTIONS] [LISTEN]:
+# runs Debian's nginx in the foreground with one worker, everything under $HC_TMP/nginx, one
+# server on a free loopback port with SERVER_BODY inside it. HTTP_DIRECTIVES go in the http
+# block (default: no access log), TOP_DIRECTIVES at the top level, LISTEN after the listen
+# address (default "backlog=16384"; "ssl http2" for TLS). Sets HC_NGINX_PORT,
+# HC_NGINX_PID and HC_NGINX_DIR (its logs are in $HC_NGINX_DIR/logs).
+hc_nginx_start() {
+    local body=$1 http=${2:-access_log off;} top=${3:-} conns=${4:-1024}
+    local listen=${5:-backlog=16384}
+    local nginx
+    nginx=$(command -v nginx || echo /usr/sbin/nginx)
+    HC_NGINX_DIR=$HC_TMP/nginx
+    HC_NGINX_PORT=$(hc_free_port)
+    mkdir -p "$HC_NGINX_DIR/logs"
+    cat >"$HC_NGINX_DIR/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $HC_NGINX_DIR/nginx.pid;
+error_log $HC_NGINX_DIR/logs/error.log;
+$top
+events { worker_connections $conns; }
+http {
+    client_body_temp_path $HC_NGINX_DIR/body;
+    proxy_temp_path $HC_NGINX_DIR/proxy;
+    fastcgi_temp_path $HC_NGINX_DIR/fastcgi;
+    uwsgi_temp_path $HC_NGINX_DIR/uwsgi;
+    scgi_temp_path $HC_NGINX_DIR/scgi;
+    keepalive_requests 1000000;
+    $http
+    server {
+        listen 127.0.0.1:$HC_NGINX_PORT $listen;
+        $body
+    }
+}
+CONF
+    "$nginx" -p "$HC_NGINX_DIR" -e "$HC_NGINX_DIR/logs/error.log" -c "$HC_NGINX_DIR/nginx.conf" &
+    HC_NGINX_PID=$!
+    hc_track "$HC_NGINX_PID"
+    hc_wait_file "$HC_NGINX_DIR/nginx.pid" ||
+        hc_fail "nginx did not start: $(cat "$HC_NGINX_DIR/logs/error.log")"
+}
