@@ -215,7 +215,7 @@ int report_json(const struct report *r, struct hc_buf *out)
     for (int i = 0; i < STATS_STATUS_MAX; i++) {
         if (s->status[i] == 0)
             continue;
-        char key[8];
+        char key[12]; /* any int, so -Wformat-truncation can prove it fits */
         snprintf(key, sizeof(key), "%d", i);
         json_object_set_new(status, key, json_integer((json_int_t)s->status[i]));
     }
