@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # scripts/test.sh: install what is missing, build hc, and run every test.
 #
-# Usage: scripts/test.sh [PRESET...]   (default: dev asan)
+# Usage: scripts/test.sh [PRESET...]   (default: dev asan tsan)
 # Each preset (see CMakePresets.json) gets its own build directory, build/<preset>, configured
 # with warnings as errors. ctest prints its summary line last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(dev asan)
+[ ${#presets[@]} -gt 0 ] || presets=(dev asan tsan)
 
 scripts/deps.sh
 
