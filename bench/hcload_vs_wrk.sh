@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # hcload_vs_wrk.sh: hcload against its anchor, wrk, on the same nginx (one worker, `return 200`
 # of a small JSON body, access log off) on loopback. Runs wrk and hcload alternately with the
-# same -t 1 -c 50 -d 10s, PAIRS times (default 5), and prints each run and the median ratio
+# same -t 1 -c 50 -d 10s, PAIRS times (default 5; the order inside a pair swaps every pair so
+# a drifting machine load favours neither), and prints each run and the median ratio
 # hcload/wrk of (a) requests per second and (b) requests per CPU-second of the generator
-# process (user + system time of the process, from getrusage of the child).
+# process (user + system time of the process, from getrusage of the child), and the spread of
+# the ratios over the pairs as a measure of how noisy the machine was.
 # Goal: (a) >= 1.0, (b) >= 1.25. The machine's other load skews both tools alike; run it on a
 # quiet machine for figures worth quoting.
+# Each run also shows the generator's voluntary context switches per second (each one is a
+# sleep in epoll_wait and a wake-up, which on a VM costs microseconds of CPU).
+# PIN=1 pins nginx to the last CPU and the generators to the first (taskset), so the two do
+# not fight over one CPU; both tools are pinned alike. Default: not pinned.
 # usage: bench/hcload_vs_wrk.sh [BUILD_DIR]   (default build/release; needs hcload built there)
-#        PAIRS=7 DURATION=10s bench/hcload_vs_wrk.sh build/h-hcload-rel
+#        PAIRS=7 DURATION=10s PIN=1 bench/hcload_vs_wrk.sh build/h-hcload-rel
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/release}
@@ -18,6 +24,15 @@ hcload=$build/hcload/hcload
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is not installed" >&2; exit 1; }
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
+pin_gen=()
+pin_nginx=()
+if [ "${PIN:-0}" = 1 ]; then
+    command -v taskset >/dev/null || { echo "PIN=1 needs taskset" >&2; exit 1; }
+    last=$(($(nproc) - 1))
+    [ "$last" -ge 1 ] || { echo "PIN=1 needs two CPUs" >&2; exit 1; }
+    pin_gen=(taskset -c 0)
+    pin_nginx=(taskset -c "$last")
+fi
 
 tmp=$(mktemp -d)
 nginx_pid=""
@@ -48,7 +63,7 @@ http {
     }
 }
 CONF
-"$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" &
+"${pin_nginx[@]}" "$nginx" -p "$tmp" -e "$tmp/error.log" -c "$tmp/nginx.conf" &
 nginx_pid=$!
 for _ in $(seq 100); do
     [ -s "$tmp/nginx.pid" ] && break
@@ -56,7 +71,7 @@ for _ in $(seq 100); do
 done
 url=http://127.0.0.1:$port/
 
-# The runner: starts one generator, waits, prints "requests seconds cpu_seconds".
+# The runner: starts one generator, waits, prints "requests seconds cpu_seconds vcsw".
 cat >"$tmp/run.py" <<'PY'
 import json, re, resource, subprocess, sys
 tool, cmd = sys.argv[1], sys.argv[2:]
@@ -64,6 +79,7 @@ before = resource.getrusage(resource.RUSAGE_CHILDREN)
 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 after = resource.getrusage(resource.RUSAGE_CHILDREN)
 cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+vcsw = after.ru_nvcsw - before.ru_nvcsw
 if tool == "wrk":
     m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", out)
     scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}[m.group(3)]
@@ -71,21 +87,33 @@ if tool == "wrk":
 else:
     d = json.loads(out)
     n, sec = d["requests"], d["duration_s"]
-print(n, sec, cpu)
+print(n, sec, cpu, vcsw)
 PY
 
-echo "nginx on $url; $pairs pairs of -t 1 -c 50 -d $duration"
-printf '%-4s %-7s %12s %10s %14s\n' pair tool req/s cpu_s req/cpu_s
+run_wrk() {
+    python3 "$tmp/run.py" wrk "${pin_gen[@]}" wrk -t 1 -c 50 -d "$duration" "$url"
+}
+run_hcload() {
+    python3 "$tmp/run.py" hcload "${pin_gen[@]}" "$hcload" -t 1 -c 50 -d "$duration" -q \
+        --json - "$url"
+}
+
+echo "nginx on $url; $pairs pairs of -t 1 -c 50 -d $duration; pinned: ${PIN:-0}"
+printf '%-4s %-7s %12s %10s %14s %12s\n' pair tool req/s cpu_s req/cpu_s wakeups/s
 for i in $(seq "$pairs"); do
-    read -r wn ws wc < <(python3 "$tmp/run.py" wrk wrk -t 1 -c 50 -d "$duration" "$url")
-    read -r hn hs hc < <(python3 "$tmp/run.py" hcload "$hcload" -t 1 -c 50 -d "$duration" -q \
-        --json - "$url")
+    if [ $((i % 2)) = 1 ]; then
+        read -r wn ws wc wv < <(run_wrk)
+        read -r hn hs hc hv < <(run_hcload)
+    else
+        read -r hn hs hc hv < <(run_hcload)
+        read -r wn ws wc wv < <(run_wrk)
+    fi
     echo "$i $wn $ws $wc $hn $hs $hc" >>"$tmp/results"
-    python3 - "$i" "$wn" "$ws" "$wc" "$hn" "$hs" "$hc" <<'PY'
+    python3 - "$i" "$wn" "$ws" "$wc" "$wv" "$hn" "$hs" "$hc" "$hv" <<'PY'
 import sys
-i, wn, ws, wc, hn, hs, hc = sys.argv[1], *map(float, sys.argv[2:])
-for tool, n, s, c in (("wrk", wn, ws, wc), ("hcload", hn, hs, hc)):
-    print(f"{i:<4} {tool:<7} {n / s:12.0f} {c:10.2f} {n / c:14.0f}")
+i, wn, ws, wc, wv, hn, hs, hc, hv = sys.argv[1], *map(float, sys.argv[2:])
+for tool, n, s, c, v in (("wrk", wn, ws, wc, wv), ("hcload", hn, hs, hc, hv)):
+    print(f"{i:<4} {tool:<7} {n / s:12.0f} {c:10.2f} {n / c:14.0f} {v / s:12.0f}")
 PY
 done
 python3 - "$tmp/results" <<'PY'
@@ -96,6 +124,8 @@ for line in open(sys.argv[1]):
     rps.append((hn / hs) / (wn / ws))
     eff.append((hn / hc) / (wn / wc))
 a, b = statistics.median(rps), statistics.median(eff)
+print(f"ratios per pair, requests per second:     {' '.join(f'{x:.3f}' for x in rps)}")
+print(f"ratios per pair, requests per CPU-second: {' '.join(f'{x:.3f}' for x in eff)}")
 print(f"median hcload/wrk requests per second:     {a:.3f}  (goal >= 1.0)")
 print(f"median hcload/wrk requests per CPU-second: {b:.3f}  (goal >= 1.25)")
 PY

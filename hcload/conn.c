@@ -3,7 +3,7 @@
  *
  * System calls. The descriptor is added to the loop once, edge-triggered for read and write,
  * and stays registered until it is closed, so the steady state is one send() per batch of
- * requests and one read() per batch of responses. Edge triggering normally demands reading
+ * requests and one recv() per batch of responses. Edge triggering normally demands reading
  * until EAGAIN; a TCP read that returns less than the buffer has drained the socket, so we
  * stop there and save the second read. The exception is a read that ends inside a response:
  * the peer may have closed right behind the data (a close-delimited body, a server dying
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hc/limits.h"
+#include "frame.h"
 #include "hc/net.h"
 #include "worker.h"
 
@@ -246,6 +247,20 @@ static bool conn_parse(struct conn *c, const char *data, size_t len, int64_t now
             conn_fail(c, STATS_ERR_PARSE);
             return false;
         }
+        /*
+         * Between responses, the common shape is framed without the library (frame.h). Not
+         * after an upgrade: the library refuses whatever follows one, and so must we.
+         */
+        if (!c->midmsg && !c->w->cfg->head && !c->parser.msg.upgrade) {
+            int status;
+            size_t n = frame_response(data, len, &status);
+            if (n > 0) {
+                conn_complete(c, status, now);
+                data += n;
+                len -= n;
+                continue;
+            }
+        }
         ssize_t r = hc_http_parse(&c->parser, data, len);
         if (r == -EAGAIN) {
             c->midmsg = true;
@@ -283,7 +298,8 @@ static void conn_read(struct conn *c)
 {
     struct worker *w = c->w;
     for (;;) {
-        ssize_t n = read(c->fd, w->rbuf, HC_HCLOAD_READ_BYTES);
+        /* recv, not read: the same for a socket, without the file layer's checks. */
+        ssize_t n = recv(c->fd, w->rbuf, HC_HCLOAD_READ_BYTES, 0);
         if (n > 0) {
             w->stats.bytes_read += (uint64_t)n;
             if (!conn_parse(c, w->rbuf, (size_t)n, hc_now_ns()))
@@ -308,7 +324,7 @@ static void conn_read(struct conn *c)
         return;
     }
     if (w->cfg->model == MODEL_CLOSED) {
-        conn_fill(c);
+        worker_defer_fill(w, c);
     } else {
         worker_ready_update(w, c);
         worker_dispatch(w);

@@ -237,6 +237,7 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         rc = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
         if (rc != 0) {
             fprintf(stderr, "%s: cannot start a thread: %s\n", prog->name, strerror(rc));
+            run_open_gate(&run);
             for (unsigned j = 0; j < started; j++)
                 worker_stop(&workers[j]);
             break;

@@ -5,10 +5,11 @@
  *
  * A connection (conn.c) is a small state machine: CLOSED -> CONNECTING -> OPEN -> CLOSED,
  * registered once with the loop, edge-triggered, for reading and writing, so a request costs
- * one send() and one read() and no epoll_ctl in steady state. The request bytes are the ones
+ * one send() and one recv() and no epoll_ctl in steady state. The request bytes are the ones
  * options.c built at start; a connection writes a prefix of the shared batch (`pipeline`
  * copies of the request back to back), so sending k pipelined requests is one system call.
- * Responses are parsed with the http module's header-skipping, body-counting mode.
+ * Responses are parsed with the http module's header-skipping, body-counting mode, except
+ * that a whole response of the common shape (frame.h) is framed without it.
  *
  * Hand-off to the main thread: once a second a worker adds its interval histograms and counts
  * into its struct worker_slot under the slot's mutex; the main thread takes them under the same
@@ -41,6 +42,8 @@ struct run {
     pthread_mutex_t done_lock; /* guards done; done_cond is signalled when it grows */
     pthread_cond_t done_cond;  /* on CLOCK_MONOTONIC, so the main thread can wait with a tick */
     unsigned done;             /* workers that have finished */
+    unsigned gated;            /* native engine: workers with a private descriptor table */
+    bool gate_open;            /* every worker may go on: all gated, or some never started */
 };
 
 /* run_sync_init / destroy: the done counter's lock and condition. */
@@ -52,6 +55,12 @@ void run_sync_destroy(struct run *r);
  * deadline_ns, whichever comes first. Returns whether all are done. Main thread.
  */
 bool run_wait_done(struct run *r, unsigned n, int64_t deadline_ns);
+
+/*
+ * run_open_gate: lets workers waiting at the start gate go on (the main thread calls it when
+ * not every worker could be started, so none waits for the missing ones). Any thread.
+ */
+void run_open_gate(struct run *r);
 
 /*
  * run_claim: claims up to want of the -n requests still unclaimed. Returns how many were
@@ -82,6 +91,7 @@ struct conn {
     long ready_pos;               /* open model: index on the worker's ready stack, -1 if off */
     bool midmsg;                  /* the last read ended inside a response */
     bool wanted;                  /* should be connected (closed-model stages turn this off) */
+    bool fill_pending;            /* closed model: on the worker's fill list */
     struct hc_http_parser parser; /* response parser (skip headers, count body) */
 };
 
@@ -113,10 +123,13 @@ struct worker {
     struct hc_loop_timer sweep_timer; /* timeouts, reconnects, closed-model stages */
     struct hc_loop_timer tick_timer;  /* once a second: hand the interval over */
     struct hc_loop_timer end_timer;   /* the deadline, then the hard stop after it */
-    int64_t sweep_ns;                 /* sweep period */
-    int64_t deadline_ns;              /* absolute end of sending, INT64_MAX with -n alone */
-    int64_t next_tick_ns;             /* absolute time of the next tick */
-    uint64_t inflight;                /* requests in flight on all connections */
+    struct hc_loop_timer fill_timer;  /* closed model: sends the fill list after an I/O batch */
+    struct conn **fills;              /* closed model: connections answered in this I/O batch */
+    size_t nfills;
+    int64_t sweep_ns;         /* sweep period */
+    int64_t deadline_ns;      /* absolute end of sending, INT64_MAX with -n alone */
+    int64_t next_tick_ns;     /* absolute time of the next tick */
+    uint64_t inflight;        /* requests in flight on all connections */
     bool ending;              /* no new requests: deadline passed, -n claimed, or stopping */
     bool hard_ending;         /* the end timer now marks the hard stop */
     bool finished;            /* everything closed and counted */
@@ -170,6 +183,8 @@ void conn_send(struct conn *c, int64_t due_ns, int64_t now_ns);
 /* worker.c, for conn.c. */
 void worker_ready_update(struct worker *w, struct conn *c);
 void worker_dispatch(struct worker *w);
+/* Closed model: c has room for requests again; they go out once this I/O batch is read. */
+void worker_defer_fill(struct worker *w, struct conn *c);
 void worker_check_done(struct worker *w);
 void worker_count_error(struct worker *w, enum stats_err kind, uint64_t n);
 /* Keeps text as the worker's first failure (kept once; later calls do nothing). */
