@@ -32,10 +32,14 @@ for prog in "${programs[@]}"; do
     "$bin" --help >"$tmp/out" 2>&1 || problem "$prog --help exited $?"
     grep -q "^Usage: $prog " "$tmp/out" || problem "$prog --help prints no usage line"
     [[ $("$bin" --version) == "$prog "* ]] || problem "$prog --version prints no version"
-    "$bin" >/dev/null 2>"$tmp/err"
-    rc=$?
-    [[ $rc == 2 ]] || problem "$prog with no arguments exited $rc, not 2"
-    grep -q "^Usage: $prog " "$tmp/err" || problem "$prog with no arguments printed no usage"
+    # hcserver with no arguments serves on 127.0.0.1:8080 (its embedded default), so only the
+    # programs that need an argument are run bare.
+    if [[ $prog != hcserver ]]; then
+        timeout 10 "$bin" >/dev/null 2>"$tmp/err"
+        rc=$?
+        [[ $rc == 2 ]] || problem "$prog with no arguments exited $rc, not 2"
+        grep -q "^Usage: $prog " "$tmp/err" || problem "$prog with no arguments printed no usage"
+    fi
     "$bin" --no-such-option >/dev/null 2>"$tmp/err"
     rc=$?
     [[ $rc == 2 ]] || problem "$prog --no-such-option exited $rc, not 2"

@@ -32,11 +32,12 @@ c, u = lat["corrected"]["p99"], lat["uncorrected"]["p99"]
 print(f"corrected p99 {c / 1000:.1f} ms, uncorrected p99 {u / 1000:.1f} ms")
 assert d["requests"] == served, f"hcload {d['requests']} vs server {served}"
 assert c >= 100_000, "the corrected p99 does not show the 200 ms freeze"
-assert u <= 50_000, "the uncorrected p99 shows the freeze"
+# Half the freeze: room for a loaded machine's scheduling delays, none for the freeze itself.
+assert u <= 100_000, "the uncorrected p99 shows the freeze"
 assert d["queued"] > 0, "no request waited for the connection"
 PY
 intervals=$(grep -c '^[0-9]' "$tmp/out.hlog" || true)
-[ "$intervals" -ge 5 ] && [ "$intervals" -le 6 ] || hc_fail "$intervals untagged intervals in the hlog"
+[ "$intervals" -ge 5 ] && [ "$intervals" -le 7 ] || hc_fail "$intervals untagged intervals in the hlog"
 grep -q '^Tag=uncorrected,' "$tmp/out.hlog" || hc_fail "no uncorrected intervals in the hlog"
 # HdrHistogram's own log processor reads the log back, every request counted.
 jar=""
