@@ -1,0 +1,354 @@
+/*
+ * server.c: start-up, the event-loop threads, signals and the drain.
+ *
+ * Signals are blocked in every thread and taken synchronously by the main thread
+ * (sigtimedwait), so no handler runs in the middle of anything and shutdown is ordinary code.
+ *
+ * Shutdown order matters and is the reverse of the data flow: loops stop taking requests and
+ * finish the ones they have (their answers depend on pools and stores, which are still up);
+ * then the pools drain; then the confirmation and flash workers finish their queues (they
+ * write through the store); then the store commits what is left and closes its files.
+ */
+#include "server.h"
+
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "confirm.h"
+#include "flash.h"
+#include "govern.h"
+#include "hc/log.h"
+#include "hc/net.h"
+#include "idem.h"
+#include "l2.h"
+#include "static_json.h"
+#include "stats.h"
+#include "store_sqlite.h"
+
+static void *io_main(void *arg)
+{
+    struct io_thread *io = arg;
+
+    hc_loop_run(io->loop);
+    return NULL;
+}
+
+static void io_drain_post(void *arg)
+{
+    struct io_thread *io = arg;
+
+    io->draining = true;
+    hc_loop_timer_stop(io->loop, &io->accept_pause);
+    if (io->listen_fd >= 0) {
+        hc_loop_del(io->loop, io->listen_fd);
+        close(io->listen_fd);
+        io->listen_fd = -1;
+    }
+    conn_drain_all(io);
+}
+
+static void io_stop_post(void *arg)
+{
+    struct io_thread *io = arg;
+
+    conn_close_all(io);
+    hc_loop_release(io->loop);
+    hc_loop_stop(io->loop);
+}
+
+/* Splits "host:port" ("[v6]:port" too). 0 or -EINVAL. */
+static int split_listen(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    unsigned long p;
+    size_t hl;
+
+    if (colon == NULL)
+        return -EINVAL;
+    hl = (size_t)(colon - s);
+    if (hl >= hostlen)
+        return -EINVAL;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    errno = 0;
+    p = strtoul(colon + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || end == colon + 1 || p > 65535)
+        return -EINVAL;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+static int open_listeners(struct server *srv)
+{
+    char host[256];
+    uint16_t port;
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    int rc = split_listen(srv->cfg->listen, host, sizeof(host), &port);
+
+    if (rc < 0) {
+        HC_LOG_ERROR("--listen %s: expected HOST:PORT", srv->cfg->listen);
+        return rc;
+    }
+    rc = hc_net_resolve(host, port, AF_UNSPEC, &addr, &alen);
+    if (rc < 0) {
+        HC_LOG_ERROR("--listen %s: %s", srv->cfg->listen, hc_net_strerror(rc));
+        return rc;
+    }
+    for (unsigned i = 0; i < srv->nio; i++) {
+        rc = hc_net_listen(&addr, 4096, HC_NET_REUSEPORT, &srv->io[i].listen_fd);
+        if (rc < 0) {
+            HC_LOG_ERROR("--listen %s: %s", srv->cfg->listen, hc_net_strerror(rc));
+            return rc;
+        }
+        if (i == 0 && port == 0) {
+            /* Port 0: the first socket picks a free port and the others join it. */
+            int bound = hc_net_bound_port(srv->io[0].listen_fd);
+            if (addr.ss_family == AF_INET)
+                ((struct sockaddr_in *)&addr)->sin_port = htons((uint16_t)bound);
+            else
+                ((struct sockaddr_in6 *)&addr)->sin6_port = htons((uint16_t)bound);
+        }
+    }
+    {
+        char text[HC_NET_ADDR_STRLEN];
+        hc_net_addr_format(&addr, text, sizeof(text));
+        HC_LOG_INFO("listening on %s (%u threads)", text, srv->nio);
+    }
+    return 0;
+}
+
+static int start_parts(struct server *srv)
+{
+    struct config *cfg = srv->cfg;
+    char err[512] = "";
+    struct store_sqlite_config sc = {
+        .dir = cfg->data_dir,
+        .shards = (unsigned)cfg->shards,
+        .synchronous = cfg->synchronous,
+        .batch_max = cfg->commit_batch,
+        .queue_cap = cfg->write_queue,
+        .m = srv->m,
+        .fail_shard = (int)cfg->fail_shard,
+    };
+    struct cache_config cc = {
+        .capacity = cfg->cache_entries,
+        .ttl_ns = cfg->cache_ttl,
+        .jitter_ns = cfg->cache_jitter,
+        .neg_ttl_ns = cfg->cache_neg_ttl,
+        .stripes = 256,
+        .m = srv->m,
+    };
+    int rc;
+
+    rc = store_sqlite_open(&sc, &srv->store, err, sizeof(err));
+    if (rc < 0) {
+        HC_LOG_ERROR("store: %s", err);
+        return rc;
+    }
+    rc = cache_new(&cc, &srv->cache);
+    if (rc == 0)
+        rc = l2_none_open(&srv->l2);
+    if (rc == 0)
+        rc = idem_new(cfg->idem_keys, cfg->idem_ttl, &srv->idem);
+    if (rc == 0)
+        rc = govern_new(srv, &srv->gov);
+    if (rc == 0)
+        rc = hc_pool_new("critical", (unsigned)cfg->critical_threads, cfg->pool_queue, srv->m,
+                         &srv->critical);
+    if (rc == 0)
+        rc = hc_pool_new("secondary", (unsigned)cfg->secondary_threads, cfg->pool_queue, srv->m,
+                         &srv->secondary);
+    if (rc == 0)
+        rc = hc_pool_new("noncritical", (unsigned)cfg->noncritical_threads, cfg->pool_queue, srv->m,
+                         &srv->noncritical);
+    if (rc == 0)
+        rc = confirm_new(srv, &srv->confirm);
+    if (rc == 0) {
+        rc = flash_new(srv, err, sizeof(err), &srv->flash);
+        if (rc < 0)
+            HC_LOG_ERROR("flash: %s", err);
+    }
+    if (rc < 0)
+        HC_LOG_ERROR("start-up failed: %s", hc_strerror(rc));
+    return rc;
+}
+
+static void stop_parts(struct server *srv)
+{
+    /* Pools first: their tasks may still write through the store. */
+    if (srv->critical)
+        hc_pool_shutdown(srv->critical, true);
+    if (srv->secondary)
+        hc_pool_shutdown(srv->secondary, true);
+    if (srv->noncritical)
+        hc_pool_shutdown(srv->noncritical, true);
+    flash_free(srv->flash);
+    confirm_free(srv->confirm);
+    store_close(srv->store);
+    hc_pool_free(srv->critical);
+    hc_pool_free(srv->secondary);
+    hc_pool_free(srv->noncritical);
+    govern_free(srv->gov);
+    idem_free(srv->idem);
+    cache_free(srv->cache);
+    if (srv->l2 != NULL)
+        srv->l2->ops->close(srv->l2);
+}
+
+static double gauge_conns(void *arg)
+{
+    struct server *srv = arg;
+
+    return (double)atomic_load(&srv->nconns);
+}
+
+static double gauge_ready(void *arg)
+{
+    struct server *srv = arg;
+
+    return atomic_load(&srv->ready) ? 1.0 : 0.0;
+}
+
+static int register_server_metrics(struct server *srv)
+{
+    struct hc_metrics_family *f;
+    int rc = hc_metrics_register_process(srv->m);
+
+    if (rc == 0)
+        rc = stats_new(srv->m, &srv->stats);
+    if (rc == 0)
+        rc = hc_metrics_register_gauge(srv->m, "hc_http_connections",
+                                       "Client connections open now.", NULL, &f);
+    if (rc == 0)
+        rc = hc_metrics_add_callback(f, NULL, gauge_conns, srv);
+    if (rc == 0)
+        rc = hc_metrics_register_gauge(srv->m, "hc_ready", "1 once the stores are open.", NULL, &f);
+    if (rc == 0)
+        rc = hc_metrics_add_callback(f, NULL, gauge_ready, srv);
+    return rc;
+}
+
+/* Waits for SIGTERM/SIGINT. */
+static void wait_for_signal(const sigset_t *set)
+{
+    for (;;) {
+        int sig = sigwaitinfo(set, NULL);
+        if (sig == SIGTERM || sig == SIGINT)
+            return;
+    }
+}
+
+static void drain(struct server *srv)
+{
+    int64_t deadline = hc_now_ns() + srv->cfg->drain_timeout;
+
+    atomic_store(&srv->draining, true);
+    for (unsigned i = 0; i < srv->nio; i++)
+        hc_loop_post(srv->io[i].loop, io_drain_post, &srv->io[i]);
+    while (hc_now_ns() < deadline &&
+           (atomic_load(&srv->nconns) > 0 || atomic_load(&srv->inflight) > 0)) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&srv->nconns) > 0 || atomic_load(&srv->inflight) > 0)
+        HC_LOG_WARN("drain timeout: closing %ld connections with %ld requests in flight",
+                    (long)atomic_load(&srv->nconns), (long)atomic_load(&srv->inflight));
+    for (unsigned i = 0; i < srv->nio; i++)
+        hc_loop_post(srv->io[i].loop, io_stop_post, &srv->io[i]);
+    for (unsigned i = 0; i < srv->nio; i++)
+        pthread_join(srv->io[i].thread, NULL);
+}
+
+int server_run(struct config *cfg)
+{
+    struct server *srv = hc_xcalloc(1, sizeof(*srv));
+    sigset_t set;
+    unsigned started = 0;
+    int rc;
+
+    hc_log_set_program("hcserver");
+    if (cfg->quiet)
+        hc_log_set_level(HC_LOG_LEVEL_WARN);
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    srv->cfg = cfg;
+    srv->nio = (unsigned)cfg->threads;
+    hc_metrics_new(&srv->m);
+    static_json_new(&srv->statics);
+    rc = register_server_metrics(srv);
+    srv->io = hc_xcalloc(srv->nio, sizeof(*srv->io));
+    for (unsigned i = 0; i < srv->nio; i++) {
+        srv->io[i].srv = srv;
+        srv->io[i].idx = i;
+        srv->io[i].listen_fd = -1;
+    }
+    if (rc == 0)
+        rc = open_listeners(srv);
+    for (unsigned i = 0; rc == 0 && i < srv->nio; i++) {
+        struct io_thread *io = &srv->io[i];
+        rc = hc_loop_new(&io->loop);
+        if (rc == 0)
+            rc = hc_loop_add(io->loop, io->listen_fd, HC_LOOP_READ, conn_accept_cb, io);
+        if (rc == 0) {
+            hc_loop_hold(io->loop);
+            rc = -pthread_create(&io->thread, NULL, io_main, io);
+        }
+        if (rc == 0)
+            started++;
+    }
+    /* Listening already: until the stores are open, routes answer 503 and /readyz false. */
+    if (rc == 0)
+        rc = start_parts(srv);
+    if (rc == 0) {
+        atomic_store(&srv->ready, true);
+        HC_LOG_INFO("ready: %u shards in %s, synchronous=%s, commit batch %llu", srv->store->shards,
+                    cfg->data_dir, config_sync_names[cfg->synchronous],
+                    (unsigned long long)cfg->commit_batch);
+        wait_for_signal(&set);
+        HC_LOG_INFO("draining");
+    }
+    if (started == srv->nio) {
+        drain(srv);
+    } else {
+        for (unsigned i = 0; i < started; i++)
+            hc_loop_post(srv->io[i].loop, io_stop_post, &srv->io[i]);
+        for (unsigned i = 0; i < started; i++)
+            pthread_join(srv->io[i].thread, NULL);
+    }
+    stop_parts(srv);
+    for (unsigned i = 0; i < srv->nio; i++) {
+        struct io_thread *io = &srv->io[i];
+        while (io->free_reqs != NULL) {
+            struct req *r = io->free_reqs;
+            io->free_reqs = r->next;
+            hc_buf_destroy(&r->target);
+            hc_buf_destroy(&r->body);
+            hc_buf_destroy(&r->resp);
+            free(r);
+        }
+        if (io->listen_fd >= 0)
+            close(io->listen_fd);
+        hc_loop_free(io->loop);
+    }
+    free(srv->io);
+    stats_free(srv->stats);
+    static_json_free(srv->statics);
+    hc_metrics_free(srv->m);
+    if (rc == 0)
+        HC_LOG_INFO("stopped cleanly");
+    free(srv);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,52 @@
+/*
+ * server.h: the application: every part of hcserver and how a process starts and stops.
+ *
+ * Start: open the stores (readiness stays false until they are), start the worker pools, the
+ * confirmation and flash-sale workers, then one event-loop thread per --threads, each with its
+ * own SO_REUSEPORT listening socket so the kernel spreads connections over them.
+ *
+ * Stop (SIGTERM or SIGINT): stop accepting; let every request already read finish and its
+ * answer go out; drain the pools and queues; commit and close the stores. Nothing that was
+ * acknowledged, or queued for work, is lost.
+ */
+#ifndef HCSERVER_SERVER_H
+#define HCSERVER_SERVER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "conn.h"
+#include "hc/metrics.h"
+#include "hc/pool.h"
+
+struct server {
+    struct config *cfg;          /* read-only once threads start */
+    struct hc_metrics *m;        /* the registry behind /metrics */
+    struct store *store;         /* orders */
+    struct cache *cache;         /* L1 */
+    struct l2 *l2;               /* L2 (the embedded default has none) */
+    struct idem *idem;           /* Idempotency-Keys */
+    struct confirm *confirm;     /* PENDING -> CONFIRMED workers and compensation */
+    struct flash *flash;         /* flash sales */
+    struct govern *gov;          /* rate limits, breakers, degradation, hot keys */
+    struct stats *stats;         /* per-route metrics */
+    struct static_json *statics; /* /static documents */
+    struct hc_pool *critical;    /* order create/read/patch */
+    struct hc_pool *secondary;   /* listings */
+    struct hc_pool *noncritical; /* behaviour events */
+    struct io_thread *io;        /* event-loop threads */
+    unsigned nio;
+    atomic_bool ready;    /* /readyz */
+    atomic_bool draining; /* SIGTERM seen */
+    atomic_long inflight; /* requests handed to pools or stores and not answered */
+    atomic_long nconns;   /* open client connections, all threads */
+};
+
+/*
+ * Runs hcserver with the parsed settings until SIGTERM/SIGINT. Returns the exit status: 0 after
+ * a clean drain, 1 when start-up failed (with the reason logged).
+ */
+int server_run(struct config *cfg);
+
+#endif

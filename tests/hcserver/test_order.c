@@ -1,0 +1,135 @@
+/*
+ * tests/hcserver/test_order.c: order ids, the status machine, and the JSON the API reads and
+ * writes.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <string.h>
+
+#include "order.h"
+
+static void an_id_carries_its_shard_and_row(void **state)
+{
+    uint64_t id = order_make_id(12345, 3);
+
+    (void)state;
+    assert_int_equal(order_id_shard(id), 3);
+    assert_int_equal(order_id_seq(id), 12345);
+    assert_int_equal(order_make_id(1, 0), 256);
+}
+
+static void ids_parse_only_as_plain_positive_decimals(void **state)
+{
+    uint64_t v = 0;
+
+    (void)state;
+    assert_int_equal(order_parse_id("258", 3, &v), 0);
+    assert_int_equal(v, 258);
+    assert_int_equal(order_parse_id("18446744073709551615", 20, &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(order_parse_id("18446744073709551616", 20, &v), -EINVAL);
+    assert_int_equal(order_parse_id("0", 1, &v), -EINVAL);
+    assert_int_equal(order_parse_id("012", 3, &v), -EINVAL);
+    assert_int_equal(order_parse_id("-1", 2, &v), -EINVAL);
+    assert_int_equal(order_parse_id("1a", 2, &v), -EINVAL);
+    assert_int_equal(order_parse_id("", 0, &v), -EINVAL);
+}
+
+static void the_status_machine_allows_only_forward_steps_and_early_cancels(void **state)
+{
+    (void)state;
+    assert_true(order_transition_ok(ORDER_PENDING, ORDER_CONFIRMED));
+    assert_true(order_transition_ok(ORDER_CONFIRMED, ORDER_PREPARING));
+    assert_true(order_transition_ok(ORDER_DELIVERING, ORDER_DELIVERED));
+    assert_true(order_transition_ok(ORDER_PREPARING, ORDER_CANCELLED));
+    assert_false(order_transition_ok(ORDER_DELIVERING, ORDER_CANCELLED));
+    assert_false(order_transition_ok(ORDER_PENDING, ORDER_PREPARING));
+    assert_false(order_transition_ok(ORDER_CONFIRMED, ORDER_PENDING));
+    assert_false(order_transition_ok(ORDER_DELIVERED, ORDER_CANCELLED));
+    assert_false(order_transition_ok(ORDER_CANCELLED, ORDER_CONFIRMED));
+    assert_false(order_transition_ok(ORDER_PENDING, ORDER_PENDING));
+    assert_int_equal(order_status_parse("DELIVERING"), ORDER_DELIVERING);
+    assert_int_equal(order_status_parse("delivering"), -1);
+    assert_string_equal(order_status_name(ORDER_CANCELLED), "CANCELLED");
+}
+
+static void a_valid_body_reads_into_an_order(void **state)
+{
+    const char *body = "{\"user_id\":42,\"sku\":\"pizza\",\"qty\":2,\"amount_cents\":1999}";
+    const char *why = NULL;
+    struct order o;
+
+    (void)state;
+    assert_int_equal(order_from_json(body, strlen(body), &o, &why), 0);
+    assert_int_equal(o.user_id, 42);
+    assert_string_equal(o.sku, "pizza");
+    assert_int_equal(o.qty, 2);
+    assert_int_equal(o.amount_cents, 1999);
+}
+
+static void bad_bodies_are_refused_with_a_reason(void **state)
+{
+    static const char *const bad[] = {
+        "",
+        "{",
+        "[]",
+        "{\"user_id\":0,\"sku\":\"a\",\"qty\":1,\"amount_cents\":1}",
+        "{\"user_id\":1,\"sku\":\"\",\"qty\":1,\"amount_cents\":1}",
+        "{\"user_id\":1,\"sku\":\"a\",\"qty\":0,\"amount_cents\":1}",
+        "{\"user_id\":1,\"sku\":\"a\",\"qty\":1,\"amount_cents\":-1}",
+        "{\"user_id\":1,\"sku\":\"a\\u0000b\",\"qty\":1,\"amount_cents\":1}",
+        "{\"user_id\":\"1\",\"sku\":\"a\",\"qty\":1,\"amount_cents\":1}",
+        "{\"user_id\":1,\"user_id\":2,\"sku\":\"a\",\"qty\":1,\"amount_cents\":1}",
+    };
+    struct order o;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *why = NULL;
+        assert_int_equal(order_from_json(bad[i], strlen(bad[i]), &o, &why), -EINVAL);
+        assert_non_null(why);
+    }
+}
+
+static void json_written_reads_back_the_same_order(void **state)
+{
+    struct order o, back;
+    char buf[ORDER_JSON_MAX];
+    const char *why = NULL;
+    int n;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.id = 999;
+    o.user_id = 5;
+    memcpy(o.sku, "q\"uo\\te\x01", 9);
+    o.qty = 3;
+    o.amount_cents = 450;
+    o.status = ORDER_PREPARING;
+    n = order_format(&o, buf, sizeof(buf));
+    assert_true(n > 0);
+    assert_non_null(strstr(buf, "\"status\":\"PREPARING\""));
+    assert_int_equal(order_from_json(buf, (size_t)n, &back, &why), 0);
+    assert_string_equal(back.sku, o.sku);
+    assert_int_equal(back.user_id, 5);
+    assert_int_equal(back.qty, 3);
+    assert_int_equal(order_format(&o, buf, 20), HC_ETOOLARGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_id_carries_its_shard_and_row),
+        cmocka_unit_test(ids_parse_only_as_plain_positive_decimals),
+        cmocka_unit_test(the_status_machine_allows_only_forward_steps_and_early_cancels),
+        cmocka_unit_test(a_valid_body_reads_into_an_order),
+        cmocka_unit_test(bad_bodies_are_refused_with_a_reason),
+        cmocka_unit_test(json_written_reads_back_the_same_order),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,228 @@
+/*
+ * tests/hcserver/test_store.c: the SQLite order store: group-committed creations, ids that route to
+ * their shard, Idempotency-Key and ticket uniqueness, the status machine in the store, listings,
+ * pending scans, and data surviving a close and reopen.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_sqlite.h"
+
+#define N 2000
+
+struct waitgroup {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int left;
+};
+
+static struct waitgroup wg = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static void done_cb(struct store_op *op)
+{
+    (void)op;
+    pthread_mutex_lock(&wg.mu);
+    if (--wg.left == 0)
+        pthread_cond_signal(&wg.cv);
+    pthread_mutex_unlock(&wg.mu);
+}
+
+static void wait_all(void)
+{
+    pthread_mutex_lock(&wg.mu);
+    while (wg.left > 0)
+        pthread_cond_wait(&wg.cv, &wg.mu);
+    pthread_mutex_unlock(&wg.mu);
+}
+
+/* Submits ops and waits until every one is done. */
+static void run(struct store *s, struct store_op *ops, int n)
+{
+    wg.left = n;
+    for (int i = 0; i < n; i++) {
+        ops[i].done = done_cb;
+        assert_int_equal(store_submit(s, &ops[i]), 0);
+    }
+    wait_all();
+}
+
+static struct store *open_store(const char *dir, size_t batch)
+{
+    struct store_sqlite_config cfg = {.dir = dir,
+                                      .shards = 4,
+                                      .synchronous = 1,
+                                      .batch_max = batch,
+                                      .queue_cap = 10000,
+                                      .fail_shard = -1};
+    struct store *s = NULL;
+    char err[256];
+
+    assert_int_equal(store_sqlite_open(&cfg, &s, err, sizeof(err)), 0);
+    return s;
+}
+
+static void create_op(struct store_op *op, uint64_t user, const char *key, uint64_t ticket)
+{
+    memset(op, 0, sizeof(*op));
+    op->kind = STORE_CREATE;
+    op->order.user_id = user;
+    snprintf(op->order.sku, sizeof(op->order.sku), "sku-%llu", (unsigned long long)user);
+    op->order.qty = 1;
+    op->order.amount_cents = 100;
+    op->order.ticket = ticket;
+    if (key != NULL)
+        snprintf(op->idem_key, sizeof(op->idem_key), "%s", key);
+}
+
+static char *make_dir(void)
+{
+    char *dir = strdup("/tmp/hcserver-test-store-XXXXXX");
+
+    assert_non_null(mkdtemp(dir));
+    return dir;
+}
+
+static void remove_dir(char *dir)
+{
+    char cmd[512];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
+static void concurrent_creations_commit_with_unique_routable_ids(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = open_store(dir, 1024);
+    struct store_op *ops = calloc(N, sizeof(*ops));
+    struct order o;
+
+    (void)state;
+    for (int i = 0; i < N; i++)
+        create_op(&ops[i], (uint64_t)i + 1, NULL, 0);
+    run(s, ops, N);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(ops[i].result, 0);
+        assert_int_equal(order_id_shard(ops[i].order.id), (unsigned)((i + 1) % 4));
+        assert_int_equal(ops[i].order.status, ORDER_PENDING);
+        for (int j = 0; j < i; j++)
+            assert_true(ops[j].order.id != ops[i].order.id);
+    }
+    assert_int_equal(store_get(s, ops[17].order.id, &o), 0);
+    assert_int_equal(o.user_id, 18);
+    assert_string_equal(o.sku, "sku-18");
+    assert_int_equal(store_get(s, order_make_id(999999, 1), &o), -ENOENT);
+    assert_int_equal(store_get(s, order_make_id(1, 7), &o), -ENODEV);
+    store_close(s);
+    free(ops);
+    remove_dir(dir);
+}
+
+static void a_repeated_key_or_ticket_finds_the_first_order(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = open_store(dir, 1);
+    struct store_op ops[4];
+
+    (void)state;
+    create_op(&ops[0], 5, "key-a", 0);
+    create_op(&ops[1], 5, "key-a", 0);
+    create_op(&ops[2], 6, "key-a", 0); /* another user may use the same key */
+    create_op(&ops[3], 7, NULL, 42);
+    run(s, ops, 4);
+    assert_int_equal(ops[0].result, 0);
+    assert_int_equal(ops[1].result, -EEXIST);
+    assert_true(ops[1].order.id == ops[0].order.id);
+    assert_int_equal(ops[2].result, 0);
+    create_op(&ops[0], 7, NULL, 42);
+    run(s, ops, 1);
+    assert_int_equal(ops[0].result, -EEXIST);
+    assert_true(ops[0].order.id == ops[3].order.id);
+    store_close(s);
+    remove_dir(dir);
+}
+
+static void status_changes_follow_the_machine(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = open_store(dir, 16);
+    struct store_op op;
+    uint64_t id;
+    struct order o;
+
+    (void)state;
+    create_op(&op, 9, NULL, 0);
+    run(s, &op, 1);
+    id = op.order.id;
+    memset(&op, 0, sizeof(op));
+    op.kind = STORE_SET_STATUS;
+    op.id = id;
+    op.new_status = ORDER_PREPARING;
+    run(s, &op, 1);
+    assert_int_equal(op.result, -EPERM);
+    assert_int_equal(op.order.status, ORDER_PENDING);
+    op.new_status = ORDER_CONFIRMED;
+    run(s, &op, 1);
+    assert_int_equal(op.result, 0);
+    assert_int_equal(op.order.status, ORDER_CONFIRMED);
+    assert_int_equal(store_get(s, id, &o), 0);
+    assert_int_equal(o.status, ORDER_CONFIRMED);
+    op.id = order_make_id(12345, order_id_shard(id));
+    run(s, &op, 1);
+    assert_int_equal(op.result, -ENOENT);
+    store_close(s);
+    remove_dir(dir);
+}
+
+static void listings_page_newest_first_and_survive_a_reopen(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = open_store(dir, 8);
+    struct store_op ops[5];
+    struct order page[3];
+    size_t n = 0;
+    uint64_t ids[16];
+
+    (void)state;
+    for (int i = 0; i < 5; i++)
+        create_op(&ops[i], 11, NULL, 0);
+    run(s, ops, 5);
+    store_close(s);
+    s = open_store(dir, 8);
+    assert_int_equal(s->ops->list_user(s, 11, 0, page, 3, &n), 0);
+    assert_int_equal(n, 3);
+    assert_true(page[0].id > page[1].id && page[1].id > page[2].id);
+    assert_int_equal(s->ops->list_user(s, 11, page[2].id, page, 3, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(s->ops->list_user(s, 12, 0, page, 3, &n), 0);
+    assert_int_equal(n, 0);
+    /* All five are still PENDING: the compensation scan finds them on shard 11 % 4. */
+    assert_int_equal(s->ops->list_pending(s, 3, INT64_MAX, ids, 16, &n), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(s->ops->list_pending(s, 3, 0, ids, 16, &n), 0);
+    assert_int_equal(n, 0);
+    store_close(s);
+    remove_dir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(concurrent_creations_commit_with_unique_routable_ids),
+        cmocka_unit_test(a_repeated_key_or_ticket_finds_the_first_order),
+        cmocka_unit_test(status_changes_follow_the_machine),
+        cmocka_unit_test(listings_page_newest_first_and_survive_a_reopen),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
