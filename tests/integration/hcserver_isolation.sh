@@ -6,57 +6,7 @@
 # Usage: hcserver_isolation.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
 hc_need curl python3
-BUILD=$1
-BIN=${HCSERVER_BIN:-$BUILD/hcserver/hcserver}
-TOOLS=$BUILD/tests/integration
-WORK=$HC_TMP
-PID=
-fail() { echo "FAIL: $*"; [ -f "$WORK/log" ] && tail -20 "$WORK/log"; exit 1; }
-
-# start_server [options...]: runs hcserver on a free port; sets PID, PORT, URL.
-start_server() {
-    "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --admin-token tok --threads 2 \
-        "$@" >"$WORK/log" 2>&1 &
-    PID=$!
-    hc_track "$PID"
-    for _ in $(seq 100); do
-        grep -q ' ready: ' "$WORK/log" 2>/dev/null && break
-        kill -0 "$PID" 2>/dev/null || fail "hcserver exited at start"
-        sleep 0.05
-    done
-    PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$WORK/log" | grep -o '[0-9]*$')
-    [ -n "$PORT" ] || fail "no port in the log"
-    URL=http://127.0.0.1:$PORT
-}
-stop_server() {
-    kill -TERM "$PID"
-    wait "$PID" || fail "hcserver exited with $? after SIGTERM"
-    PID=
-}
-
-# req METHOD PATH [BODY] [curl args...]: prints "<status> <body>" on one line.
-req() {
-    local m=$1 p=$2 b=${3:-}
-    shift 3 || shift $#
-    if [ -n "$b" ]; then
-        curl -s -X "$m" -o "$WORK/body" -w '%{http_code}' "$@" --data-binary "$b" "$URL$p"
-    else
-        curl -s -X "$m" -o "$WORK/body" -w '%{http_code}' "$@" "$URL$p"
-    fi
-    printf ' '
-    cat "$WORK/body"
-    echo
-}
-# expect STATUS METHOD PATH [BODY] [curl args]: the status must be STATUS.
-expect() {
-    local want=$1
-    shift
-    local got
-    got=$(req "$@")
-    [ "${got%% *}" = "$want" ] || fail "$* -> $got (wanted $want)"
-    LAST=${got#* }
-}
-json() { python3 -c "import json,sys; print(json.loads(sys.argv[1])$2)" "$1"; }
+source "$(dirname "$0")/lib_hcserver.sh"
 
 
 # One slow non-critical thread and a short queue: a flood must overflow it.
