@@ -253,16 +253,27 @@ static int on_url(http_parser *hp, const char *at, size_t len)
     return store(p, at, len);
 }
 
+/*
+ * Whether at[0..len) holds a byte RFC 9112 allows in neither a reason phrase nor a field value:
+ * a control byte other than HTAB, or DEL.
+ */
+static bool has_ctl(const char *at, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)at[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
 static int on_status(http_parser *hp, const char *at, size_t len)
 {
     struct hc_http_parser *p = owner(hp);
     /* RFC 9112 4: a reason phrase is HTAB, SP, visible bytes and obs-text; the lax build
      * lets NUL and other control bytes through. */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)at[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return fail(p, -EBADMSG);
-    }
+    if (has_ctl(at, len))
+        return fail(p, -EBADMSG);
     if (p->last_cb != CB_STATUS) {
         p->reason_off = (uint32_t)p->head.len;
         p->last_cb = CB_STATUS;
@@ -304,11 +315,8 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
 {
     struct hc_http_parser *p = owner(hp);
     /* The lax build lets a NUL or control byte into some values (Connection, for one). */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)at[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            return fail(p, -EBADMSG);
-    }
+    if (has_ctl(at, len))
+        return fail(p, -EBADMSG);
     if (p->last_cb == CB_EXTRA || p->last_cb == CB_EXTRA_VALUE) {
         p->last_cb = CB_EXTRA_VALUE;
         return 0;
