@@ -218,9 +218,9 @@ static void clear_msg(struct hc_http_parser *p)
     m->trailers = p->hdrs;
 }
 
-static int on_message_begin(http_parser *hp)
+/* Forgets the previous message: its bytes, header index and per-message flags. */
+static void clear_message_state(struct hc_http_parser *p)
 {
-    struct hc_http_parser *p = owner(hp);
     hc_buf_reset(&p->head);
     hc_buf_reset(&p->body);
     clear_msg(p);
@@ -230,10 +230,16 @@ static int on_message_begin(http_parser *hp)
     p->reason_off = p->reason_len = 0;
     p->last_cb = CB_NONE;
     p->last_end = NULL;
-    p->in_message = true;
     p->headers_done = false;
     p->trailing = false;
     p->too_many = false;
+}
+
+static int on_message_begin(http_parser *hp)
+{
+    struct hc_http_parser *p = owner(hp);
+    clear_message_state(p);
+    p->in_message = true;
     return 0;
 }
 
@@ -559,15 +565,7 @@ void hc_http_parser_reset(struct hc_http_parser *p)
 {
     enum http_parser_type type = (p->flags & HC_HTTP_REQUEST) ? HTTP_REQUEST : HTTP_RESPONSE;
     http_parser_init(&p->hp, type);
-    hc_buf_reset(&p->head);
-    hc_buf_reset(&p->body);
-    clear_msg(p);
-    p->nspans = 0;
-    p->nheaders = 0;
-    p->target_off = p->target_len = 0;
-    p->reason_off = p->reason_len = 0;
-    p->last_cb = CB_NONE;
-    p->last_end = NULL;
+    clear_message_state(p);
     p->chunk = NULL;
     p->chunk_end = NULL;
     p->scan = NULL;
@@ -577,9 +575,6 @@ void hc_http_parser_reset(struct hc_http_parser *p)
     p->line1_checked = false;
     p->head_prev = 0;
     p->in_message = false;
-    p->headers_done = false;
-    p->trailing = false;
-    p->too_many = false;
     p->complete = false;
     p->head_response = false;
     p->stopped = false;
