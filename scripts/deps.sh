@@ -13,7 +13,7 @@ packages=(
     # tests: unit framework, HdrHistogram's own tools for interop, shells for completions,
     # man page checks, real servers started by integration tests
     libcmocka-dev default-jre-headless libhdrhistogram-java zsh fish groff-base man-db
-    nginx redis-server mariadb-server sqlite3 procps iproute2 curl python3
+    nginx redis-server mariadb-server sqlite3 procps iproute2 curl python3 strace openssl
     # benchmarks: the anchors hc is measured against
     wrk hyperfine
 )
