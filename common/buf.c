@@ -7,9 +7,11 @@
  */
 #include "hc/buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc/limits.h"
 
@@ -57,6 +59,29 @@ int hc_buf_append(struct hc_buf *b, const void *data, size_t n)
     b->len += n;
     b->data[b->len] = '\0';
     return 0;
+}
+
+int hc_buf_read_fd(struct hc_buf *b, int fd)
+{
+    for (;;) {
+        /* Read in pieces of at most HC_BUF_READ_CHUNK, and one byte past max when the buffer
+         * is full, so that a file of exactly max bytes is told from a longer one. */
+        size_t room = HC_MIN((size_t)HC_BUF_READ_CHUNK, b->max - b->len);
+        char extra;
+        if (room > 0 && hc_buf_reserve(b, room) != 0)
+            return HC_ETOOLARGE;
+        ssize_t n = room > 0 ? read(fd, b->data + b->len, room) : read(fd, &extra, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return 0;
+        if (room == 0)
+            return HC_ETOOLARGE;
+        b->len += (size_t)n;
+        b->data[b->len] = '\0';
+    }
 }
 
 int hc_buf_append_str(struct hc_buf *b, const char *s)

@@ -162,32 +162,11 @@ int hc_conf_load(struct hc_opt_program *prog, const char *path, char *err, size_
         snprintf(err, errlen, "%s: %s: %s", prog->name, path, strerror(e));
         return -e;
     }
-    /* Read one byte past the bound, so a file that is too big is known without fstat (which
-     * says nothing useful for a pipe such as --config <(...)). */
+    /* Read to the end rather than fstat: a pipe such as --config <(...) has no size. */
     struct hc_buf b;
-    hc_buf_init(&b, (size_t)HC_CONF_MAX_BYTES + 1);
-    int rc = 0;
-    for (;;) {
-        if (hc_buf_reserve(&b, 4096) != 0 && hc_buf_reserve(&b, 1) != 0) {
-            rc = HC_ETOOLARGE;
-            break;
-        }
-        size_t room = HC_MIN((size_t)4096, b.cap - b.len);
-        ssize_t n = read(fd, b.data + b.len, room);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        b.len += (size_t)n;
-        b.data[b.len] = '\0';
-    }
+    hc_buf_init(&b, (size_t)HC_CONF_MAX_BYTES);
+    int rc = hc_buf_read_fd(&b, fd);
     close(fd);
-    if (rc == 0 && b.len > HC_CONF_MAX_BYTES)
-        rc = HC_ETOOLARGE;
     if (rc == HC_ETOOLARGE)
         snprintf(err, errlen, "%s: %s: larger than %d bytes", prog->name, path, HC_CONF_MAX_BYTES);
     else if (rc < 0)

@@ -252,28 +252,13 @@ static bool options_split_header(const char *text, struct hc_http_header *h)
     return true;
 }
 
-/* Reads a whole body file, bounded by HC_HCLOAD_MAX_REQUEST_BYTES. 0 or a negative errno. */
+/* Reads a whole body file into out (bounded by its cap). 0 or a negative errno. */
 static int options_read_file(const char *path, struct hc_buf *out)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
-    int rc = 0;
-    char chunk[16384];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            break;
-        }
-        if (n == 0)
-            break;
-        rc = hc_buf_append(out, chunk, (size_t)n);
-        if (rc != 0)
-            break;
-    }
+    int rc = hc_buf_read_fd(out, fd);
     close(fd);
     return rc;
 }

@@ -6,8 +6,11 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc/buf.h"
+#include "hc/core.h"
+#include "hc/limits.h"
 
 static void appends_accumulate_and_stay_nul_terminated(void **state)
 {
@@ -90,6 +93,83 @@ static void take_hands_over_the_bytes(void **state)
     hc_buf_destroy(NULL);
 }
 
+/* A temporary file holding len bytes (byte i is 'a' + i % 26), opened for reading at 0. */
+static int file_of(size_t len)
+{
+    char path[] = "/tmp/hc_test_buf_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    unlink(path);
+    char *bytes = malloc(len + 1);
+    for (size_t i = 0; i < len; i++)
+        bytes[i] = (char)('a' + i % 26);
+    assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+    free(bytes);
+    assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+static void read_fd_reads_to_the_end_in_several_reads(void **state)
+{
+    (void)state;
+    size_t len = 3 * HC_BUF_READ_CHUNK + 5;
+    int fd = file_of(len);
+    struct hc_buf b;
+    hc_buf_init(&b, 0);
+    assert_int_equal(hc_buf_append_str(&b, "head:"), 0);
+    assert_int_equal(hc_buf_read_fd(&b, fd), 0);
+    assert_int_equal(b.len, 5 + len);
+    assert_memory_equal(b.data, "head:abc", 8);
+    assert_int_equal(b.data[5 + len - 1], 'a' + (len - 1) % 26);
+    assert_int_equal(b.data[b.len], '\0');
+    close(fd);
+    hc_buf_destroy(&b);
+}
+
+static void read_fd_takes_exactly_the_cap_and_refuses_one_more(void **state)
+{
+    (void)state;
+    struct hc_buf b;
+    int fd = file_of(100);
+    hc_buf_init(&b, 100);
+    assert_int_equal(hc_buf_read_fd(&b, fd), 0);
+    assert_int_equal(b.len, 100);
+    close(fd);
+    hc_buf_destroy(&b);
+
+    fd = file_of(101);
+    hc_buf_init(&b, 100);
+    assert_int_equal(hc_buf_read_fd(&b, fd), HC_ETOOLARGE);
+    assert_int_equal(b.len, 100);
+    close(fd);
+    hc_buf_destroy(&b);
+}
+
+static void read_fd_reads_a_pipe_and_reports_read_errors(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    assert_int_equal(write(p[1], "piped", 5), 5);
+    close(p[1]);
+    struct hc_buf b;
+    hc_buf_init(&b, 0);
+    assert_int_equal(hc_buf_read_fd(&b, p[0]), 0);
+    assert_string_equal(hc_buf_cstr(&b), "piped");
+    close(p[0]);
+    assert_int_equal(hc_buf_read_fd(&b, p[0]), -EBADF);
+    assert_string_equal(hc_buf_cstr(&b), "piped");
+    hc_buf_destroy(&b);
+
+    int fd = file_of(0);
+    hc_buf_init(&b, 0);
+    assert_int_equal(hc_buf_read_fd(&b, fd), 0);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(hc_buf_cstr(&b), "");
+    close(fd);
+    hc_buf_destroy(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +178,9 @@ int main(void)
         cmocka_unit_test(long_formatted_text_is_not_truncated),
         cmocka_unit_test(consume_drops_the_front),
         cmocka_unit_test(take_hands_over_the_bytes),
+        cmocka_unit_test(read_fd_reads_to_the_end_in_several_reads),
+        cmocka_unit_test(read_fd_takes_exactly_the_cap_and_refuses_one_more),
+        cmocka_unit_test(read_fd_reads_a_pipe_and_reports_read_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

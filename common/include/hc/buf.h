@@ -37,6 +37,13 @@ int hc_buf_append(struct hc_buf *b, const void *data, size_t n);
 int hc_buf_append_str(struct hc_buf *b, const char *s);
 int hc_buf_putc(struct hc_buf *b, char c);
 
+/*
+ * Appends everything fd yields until end of file (retrying EINTR; fd stays open). 0;
+ * HC_ETOOLARGE when the content would pass max (the buffer then holds max bytes of it); or a
+ * negative errno from read(). Works for pipes and other files whose size is not known.
+ */
+int hc_buf_read_fd(struct hc_buf *b, int fd);
+
 /* Appends printf-formatted text. 0, or HC_ETOOLARGE (buffer unchanged). */
 int hc_buf_appendf(struct hc_buf *b, const char *fmt, ...) HC_PRINTF(2, 3);
 int hc_buf_vappendf(struct hc_buf *b, const char *fmt, va_list ap) HC_PRINTF(2, 0);

@@ -10,6 +10,8 @@
 
 /* buf: the cap of a buffer that is given none (1 GiB: a runaway, not a working size). */
 #define HC_BUF_MAX_DEFAULT ((size_t)1 << 30)
+/* buf: the most hc_buf_read_fd asks of one read() (and so grows the buffer by at a time). */
+#define HC_BUF_READ_CHUNK 16384
 
 /* http: one message's request/status line plus headers, header count, and body. */
 #define HC_HTTP_MAX_HEADER_BYTES (64 * 1024)
