@@ -207,6 +207,23 @@ static int units_check_start(const char *s)
     return 0;
 }
 
+/*
+ * The number that starts s (a value with at most one unit after it: "1.5KiB", "2k/s"), into
+ * *n, and in *unit the text after it. HC_ESYNTAX when there is no number or the rest is more
+ * than one unit token ("1.2.3", "1k5": a '.' or digit after the number cannot start a unit).
+ */
+static int units_single(const char *s, int allow_exp, struct units_num *n, const char **unit)
+{
+    int rc = units_check_start(s);
+    if (rc != 0)
+        return rc;
+    const char *q = units_number(s, allow_exp, n);
+    if (q == NULL || units_token_len(q) != strlen(q))
+        return HC_ESYNTAX;
+    *unit = q;
+    return 0;
+}
+
 int hc_units_parse_duration(const char *s, int64_t bare_unit_ns, int64_t *out_ns)
 {
     if (s == NULL || out_ns == NULL || bare_unit_ns < 0)
@@ -287,16 +304,11 @@ int hc_units_parse_size(const char *s, uint64_t *out_bytes)
 {
     if (s == NULL || out_bytes == NULL)
         return -EINVAL;
-    int rc = units_check_start(s);
+    struct units_num n;
+    const char *q;
+    int rc = units_single(s, 0, &n, &q);
     if (rc != 0)
         return rc;
-    struct units_num n;
-    const char *q = units_number(s, 0, &n);
-    if (q == NULL)
-        return HC_ESYNTAX;
-    /* A '.' or digit after the number ("1.2.3", "1k5") cannot start a unit. */
-    if (units_token_len(q) != strlen(q))
-        return HC_ESYNTAX;
     uint64_t mult = 1;
     rc = units_size_mult(q, &mult);
     if (rc != 0)
@@ -313,16 +325,12 @@ int hc_units_parse_count(const char *s, uint64_t *out)
 {
     if (s == NULL || out == NULL)
         return -EINVAL;
-    int rc = units_check_start(s);
+    struct units_num n;
+    const char *q;
+    int rc = units_single(s, 1, &n, &q);
     if (rc != 0)
         return rc;
-    struct units_num n;
-    const char *q = units_number(s, 1, &n);
-    if (q == NULL)
-        return HC_ESYNTAX;
     size_t len = strlen(q);
-    if (units_token_len(q) != len)
-        return HC_ESYNTAX;
     int64_t mult = 1;
     if (len > 0) {
         rc = units_lookup(units_si, HC_ARRAY_LEN(units_si), q, len, &mult);
@@ -362,16 +370,12 @@ int hc_units_parse_rate(const char *s, double *out_per_sec)
 {
     if (s == NULL || out_per_sec == NULL)
         return -EINVAL;
-    int rc = units_check_start(s);
+    struct units_num n;
+    const char *q;
+    int rc = units_single(s, 1, &n, &q);
     if (rc != 0)
         return rc;
-    struct units_num n;
-    const char *q = units_number(s, 1, &n);
-    if (q == NULL)
-        return HC_ESYNTAX;
     size_t len = strlen(q);
-    if (units_token_len(q) != len)
-        return HC_ESYNTAX;
     const char *slash = memchr(q, '/', len);
     size_t mlen = slash != NULL ? (size_t)(slash - q) : len;
     int64_t mult = 1;
