@@ -1,14 +1,16 @@
 /*
  * order.c: the order status machine, ids and JSON.
  *
- * Reading goes through jansson (a packaged parser, strict about what it accepts); writing is a
- * single formatted append, because an order is small and fixed in shape and the GET path runs
- * this for every cache hit.
+ * Reading goes through jansson (a packaged parser, strict about what it accepts); writing is
+ * done by hand, because an order is small and fixed in shape and the GET path runs it for
+ * every cache hit.
  */
 #include "order.h"
 
 #include <stdlib.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,64 +122,110 @@ out:
     return rc;
 }
 
-/* Writes s as a JSON string at buf[o..cap); returns the new offset (cap when it did not fit). */
-static size_t put_json_string(char *buf, size_t o, size_t cap, const char *s)
+/*
+ * The order's JSON is written by hand rather than with snprintf: the GET path formats an order
+ * for every cache hit, and printf's format parsing was the largest user-space cost there. A
+ * writer into buf[0..cap) that notes running out of room instead of checking at every step.
+ */
+struct jw {
+    char *buf;
+    size_t n;   /* bytes written */
+    size_t cap; /* room, including the NUL at the end */
+    bool full;  /* something did not fit */
+};
+
+static void jw_put(struct jw *w, const char *s, size_t len)
+{
+    if (w->full || len >= w->cap - w->n) {
+        w->full = true;
+        return;
+    }
+    memcpy(w->buf + w->n, s, len);
+    w->n += len;
+}
+
+static void jw_lit(struct jw *w, const char *s)
+{
+    jw_put(w, s, strlen(s));
+}
+
+static void jw_int(struct jw *w, int64_t v)
+{
+    char d[24];
+    size_t i = sizeof(d);
+    uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+    do {
+        d[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        d[--i] = '-';
+    jw_put(w, d + i, sizeof(d) - i);
+}
+
+static void jw_uint(struct jw *w, uint64_t v)
+{
+    char d[24];
+    size_t i = sizeof(d);
+
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    jw_put(w, d + i, sizeof(d) - i);
+}
+
+/* s as a JSON string: quotes and backslashes escaped, control bytes as \u00XX. */
+static void jw_string(struct jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
 
-    if (o + 1 >= cap)
-        return cap;
-    buf[o++] = '"';
+    jw_put(w, "\"", 1);
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (o + 7 >= cap)
-            return cap;
         if (c == '"' || c == '\\') {
-            buf[o++] = '\\';
-            buf[o++] = (char)c;
+            char e[2] = {'\\', (char)c};
+            jw_put(w, e, 2);
         } else if (c < 0x20) {
-            memcpy(buf + o, "\\u00", 4);
-            buf[o + 4] = hex[c >> 4];
-            buf[o + 5] = hex[c & 15];
-            o += 6;
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            jw_put(w, e, 6);
         } else {
-            buf[o++] = (char)c;
+            jw_put(w, (const char *)&c, 1);
         }
     }
-    buf[o++] = '"';
-    return o;
+    jw_put(w, "\"", 1);
 }
 
 int order_format(const struct order *o, char *buf, size_t cap)
 {
-    size_t n;
-    int k = snprintf(buf, cap, "{\"id\":%llu,\"user_id\":%llu,\"sku\":", (unsigned long long)o->id,
-                     (unsigned long long)o->user_id);
+    struct jw w = {.buf = buf, .n = 0, .cap = cap, .full = cap == 0};
 
-    if (k < 0 || (size_t)k >= cap)
-        return HC_ETOOLARGE;
-    n = put_json_string(buf, (size_t)k, cap, o->sku);
-    if (n >= cap)
-        return HC_ETOOLARGE;
-    k = snprintf(buf + n, cap - n,
-                 ",\"qty\":%lld,\"amount_cents\":%lld,\"status\":\"%s\","
-                 "\"created_ms\":%lld,\"updated_ms\":%lld",
-                 (long long)o->qty, (long long)o->amount_cents, order_status_name(o->status),
-                 (long long)o->created_ms, (long long)o->updated_ms);
-    if (k < 0 || (size_t)k >= cap - n)
-        return HC_ETOOLARGE;
-    n += (size_t)k;
+    jw_lit(&w, "{\"id\":");
+    jw_uint(&w, o->id);
+    jw_lit(&w, ",\"user_id\":");
+    jw_uint(&w, o->user_id);
+    jw_lit(&w, ",\"sku\":");
+    jw_string(&w, o->sku);
+    jw_lit(&w, ",\"qty\":");
+    jw_int(&w, o->qty);
+    jw_lit(&w, ",\"amount_cents\":");
+    jw_int(&w, o->amount_cents);
+    jw_lit(&w, ",\"status\":\"");
+    jw_lit(&w, order_status_name(o->status));
+    jw_lit(&w, "\",\"created_ms\":");
+    jw_int(&w, o->created_ms);
+    jw_lit(&w, ",\"updated_ms\":");
+    jw_int(&w, o->updated_ms);
     if (o->ticket != 0) {
-        k = snprintf(buf + n, cap - n, ",\"ticket\":%llu", (unsigned long long)o->ticket);
-        if (k < 0 || (size_t)k >= cap - n)
-            return HC_ETOOLARGE;
-        n += (size_t)k;
+        jw_lit(&w, ",\"ticket\":");
+        jw_uint(&w, o->ticket);
     }
-    if (n + 2 > cap)
+    jw_lit(&w, "}");
+    if (w.full)
         return HC_ETOOLARGE;
-    buf[n++] = '}';
-    buf[n] = '\0';
-    return (int)n;
+    buf[w.n] = '\0';
+    return (int)w.n;
 }
 
 int order_to_json(const struct order *o, struct hc_buf *out)

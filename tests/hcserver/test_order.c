@@ -120,6 +120,36 @@ static void json_written_reads_back_the_same_order(void **state)
     assert_int_equal(order_format(&o, buf, 20), HC_ETOOLARGE);
 }
 
+static void json_is_written_exactly_and_only_when_it_fits(void **state)
+{
+    struct order o;
+    char buf[ORDER_JSON_MAX];
+    static const char want[] =
+        "{\"id\":18446744073709551615,\"user_id\":0,\"sku\":\"pizza\",\"qty\":1,"
+        "\"amount_cents\":1999,\"status\":\"CONFIRMED\",\"created_ms\":1795352743587,"
+        "\"updated_ms\":-1,\"ticket\":42}";
+    size_t len = sizeof(want) - 1;
+
+    (void)state;
+    memset(&o, 0, sizeof(o));
+    o.id = UINT64_MAX;
+    memcpy(o.sku, "pizza", 6);
+    o.qty = 1;
+    o.amount_cents = 1999;
+    o.status = ORDER_CONFIRMED;
+    o.created_ms = 1795352743587;
+    o.updated_ms = -1;
+    o.ticket = 42;
+    assert_int_equal(order_format(&o, buf, sizeof(buf)), (int)len);
+    assert_string_equal(buf, want);
+    /* The text and its NUL fit in len + 1 bytes, not in len. */
+    memset(buf, 'x', sizeof(buf));
+    assert_int_equal(order_format(&o, buf, len + 1), (int)len);
+    assert_string_equal(buf, want);
+    assert_int_equal(order_format(&o, buf, len), HC_ETOOLARGE);
+    assert_int_equal(order_format(&o, buf, 0), HC_ETOOLARGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +158,7 @@ int main(void)
         cmocka_unit_test(the_status_machine_allows_only_forward_steps_and_early_cancels),
         cmocka_unit_test(a_valid_body_reads_into_an_order),
         cmocka_unit_test(bad_bodies_are_refused_with_a_reason),
+        cmocka_unit_test(json_is_written_exactly_and_only_when_it_fits),
         cmocka_unit_test(json_written_reads_back_the_same_order),
     };
 
