@@ -5,13 +5,19 @@
  * framing, keep-alive and upgrade rules) and reports pieces through callbacks that point into
  * the caller's bytes. Those bytes are gone after the call returns, so this layer copies the
  * pieces it must keep (request-target, reason phrase, header names and values) into one store
- * per parser, recording offsets; only when a message completes are offsets turned into
+ * per parser, recording offsets; only when a section is whole are offsets turned into
  * pointers, because the store may move while it grows. Every store is capped (hc/limits.h) and
  * kept between messages, so a connection in steady state parses without allocating.
  *
  * One message at a time: on_message_complete pauses http-parser, so hc_http_parse() returns
  * with exactly the bytes of the message that completed, and pipelined messages come out one
  * per call.
+ *
+ * The head of a message is published (offsets turned into pointers) as soon as its header
+ * section ends, so a server can read it before the body comes (hc_http_parser_head_complete:
+ * "Expect: 100-continue"). Only trailers add to the store after that, so a call that stored
+ * trailers publishes the head again before it returns, and the message's end publishes
+ * headers and trailers together.
  *
  * Bounds must not depend on how the bytes were split, or the same stream could pass when read
  * in one piece and fail when read in many (the fuzz drivers check exactly this). So the header
@@ -340,6 +346,43 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
     return store(p, at, len);
 }
 
+/*
+ * Turns the stored offsets into the pointers the caller reads: the start line piece and the
+ * first nfields fields (the header section, or headers and trailers). Trims trailing whitespace
+ * from values and keeps the trimmed length, so publishing again (when trailers have made the
+ * store move) gives the same fields.
+ */
+static void publish(struct hc_http_parser *p, size_t nfields)
+{
+    struct hc_http_msg *m = &p->msg;
+    char *base = p->head.data;
+    if (base != NULL) {
+        if (p->flags & HC_HTTP_REQUEST) {
+            m->target = base + p->target_off;
+            m->target_len = p->target_len;
+        } else if (p->reason_len > 0) {
+            m->reason = base + p->reason_off;
+            m->reason_len = p->reason_len;
+        }
+        for (size_t i = 0; i < nfields; i++) {
+            struct hc_http_span *s = &p->spans[i];
+            struct hc_http_header *h = &p->hdrs[i];
+            char *value = base + s->value_off;
+            while (s->value_len > 0 &&
+                   (value[s->value_len - 1] == ' ' || value[s->value_len - 1] == '\t'))
+                value[--s->value_len] = '\0';
+            h->name = base + s->name_off;
+            h->name_len = s->name_len;
+            h->value = value;
+            h->value_len = s->value_len;
+        }
+    }
+    m->headers = p->hdrs;
+    m->nheaders = p->nheaders;
+    m->trailers = p->hdrs != NULL ? p->hdrs + p->nheaders : NULL;
+    m->ntrailers = nfields - p->nheaders;
+}
+
 static int on_headers_complete(http_parser *hp)
 {
     struct hc_http_parser *p = owner(hp);
@@ -366,6 +409,8 @@ static int on_headers_complete(http_parser *hp)
     }
     if (!m->no_body && m->content_length > p->limits.max_body_bytes)
         return fail(p, HC_ETOOLARGE);
+    /* The head is readable from here on (hc_http_parser_head_complete), before any body. */
+    publish(p, p->nheaders);
     /* Pause so hc_http_parse knows where the header section ended (see the top). */
     http_parser_pause(hp, 1);
     return m->no_body ? 1 : 0; /* 1: expect no body whatever the headers say */
@@ -401,24 +446,6 @@ static int on_body(http_parser *hp, const char *at, size_t len)
     return 0;
 }
 
-/* Turns the stored offsets into the pointers the caller reads; trims trailing whitespace. */
-static void publish_headers(struct hc_http_parser *p)
-{
-    char *base = p->head.data;
-    for (size_t i = 0; i < p->nspans; i++) {
-        const struct hc_http_span *s = &p->spans[i];
-        struct hc_http_header *h = &p->hdrs[i];
-        char *value = base + s->value_off;
-        size_t vlen = s->value_len;
-        while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t'))
-            value[--vlen] = '\0';
-        h->name = base + s->name_off;
-        h->name_len = s->name_len;
-        h->value = value;
-        h->value_len = vlen;
-    }
-}
-
 static int on_message_complete(http_parser *hp)
 {
     struct hc_http_parser *p = owner(hp);
@@ -427,20 +454,9 @@ static int on_message_complete(http_parser *hp)
         return -1;
     if (p->too_many)
         return fail(p, HC_ETOOLARGE);
-    if (p->head.data != NULL) {
-        if (p->flags & HC_HTTP_REQUEST) {
-            m->target = p->head.data + p->target_off;
-            m->target_len = p->target_len;
-        } else if (p->reason_len > 0) {
-            m->reason = p->head.data + p->reason_off;
-            m->reason_len = p->reason_len;
-        }
-        publish_headers(p);
-    }
-    m->headers = p->hdrs;
-    m->nheaders = p->nheaders;
-    m->trailers = p->hdrs != NULL ? p->hdrs + p->nheaders : NULL;
-    m->ntrailers = p->nspans - p->nheaders;
+    /* The head was published when its section ended; only trailers add to the store. */
+    if (p->nspans > p->nheaders)
+        publish(p, p->nspans);
     m->keep_alive = http_should_keep_alive(hp) != 0;
     m->upgrade = hp->upgrade != 0;
     if (!(p->flags & HC_HTTP_COUNT_BODY)) {
@@ -586,6 +602,11 @@ void hc_http_parser_expect_head(struct hc_http_parser *p)
     p->head_response = true;
 }
 
+bool hc_http_parser_head_complete(const struct hc_http_parser *p)
+{
+    return p->err == 0 && p->in_message && p->headers_done;
+}
+
 /* Whether the bytes now being parsed count against max_header_bytes. */
 static bool in_head_phase(const struct hc_http_parser *p)
 {
@@ -647,6 +668,9 @@ ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len)
         if (!paused && n == 0 && was_head == in_head_phase(p))
             return p->err = -EBADMSG; /* no progress: never loop */
     }
+    /* Trailers stored in this call may have moved the store under the published head. */
+    if (p->trailing && p->in_message)
+        publish(p, p->nheaders);
     return -EAGAIN;
 }
 

@@ -7,7 +7,9 @@
  *   split at a fuzzer-chosen point, or one byte at a time;
  * - consumed counts stay within the input, bounds hold (header count, body size), header names
  *   are tokens and values hold no CR, LF or NUL;
- * - a parsed message written back with the writers parses to the same fields.
+ * - a parsed message written back with the writers parses to the same fields;
+ * - a head seen before its body (hc_http_parser_head_complete) is the head the message
+ *   completes with, and no head is reported once a message completed or failed.
  *
  * Input layout: byte 0 picks options (bit 0 skip headers, bit 1 count body, bit 2 the response
  * answers HEAD, bits 3-4 a small limit set), byte 1 and 2 the split point, the rest is the
@@ -76,6 +78,45 @@ static void digest(struct hc_buf *out, const struct hc_http_msg *m, size_t end)
     hc_buf_append_str(out, "]");
 }
 
+/* A digest of what a message's head holds, which must not change once the head is complete. */
+static void digest_head(struct hc_buf *out, const struct hc_http_msg *m)
+{
+    hc_buf_reset(out);
+    hc_buf_appendf(out, "%s %.*s %d.%d %d %.*s|", m->method ? m->method : "-", (int)m->target_len,
+                   m->target, m->version_major, m->version_minor, m->status, (int)m->reason_len,
+                   m->reason);
+    for (size_t i = 0; i < m->nheaders; i++) {
+        const struct hc_http_header *h = &m->headers[i];
+        hc_buf_appendf(out, "%.*s=%.*s;", (int)h->name_len, h->name, (int)h->value_len, h->value);
+    }
+    hc_buf_appendf(out, "|%d %llu %d %d", m->has_content_length,
+                   (unsigned long long)m->content_length, m->chunked, m->no_body);
+}
+
+/* Checks the head p reports before its body against the one seen before (if any). */
+static void check_head(const struct hc_http_parser *p, const struct fuzz_opts *o,
+                       struct hc_buf *seen, struct hc_buf *now)
+{
+    check_msg(&p->msg, o);
+    check(p->msg.ntrailers == 0, "no trailers in a head");
+    digest_head(now, &p->msg);
+    check(seen->len == 0 || (seen->len == now->len && memcmp(seen->data, now->data, now->len) == 0),
+          "a complete head stays the same until its message completes");
+    hc_buf_reset(seen);
+    hc_buf_append(seen, now->data, now->len);
+}
+
+/* A message completed: the head seen before its body (if any) must be its head. */
+static void check_same_head(const struct hc_http_msg *m, struct hc_buf *seen, struct hc_buf *now)
+{
+    if (seen->len == 0)
+        return;
+    digest_head(now, m);
+    check(seen->len == now->len && memcmp(seen->data, now->data, now->len) == 0,
+          "the head seen before the body is the head of the complete message");
+    hc_buf_reset(seen);
+}
+
 static void init_parser(struct hc_http_parser *p, const struct fuzz_opts *o)
 {
     check(hc_http_parser_init(p, o->flags, &o->limits) == 0, "init succeeds");
@@ -88,7 +129,10 @@ static void run(const struct fuzz_opts *o, const char *data, size_t len, const s
                 size_t ncut, struct hc_buf *out, void (*each)(const struct hc_http_msg *))
 {
     struct hc_http_parser p;
+    struct hc_buf seen, now; /* the head reported before its body, digested (empty: none) */
     init_parser(&p, o);
+    hc_buf_init(&seen, 0);
+    hc_buf_init(&now, 0);
     size_t off = 0;
     size_t piece = 0;
     while (off < len) {
@@ -99,37 +143,44 @@ static void run(const struct fuzz_opts *o, const char *data, size_t len, const s
         }
         ssize_t n = hc_http_parse(&p, data + off, piece_end - off);
         if (n == -EAGAIN) {
+            if (hc_http_parser_head_complete(&p))
+                check_head(&p, o, &seen, &now);
             off = piece_end;
             piece++;
             continue;
         }
+        check(!hc_http_parser_head_complete(&p), "no head once a message completed or failed");
         if (n < 0) {
             hc_buf_appendf(out, "error %d", (int)n);
-            hc_http_parser_destroy(&p);
-            return;
+            goto out;
         }
         check((size_t)n <= piece_end - off, "consumed within the input");
         off += (size_t)n;
         check_msg(&p.msg, o);
+        check_same_head(&p.msg, &seen, &now);
         digest(out, &p.msg, off);
         if (each != NULL)
             each(&p.msg);
         if (p.msg.upgrade) {
             hc_buf_appendf(out, "upgrade %zu", len - off);
-            hc_http_parser_destroy(&p);
-            return;
+            goto out;
         }
         if (o->head)
             hc_http_parser_expect_head(&p);
     }
     int rc = hc_http_parse_eof(&p);
     hc_buf_appendf(out, "eof %d", rc);
+    check(!hc_http_parser_head_complete(&p), "no head after the end of the stream");
     if (rc == 1) {
         check_msg(&p.msg, o);
+        check_same_head(&p.msg, &seen, &now);
         digest(out, &p.msg, off);
         if (each != NULL)
             each(&p.msg);
     }
+out:
+    hc_buf_destroy(&seen);
+    hc_buf_destroy(&now);
     hc_http_parser_destroy(&p);
 }
 

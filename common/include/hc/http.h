@@ -23,6 +23,25 @@
  * buffer as soon as a call returns. A complete message (p.msg) stays valid until the next call
  * that touches the parser (parse, parse_eof, reset, destroy).
  *
+ * The head before the body. Some answers depend on the head alone and must go out before the
+ * body arrives: "100 Continue" to a request with "Expect: 100-continue" (RFC 9110 10.1.1), or an
+ * early final status. So when a call returns -EAGAIN after the header section of the current
+ * message ended and before its body (or trailer section) did, hc_http_parser_head_complete()
+ * is true and p.msg already holds that message's head: method, target, version, status,
+ * reason, headers, has_content_length, content_length, chunked and no_body. The rest (body,
+ * trailers, keep_alive, upgrade) is filled in when the message completes. The head stays valid
+ * until the next call that touches the parser, like a complete message; it stays true (and
+ * p.msg holds the same head) across calls until the message completes, so a caller that must
+ * act once per message keeps its own note of having done so:
+ *
+ *     if (n == -EAGAIN && hc_http_parser_head_complete(&p) && !answered)
+ *         answered = answer_head(&p.msg);  true once the head is dealt with
+ *     if (n >= 0)
+ *         answered = false;                a message completed: the next head is new
+ *
+ * A message whose body came in the same call as its head completes in that call and is never
+ * seen "head complete": there is then nothing left to wait for.
+ *
  * Memory. A parser owns a header store that grows (doubling) up to max_header_bytes, a header
  * index that grows up to max_headers entries, and, when bodies are collected, a body buffer that
  * grows up to max_body_bytes. All three are reused from message to message, so in steady state
@@ -71,7 +90,10 @@ struct hc_http_limits {
     size_t max_body_bytes;   /* decoded body bytes of one message */
 };
 
-/* One complete message, as read back by the caller. Pointers are into the parser's storage. */
+/*
+ * One complete message (or the head of one, see hc_http_parser_head_complete), as read back by
+ * the caller. Pointers are into the parser's storage.
+ */
 struct hc_http_msg {
     const char *method; /* request: "GET", "POST", ... (static string); response: NULL */
     const char *target; /* request: the request-target as sent (path + query), NUL-ended */
@@ -103,7 +125,7 @@ struct hc_http_span; /* private: where a header sits in the parser's store */
  * the last complete message.
  */
 struct hc_http_parser {
-    struct hc_http_msg msg;          /* the last complete message (see the contract above) */
+    struct hc_http_msg msg;          /* the last complete message, or the current head */
     http_parser hp;                  /* the packaged parser */
     unsigned flags;                  /* HC_HTTP_* given at init */
     struct hc_http_limits limits;    /* effective bounds (defaults filled in) */
@@ -157,6 +179,14 @@ void hc_http_parser_reset(struct hc_http_parser *p);
  * no body whatever its headers say. Cleared when that response completes. Requests ignore it.
  */
 void hc_http_parser_expect_head(struct hc_http_parser *p);
+
+/*
+ * Whether the message being parsed has a complete header section while the message itself is
+ * not complete yet (its body or trailers are still to come). While true, p->msg holds the
+ * message's head (see "The head before the body" above). False between messages, after an
+ * error and once the message completes.
+ */
+bool hc_http_parser_head_complete(const struct hc_http_parser *p);
 
 /*
  * Parses up to len bytes. Returns the bytes consumed when they completed a message (p->msg is
