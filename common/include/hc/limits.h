@@ -13,6 +13,13 @@
 /* buf: the most hc_buf_read_fd asks of one read() (and so grows the buffer by at a time). */
 #define HC_BUF_READ_CHUNK 16384
 
+/*
+ * arena: the ordinary block of an arena that is given none, and the cap of one given none
+ * (1 GiB, like buf's: a runaway, not a working size).
+ */
+#define HC_ARENA_BLOCK_BYTES_DEFAULT (4 * 1024)
+#define HC_ARENA_MAX_BYTES_DEFAULT   ((size_t)1 << 30)
+
 /* http: one message's request/status line plus headers, header count, and body. */
 #define HC_HTTP_MAX_HEADER_BYTES (64 * 1024)
 #define HC_HTTP_MAX_HEADERS      100
@@ -109,5 +116,14 @@
 #define HC_SERVER_MAX_FLASH_QUEUE   (1 << 20)
 #define HC_SERVER_MAX_HOT_KEYS      256
 #define HC_SERVER_MAX_LIST_LIMIT    100
+
+/*
+ * hcserver request memory: the arena block a request object keeps between requests (room for
+ * the JSON tree of any ordinary request body and a default 20-order listing, so those allocate
+ * nothing once warm), and the most its arena may hold at once (a 100-order listing fits
+ * easily; past it, JSON parsing falls back to malloc, so only the body limit bounds a parse).
+ */
+#define HC_SERVER_REQ_ARENA_BYTES     (8 * 1024)
+#define HC_SERVER_REQ_ARENA_MAX_BYTES ((size_t)1024 * 1024)
 
 #endif
