@@ -13,6 +13,7 @@
 #include "flash.h"
 #include "govern.h"
 #include "hc/limits.h"
+#include "jsonmem.h"
 #include "reply.h"
 #include "router.h"
 #include "server.h"
@@ -32,7 +33,7 @@ static void reply_jansson(struct req *r, int status, json_t *doc)
     char *text = json_dumps(doc, JSON_COMPACT);
 
     reply_json(r, status, text, strlen(text), NULL, 0);
-    free(text);
+    jsonmem_free(text); /* jansson's memory: perhaps the request's arena, not malloc's */
     json_decref(doc);
 }
 
@@ -151,6 +152,7 @@ static int preload_load(void *arg, uint64_t id, struct order *out)
 static void preload_task(void *arg)
 {
     struct req *r = arg;
+    struct hc_arena *prev = jsonmem_enter(&r->arena); /* ids were parsed into it */
     json_t *ids = r->ctx;
     size_t i, loaded = 0, missing = 0;
     json_t *v;
@@ -170,6 +172,7 @@ static void preload_task(void *arg)
     reply_jansson(
         r, 200,
         json_pack("{s:I,s:I}", "loaded", (json_int_t)loaded, "missing", (json_int_t)missing));
+    jsonmem_leave(prev);
     req_finish_async(r);
 }
 

@@ -1,8 +1,9 @@
 /*
  * api_flash.c: the flash-sale routes; the work is in flash.c.
  */
-#include <stdlib.h>
 #include <jansson.h>
+#include <stdbool.h>
+#include <stdlib.h>
 
 #include "api.h"
 #include "api_idem.h"
@@ -15,14 +16,17 @@ void api_flash_grab(struct req *r, const char *sku)
     json_error_t jerr;
     json_t *root = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
     json_t *u = json_is_object(root) ? json_object_get(root, "user_id") : NULL;
+    bool parsed = root != NULL;
+    json_int_t user = json_is_integer(u) ? json_integer_value(u) : 0;
 
-    if (root == NULL)
+    /* Released before the grab is handed to the queue's thread. */
+    json_decref(root);
+    if (!parsed)
         reply_problem(r, 400, "the body is not valid JSON");
-    else if (!json_is_integer(u) || json_integer_value(u) < 1)
+    else if (user < 1)
         reply_problem(r, 400, "the body must be {\"user_id\": <positive integer>}");
     else if (api_idem_enter(r))
-        flash_grab(r->srv->flash, r, sku, (uint64_t)json_integer_value(u));
-    json_decref(root);
+        flash_grab(r->srv->flash, r, sku, (uint64_t)user);
 }
 
 void api_flash_get(struct req *r, const char *sku)

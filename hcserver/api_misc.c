@@ -13,6 +13,7 @@
 #include "api.h"
 #include "hc/limits.h"
 #include "hc/metrics.h"
+#include "jsonmem.h"
 #include "reply.h"
 #include "server.h"
 #include "static_json.h"
@@ -20,6 +21,7 @@
 static void events_task(void *arg)
 {
     struct req *r = arg;
+    struct hc_arena *prev = jsonmem_enter(&r->arena); /* this thread holds r now */
     json_error_t jerr;
     json_t *root = json_loadb(r->body.data, r->body.len, 0, &jerr);
     json_t *type = json_is_object(root) ? json_object_get(root, "type") : NULL;
@@ -37,6 +39,7 @@ static void events_task(void *arg)
         reply_json(r, 202, "{\"accepted\":true}", 17, NULL, 0);
     }
     json_decref(root);
+    jsonmem_leave(prev);
     req_finish_async(r);
 }
 

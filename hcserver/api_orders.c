@@ -277,11 +277,14 @@ void api_orders_patch(struct req *r, uint64_t id)
     json_error_t jerr;
     json_t *root = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
     json_t *st = json_is_object(root) ? json_object_get(root, "status") : NULL;
-    int status = json_is_string(st) ? order_status_parse(json_string_value(st)) : -1;
+    bool parsed = root != NULL, is_string = json_is_string(st);
+    int status = is_string ? order_status_parse(json_string_value(st)) : -1;
 
-    if (root == NULL) {
+    /* Released before r can be handed to a pool, which may then use r's arena. */
+    json_decref(root);
+    if (!parsed) {
         reply_problem(r, 400, "the body is not valid JSON");
-    } else if (!json_is_string(st)) {
+    } else if (!is_string) {
         reply_problem(r, 400, "the body must be {\"status\": \"<STATUS>\"}");
     } else if (status < 0) {
         reply_problem(r, 400,
@@ -301,19 +304,61 @@ void api_orders_patch(struct req *r, uint64_t id)
             req_away(r);
         }
     }
-    json_decref(root);
 }
 
 /* ---- list ---------------------------------------------------------------------------- */
+
+_Static_assert((HC_SERVER_MAX_LIST_LIMIT * ORDER_JSON_MAX) + 128 <= HC_SERVER_REQ_ARENA_MAX_BYTES,
+               "the largest listing fits in a request's arena");
+
+/*
+ * The listing document for orders[0..n) of user, in r's arena: NULL only if the arena is
+ * full, which a GET's fresh arena never is (see the assertion above). It is measured first
+ * and then written, so it takes exactly its length from the arena: a default page of 20
+ * orders fits in the block a request keeps, and only the largest pages need another.
+ */
+static char *list_body(struct req *r, uint64_t user, const struct order *orders, size_t n,
+                       bool more, size_t *len_out)
+{
+    char head[64], tail[48], one[ORDER_JSON_MAX];
+    int hl =
+        snprintf(head, sizeof(head), "{\"user_id\":%llu,\"orders\":[", (unsigned long long)user);
+    int tl = more ? snprintf(tail, sizeof(tail), "],\"next_before\":%llu}",
+                             (unsigned long long)orders[n - 1].id)
+                  : snprintf(tail, sizeof(tail), "],\"next_before\":null}");
+    size_t len = (size_t)hl + (size_t)tl + (n > 0 ? n - 1 : 0), o = 0;
+    char *body;
+
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)HC_MAX(order_format(&orders[i], one, sizeof(one)), 0);
+    body = hc_arena_alloc(&r->arena, len + 1);
+    if (body == NULL)
+        return NULL;
+    memcpy(body, head, (size_t)hl);
+    o = (size_t)hl;
+    for (size_t i = 0; i < n; i++) {
+        int k;
+        if (i > 0)
+            body[o++] = ',';
+        /* order_format needs room for its NUL: the one after the whole body is there. */
+        k = order_format(&orders[i], body + o, len + 1 - o);
+        o += (size_t)HC_MAX(k, 0);
+    }
+    memcpy(body + o, tail, (size_t)tl);
+    o += (size_t)tl;
+    body[o] = '\0';
+    *len_out = o;
+    return body;
+}
 
 static void list_task(void *arg)
 {
     struct req *r = arg;
     struct server *srv = r->srv;
-    size_t cap = (size_t)r->arg3, n = 0;
-    struct order *orders = hc_xcalloc(cap, sizeof(*orders));
+    size_t cap = (size_t)r->arg3, n = 0, len = 0;
+    struct order orders[HC_SERVER_MAX_LIST_LIMIT]; /* a pool thread's stack has room */
     unsigned shard = store_shard_of_user(srv->store, r->id);
-    struct hc_buf body;
+    char *body;
     int rc = -EHOSTUNREACH;
 
     if (govern_breaker_allow(srv->gov, shard)) {
@@ -321,26 +366,16 @@ static void list_task(void *arg)
         govern_breaker_report(srv->gov, shard, rc == 0);
     }
     if (rc == 0) {
-        hc_buf_init(&body, HC_SERVER_MAX_OUT_BYTES / 2);
-        hc_buf_appendf(&body, "{\"user_id\":%llu,\"orders\":[", (unsigned long long)r->id);
-        for (size_t i = 0; i < n; i++) {
-            if (i > 0)
-                hc_buf_putc(&body, ',');
-            order_to_json(&orders[i], &body);
-        }
-        hc_buf_append_str(&body, "],\"next_before\":");
-        if (n == cap && n > 0)
-            hc_buf_appendf(&body, "%llu}", (unsigned long long)orders[n - 1].id);
+        body = list_body(r, r->id, orders, n, n == cap && n > 0, &len);
+        if (body != NULL)
+            reply_json(r, 200, body, len, NULL, 0);
         else
-            hc_buf_append_str(&body, "null}");
-        reply_json(r, 200, body.data, body.len, NULL, 0);
-        hc_buf_destroy(&body);
+            reply_problem(r, 500, "the listing is larger than the server can build");
     } else if (rc == -EHOSTUNREACH) {
         reply_busy(r, "the user's shard is failing (circuit open); retry later");
     } else {
         reply_problem(r, 500, "the orders could not be read");
     }
-    free(orders);
     req_finish_async(r);
 }
 

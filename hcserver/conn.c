@@ -69,6 +69,7 @@ static struct req *req_alloc(struct io_thread *io)
         hc_buf_init(&r->target, HC_URL_MAX_BYTES);
         hc_buf_init(&r->body, HC_SERVER_MAX_BODY_BYTES);
         hc_buf_init(&r->resp, HC_SERVER_MAX_OUT_BYTES);
+        hc_arena_init(&r->arena, HC_SERVER_REQ_ARENA_BYTES, HC_SERVER_REQ_ARENA_MAX_BYTES);
     }
     r->next = NULL;
     r->io = io;
@@ -105,6 +106,9 @@ static void req_release(struct req *r)
         hc_buf_destroy(&r->resp);
         hc_buf_destroy(&r->body);
     }
+    /* Everything the request took from its arena dies here; the arena keeps its first
+     * block for the next request. */
+    hc_arena_reset(&r->arena);
     r->conn = NULL;
     r->next = io->free_reqs;
     io->free_reqs = r;

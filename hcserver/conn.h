@@ -12,6 +12,13 @@
  * catches up. A partial request older than the header timeout gets 408 and the connection
  * closes; a connection idle longer than the idle timeout closes.
  *
+ * Memory: a request's transient memory (the JSON tree of its body, a listing's text) comes
+ * from its own arena, r->arena, reset when the request is released after its response has
+ * gone into the connection's output. Request objects and their buffers are kept for reuse by
+ * their loop thread, so a warm server handles a request without allocating. Whichever thread
+ * holds r (the loop thread, or a pool, store or queue thread while r is away) may use
+ * r->arena; nothing that outlives the request may point into it.
+ *
  * Threading: everything here runs on the connection's loop thread, except req_finish_async.
  */
 #ifndef HCSERVER_CONN_H
@@ -21,10 +28,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hc/arena.h"
 #include "hc/buf.h"
 #include "hc/http.h"
 #include "hc/loop.h"
 #include "order.h"
+#include "queue.h"
 #include "store.h"
 
 struct server;
@@ -74,6 +83,9 @@ struct req {
     struct store_op op; /* a write to the store */
     uint64_t idem_hash; /* payload fingerprint for the idempotency table */
     void *ctx;          /* handler-owned, freed by the handler */
+    /* Kept with r from request to request, so handling one allocates nothing once warm. */
+    struct queue_append append; /* a flash grab's append to the queue */
+    struct hc_arena arena;      /* transient memory (JSON, a listing), reset on release */
 };
 
 /* Called by the io thread when its listening socket has a connection to take. */

@@ -417,7 +417,6 @@ static void grab_done(struct queue_append *a)
         hc_metrics_counter_inc(f->grabs[G_BUSY]);
         reply_problem(r, 503, "the grab could not be queued; nothing was taken, retry");
     }
-    free(a);
     r->ctx = NULL;
     api_idem_finish(r);
     req_finish_async(r);
@@ -454,7 +453,8 @@ void flash_grab(struct flash *f, struct req *r, const char *sku, uint64_t user)
         api_idem_finish(r);
         return;
     }
-    a = hc_xcalloc(1, sizeof(*a));
+    a = &r->append; /* the request's own: nothing to allocate or free */
+    memset(a, 0, sizeof(*a));
     snprintf(a->msg.topic, sizeof(a->msg.topic), "%s", sku);
     a->msg.key = user;
     a->done = grab_done;
@@ -466,7 +466,6 @@ void flash_grab(struct flash *f, struct req *r, const char *sku, uint64_t user)
         s->taken--;
         userset_del(&s->users, user);
         pthread_mutex_unlock(&s->mu);
-        free(a);
         r->ctx = NULL;
         hc_metrics_counter_inc(f->grabs[G_BUSY]);
         reply_problem(r, 503, "the flash queue is full; nothing was taken, retry");

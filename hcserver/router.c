@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "govern.h"
+#include "jsonmem.h"
 #include "reply.h"
 #include "server.h"
 #include "stats.h"
@@ -248,11 +249,15 @@ static void route(struct req *r)
 
 void router_dispatch(struct req *r)
 {
+    /* Whatever a handler parses on this thread comes from the request's arena. */
+    struct hc_arena *prev = jsonmem_enter(&r->arena);
+
     if (r->target.len == 0 || r->target.data[0] != '/') {
         reply_problem(r, 400, "the request target must be an absolute path");
     } else {
         route(r);
     }
+    jsonmem_leave(prev);
     if (!r->async)
         r->done = true;
 }

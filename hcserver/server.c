@@ -27,6 +27,7 @@
 #include "hc/log.h"
 #include "hc/net.h"
 #include "idem.h"
+#include "jsonmem.h"
 #include "l2.h"
 #include "static_json.h"
 #include "stats.h"
@@ -284,6 +285,7 @@ int server_run(struct config *cfg)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
+    jsonmem_install(); /* before any thread parses JSON */
     srv->cfg = cfg;
     srv->nio = (unsigned)cfg->threads;
     hc_metrics_new(&srv->m);
@@ -337,6 +339,7 @@ int server_run(struct config *cfg)
             hc_buf_destroy(&r->target);
             hc_buf_destroy(&r->body);
             hc_buf_destroy(&r->resp);
+            hc_arena_destroy(&r->arena);
             free(r);
         }
         if (io->listen_fd >= 0)

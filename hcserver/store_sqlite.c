@@ -60,6 +60,7 @@ struct shard {
     char path[4096];                                       /* the file */
     sqlite3 *wdb;                                          /* the committer's connection */
     sqlite3_stmt *ins, *by_key, *by_ticket, *by_seq, *upd; /* the committer's statements */
+    sqlite3_stmt *begin, *commit, *rollback;               /* transactions, prepared once */
     pthread_t thread;                                      /* the committer */
     bool started;                                          /* thread is running */
     pthread_mutex_t mu;                                    /* guards head, tail, depth, stopping */
@@ -311,11 +312,19 @@ static void run_set_status(struct shard *sh, struct store_op *op)
     op->result = rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/* Runs a prepared statement that returns no rows. true when it completed. */
+static bool run_stmt(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE;
+}
+
 static void commit_batch(struct shard *sh, struct store_op *batch, size_t n)
 {
     int64_t start = hc_now_ns();
-    bool ok = (int)sh->idx != sh->st->cfg.fail_shard &&
-              sqlite3_exec(sh->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+    bool ok = (int)sh->idx != sh->st->cfg.fail_shard && run_stmt(sh->begin);
     struct store_op *op, *next;
 
     for (op = batch; ok && op != NULL; op = op->next) {
@@ -324,10 +333,11 @@ static void commit_batch(struct shard *sh, struct store_op *batch, size_t n)
         else
             run_set_status(sh, op);
     }
-    if (ok && sqlite3_exec(sh->wdb, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (ok && !run_stmt(sh->commit))
         ok = false;
     if (!ok) {
-        sqlite3_exec(sh->wdb, "ROLLBACK", NULL, NULL, NULL);
+        /* Fails harmlessly when no transaction is open (BEGIN failed). */
+        run_stmt(sh->rollback);
         for (op = batch; op != NULL; op = op->next)
             op->result = -EIO;
     }
@@ -520,6 +530,9 @@ static void shard_close(struct shard *sh)
     sqlite3_finalize(sh->by_ticket);
     sqlite3_finalize(sh->by_seq);
     sqlite3_finalize(sh->upd);
+    sqlite3_finalize(sh->begin);
+    sqlite3_finalize(sh->commit);
+    sqlite3_finalize(sh->rollback);
     sqlite3_close(sh->wdb);
     if (sh->stats.up != NULL)
         hc_metrics_gauge_set(sh->stats.up, 0.0);
@@ -614,7 +627,11 @@ static int shard_open(struct shard *sh, char *err, size_t errlen)
     sh->by_ticket = prep(sh->wdb, "SELECT " COLS " FROM orders WHERE ticket = ?");
     sh->by_seq = prep(sh->wdb, "SELECT " COLS " FROM orders WHERE seq = ?");
     sh->upd = prep(sh->wdb, "UPDATE orders SET status = ?, updated_ms = ? WHERE seq = ?");
-    if (!sh->ins || !sh->by_key || !sh->by_ticket || !sh->by_seq || !sh->upd) {
+    sh->begin = prep(sh->wdb, "BEGIN IMMEDIATE");
+    sh->commit = prep(sh->wdb, "COMMIT");
+    sh->rollback = prep(sh->wdb, "ROLLBACK");
+    if (!sh->ins || !sh->by_key || !sh->by_ticket || !sh->by_seq || !sh->upd || !sh->begin ||
+        !sh->commit || !sh->rollback) {
         snprintf(err, errlen, "%s: prepare: %s", sh->path, sqlite3_errmsg(sh->wdb));
         return -EIO;
     }

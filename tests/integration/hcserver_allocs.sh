@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# integration.hcserver_allocs: a warm hcserver answers GET /api/orders/{id} from its L1 cache
+# without allocating.
+#
+# hcserver runs under valgrind, whose memcheck counts every malloc, calloc and realloc of the
+# process and prints the total when it exits. It runs twice, the same way both times (start,
+# one order created and read, the drain on SIGTERM), answering K cached GETs over one
+# keep-alive connection the first time and 2K the second: the difference between the totals
+# is what K more requests cost, and it must stay near zero (one allocation per request would
+# add K). Skipped (77) without valgrind, and in sanitizer builds, which valgrind cannot run.
+# Usage: hcserver_allocs.sh <build-dir> <source-dir>
+source "$(dirname "$0")/lib.sh"
+hc_need valgrind curl python3
+source "$(dirname "$0")/lib_hcserver.sh"
+if grep -q '^HC_SANITIZE:STRING=..*' "$BUILD/CMakeCache.txt"; then
+    echo "skip: a sanitizer build does not run under valgrind"
+    exit 77
+fi
+HCLOAD=$BUILD/hcload/hcload
+K=500
+
+# allocs N: runs hcserver under valgrind for N cached GETs of one order; prints its allocations.
+allocs() {
+    local n=$1 vg=$WORK/vg.$1 id
+    rm -rf "$WORK/data"
+    : >"$WORK/log"
+    # One loop thread and one thread per pool, no background job due during the run, and no
+    # expiry: the runs differ only in the number of GETs.
+    valgrind --tool=memcheck --leak-check=no --log-file="$vg" \
+        "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --threads 1 --critical-threads 1 \
+        --secondary-threads 1 --noncritical-threads 1 --compensate-every 1h --cache-ttl 1h \
+        --cache-jitter 0 --synchronous off >"$WORK/log" 2>&1 &
+    PID=$!
+    hc_track "$PID"
+    for _ in $(seq 600); do # 60 s: valgrind starts slowly on a loaded machine
+        grep -q ' ready: ' "$WORK/log" 2>/dev/null && break
+        kill -0 "$PID" 2>/dev/null || fail "hcserver exited at start under valgrind"
+        sleep 0.1
+    done
+    PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$WORK/log" | grep -o '[0-9]*$' || true)
+    [ -n "$PORT" ] || fail "no port in the log"
+    URL=http://127.0.0.1:$PORT
+    expect 201 POST /api/orders '{"user_id":7,"sku":"pizza","qty":1,"amount_cents":900}' >&2
+    id=$(json "$LAST" "['id']")
+    curl -s -D "$WORK/head" -o /dev/null "$URL/api/orders/$id"
+    grep -qi '^X-Cache: L1' "$WORK/head" || fail "the order is not answered from L1"
+    "$HCLOAD" -q -t 1 -c 1 -n "$n" --json "$WORK/run.json" "$URL/api/orders/$id" >&2
+    [ "$(hc_json "$WORK/run.json" responses 200)" = "$n" ] || fail "hcload: not $n answers 200"
+    stop_server
+    grep -o 'total heap usage: [0-9,]* allocs' "$vg" | tr -dc '0-9' ||
+        fail "no heap summary from valgrind: $(tail -5 "$vg")"
+}
+
+one=$(allocs $K)
+two=$(allocs $((2 * K)))
+extra=$((two - one))
+echo "allocations: $one for $K GETs, $two for $((2 * K)): $extra for $K more"
+# Timers and wake-ups differ a little between runs; a per-request allocation would add K.
+[ "$extra" -lt $((K / 10)) ] || fail "$K more cached GETs cost $extra allocations (want ~0)"
+echo "ok"
