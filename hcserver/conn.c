@@ -53,6 +53,7 @@ struct conn {
     int64_t last_active;          /* last read or write progress */
     bool eof;                     /* the peer closed its side */
     bool no_more;                 /* parse nothing more (error, Connection: close, drain) */
+    bool head_answered;           /* the partial request's head was looked at (Expect) */
 };
 
 static void conn_close(struct conn *c);
@@ -195,6 +196,48 @@ static void protocol_error(struct conn *c, int err)
     c->no_more = true;
 }
 
+/* What a request's Expect fields ask for (RFC 9110 10.1.1). */
+enum expectation { EXPECT_NONE, EXPECT_CONTINUE, EXPECT_UNKNOWN };
+
+static enum expectation expectation(const struct hc_http_msg *m)
+{
+    enum expectation e = EXPECT_NONE;
+
+    /* An HTTP/1.0 client cannot mean it: RFC 9110 says to ignore the field. */
+    if (m->version_minor == 0)
+        return EXPECT_NONE;
+    for (size_t i = 0; i < m->nheaders; i++) {
+        const struct hc_http_header *h = &m->headers[i];
+        if (h->name_len != 6 || strncasecmp(h->name, "Expect", 6) != 0)
+            continue;
+        if (h->value_len != 12 || strncasecmp(h->value, "100-continue", 12) != 0)
+            return EXPECT_UNKNOWN;
+        e = EXPECT_CONTINUE;
+    }
+    return e;
+}
+
+/*
+ * A request whose head is in and whose body is not: if it expects 100-continue, say
+ * "100 Continue" so the client sends the body. Once per request, and only once every earlier
+ * response has left the queue, since an interim response must not overtake them. A body too
+ * large by its Content-Length never gets here: the parser fails at the end of the head, and
+ * the 413 goes out instead. Other expectations are answered 417 once the request is whole
+ * (the client is not waiting, so its body is on the way anyway).
+ */
+static void answer_head(struct conn *c)
+{
+    const struct hc_http_msg *m = &c->parser.msg;
+
+    if (c->no_more || c->head_answered || c->head != NULL ||
+        !hc_http_parser_head_complete(&c->parser))
+        return;
+    if (expectation(m) == EXPECT_CONTINUE &&
+        hc_http_write_response(&c->out, 100, NULL, NULL, 0, NULL, 0) < 0)
+        return; /* out is full: try again once it drains */
+    c->head_answered = true;
+}
+
 static void parse_input(struct conn *c)
 {
     size_t off = 0;
@@ -217,13 +260,20 @@ static void parse_input(struct conn *c)
         }
         off += (size_t)n;
         c->msg_start = 0;
+        c->head_answered = false;
         r = req_from_msg(c);
         enqueue(c, r);
         if (!r->keep_alive)
             c->no_more = true;
+        if (expectation(&c->parser.msg) == EXPECT_UNKNOWN) {
+            reply_problem(r, 417, "the only expectation this server meets is 100-continue");
+            r->done = true;
+            continue;
+        }
         router_dispatch(r);
     }
     hc_buf_consume(&c->in, off);
+    answer_head(c);
 }
 
 /* Moves answered requests at the head of the queue into the output buffer. */
