@@ -10,10 +10,14 @@
 # quiet machine for figures worth quoting.
 # Each run also shows the generator's voluntary context switches per second (each one is a
 # sleep in epoll_wait and a wake-up, which on a VM costs microseconds of CPU).
+# Each round also runs bench/floor_client.c (FLOOR=0 leaves it out): a client that does only
+# what the kernel makes every client do (one send, one recv, two clock reads per request, no
+# parsing, no statistics). Its requests per CPU-second over wrk's is about the ceiling of
+# ratio (b) on the machine at hand, and hcload/floor shows how close hcload is to it.
 # PIN=1 pins nginx to the last CPU and the generators to the first (taskset), so the two do
 # not fight over one CPU; both tools are pinned alike. Default: not pinned.
 # usage: bench/hcload_vs_wrk.sh [BUILD_DIR]   (default build/release; needs hcload built there)
-#        PAIRS=7 DURATION=10s PIN=1 bench/hcload_vs_wrk.sh build/h-hcload-rel
+#        PAIRS=7 DURATION=10s PIN=1 FLOOR=0 bench/hcload_vs_wrk.sh build/h-hcload-rel
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/release}
@@ -97,35 +101,48 @@ run_hcload() {
     python3 "$tmp/run.py" hcload "${pin_gen[@]}" "$hcload" -t 1 -c 50 -d "$duration" -q \
         --json - "$url"
 }
+run_floor() {
+    python3 "$tmp/run.py" floor "${pin_gen[@]}" "$tmp/floor_client" 127.0.0.1 "$port" 50 \
+        "$seconds"
+}
+seconds=$(python3 -c "
+import re, sys
+m = re.fullmatch(r'(\d+)(ms|s|m)?', sys.argv[1])
+print(int(m.group(1)) * {'ms': 0.001, 's': 1, 'm': 60, None: 1}[m.group(2)])" "$duration")
+tools="wrk hcload"
+if [ "${FLOOR:-1}" = 1 ]; then
+    ${CC:-cc} -std=c11 -O2 -D_GNU_SOURCE "$src/bench/floor_client.c" -o "$tmp/floor_client"
+    tools="wrk hcload floor"
+fi
 
-echo "nginx on $url; $pairs pairs of -t 1 -c 50 -d $duration; pinned: ${PIN:-0}"
-printf '%-4s %-7s %12s %10s %14s %12s\n' pair tool req/s cpu_s req/cpu_s wakeups/s
+echo "nginx on $url; $pairs rounds of -t 1 -c 50 -d $duration; pinned: ${PIN:-0}"
+printf '%-5s %-7s %12s %10s %14s %12s\n' round tool req/s cpu_s req/cpu_s wakeups/s
 for i in $(seq "$pairs"); do
-    if [ $((i % 2)) = 1 ]; then
-        read -r wn ws wc wv < <(run_wrk)
-        read -r hn hs hc hv < <(run_hcload)
-    else
-        read -r hn hs hc hv < <(run_hcload)
-        read -r wn ws wc wv < <(run_wrk)
-    fi
-    echo "$i $wn $ws $wc $hn $hs $hc" >>"$tmp/results"
-    python3 - "$i" "$wn" "$ws" "$wc" "$wv" "$hn" "$hs" "$hc" "$hv" <<'PY'
-import sys
-i, wn, ws, wc, wv, hn, hs, hc, hv = sys.argv[1], *map(float, sys.argv[2:])
-for tool, n, s, c, v in (("wrk", wn, ws, wc, wv), ("hcload", hn, hs, hc, hv)):
-    print(f"{i:<4} {tool:<7} {n / s:12.0f} {c:10.2f} {n / c:14.0f} {v / s:12.0f}")
-PY
+    # Rotate the order every round, so load that drifts favours no tool.
+    set -- $tools
+    for _ in $(seq $(((i - 1) % $#))); do set -- "${@:2}" "$1"; done
+    for tool in "$@"; do
+        read -r n s c v < <("run_$tool")
+        echo "$i $tool $n $s $c" >>"$tmp/results"
+        python3 -c "import sys; i, t = sys.argv[1:3]; n, s, c, v = map(float, sys.argv[3:])
+print(f'{i:<5} {t:<7} {n / s:12.0f} {c:10.2f} {n / c:14.0f} {v / s:12.0f}')" "$i" "$tool" "$n" "$s" "$c" "$v"
+    done
 done
 python3 - "$tmp/results" <<'PY'
-import statistics, sys
-rps, eff = [], []
+import collections, statistics, sys
+runs = collections.defaultdict(dict)  # round -> tool -> (req/s, req/cpu-s)
 for line in open(sys.argv[1]):
-    _, wn, ws, wc, hn, hs, hc = map(float, line.split())
-    rps.append((hn / hs) / (wn / ws))
-    eff.append((hn / hc) / (wn / wc))
-a, b = statistics.median(rps), statistics.median(eff)
-print(f"ratios per pair, requests per second:     {' '.join(f'{x:.3f}' for x in rps)}")
-print(f"ratios per pair, requests per CPU-second: {' '.join(f'{x:.3f}' for x in eff)}")
-print(f"median hcload/wrk requests per second:     {a:.3f}  (goal >= 1.0)")
-print(f"median hcload/wrk requests per CPU-second: {b:.3f}  (goal >= 1.25)")
+    i, tool, n, s, c = line.split()
+    runs[i][tool] = (float(n) / float(s), float(n) / float(c))
+def ratios(a, b, k):
+    return [r[a][k] / r[b][k] for r in runs.values()]
+def show(label, xs, goal=""):
+    print(f"{label} {statistics.median(xs):.3f}  per round: {' '.join(f'{x:.3f}' for x in xs)}{goal}")
+show("median hcload/wrk requests per second:     ", ratios("hcload", "wrk", 0), "  (goal >= 1.0)")
+show("median hcload/wrk requests per CPU-second: ", ratios("hcload", "wrk", 1), "  (goal >= 1.25)")
+if all("floor" in r for r in runs.values()):
+    # The floor client does only what the kernel makes every client do: its ratio to wrk is
+    # about the best requests per CPU-second any generator can reach on this machine.
+    show("median floor/wrk requests per CPU-second:  ", ratios("floor", "wrk", 1))
+    show("median hcload/floor requests per CPU-second:", ratios("hcload", "floor", 1))
 PY

@@ -83,16 +83,30 @@ for _ in $(seq 100); do curl -sf "$ng_url" >/dev/null 2>&1 && break; sleep 0.05;
 cmp -s <(curl -s "$ng_url") "$tmp/body" || { echo "nginx body differs" >&2; exit 1; }
 echo "body: $(wc -c <"$tmp/body") bytes, threads: $threads, wrk -t1 -c50 -d$duration, $pairs pairs"
 
-rps() { wrk -t1 -c50 -d"$duration" "$1" | awk '/^Requests\/sec:/ {print $2}'; }
+# CPU ticks (user + system) a server's process has used, from /proc: for nginx its worker
+# processes (the children of the master), for hcserver the process itself.
+ticks() { awk '{s += $14 + $15} END {print s}' "$@"; }
+ng_procs() { for c in $(pgrep -P "$nginx_pid"); do echo "/proc/$c/stat"; done; }
+hz=$(getconf CLK_TCK)
+# rps URL STATFILES...: prints "req/s server-cpu-microseconds-per-request".
+rps() {
+    local url=$1 before after r n
+    shift
+    before=$(ticks "$@")
+    r=$(wrk -t1 -c50 -d"$duration" "$url" | awk '/requests in/ {n = $1} /^Requests\/sec:/ {r = $2} END {print r, n}')
+    after=$(ticks "$@")
+    n=${r#* }
+    echo "${r% *} $(python3 -c "print(($after - $before) / $hz * 1e6 / $n)")"
+}
 hc_runs=()
 ng_runs=()
 for i in $(seq "$pairs"); do
-    h=$(rps "$hc_url")
-    n=$(rps "$ng_url")
+    read -r h hcpu < <(rps "$hc_url" "/proc/$hc_pid/stat")
+    read -r n ncpu < <(rps "$ng_url" $(ng_procs))
     hc_runs+=("$h")
     ng_runs+=("$n")
-    printf 'pair %d: hcserver %10.0f req/s   nginx %10.0f req/s   ratio %.3f\n' "$i" "$h" "$n" \
-        "$(python3 -c "print($h / $n)")"
+    printf 'pair %d: hcserver %8.0f req/s %5.2f us cpu/req   nginx %8.0f req/s %5.2f us cpu/req   ratio %.3f\n' \
+        "$i" "$h" "$hcpu" "$n" "$ncpu" "$(python3 -c "print($h / $n)")"
 done
 python3 - "${hc_runs[*]}" "${ng_runs[*]}" <<'PY'
 import statistics, sys
