@@ -7,14 +7,27 @@
 # (the median of the pair ratios, which cancels load that drifts between pairs, and the ratio
 # of the medians).
 # Goal: >= 1.0.
+# Each run also shows the server's CPU time per request (user + system, from /proc), the
+# figure that says which server does the work for less when wrk is what limits the rate.
+# PIN=1 pins wrk to the first CPU and both servers to the last (taskset), so client and
+# server never share a CPU by the scheduler's chance. Default: not pinned.
 # usage: bench/hcserver_vs_nginx.sh [BUILD_DIR]   (default build/release; needs hcserver built)
-#        PAIRS=7 DURATION=10s THREADS=1 bench/hcserver_vs_nginx.sh build/h-hcserver-rel
+#        PAIRS=7 DURATION=10s THREADS=1 PIN=1 bench/hcserver_vs_nginx.sh build/h-hcserver-rel
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/release}
 pairs=${PAIRS:-5}
 duration=${DURATION:-10s}
 threads=${THREADS:-1}
+pin_client=()
+pin_server=()
+if [ "${PIN:-0}" = 1 ]; then
+    command -v taskset >/dev/null || { echo "PIN=1 needs taskset" >&2; exit 1; }
+    last=$(($(nproc) - 1))
+    [ "$last" -ge 1 ] || { echo "PIN=1 needs two CPUs" >&2; exit 1; }
+    pin_client=(taskset -c 0)
+    pin_server=(taskset -c "$last")
+fi
 hcserver=${HCSERVER_BIN:-$build/hcserver/hcserver}
 [ -x "$hcserver" ] || { echo "no $hcserver: build hcserver first (cmake --preset release)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 1; }
@@ -36,7 +49,7 @@ free_port() {
 }
 
 # hcserver with one order, read once so it sits in L1.
-"$hcserver" --listen 127.0.0.1:0 --data-dir "$tmp/data" --threads "$threads" \
+"${pin_server[@]}" "$hcserver" --listen 127.0.0.1:0 --data-dir "$tmp/data" --threads "$threads" \
     --confirm-delay 0s >"$tmp/hc.log" 2>&1 &
 hc_pid=$!
 hc_port=""
@@ -76,12 +89,12 @@ http {{
 }}
 """)
 PY
-"$nginx" -p "$tmp" -c "$tmp/nginx.conf" &
+"${pin_server[@]}" "$nginx" -p "$tmp" -c "$tmp/nginx.conf" &
 nginx_pid=$!
 ng_url="http://127.0.0.1:$ng_port/order"
 for _ in $(seq 100); do curl -sf "$ng_url" >/dev/null 2>&1 && break; sleep 0.05; done
 cmp -s <(curl -s "$ng_url") "$tmp/body" || { echo "nginx body differs" >&2; exit 1; }
-echo "body: $(wc -c <"$tmp/body") bytes, threads: $threads, wrk -t1 -c50 -d$duration, $pairs pairs"
+echo "body: $(wc -c <"$tmp/body") bytes, threads: $threads, wrk -t1 -c50 -d$duration, $pairs pairs, pinned: ${PIN:-0}"
 
 # CPU ticks (user + system) a server's process has used, from /proc: for nginx its worker
 # processes (the children of the master), for hcserver the process itself.
@@ -93,7 +106,7 @@ rps() {
     local url=$1 before after r n
     shift
     before=$(ticks "$@")
-    r=$(wrk -t1 -c50 -d"$duration" "$url" | awk '/requests in/ {n = $1} /^Requests\/sec:/ {r = $2} END {print r, n}')
+    r=$("${pin_client[@]}" wrk -t1 -c50 -d"$duration" "$url" | awk '/requests in/ {n = $1} /^Requests\/sec:/ {r = $2} END {print r, n}')
     after=$(ticks "$@")
     n=${r#* }
     echo "${r% *} $(python3 -c "print(($after - $before) / $hz * 1e6 / $n)")"
