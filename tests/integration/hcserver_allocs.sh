@@ -23,23 +23,13 @@ K=500
 allocs() {
     local n=$1 vg=$WORK/vg.$1 id
     rm -rf "$WORK/data"
-    : >"$WORK/log"
     # One loop thread and one thread per pool, no background job due during the run, and no
-    # expiry: the runs differ only in the number of GETs.
-    valgrind --tool=memcheck --leak-check=no --log-file="$vg" \
-        "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --threads 1 --critical-threads 1 \
-        --secondary-threads 1 --noncritical-threads 1 --compensate-every 1h --cache-ttl 1h \
-        --cache-jitter 0 --synchronous off >"$WORK/log" 2>&1 &
-    PID=$!
-    hc_track "$PID"
-    for _ in $(seq 600); do # 60 s: valgrind starts slowly on a loaded machine
-        grep -q ' ready: ' "$WORK/log" 2>/dev/null && break
-        kill -0 "$PID" 2>/dev/null || fail "hcserver exited at start under valgrind"
-        sleep 0.1
-    done
-    PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$WORK/log" | grep -o '[0-9]*$' || true)
-    [ -n "$PORT" ] || fail "no port in the log"
-    URL=http://127.0.0.1:$PORT
+    # expiry: the runs differ only in the number of GETs. Valgrind starts slowly.
+    WRAP=(valgrind --tool=memcheck --leak-check=no --log-file="$vg")
+    START_WAIT=60 start_server --threads 1 --critical-threads 1 --secondary-threads 1 \
+        --noncritical-threads 1 --compensate-every 1h --cache-ttl 1h --cache-jitter 0 \
+        --synchronous off
+    WRAP=()
     expect 201 POST /api/orders '{"user_id":7,"sku":"pizza","qty":1,"amount_cents":900}' >&2
     id=$(json "$LAST" "['id']")
     curl -s -D "$WORK/head" -o /dev/null "$URL/api/orders/$id"

@@ -42,20 +42,8 @@ HOLDER=$!
 hc_track "$HOLDER"
 hc_wait_file "$WORK/locked" 5 || fail "the lock holder did not take the lock"
 
-# Start without waiting for readiness (start_server waits for it): only for the port.
-: >"$WORK/log"
-"$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --admin-token tok --threads 2 \
-    --confirm-delay 1h >"$WORK/log" 2>&1 &
-PID=$!
-hc_track "$PID"
-for _ in $(seq 400); do
-    grep -q 'listening on ' "$WORK/log" 2>/dev/null && break
-    kill -0 "$PID" 2>/dev/null || fail "hcserver exited at start"
-    sleep 0.05
-done
-PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$WORK/log" | grep -o '[0-9]*$' || true)
-[ -n "$PORT" ] || fail "no port in the log"
-URL=http://127.0.0.1:$PORT
+# Start without waiting for readiness (start_server waits for it by default).
+START_UNTIL='listening on ' start_server --confirm-delay 1h
 
 # --- while shard 0 is locked: alive, not ready, routes refused
 grep -q ' ready: ' "$WORK/log" && fail "hcserver was ready while shard 0 was locked"

@@ -8,15 +8,19 @@ WORK=$HC_TMP
 PID=
 fail() { echo "FAIL: $*"; [ -f "$WORK/log" ] && tail -20 "$WORK/log"; exit 1; }
 
-# start_server [options...]: runs hcserver on a free port; sets PID, PORT, URL.
+# start_server [options...]: runs hcserver on a free port; sets PID, PORT, URL. It waits for
+# the log line START_UNTIL (default " ready: "; "listening on " to catch a server that is not
+# ready yet) for at most START_WAIT seconds (default 20: a sanitizer build on a loaded machine
+# starts slowly), and runs hcserver under the command in the array WRAP when set (valgrind).
+WRAP=()
 start_server() {
     : >"$WORK/log" # not the last run's lines: the child truncates the log only once it runs
-    "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --admin-token tok --threads 2 \
-        "$@" >"$WORK/log" 2>&1 &
+    "${WRAP[@]}" "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --admin-token tok \
+        --threads 2 "$@" >"$WORK/log" 2>&1 &
     PID=$!
     hc_track "$PID"
-    for _ in $(seq 400); do # 20 s: a sanitizer build on a loaded machine starts slowly
-        grep -q ' ready: ' "$WORK/log" 2>/dev/null && break
+    for _ in $(seq $((${START_WAIT:-20} * 20))); do
+        grep -q "${START_UNTIL:- ready: }" "$WORK/log" 2>/dev/null && break
         kill -0 "$PID" 2>/dev/null || fail "hcserver exited at start"
         sleep 0.05
     done
