@@ -74,6 +74,25 @@ char *hc_xstrdup(const char *s)
     return hc_xstrndup(s, strlen(s));
 }
 
+char *hc_dec_u64(char buf[HC_DEC_MAX], uint64_t v)
+{
+    char *p = buf + HC_DEC_MAX;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return p;
+}
+
+char *hc_dec_i64(char buf[HC_DEC_MAX], int64_t v)
+{
+    /* The magnitude as unsigned, so INT64_MIN has one too. */
+    char *p = hc_dec_u64(buf, v < 0 ? -(uint64_t)v : (uint64_t)v);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 char *hc_xstrndup(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);

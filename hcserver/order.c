@@ -151,29 +151,18 @@ static void jw_lit(struct jw *w, const char *s)
 
 static void jw_int(struct jw *w, int64_t v)
 {
-    char d[24];
-    size_t i = sizeof(d);
-    uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+    char d[HC_DEC_MAX];
+    const char *p = hc_dec_i64(d, v);
 
-    do {
-        d[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        d[--i] = '-';
-    jw_put(w, d + i, sizeof(d) - i);
+    jw_put(w, p, (size_t)(d + sizeof(d) - p));
 }
 
 static void jw_uint(struct jw *w, uint64_t v)
 {
-    char d[24];
-    size_t i = sizeof(d);
+    char d[HC_DEC_MAX];
+    const char *p = hc_dec_u64(d, v);
 
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    jw_put(w, d + i, sizeof(d) - i);
+    jw_put(w, p, (size_t)(d + sizeof(d) - p));
 }
 
 /* s as a JSON string: quotes and backslashes escaped, control bytes as \u00XX. */

@@ -15,14 +15,10 @@
 /* Appends the decimal digits of v. */
 static void put_uint(struct hc_buf *b, size_t v)
 {
-    char d[24];
-    size_t n = sizeof(d);
+    char d[HC_DEC_MAX];
+    const char *p = hc_dec_u64(d, v);
 
-    do {
-        d[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    hc_buf_append(b, d + n, sizeof(d) - n);
+    hc_buf_append(b, p, (size_t)(d + sizeof(d) - p));
 }
 
 /*

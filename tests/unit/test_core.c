@@ -56,6 +56,33 @@ static void monotonic_clock_moves_forward(void **state)
     assert_true(hc_wall_ns() > 1600000000LL * HC_NSEC_PER_SEC);
 }
 
+static void decimals_cover_zero_and_both_ends(void **state)
+{
+    (void)state;
+    char d[HC_DEC_MAX];
+    const char *end = d + HC_DEC_MAX;
+    struct {
+        int64_t v;
+        const char *want;
+    } si[] = {{0, "0"},
+              {7, "7"},
+              {-1, "-1"},
+              {1795352743587, "1795352743587"},
+              {INT64_MAX, "9223372036854775807"},
+              {INT64_MIN, "-9223372036854775808"}};
+    for (size_t i = 0; i < sizeof(si) / sizeof(si[0]); i++) {
+        const char *p = hc_dec_i64(d, si[i].v);
+        assert_int_equal(end - p, strlen(si[i].want));
+        assert_memory_equal(p, si[i].want, strlen(si[i].want));
+    }
+    const char *p = hc_dec_u64(d, UINT64_MAX);
+    assert_int_equal(end - p, 20);
+    assert_memory_equal(p, "18446744073709551615", 20);
+    p = hc_dec_u64(d, 10);
+    assert_int_equal(end - p, 2);
+    assert_memory_equal(p, "10", 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -64,6 +91,7 @@ int main(void)
         cmocka_unit_test(name_lookup_failures_read_as_gai_strerror),
         cmocka_unit_test(strndup_stops_at_n_or_nul),
         cmocka_unit_test(monotonic_clock_moves_forward),
+        cmocka_unit_test(decimals_cover_zero_and_both_ends),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

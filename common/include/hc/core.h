@@ -66,6 +66,17 @@ void *hc_xrealloc(void *ptr, size_t size);
 char *hc_xstrdup(const char *s);
 char *hc_xstrndup(const char *s, size_t n);
 
+/* Room for the decimal text of any int64_t or uint64_t: 20 digits and a sign. */
+#define HC_DEC_MAX 21
+
+/*
+ * Decimal text without printf (for paths that format a number per request): writes the
+ * digits of v (with a '-' when negative) at the end of buf[0..HC_DEC_MAX) and returns where
+ * they start; the text runs to buf + HC_DEC_MAX and is not NUL-terminated.
+ */
+char *hc_dec_u64(char buf[HC_DEC_MAX], uint64_t v);
+char *hc_dec_i64(char buf[HC_DEC_MAX], int64_t v);
+
 /* Prints "hc: fatal: <message>" to stderr and aborts. For broken invariants only. */
 HC_NORETURN void hc_panic(const char *fmt, ...) HC_PRINTF(1, 2);
 
