@@ -23,6 +23,7 @@
 
 #include "hc/core.h"
 #include "hc/limits.h"
+#include "sqlite_file.h"
 
 struct pending {
     int kind; /* 1 ack, 2 meta */
@@ -428,18 +429,6 @@ static void register_metrics(struct qlocal *q)
         q->enq = q->proc = q->fail = NULL;
 }
 
-static int open_file(const char *path, int sync, sqlite3 **out)
-{
-    char sql[96];
-
-    if (sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK)
-        return -EIO;
-    sqlite3_busy_timeout(*out, 10000);
-    snprintf(sql, sizeof(sql), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%d;", sync);
-    return sqlite3_exec(*out, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
-}
-
 static int replay(struct qlocal *q)
 {
     sqlite3_stmt *s = NULL;
@@ -494,11 +483,15 @@ int queue_local_open(const struct queue_local_config *cfg, struct queue **out, c
     pthread_cond_init(&q->wcv, NULL);
     pthread_cond_init(&q->tcv, NULL);
     pthread_cond_init(&q->mcv, NULL);
-    rc = open_file(cfg->path, cfg->synchronous, &q->wdb);
+    rc = sqlite_file_open(cfg->path, cfg->synchronous, &q->wdb, err, errlen);
     if (rc == 0)
-        rc = open_file(cfg->path, cfg->synchronous, &q->rdb);
-    if (rc == 0 &&
-        sqlite3_exec(q->wdb,
+        rc = sqlite_file_open(cfg->path, cfg->synchronous, &q->rdb, err, errlen);
+    if (rc < 0) {
+        /* err says why already. */
+        ql_close(&q->base);
+        return rc;
+    }
+    if (sqlite3_exec(q->wdb,
                      "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, topic TEXT"
                      " NOT NULL, key INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
                      " result INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL);"
@@ -527,7 +520,7 @@ int queue_local_open(const struct queue_local_config *cfg, struct queue **out, c
         rc = -pthread_create(&q->writer, NULL, writer_main, q);
     }
     if (rc < 0) {
-        snprintf(err, errlen, "%s: %s", cfg->path, q->wdb ? sqlite3_errmsg(q->wdb) : "cannot open");
+        snprintf(err, errlen, "%s: %s", cfg->path, sqlite3_errmsg(q->wdb));
         ql_close(&q->base);
         return rc;
     }

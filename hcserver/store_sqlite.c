@@ -29,6 +29,8 @@
 
 #include "hc/core.h"
 #include "hc/limits.h"
+#include "hc/log.h"
+#include "sqlite_file.h"
 
 #define COLS "seq, user_id, sku, qty, amount_cents, status, created_ms, updated_ms, ticket"
 
@@ -119,27 +121,6 @@ static void reader_key_init(void)
     pthread_key_create(&reader_key, reader_free);
 }
 
-static int open_db(const char *path, int sync, sqlite3 **out)
-{
-    sqlite3 *db = NULL;
-    char sql[128];
-    int rc = sqlite3_open_v2(
-        path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-
-    if (rc != SQLITE_OK) {
-        sqlite3_close(db);
-        return -EIO;
-    }
-    sqlite3_busy_timeout(db, 10000);
-    snprintf(sql, sizeof(sql), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%d;", sync);
-    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-        sqlite3_close(db);
-        return -EIO;
-    }
-    *out = db;
-    return 0;
-}
-
 static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
 {
     sqlite3_stmt *s = NULL;
@@ -171,8 +152,12 @@ static struct reader *reader_get(struct store_sqlite *st)
     r->pending = hc_xcalloc(n, sizeof(*r->pending));
     for (unsigned i = 0; i < n; i++) {
         r->n = i + 1;
-        if (open_db(st->shards[i].path, st->cfg.synchronous, &r->db[i]) < 0)
+        char err[256];
+        if (sqlite_file_open(st->shards[i].path, st->cfg.synchronous, &r->db[i], err, sizeof(err)) <
+            0) {
+            HC_LOG_ERROR("store: %s", err);
             goto fail;
+        }
         r->get[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE seq = ?");
         r->list[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE user_id = ?"
                                     " ORDER BY seq DESC LIMIT ?");
@@ -610,12 +595,10 @@ static void shard_stats_init(struct shard *sh, struct hc_metrics *m)
 
 static int shard_open(struct shard *sh, char *err, size_t errlen)
 {
-    int rc = open_db(sh->path, sh->st->cfg.synchronous, &sh->wdb);
+    int rc = sqlite_file_open(sh->path, sh->st->cfg.synchronous, &sh->wdb, err, errlen);
 
-    if (rc < 0) {
-        snprintf(err, errlen, "%s: cannot open as SQLite", sh->path);
+    if (rc < 0)
         return rc;
-    }
     if (sqlite3_exec(sh->wdb, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: schema: %s", sh->path, sqlite3_errmsg(sh->wdb));
         return -EIO;

@@ -10,9 +10,12 @@
 # plain BEGIN IMMEDIATE or BEGIN EXCLUSIVE would not stop it (readers and the schema's
 # CREATE ... IF NOT EXISTS go on beside a writer); the exclusive locking mode keeps every other
 # connection out of the file, so the first statement hcserver runs on it (the
-# "PRAGMA journal_mode=WAL" in store_sqlite.c's open_db) waits in SQLite's busy handler (10 s)
-# until the lock is released. The lock is held until the checks below are done (at most 8 s,
-# inside that timeout).
+# "PRAGMA journal_mode=WAL" in sqlite_file.c) waits until the lock is released. The lock is
+# held until the checks below are done (at most 8 s, inside the 10 s hcserver waits).
+# A second case: a fresh shard file still in SQLite's default journal mode, held by a plain
+# writer (BEGIN IMMEDIATE), as an operator's sqlite3 shell would. Switching it to WAL needs it
+# unlocked and SQLite refuses at once rather than waiting; hcserver must wait (not readiness,
+# not an exit) and become ready when the writer commits.
 # Usage: hcserver_readiness.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
 hc_need curl python3
@@ -86,5 +89,40 @@ expect 200 GET "/api/orders/$BEFORE"
 [ "$(json "$LAST" "['sku']")" = before ] || fail "the order from the first run reads back as $LAST"
 curl -s "$URL/metrics" >"$WORK/metrics"
 grep -q '^hc_ready 1$' "$WORK/metrics" || fail "hc_ready is not 1 once ready"
+stop_server
+
+# --- a fresh shard held by a writer in the default journal mode
+rm -rf "$WORK/data" "$WORK/locked" "$WORK/release"
+mkdir -p "$WORK/data"
+python3 - "$WORK/data/shard-0.db" "$WORK/locked" "$WORK/release" <<'PY' &
+import os, sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+db.execute("CREATE TABLE IF NOT EXISTS held (a)")
+db.execute("BEGIN IMMEDIATE")
+db.execute("INSERT INTO held VALUES (1)")
+open(sys.argv[2], "w").write("locked\n")
+deadline = time.time() + 8
+while not os.path.exists(sys.argv[3]) and time.time() < deadline:
+    time.sleep(0.02)
+db.execute("COMMIT")
+db.close()
+PY
+HOLDER=$!
+hc_track "$HOLDER"
+hc_wait_file "$WORK/locked" 5 || fail "the writer did not take the lock"
+START_UNTIL='listening on ' start_server --confirm-delay 1h
+sleep 1
+kill -0 "$PID" 2>/dev/null || fail "hcserver gave up on a shard held by a writer: $(tail -3 "$WORK/log")"
+expect 503 GET /readyz
+[ "$(json "$LAST" "['reason']")" = starting ] || fail "readyz body while a writer holds: $LAST"
+touch "$WORK/release"
+wait "$HOLDER" || fail "the writer failed"
+for _ in $(seq 400); do
+    grep -q ' ready: ' "$WORK/log" 2>/dev/null && break
+    kill -0 "$PID" 2>/dev/null || fail "hcserver exited while opening its stores: $(tail -3 "$WORK/log")"
+    sleep 0.05
+done
+expect 200 GET /readyz
+expect 201 POST /api/orders '{"user_id":4,"sku":"fresh","qty":1,"amount_cents":1}'
 stop_server
 echo "hcserver_readiness: ok"
