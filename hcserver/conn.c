@@ -160,7 +160,8 @@ static struct req *req_from_msg(struct conn *c)
     size_t len;
     const char *auth;
 
-    r->start_ns = hc_now_ns();
+    /* The time of this wake-up: the request's bytes were in by then. */
+    r->start_ns = hc_loop_now(c->io->loop);
     r->method = m->method;
     r->keep_alive = m->keep_alive && !c->io->draining;
     hc_buf_append(&r->target, m->target, m->target_len);

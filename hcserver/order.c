@@ -144,10 +144,8 @@ static void jw_put(struct jw *w, const char *s, size_t len)
     w->n += len;
 }
 
-static void jw_lit(struct jw *w, const char *s)
-{
-    jw_put(w, s, strlen(s));
-}
+/* A string literal, its length known at compile time. */
+#define JW_LIT(w, lit) jw_put((w), (lit), sizeof(lit) - 1)
 
 static void jw_int(struct jw *w, int64_t v)
 {
@@ -165,22 +163,28 @@ static void jw_uint(struct jw *w, uint64_t v)
     jw_put(w, p, (size_t)(d + sizeof(d) - p));
 }
 
-/* s as a JSON string: quotes and backslashes escaped, control bytes as \u00XX. */
+/* s as a JSON string: quotes and backslashes escaped, control bytes as \\u00XX. */
 static void jw_string(struct jw *w, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
 
     jw_put(w, "\"", 1);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (;;) {
+        /* The run of bytes that need no escape goes in one copy. */
+        size_t run = 0;
+        while (s[run] != '\0' && s[run] != '"' && s[run] != '\\' && (unsigned char)s[run] >= 0x20)
+            run++;
+        jw_put(w, s, run);
+        s += run;
+        if (*s == '\0')
+            break;
+        unsigned char c = (unsigned char)*s++;
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             jw_put(w, e, 2);
-        } else if (c < 0x20) {
+        } else {
             char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             jw_put(w, e, 6);
-        } else {
-            jw_put(w, (const char *)&c, 1);
         }
     }
     jw_put(w, "\"", 1);
@@ -190,27 +194,27 @@ int order_format(const struct order *o, char *buf, size_t cap)
 {
     struct jw w = {.buf = buf, .n = 0, .cap = cap, .full = cap == 0};
 
-    jw_lit(&w, "{\"id\":");
+    JW_LIT(&w, "{\"id\":");
     jw_uint(&w, o->id);
-    jw_lit(&w, ",\"user_id\":");
+    JW_LIT(&w, ",\"user_id\":");
     jw_uint(&w, o->user_id);
-    jw_lit(&w, ",\"sku\":");
+    JW_LIT(&w, ",\"sku\":");
     jw_string(&w, o->sku);
-    jw_lit(&w, ",\"qty\":");
+    JW_LIT(&w, ",\"qty\":");
     jw_int(&w, o->qty);
-    jw_lit(&w, ",\"amount_cents\":");
+    JW_LIT(&w, ",\"amount_cents\":");
     jw_int(&w, o->amount_cents);
-    jw_lit(&w, ",\"status\":\"");
-    jw_lit(&w, order_status_name(o->status));
-    jw_lit(&w, "\",\"created_ms\":");
+    JW_LIT(&w, ",\"status\":\"");
+    jw_put(&w, order_status_name(o->status), strlen(order_status_name(o->status)));
+    JW_LIT(&w, "\",\"created_ms\":");
     jw_int(&w, o->created_ms);
-    jw_lit(&w, ",\"updated_ms\":");
+    JW_LIT(&w, ",\"updated_ms\":");
     jw_int(&w, o->updated_ms);
     if (o->ticket != 0) {
-        jw_lit(&w, ",\"ticket\":");
+        JW_LIT(&w, ",\"ticket\":");
         jw_uint(&w, o->ticket);
     }
-    jw_lit(&w, "}");
+    JW_LIT(&w, "}");
     if (w.full)
         return HC_ETOOLARGE;
     buf[w.n] = '\0';
