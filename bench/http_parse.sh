@@ -1,6 +1,7 @@
 #!/bin/sh
 # http_parse.sh: builds bench/http_parse.c with -O2 against the http module's sources and the
-# packaged http-parser, then runs it (ns per response, hc vs raw http_parser_execute).
+# packaged http-parser, then runs it (ns per response and per request, hc vs raw
+# http_parser_execute; requests also with and without the fast path).
 # Usage: bench/http_parse.sh [output-dir]   (default: a temporary directory)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)

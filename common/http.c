@@ -42,6 +42,17 @@
  * start line must be exactly "HTTP/d.d" (the lax build takes "HXYZ/1.1") and only HTTP/1.x is
  * accepted (http-parser would also take an HTTP/0.9 "GET /" line). These checks run over the
  * same bytes http-parser consumed, after it, so they cost one memchr pass over the header bytes.
+ *
+ * The fast path. Most requests a server reads are small, simple and whole in one read: a GET
+ * with a handful of plain headers. For those, http-parser's per-byte state machine, a callback
+ * per piece and the framing re-scan cost more than the request is worth (some 5% of hcserver's
+ * CPU on cached GETs). So a request parser first tries fast_request (below) at the start of
+ * each message: one pass over a strict subset of what the general path accepts, storing exactly
+ * what the callbacks would have stored, in the same layout, and leaving the parser exactly as
+ * the general path leaves it after a message. Everything outside the subset, and every error,
+ * is left to the general path, which stays the single authority on HTTP: the fast path never
+ * rejects, it only declines. tests/fuzz/fuzz_http_fastpath.c holds it to that, comparing every
+ * field of every message with the general path's (HC_HTTP_NO_FAST).
  */
 #include "hc/http.h"
 
@@ -64,7 +75,8 @@ struct hc_http_span {
 enum { CB_NONE, CB_URL, CB_STATUS, CB_FIELD, CB_VALUE, CB_EXTRA, CB_EXTRA_VALUE };
 
 #define HC_HTTP_ALL_FLAGS                                                                          \
-    (HC_HTTP_REQUEST | HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY)
+    (HC_HTTP_REQUEST | HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY |              \
+     HC_HTTP_NO_FAST)
 
 /* The first header store allocation holds this many fields; it doubles up to max_headers. */
 #define HC_HTTP_SPANS_INITIAL 16
@@ -613,6 +625,311 @@ static bool in_head_phase(const struct hc_http_parser *p)
     return !p->headers_done || p->trailing;
 }
 
+/*
+ * The fast path for requests (see the top of the file). Byte classes, one digit per byte value:
+ * bit 0 a tchar (a header name byte), bit 1 a field value byte the general path takes (HTAB,
+ * SP, visible ASCII, obs-text), bit 2 a request-target byte (visible ASCII and obs-text: what
+ * http-parser's lax build takes after a '/', less what on_url refuses). A table, because this
+ * is the per-byte loop of the path.
+ */
+#define FAST_TCHAR  1
+#define FAST_VALUE  2
+#define FAST_TARGET 4
+
+static const char fast_class[257] = "0000000002000000" /* 0x00: HTAB */
+                                    "0000000000000000" /* 0x10 */
+                                    "2767777766776776" /* 0x20: SP and punctuation */
+                                    "7777777777666666" /* 0x30: 0-9 : ; < = > ? */
+                                    "6777777777777777" /* 0x40: @ A-O */
+                                    "7777777777766677" /* 0x50: P-Z [ backslash ] ^ _ */
+                                    "7777777777777777" /* 0x60: ` a-o */
+                                    "7777777777767670" /* 0x70: p-z { | } ~ DEL */
+                                    "6666666666666666" /* 0x80: obs-text from here on */
+                                    "6666666666666666"
+                                    "6666666666666666"
+                                    "6666666666666666"
+                                    "6666666666666666"
+                                    "6666666666666666"
+                                    "6666666666666666"
+                                    "6666666666666666";
+
+static bool fast_is(unsigned char c, int cls)
+{
+    return ((fast_class[c] - '0') & cls) != 0;
+}
+
+/* What a header name means to the fast path. */
+enum fast_field {
+    FAST_FIELD_OTHER,          /* no meaning to the framing: stored like any field */
+    FAST_FIELD_CONTENT_LENGTH, /* the body's length */
+    FAST_FIELD_CONNECTION,     /* close or keep-alive, else declined */
+    FAST_FIELD_DECLINE,        /* left to the general path */
+};
+
+/*
+ * Whether s[0..len) is lower (lowercase letters and '-') in any case. s holds tchars or value
+ * bytes; among those c | 0x20 equals a lowercase letter only for that letter in either case,
+ * and '-' only for '-' (0x0d, CR, is neither).
+ */
+static bool fast_name_is(const unsigned char *s, size_t len, const char *lower, size_t n)
+{
+    if (len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if ((s[i] | 0x20) != (unsigned char)lower[i])
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The meaning of a name that begins with one http-parser recognises (lower, n bytes): meaning
+ * when it is exactly that name, decline when it is longer (http-parser 2.9 takes any name that
+ * begins with "Transfer-Encoding" for it; longer names are rare, so all of them are declined
+ * except Upgrade's, below), OTHER when it does not begin with it.
+ */
+static enum fast_field fast_special(const unsigned char *name, size_t len, const char *lower,
+                                    size_t n, enum fast_field meaning)
+{
+    if (len < n || !fast_name_is(name, n, lower, n))
+        return FAST_FIELD_OTHER;
+    return len == n ? meaning : FAST_FIELD_DECLINE;
+}
+
+static enum fast_field fast_field_of(const unsigned char *name, size_t len)
+{
+    enum fast_field f;
+    switch (name[0] | 0x20) {
+    case 'c':
+        f = fast_special(name, len, "content-length", 14, FAST_FIELD_CONTENT_LENGTH);
+        if (f == FAST_FIELD_OTHER)
+            f = fast_special(name, len, "connection", 10, FAST_FIELD_CONNECTION);
+        return f;
+    case 'e':
+        /* hcserver answers Expect from the head (hc_http_parser_head_complete): general path. */
+        return fast_name_is(name, len, "expect", 6) ? FAST_FIELD_DECLINE : FAST_FIELD_OTHER;
+    case 'p':
+        return fast_special(name, len, "proxy-connection", 16, FAST_FIELD_DECLINE);
+    case 't':
+        return fast_special(name, len, "transfer-encoding", 17, FAST_FIELD_DECLINE);
+    case 'u':
+        /* Only the exact name flags an upgrade ("Upgrade-Insecure-Requests" is ordinary). */
+        return fast_name_is(name, len, "upgrade", 7) ? FAST_FIELD_DECLINE : FAST_FIELD_OTHER;
+    default:
+        return FAST_FIELD_OTHER;
+    }
+}
+
+/*
+ * Content-Length's value from its first byte to the CR: 1 to 18 digits (no overflow), then
+ * only spaces (http-parser takes no HTAB after the digits). -1 when it is anything else.
+ */
+static int64_t fast_length(const unsigned char *v, const unsigned char *end)
+{
+    int64_t n = 0;
+    size_t digits = 0;
+    for (; v < end && *v >= '0' && *v <= '9'; v++) {
+        if (++digits > 18)
+            return -1;
+        n = n * 10 + (*v - '0');
+    }
+    if (digits == 0)
+        return -1;
+    for (; v < end; v++) {
+        if (*v != ' ')
+            return -1;
+    }
+    return n;
+}
+
+/*
+ * The method at s followed by SP, as the static string http-parser's http_method_str gives;
+ * *len gets the bytes including the SP. NULL for any other method (left to the general path).
+ */
+static const char *fast_method(const unsigned char *s, const unsigned char *end, size_t *len)
+{
+    static const struct {
+        const char *text; /* the method and its SP */
+        size_t len;
+        enum http_method method;
+    } methods[] = {
+        {"GET ", 4, HTTP_GET},         {"POST ", 5, HTTP_POST},     {"PUT ", 4, HTTP_PUT},
+        {"HEAD ", 5, HTTP_HEAD},       {"DELETE ", 7, HTTP_DELETE}, {"PATCH ", 6, HTTP_PATCH},
+        {"OPTIONS ", 8, HTTP_OPTIONS},
+    };
+    size_t avail = (size_t)(end - s);
+    for (size_t i = 0; i < HC_ARRAY_LEN(methods); i++) {
+        if (avail >= methods[i].len && memcmp(s, methods[i].text, methods[i].len) == 0) {
+            *len = methods[i].len;
+            return http_method_str(methods[i].method);
+        }
+    }
+    return NULL;
+}
+
+/* Whether s points at CRLF with both bytes before end. */
+static bool fast_crlf(const unsigned char *s, const unsigned char *end)
+{
+    return end - s >= 2 && s[0] == '\r' && s[1] == '\n';
+}
+
+/* Appends len bytes and a NUL to the header store, as a callback and close_piece would. */
+static bool fast_store(struct hc_http_parser *p, const unsigned char *at, size_t len)
+{
+    return hc_buf_append(&p->head, at, len) == 0 && hc_buf_append(&p->head, "", 1) == 0;
+}
+
+/*
+ * Parses one whole request of the simple shape at the start of data: "METHOD SP target SP
+ * HTTP/1.1" (or 1.0) CRLF, for a method in fast_method and a target that begins with '/';
+ * header fields "name: value" CRLF with token names and value bytes the general path takes;
+ * no Transfer-Encoding, Upgrade, Proxy-Connection or Expect; Connection (if any) exactly close
+ * or keep-alive; at most one Content-Length, within max_body_bytes, with its whole body in
+ * data; the header section within max_header_bytes and (unless headers are skipped) at most
+ * max_headers fields. Returns the request's length with p left exactly as the general path
+ * leaves it after that message; 0 when it declines, with nothing the general path reads
+ * changed (the header store and index it uses are reset by on_message_begin, which the general
+ * path runs on the first byte of every request this declines).
+ */
+static size_t fast_request(struct hc_http_parser *p, const char *data, size_t len)
+{
+    const unsigned char *start = (const unsigned char *)data;
+    /* Stored bytes never outnumber wire bytes, so the store cannot fill within this bound. */
+    const unsigned char *end = start + HC_MIN(len, p->limits.max_header_bytes);
+    size_t method_len;
+    const char *method = fast_method(start, end, &method_len);
+    if (method == NULL)
+        return 0;
+    const unsigned char *s = start + method_len;
+    const unsigned char *target = s;
+    if (s == end || *s != '/')
+        return 0;
+    while (s < end && fast_is(*s, FAST_TARGET))
+        s++;
+    size_t target_len = (size_t)(s - target);
+    /* " HTTP/1.1" CRLF is 11 bytes. */
+    if (end - s < 11 || memcmp(s, " HTTP/1.", 8) != 0 || (s[8] != '1' && s[8] != '0') ||
+        s[9] != '\r' || s[10] != '\n')
+        return 0;
+    int minor = s[8] - '0';
+    s += 11;
+
+    bool keep_headers = !(p->flags & HC_HTTP_SKIP_HEADERS);
+    hc_buf_reset(&p->head);
+    if (!fast_store(p, target, target_len))
+        return 0;
+    size_t nfields = 0;
+    bool close = false;
+    bool keep_alive = false;
+    int64_t length = -1;
+    for (;;) {
+        if (fast_crlf(s, end)) {
+            s += 2;
+            break;
+        }
+        const unsigned char *name = s;
+        while (s < end && fast_is(*s, FAST_TCHAR))
+            s++;
+        if (s == name || s == end || *s != ':')
+            return 0;
+        size_t name_len = (size_t)(s - name);
+        s++;
+        while (s < end && (*s == ' ' || *s == '\t'))
+            s++;
+        const unsigned char *value = s;
+        while (s < end && fast_is(*s, FAST_VALUE))
+            s++;
+        if (!fast_crlf(s, end))
+            return 0;
+        size_t value_len = (size_t)(s - value);
+        s += 2;
+        switch (fast_field_of(name, name_len)) {
+        case FAST_FIELD_CONTENT_LENGTH:
+            if (length >= 0)
+                return 0;
+            length = fast_length(value, value + value_len);
+            if (length < 0)
+                return 0;
+            break;
+        case FAST_FIELD_CONNECTION:
+            /* Exact: http-parser reads a list, and a trailing HTAB unsets its token. */
+            if (fast_name_is(value, value_len, "close", 5))
+                close = true;
+            else if (fast_name_is(value, value_len, "keep-alive", 10))
+                keep_alive = true;
+            else
+                return 0;
+            break;
+        case FAST_FIELD_DECLINE:
+            return 0;
+        case FAST_FIELD_OTHER:
+            break;
+        }
+        if (!keep_headers)
+            continue;
+        /* Past max_headers the general path fails with HC_ETOOLARGE: it reports that. */
+        if (nfields == p->limits.max_headers)
+            return 0;
+        if (nfields == p->spans_cap)
+            grow_spans(p);
+        struct hc_http_span *span = &p->spans[nfields++];
+        span->name_off = (uint32_t)p->head.len;
+        span->name_len = (uint32_t)name_len;
+        if (!fast_store(p, name, name_len))
+            return 0;
+        span->value_off = (uint32_t)p->head.len;
+        span->value_len = (uint32_t)value_len;
+        if (!fast_store(p, value, value_len))
+            return 0;
+    }
+    size_t head_len = (size_t)(s - start);
+    uint64_t body_len = length > 0 ? (uint64_t)length : 0;
+    if (body_len > p->limits.max_body_bytes || body_len > len - head_len)
+        return 0;
+
+    /* Accepted: from here on, what on_message_begin, on_headers_complete, on_body and
+     * on_message_complete do, in their order, then hc_http_parse's end of message. */
+    struct hc_http_msg *m = &p->msg;
+    hc_buf_reset(&p->body);
+    clear_msg(p);
+    p->nspans = nfields;
+    p->nheaders = nfields;
+    p->target_off = 0;
+    p->target_len = (uint32_t)target_len;
+    p->reason_off = p->reason_len = 0;
+    p->last_cb = CB_NONE;
+    p->last_end = NULL;
+    p->headers_done = true;
+    p->trailing = false;
+    p->too_many = false;
+    m->version_major = 1;
+    m->version_minor = minor;
+    m->has_content_length = length >= 0;
+    m->content_length = body_len;
+    m->method = method;
+    publish(p, nfields);
+    m->body_bytes = body_len;
+    if (!(p->flags & HC_HTTP_COUNT_BODY)) {
+        /* Cannot fail: body_len is within max_body_bytes, the body buffer's cap. */
+        if (body_len > 0)
+            hc_buf_append(&p->body, s, (size_t)body_len);
+        m->body = hc_buf_cstr(&p->body);
+        m->body_len = p->body.len;
+    }
+    /* http_should_keep_alive: 1.1 unless "close", 1.0 only with "keep-alive". */
+    m->keep_alive = minor == 1 ? !close : keep_alive;
+    p->complete = true;
+    p->in_message = false;
+    p->head_prev = 0;
+    p->head_response = false;
+    p->line1_n = 0;
+    p->line1_checked = false;
+    p->scan = (const char *)s + body_len;
+    if (!m->keep_alive)
+        p->stopped = true;
+    return head_len + (size_t)body_len;
+}
+
 ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len)
 {
     if (p->err != 0)
@@ -628,6 +945,13 @@ ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len)
     p->chunk_end = data + len;
     p->scan = data;
     p->complete = false;
+    /* At the start of a message, with nothing of it consumed yet (not even blank lines). */
+    if ((p->flags & (HC_HTTP_REQUEST | HC_HTTP_NO_FAST)) == HC_HTTP_REQUEST && !p->in_message &&
+        p->head_prev == 0 && !p->cr_pending && p->line1_n == 0) {
+        size_t n = fast_request(p, data, len);
+        if (n > 0)
+            return (ssize_t)n;
+    }
     size_t off = 0;
     while (off < len) {
         /*

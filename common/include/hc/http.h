@@ -42,6 +42,11 @@
  * A message whose body came in the same call as its head completes in that call and is never
  * seen "head complete": there is then nothing left to wait for.
  *
+ * Speed. A request that arrives whole in one call and has the common simple shape (a known
+ * method, an origin-form target, HTTP/1.1 or 1.0, plain headers, a Content-Length body or
+ * none) is read in one pass without http-parser; anything else goes through http-parser. The
+ * result is the same either way (see HC_HTTP_NO_FAST).
+ *
  * Memory. A parser owns a header store that grows (doubling) up to max_header_bytes, a header
  * index that grows up to max_headers entries, and, when bodies are collected, a body buffer that
  * grows up to max_body_bytes. All three are reused from message to message, so in steady state
@@ -66,6 +71,12 @@
 #define HC_HTTP_RESPONSE     0x02u /* parse responses (a client) */
 #define HC_HTTP_SKIP_HEADERS 0x04u /* keep no header names/values (nor reason phrase, trailers) */
 #define HC_HTTP_COUNT_BODY   0x08u /* count body bytes only; msg.body stays empty */
+/*
+ * Parse every request with the general path, never the fast path for whole simple requests.
+ * The results are the same either way; tests and the differential fuzz driver use this to
+ * compare the two, and a bench to measure what the fast path saves.
+ */
+#define HC_HTTP_NO_FAST 0x10u
 
 /*
  * A header as a name and a value with lengths. The parser hands these out pointing into its
@@ -161,8 +172,8 @@ struct hc_http_parser {
 
 /*
  * Prepares p for a connection. flags: HC_HTTP_REQUEST or HC_HTTP_RESPONSE, plus any of
- * HC_HTTP_SKIP_HEADERS, HC_HTTP_COUNT_BODY. limits may be NULL (all defaults). Returns 0, or
- * -EINVAL for bad flags or a bound above its HC_HTTP_MAX_* maximum. Free with
+ * HC_HTTP_SKIP_HEADERS, HC_HTTP_COUNT_BODY, HC_HTTP_NO_FAST. limits may be NULL (all defaults).
+ * Returns 0, or -EINVAL for bad flags or a bound above its HC_HTTP_MAX_* maximum. Free with
  * hc_http_parser_destroy (also after a failed init).
  */
 int hc_http_parser_init(struct hc_http_parser *p, unsigned flags,
