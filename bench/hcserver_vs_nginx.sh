@@ -9,10 +9,13 @@
 # Goal: >= 1.0.
 # Each run also shows the server's CPU time per request (user + system, from /proc), the
 # figure that says which server does the work for less when wrk is what limits the rate.
-# PIN=1 pins wrk to the first CPU and both servers to the last (taskset), so client and
-# server never share a CPU by the scheduler's chance. Default: not pinned.
+# Pinned by default: wrk on the first CPU, both servers on the last (taskset), so client and
+# server never share a CPU by the scheduler's chance. Unpinned on 2 CPUs, some runs put both
+# on one CPU and halve (seen: 43k against 95k req/s in the same pair), which no median of a
+# few pairs irons out. PIN=0 leaves the placement to the scheduler, as do one CPU and
+# THREADS above 1 (the servers' threads then need more than the one CPU left beside wrk).
 # usage: bench/hcserver_vs_nginx.sh [BUILD_DIR]   (default build/release; needs hcserver built)
-#        PAIRS=7 DURATION=10s THREADS=1 PIN=1 bench/hcserver_vs_nginx.sh build/h-hcserver-rel
+#        PAIRS=7 DURATION=10s THREADS=1 PIN=0 bench/hcserver_vs_nginx.sh build/h-hcserver-rel
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/release}
@@ -21,10 +24,11 @@ duration=${DURATION:-10s}
 threads=${THREADS:-1}
 pin_client=()
 pin_server=()
-if [ "${PIN:-0}" = 1 ]; then
-    command -v taskset >/dev/null || { echo "PIN=1 needs taskset" >&2; exit 1; }
+pin=${PIN:-1}
+[ "$(nproc)" -ge 2 ] && [ "$threads" = 1 ] || pin=0
+if [ "$pin" = 1 ]; then
+    command -v taskset >/dev/null || { echo "pinning needs taskset (or PIN=0)" >&2; exit 1; }
     last=$(($(nproc) - 1))
-    [ "$last" -ge 1 ] || { echo "PIN=1 needs two CPUs" >&2; exit 1; }
     pin_client=(taskset -c 0)
     pin_server=(taskset -c "$last")
 fi
@@ -94,7 +98,7 @@ nginx_pid=$!
 ng_url="http://127.0.0.1:$ng_port/order"
 for _ in $(seq 100); do curl -sf "$ng_url" >/dev/null 2>&1 && break; sleep 0.05; done
 cmp -s <(curl -s "$ng_url") "$tmp/body" || { echo "nginx body differs" >&2; exit 1; }
-echo "body: $(wc -c <"$tmp/body") bytes, threads: $threads, wrk -t1 -c50 -d$duration, $pairs pairs, pinned: ${PIN:-0}"
+echo "body: $(wc -c <"$tmp/body") bytes, threads: $threads, wrk -t1 -c50 -d$duration, $pairs pairs, pinned: $pin"
 
 # CPU ticks (user + system) a server's process has used, from /proc: for nginx its worker
 # processes (the children of the master), for hcserver the process itself.
