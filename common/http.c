@@ -667,22 +667,6 @@ enum fast_field {
 };
 
 /*
- * Whether s[0..len) is lower (lowercase letters and '-') in any case. s holds tchars or value
- * bytes; among those c | 0x20 equals a lowercase letter only for that letter in either case,
- * and '-' only for '-' (0x0d, CR, is neither).
- */
-static bool fast_name_is(const unsigned char *s, size_t len, const char *lower, size_t n)
-{
-    if (len != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if ((s[i] | 0x20) != (unsigned char)lower[i])
-            return false;
-    }
-    return true;
-}
-
-/*
  * The meaning of a name that begins with one http-parser recognises (lower, n bytes): meaning
  * when it is exactly that name, decline when it is longer (http-parser 2.9 takes any name that
  * begins with "Transfer-Encoding" for it; longer names are rare, so all of them are declined
@@ -691,7 +675,7 @@ static bool fast_name_is(const unsigned char *s, size_t len, const char *lower, 
 static enum fast_field fast_special(const unsigned char *name, size_t len, const char *lower,
                                     size_t n, enum fast_field meaning)
 {
-    if (len < n || !fast_name_is(name, n, lower, n))
+    if (len < n || !hc_http_scan_name_is(name, n, lower, n))
         return FAST_FIELD_OTHER;
     return len == n ? meaning : FAST_FIELD_DECLINE;
 }
@@ -707,39 +691,18 @@ static enum fast_field fast_field_of(const unsigned char *name, size_t len)
         return f;
     case 'e':
         /* hcserver answers Expect from the head (hc_http_parser_head_complete): general path. */
-        return fast_name_is(name, len, "expect", 6) ? FAST_FIELD_DECLINE : FAST_FIELD_OTHER;
+        return hc_http_scan_name_is(name, len, "expect", 6) ? FAST_FIELD_DECLINE : FAST_FIELD_OTHER;
     case 'p':
         return fast_special(name, len, "proxy-connection", 16, FAST_FIELD_DECLINE);
     case 't':
         return fast_special(name, len, "transfer-encoding", 17, FAST_FIELD_DECLINE);
     case 'u':
         /* Only the exact name flags an upgrade ("Upgrade-Insecure-Requests" is ordinary). */
-        return fast_name_is(name, len, "upgrade", 7) ? FAST_FIELD_DECLINE : FAST_FIELD_OTHER;
+        return hc_http_scan_name_is(name, len, "upgrade", 7) ? FAST_FIELD_DECLINE
+                                                             : FAST_FIELD_OTHER;
     default:
         return FAST_FIELD_OTHER;
     }
-}
-
-/*
- * Content-Length's value from its first byte to the CR: 1 to 18 digits (no overflow), then
- * only spaces (http-parser takes no HTAB after the digits). -1 when it is anything else.
- */
-static int64_t fast_length(const unsigned char *v, const unsigned char *end)
-{
-    int64_t n = 0;
-    size_t digits = 0;
-    for (; v < end && *v >= '0' && *v <= '9'; v++) {
-        if (++digits > 18)
-            return -1;
-        n = n * 10 + (*v - '0');
-    }
-    if (digits == 0)
-        return -1;
-    for (; v < end; v++) {
-        if (*v != ' ')
-            return -1;
-    }
-    return n;
 }
 
 /*
@@ -765,12 +728,6 @@ static const char *fast_method(const unsigned char *s, const unsigned char *end,
         }
     }
     return NULL;
-}
-
-/* Whether s points at CRLF with both bytes before end. */
-static bool fast_crlf(const unsigned char *s, const unsigned char *end)
-{
-    return end - s >= 2 && s[0] == '\r' && s[1] == '\n';
 }
 
 /* Appends len bytes and a NUL to the header store, as a callback and close_piece would. */
@@ -823,7 +780,7 @@ static size_t fast_request(struct hc_http_parser *p, const char *data, size_t le
     bool keep_alive = false;
     int64_t length = -1;
     for (;;) {
-        if (fast_crlf(s, end)) {
+        if (hc_http_scan_crlf(s, end)) {
             s += 2;
             break;
         }
@@ -839,7 +796,7 @@ static size_t fast_request(struct hc_http_parser *p, const char *data, size_t le
         const unsigned char *value = s;
         while (s < end && fast_is(*s, FAST_VALUE))
             s++;
-        if (!fast_crlf(s, end))
+        if (!hc_http_scan_crlf(s, end))
             return 0;
         size_t value_len = (size_t)(s - value);
         s += 2;
@@ -847,15 +804,15 @@ static size_t fast_request(struct hc_http_parser *p, const char *data, size_t le
         case FAST_FIELD_CONTENT_LENGTH:
             if (length >= 0)
                 return 0;
-            length = fast_length(value, value + value_len);
+            length = hc_http_scan_length(value, value + value_len, 18);
             if (length < 0)
                 return 0;
             break;
         case FAST_FIELD_CONNECTION:
             /* Exact: http-parser reads a list, and a trailing HTAB unsets its token. */
-            if (fast_name_is(value, value_len, "close", 5))
+            if (hc_http_scan_name_is(value, value_len, "close", 5))
                 close = true;
-            else if (fast_name_is(value, value_len, "keep-alive", 10))
+            else if (hc_http_scan_name_is(value, value_len, "keep-alive", 10))
                 keep_alive = true;
             else
                 return 0;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "hc/core.h"
+#include "hc/http.h"
 
 /* What a field name means to the framing. */
 enum frame_field {
@@ -62,23 +63,6 @@ static bool frame_text(unsigned char c)
 }
 
 /*
- * Whether s[0..len) is lower (lowercase letters and '-') in any case. s holds tchars, or
- * printable bytes and HTAB; among those c | 0x20 equals a lowercase letter only for that
- * letter in either case, and equals '-' only for '-' (the other byte, CR, never gets here).
- */
-static bool frame_name_is(const unsigned char *s, size_t len, const char *lower)
-{
-    size_t n = strlen(lower);
-    if (len != n)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if ((s[i] | 0x20) != (unsigned char)lower[i])
-            return false;
-    }
-    return true;
-}
-
-/*
  * What field name means: its meaning when it is exactly special (any case), REJECT when it
  * only begins with one (http-parser 2.9 flags Transfer-Encoding on the prefix alone, so any
  * longer name that starts like a special one goes to the library), else OTHER.
@@ -87,7 +71,7 @@ static enum frame_field frame_special(const unsigned char *name, size_t len, con
                                       enum frame_field meaning)
 {
     size_t n = strlen(lower);
-    if (len < n || !frame_name_is(name, n, lower))
+    if (len < n || !hc_http_scan_name_is(name, n, lower, n))
         return FRAME_FIELD_OTHER;
     return len == n ? meaning : FRAME_FIELD_REJECT;
 }
@@ -112,34 +96,6 @@ static enum frame_field frame_field_of(const unsigned char *name, size_t len)
     }
 }
 
-/*
- * Content-Length's value from its first byte to the CR: 1 to 9 digits, then only spaces
- * (http-parser takes no HTAB after the digits). -1 when it is anything else.
- */
-static int64_t frame_length(const unsigned char *v, const unsigned char *end)
-{
-    int64_t n = 0;
-    size_t digits = 0;
-    for (; v < end && *v >= '0' && *v <= '9'; v++) {
-        if (++digits > 9)
-            return -1;
-        n = n * 10 + (*v - '0');
-    }
-    if (digits == 0)
-        return -1;
-    for (; v < end; v++) {
-        if (*v != ' ')
-            return -1;
-    }
-    return n;
-}
-
-/* Whether p points at CRLF with both bytes before end. */
-static bool frame_crlf(const unsigned char *p, const unsigned char *end)
-{
-    return end - p >= 2 && p[0] == '\r' && p[1] == '\n';
-}
-
 size_t frame_response(const char *data, size_t len, int *status)
 {
     const unsigned char *start = (const unsigned char *)data;
@@ -158,14 +114,14 @@ size_t frame_response(const char *data, size_t len, int *status)
     s += 4;
     while (s < end && frame_text(*s) && *s != '\t')
         s++;
-    if (!frame_crlf(s, end))
+    if (!hc_http_scan_crlf(s, end))
         return 0;
     s += 2;
 
     int64_t length = -1;
     unsigned fields = 0;
     for (;;) {
-        if (frame_crlf(s, end)) {
+        if (hc_http_scan_crlf(s, end)) {
             s += 2;
             break;
         }
@@ -183,7 +139,7 @@ size_t frame_response(const char *data, size_t len, int *status)
         const unsigned char *value = s;
         while (s < end && frame_text(*s))
             s++;
-        if (!frame_crlf(s, end))
+        if (!hc_http_scan_crlf(s, end))
             return 0;
         const unsigned char *value_end = s;
         while (value_end > value && (value_end[-1] == ' ' || value_end[-1] == '\t'))
@@ -194,12 +150,12 @@ size_t frame_response(const char *data, size_t len, int *status)
         case FRAME_FIELD_CONTENT_LENGTH:
             if (length >= 0)
                 return 0;
-            length = frame_length(value, s - 2);
+            length = hc_http_scan_length(value, s - 2, 9);
             if (length < 0)
                 return 0;
             break;
         case FRAME_FIELD_CONNECTION:
-            if (!frame_name_is(value, value_len, "keep-alive"))
+            if (!hc_http_scan_name_is(value, value_len, "keep-alive", 10))
                 return 0;
             break;
         case FRAME_FIELD_REJECT:

@@ -257,4 +257,56 @@ bool hc_http_is_token(const char *s, size_t len);
 /* The standard reason phrase for a status code ("Not Found"), or NULL for an unknown code. */
 const char *hc_http_status_reason(int status);
 
+/*
+ * Scanning helpers for the one-pass readers of the common message shapes (the request fast
+ * path here, hcload's response framing), inline because they run per byte or per field.
+ */
+
+/*
+ * Whether s[0..len) is lower (n bytes of lowercase letters and '-') in any case. s must hold
+ * tchars or field-value bytes: among those, c | 0x20 equals a lowercase letter only for that
+ * letter in either case, and '-' only for '-' (CR, 0x0d, is never in s).
+ */
+static inline bool hc_http_scan_name_is(const unsigned char *s, size_t len, const char *lower,
+                                        size_t n)
+{
+    if (len != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if ((s[i] | 0x20) != (unsigned char)lower[i])
+            return false;
+    }
+    return true;
+}
+
+/*
+ * A Content-Length value from its first byte to the CR (v..end), read as http-parser 2.9
+ * reads it: 1 to max_digits digits (at most 18, so no overflow), then only spaces (it takes no
+ * HTAB after the digits). -1 for anything else.
+ */
+static inline int64_t hc_http_scan_length(const unsigned char *v, const unsigned char *end,
+                                          unsigned max_digits)
+{
+    int64_t n = 0;
+    unsigned digits = 0;
+    for (; v < end && *v >= '0' && *v <= '9'; v++) {
+        if (++digits > max_digits)
+            return -1;
+        n = n * 10 + (*v - '0');
+    }
+    if (digits == 0)
+        return -1;
+    for (; v < end; v++) {
+        if (*v != ' ')
+            return -1;
+    }
+    return n;
+}
+
+/* Whether s points at CRLF with both bytes before end. */
+static inline bool hc_http_scan_crlf(const unsigned char *s, const unsigned char *end)
+{
+    return end - s >= 2 && s[0] == '\r' && s[1] == '\n';
+}
+
 #endif
