@@ -117,7 +117,7 @@
 #define HC_SERVER_MAX_HOT_KEYS      256
 #define HC_SERVER_MAX_LIST_LIMIT    100
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
-#define HC_SERVER_SQLITE_BUSY_MS    10000
+#define HC_SERVER_SQLITE_BUSY_MS 10000
 
 /*
  * hcserver request memory: the arena block a request object keeps between requests (room for
