@@ -28,22 +28,36 @@ BEFORE=$(json "$LAST" "['id']")
 stop_server
 [ -f "$WORK/data/shard-0.db" ] || fail "no shard-0.db after the first run"
 
-# Hold shard 0 until $WORK/release appears (or 8 s pass); $WORK/locked says the lock is held.
-python3 - "$WORK/data/shard-0.db" "$WORK/locked" "$WORK/release" <<'PY' &
+# hold_shard0 exclusive|writer: holds shard-0.db from python3 until $WORK/release appears (or
+# 8 s pass), in the background as HOLDER; returns once the lock is held. exclusive: the
+# exclusive locking mode, which keeps every other connection out of a WAL file. writer: a
+# plain write transaction on a file (created if need be) in the default journal mode.
+hold_shard0() {
+    rm -f "$WORK/locked" "$WORK/release"
+    python3 - "$1" "$WORK/data/shard-0.db" "$WORK/locked" "$WORK/release" <<'PY' &
 import os, sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
-db.execute("PRAGMA locking_mode=EXCLUSIVE")
-db.execute("BEGIN EXCLUSIVE")
-open(sys.argv[2], "w").write("locked\n")
+mode, path, locked, release = sys.argv[1:]
+db = sqlite3.connect(path, isolation_level=None, timeout=0)
+if mode == "exclusive":
+    db.execute("PRAGMA locking_mode=EXCLUSIVE")
+    db.execute("BEGIN EXCLUSIVE")
+else:
+    db.execute("CREATE TABLE IF NOT EXISTS held (a)")
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("INSERT INTO held VALUES (1)")
+open(locked, "w").write("locked\n")
 deadline = time.time() + 8
-while not os.path.exists(sys.argv[3]) and time.time() < deadline:
+while not os.path.exists(release) and time.time() < deadline:
     time.sleep(0.02)
-db.execute("ROLLBACK")
+db.execute("ROLLBACK" if mode == "exclusive" else "COMMIT")
 db.close()
 PY
-HOLDER=$!
-hc_track "$HOLDER"
-hc_wait_file "$WORK/locked" 5 || fail "the lock holder did not take the lock"
+    HOLDER=$!
+    hc_track "$HOLDER"
+    hc_wait_file "$WORK/locked" 5 || fail "the $1 lock holder did not take the lock"
+}
+
+hold_shard0 exclusive
 
 # Start without waiting for readiness (start_server waits for it by default).
 START_UNTIL='listening on ' start_server --confirm-delay 1h
@@ -92,24 +106,9 @@ grep -q '^hc_ready 1$' "$WORK/metrics" || fail "hc_ready is not 1 once ready"
 stop_server
 
 # --- a fresh shard held by a writer in the default journal mode
-rm -rf "$WORK/data" "$WORK/locked" "$WORK/release"
+rm -rf "$WORK/data"
 mkdir -p "$WORK/data"
-python3 - "$WORK/data/shard-0.db" "$WORK/locked" "$WORK/release" <<'PY' &
-import os, sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
-db.execute("CREATE TABLE IF NOT EXISTS held (a)")
-db.execute("BEGIN IMMEDIATE")
-db.execute("INSERT INTO held VALUES (1)")
-open(sys.argv[2], "w").write("locked\n")
-deadline = time.time() + 8
-while not os.path.exists(sys.argv[3]) and time.time() < deadline:
-    time.sleep(0.02)
-db.execute("COMMIT")
-db.close()
-PY
-HOLDER=$!
-hc_track "$HOLDER"
-hc_wait_file "$WORK/locked" 5 || fail "the writer did not take the lock"
+hold_shard0 writer
 START_UNTIL='listening on ' start_server --confirm-delay 1h
 sleep 1
 kill -0 "$PID" 2>/dev/null || fail "hcserver gave up on a shard held by a writer: $(tail -3 "$WORK/log")"
