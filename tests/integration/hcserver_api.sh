@@ -9,7 +9,9 @@ source "$(dirname "$0")/lib.sh"
 hc_need curl python3
 source "$(dirname "$0")/lib_hcserver.sh"
 
-start_server --confirm-delay 1h
+# Orders stay PENDING until a test moves them: no confirmation worker, and no compensation
+# (a loaded machine can take longer than the default --stuck-after to reach the PATCHes).
+start_server --confirm-delay 1h --stuck-after 1h
 
 # --- health and readiness
 expect 200 GET /healthz
@@ -306,26 +308,26 @@ expect 503 GET /api/orders/1537
 stop_server
 
 # --- asynchronous confirmation, and compensation re-driving orders stuck in PENDING
+# wait_confirmed ID WHY: polls GET /api/orders/ID for up to 10 s until it is CONFIRMED.
+wait_confirmed() {
+    for _ in $(seq 200); do
+        expect 200 GET "/api/orders/$1"
+        [ "$(json "$LAST" "['status']")" = CONFIRMED ] && return 0
+        sleep 0.05
+    done
+    fail "$2: $LAST"
+}
+
 start_server --confirm-delay 50ms
 expect 201 POST /api/orders '{"user_id":21,"sku":"c","qty":1,"amount_cents":1}'
 C=$(json "$LAST" "['id']")
-for _ in $(seq 100); do
-    expect 200 GET "/api/orders/$C"
-    [ "$(json "$LAST" "['status']")" = CONFIRMED ] && break
-    sleep 0.05
-done
-[ "$(json "$LAST" "['status']")" = CONFIRMED ] || fail "the worker did not confirm: $LAST"
+wait_confirmed "$C" "the worker did not confirm"
 stop_server
 # confirmations that would come only after an hour: compensation must find them
 start_server --confirm-delay 1h --compensate-every 200ms --stuck-after 300ms
 expect 201 POST /api/orders '{"user_id":22,"sku":"c","qty":1,"amount_cents":1}'
 C=$(json "$LAST" "['id']")
-for _ in $(seq 150); do
-    expect 200 GET "/api/orders/$C"
-    [ "$(json "$LAST" "['status']")" = CONFIRMED ] && break
-    sleep 0.05
-done
-[ "$(json "$LAST" "['status']")" = CONFIRMED ] || fail "compensation did not re-drive: $LAST"
+wait_confirmed "$C" "compensation did not re-drive"
 curl -s "$URL/metrics" >"$WORK/m"
 grep -q '^hc_compensation_redriven_total [1-9]' "$WORK/m" || fail "re-drive not counted"
 stop_server
