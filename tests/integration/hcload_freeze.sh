@@ -17,8 +17,12 @@ hc_wait_file "$tmp/port" || hc_fail "test server did not start"
 port=$(cat "$tmp/port")
 
 # One connection, so requests due during a freeze wait in hcload, as a real client's would.
-"$hcload" -t 1 -c 1 -R 500 -d 5s -q --json "$tmp/out.json" --hlog "$tmp/out.hlog" \
-    "http://127.0.0.1:$port/" || hc_fail "exit $?"
+# 200/s: a loaded machine (sanitizers, tests in parallel) still drains the backlog after each
+# freeze, so no request is left unsent at the end (which would rightly be exit 1).
+rc=0
+"$hcload" -t 1 -c 1 -R 200 -d 5s -q --json "$tmp/out.json" --hlog "$tmp/out.hlog" \
+    "http://127.0.0.1:$port/" || rc=$?
+[ "$rc" = 0 ] || hc_fail "exit $rc; errors $(hc_json "$tmp/out.json" errors), unsent $(hc_json "$tmp/out.json" unsent)"
 kill "$server_pid"
 wait "$server_pid" || true
 server_pid=""
