@@ -16,20 +16,11 @@ access=$HC_NGINX_DIR/logs/access.log
 
 # json FIELD...: a value from the last run's JSON summary.
 json() { hc_json "$tmp/out.json" "$@"; }
-logged=0
-# log_delta: sets d to the access-log lines added since the last call.
-log_delta() {
-    sleep 0.3
-    local now
-    now=$(wc -l <"$access")
-    d=$((now - logged))
-    logged=$now
-}
 
 echo "== closed model: hcload's count equals nginx's"
 "$hcload" -t 2 -c 8 -d 2s -q --json "$tmp/out.json" "$url" || hc_fail "closed run exit $?"
 n=$(json requests)
-log_delta
+hc_log_delta "$access"
 [ "$n" -gt 0 ] || hc_fail "no requests"
 [ "$n" = "$d" ] || hc_fail "hcload counted $n, nginx logged $d"
 [ "$(json errors total)" = 0 ] || hc_fail "errors in a clean run"
@@ -39,7 +30,7 @@ echo "ok: $n requests on both sides"
 echo "== -n is exact"
 "$hcload" -t 2 -c 7 -n 1000 -q --json "$tmp/out.json" "$url" || hc_fail "-n run exit $?"
 [ "$(json requests)" = 1000 ] || hc_fail "-n 1000 gave $(json requests)"
-log_delta
+hc_log_delta "$access"
 [ "$d" = 1000 ] || hc_fail "nginx logged $d for -n 1000"
 echo "ok: 1000 and 1000"
 
@@ -49,7 +40,7 @@ echo "== pipelining: every response comes back"
 [ "$(json requests)" = 3200 ] || hc_fail "pipelined -n 3200 gave $(json requests)"
 [ "$(json responses 200)" = 3200 ] || hc_fail "pipelined responses not all 200"
 [ "$(json errors total)" = 0 ] || hc_fail "pipelined run had errors"
-log_delta
+hc_log_delta "$access"
 [ "$d" = 3200 ] || hc_fail "nginx logged $d for 3200 pipelined"
 echo "ok: 3200 pipelined, in order and complete"
 
@@ -58,7 +49,7 @@ if command -v strace >/dev/null; then
     # LeakSanitizer cannot run under ptrace: an ASan build skips its leak check here only.
     ASAN_OPTIONS=detect_leaks=0 strace -f -c -o "$tmp/strace.txt" "$hcload" -t 1 -c 10 \
         -n 20000 -q --json "$tmp/out.json" "$url" || hc_fail "strace run exit $?"
-    log_delta
+    hc_log_delta "$access"
     [ "$d" = 20000 ] || hc_fail "nginx logged $d for the 20000 traced requests"
     python3 - "$tmp/strace.txt" "$(json requests)" <<'PY' || hc_fail "too many system calls per request"
 import sys
@@ -84,13 +75,13 @@ echo "== HEAD (pipelined) and POST with a body file"
 "$hcload" -t 1 -c 2 --pipeline 4 -m HEAD -n 400 -q --json "$tmp/out.json" "$url" ||
     hc_fail "HEAD run exit $?"
 [ "$(json requests)" = 400 ] && [ "$(json errors total)" = 0 ] || hc_fail "HEAD: $(json requests)"
-log_delta
+hc_log_delta "$access"
 [ "$(tail -n 400 "$access" | grep -c '^HEAD 200 ')" = 400 ] || hc_fail "nginx saw no 400 HEADs"
 printf '{"user_id":7,"sku":"A1","qty":1}' >"$tmp/body.json"
 "$hcload" -t 1 -c 2 -n 300 --body-file "$tmp/body.json" -H 'Content-Type: application/json' \
     -q --json "$tmp/out.json" "$url" || hc_fail "POST run exit $?"
 [ "$(json requests)" = 300 ] || hc_fail "POST: $(json requests)"
-log_delta
+hc_log_delta "$access"
 len=$(tail -n 1 "$access" | cut -d' ' -f3)
 [ "$(tail -n 300 "$access" | grep -c "^POST 200 $len\$")" = 300 ] ||
     hc_fail "nginx did not log 300 identical POSTs"
@@ -101,7 +92,7 @@ echo "== open model: -R 2000 -d 10s achieves 2000/s within 1 %"
 "$hcload" -t 2 -c 20 -R 2000 -d 10s -q --json "$tmp/out.json" "$url" || hc_fail "open run exit $?"
 achieved=$(json rate achieved)
 n=$(json requests)
-log_delta
+hc_log_delta "$access"
 [ "$n" = "$d" ] || hc_fail "open model: hcload counted $n, nginx logged $d"
 python3 -c "import sys; a=float(sys.argv[1]); sys.exit(0 if abs(a - 2000) <= 20 else 1)" \
     "$achieved" || hc_fail "achieved $achieved/s, requested 2000/s"
@@ -111,7 +102,7 @@ echo "== open-model stages: the ramp's area, exactly"
 "$hcload" -t 2 -c 20 -R 0 --stages 1s:1000,1s:1000,1s:0 -q --json "$tmp/out.json" "$url" ||
     hc_fail "stages run exit $?"
 [ "$(json requests)" = 2000 ] || hc_fail "stages 1s:1000,1s:1000,1s:0 gave $(json requests), not 2000"
-log_delta
+hc_log_delta "$access"
 [ "$d" = 2000 ] || hc_fail "nginx logged $d for the 2000 staged requests"
 echo "ok: 2000 planned, sent and logged"
 
@@ -120,7 +111,7 @@ echo "== closed-model stages: connections ramp up and down"
     hc_fail "closed stages exit $?"
 [ "$(json connects)" = 8 ] || hc_fail "closed stages made $(json connects) connections, not 8"
 n=$(json requests)
-log_delta
+hc_log_delta "$access"
 [ "$n" = "$d" ] || hc_fail "closed stages: hcload counted $n, nginx logged $d"
 echo "ok: 8 connections, $n requests on both sides"
 echo "all passed"

@@ -22,31 +22,18 @@ access=$HC_NGINX_DIR/logs/access.log
 
 # json FIELD...: a value from the last run's JSON summary.
 json() { hc_json "$tmp/out.json" "$@"; }
-logged=0
-# log_delta PROTOCOL: sets d to the access-log lines added since the last call, and fails if
-# any of them is not PROTOCOL with status 200.
-log_delta() {
-    sleep 0.3
-    local now
-    now=$(wc -l <"$access")
-    d=$((now - logged))
-    local other
-    other=$(tail -n "$d" "$access" | grep -vc "^$1 200\$" || true)
-    [ "$other" = 0 ] || hc_fail "$other log lines are not '$1 200'"
-    logged=$now
-}
 
 echo "== https over HTTP/1.1: counts agree"
 "$hcload" -k -t 2 -c 8 -d 2s -q --json "$tmp/out.json" "$url" || hc_fail "https run exit $?"
 n=$(json requests)
-log_delta HTTP/1.1
+hc_log_delta "$access" '^HTTP/1\.1 200$'
 [ "$n" -gt 0 ] && [ "$n" = "$d" ] || hc_fail "hcload counted $n, nginx logged $d"
 echo "ok: $n requests on both sides"
 
 echo "== --http2 over TLS: counts agree, nginx saw HTTP/2.0"
 "$hcload" -k --http2 -t 1 -c 16 -n 2000 -q --json "$tmp/out.json" "$url" || hc_fail "h2 run exit $?"
 [ "$(json requests)" = 2000 ] || hc_fail "-n 2000 over h2 gave $(json requests)"
-log_delta HTTP/2.0
+hc_log_delta "$access" '^HTTP/2\.0 200$'
 [ "$d" = 2000 ] || hc_fail "nginx logged $d for 2000 h2 requests"
 [ "$(json connects)" -le 2 ] || hc_fail "h2 used $(json connects) connections for 16 streams"
 echo "ok: 2000 on both sides over $(json connects) connection(s)"
@@ -61,7 +48,7 @@ set -e
 [ "$(json requests)" = 0 ] || hc_fail "responses without -k"
 grep -qi "certificate" "$tmp/err" || hc_fail "no certificate message: $(cat "$tmp/err")"
 echo "ok: $(head -1 "$tmp/err")"
-log_delta HTTP/1.1
+hc_log_delta "$access" '^HTTP/1\.1 200$'
 
 echo "== open model over libcurl: -R 500 -d 4s within 1 %"
 # Headroom in connections and threads: a sanitizer build of libcurl + TLS on a loaded machine
@@ -71,7 +58,7 @@ echo "== open model over libcurl: -R 500 -d 4s within 1 %"
 achieved=$(json rate achieved)
 python3 -c "import sys; a=float(sys.argv[1]); sys.exit(0 if abs(a - 500) <= 5 else 1)" \
     "$achieved" || hc_fail "achieved $achieved/s, requested 500/s"
-log_delta HTTP/2.0
+hc_log_delta "$access" '^HTTP/2\.0 200$'
 [ "$(json requests)" = "$d" ] || hc_fail "open h2: hcload $(json requests), nginx $d"
 echo "ok: achieved $achieved/s"
 echo "all passed"

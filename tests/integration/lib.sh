@@ -80,6 +80,33 @@ for k in sys.argv[2:]:
 print(d)' "$@"
 }
 
+# hc_log_delta FILE [REGEX]: sets d to the number of lines FILE gained since the last call,
+# and fails if any of them does not match the extended REGEX. A server logs a request after
+# answering it, so this first waits until the count has held still for 0.3 s (at most 10 s).
+hc_log_seen=0
+hc_log_delta() {
+    local file=$1 now last=-1 still=0 tries=100
+    while [ $tries -gt 0 ]; do
+        now=$(wc -l <"$file")
+        if [ "$now" = "$last" ]; then
+            still=$((still + 1))
+            [ $still -ge 3 ] && break
+        else
+            still=0
+        fi
+        last=$now
+        sleep 0.1
+        tries=$((tries - 1))
+    done
+    d=$((now - hc_log_seen))
+    hc_log_seen=$now
+    if [ $# -ge 2 ] && [ "$d" -gt 0 ]; then
+        local other
+        other=$(tail -n "$d" "$file" | grep -Evc "$2" || true)
+        [ "$other" = 0 ] || hc_fail "$other of $d new lines in $file do not match '$2'"
+    fi
+}
+
 # hc_nginx_start SERVER_BODY [HTTP_DIRECTIVES] [TOP_DIRECTIVES] [WORKER_CONNECTIONS] [LISTEN]:
 # runs Debian's nginx in the foreground with one worker, everything under $HC_TMP/nginx, one
 # server on a free loopback port with SERVER_BODY inside it. HTTP_DIRECTIVES go in the http
