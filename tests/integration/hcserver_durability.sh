@@ -22,9 +22,7 @@ start_server
 "$TOOLS/hcserver_blast" create "$PORT" 1000000 32 "$WORK/acked" >"$WORK/blast" &
 BLAST=$!
 sleep 1.5
-kill -KILL "$PID"
-wait "$PID" 2>/dev/null || true
-PID=
+crash_server
 wait "$BLAST" || true
 N=$(wc -l <"$WORK/acked")
 [ "$N" -gt 100 ] || fail "only $N creations before the kill: too few to prove anything"
@@ -75,9 +73,7 @@ expect 200 POST /admin/flash '{"sku":"crash","stock":50000}' -H 'Authorization: 
 "$TOOLS/hcserver_blast" grab "$PORT" crash 50000 50000 32 >"$WORK/grabs3" &
 B3=$!
 sleep 1
-kill -KILL "$PID"
-wait "$PID" 2>/dev/null || true
-PID=
+crash_server
 wait "$B3" || true
 ACKED3=$(awk '$1=="status" && $2==202 {print $3}' "$WORK/grabs3")
 start_server

@@ -33,6 +33,12 @@ stop_server() {
     wait "$PID" || fail "hcserver exited with $? after SIGTERM"
     PID=
 }
+# crash_server: kills hcserver with SIGKILL, as a power cut or the OOM killer would.
+crash_server() {
+    kill -KILL "$PID"
+    wait "$PID" 2>/dev/null || true
+    PID=
+}
 
 # req METHOD PATH [BODY] [curl args...]: prints "<status> <body>" on one line.
 req() {
