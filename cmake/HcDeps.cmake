@@ -1,5 +1,5 @@
 # The packaged libraries hc builds on, found once here and exposed as imported targets.
-# scripts/setup.sh installs every one of them on Debian 12.
+# scripts/deps.sh installs every one of them on Debian 12.
 find_package(PkgConfig REQUIRED)
 
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
