@@ -10,9 +10,21 @@
  * mid-response), and that end of stream would raise no further edge, so then we read again.
  *
  * Accounting. A request counts exactly once: as a response (by status) or as a failure of one
- * kind. A connect failure stands for the request the connection would have carried, so with
- * -n a refused port uses up the count and the run ends. A close or reset while nothing is in
- * flight fails nothing; the connection just reconnects.
+ * kind, each reported through the engine seam (worker_response / worker_failure, hc/client.h)
+ * with the request's index and user value from its slot in the in-flight ring. A connect
+ * failure stands for the request the connection would have carried (HC_CLIENT_NO_REQUEST), so
+ * with -n a refused port uses up the count and the run ends. A close or reset while nothing is
+ * in flight fails nothing; the connection just reconnects.
+ *
+ * What is written. Without a picker (one request, the quick mode) a connection writes a prefix
+ * of the request set's prebuilt batch: k pipelined requests are one send() of shared bytes,
+ * nothing copied. With a picker, each slot's request is chosen (and possibly written) by it
+ * into the connection's own output buffer, which is then written the same way.
+ *
+ * Parse modes. A response whose request keeps nothing (HC_CLIENT_KEEP_*) may take the fast
+ * framing path; one that keeps its headers or body goes to the library parser, switched to
+ * that mode between messages (hc_http_parser_set_keep), and its headers and body are handed to
+ * on_response straight from the parser's storage.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,8 +49,8 @@ void conn_init(struct conn *c, struct worker *w, unsigned index)
     c->ready_pos = -1;
     c->wanted = true;
     unsigned depth = w->cfg->pipeline;
-    c->sent = hc_xcalloc(depth, sizeof(*c->sent));
-    c->due = hc_xcalloc(depth, sizeof(*c->due));
+    c->slots = hc_xcalloc(depth, sizeof(*c->slots));
+    hc_buf_init(&c->out, HC_CLIENT_MAX_BATCH_BYTES);
     hc_http_parser_init(&c->parser, HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY,
                         NULL);
 }
@@ -49,10 +61,9 @@ void conn_destroy(struct conn *c)
         return;
     if (c->fd >= 0)
         conn_close(c);
-    free(c->sent);
-    free(c->due);
-    c->sent = NULL;
-    c->due = NULL;
+    free(c->slots);
+    c->slots = NULL;
+    hc_buf_destroy(&c->out);
     hc_http_parser_destroy(&c->parser);
 }
 
@@ -74,6 +85,41 @@ void conn_close(struct conn *c)
     worker_ready_update(w, c);
 }
 
+void conn_fail_inflight(struct conn *c, enum hc_client_err kind, const char *detail)
+{
+    struct worker *w = c->w;
+    unsigned depth = w->cfg->pipeline;
+    int64_t now = c->count > 0 ? hc_now_ns() : 0;
+    for (unsigned i = 0; i < c->count; i++) {
+        const struct conn_slot *s = &c->slots[(c->head + i) % depth];
+        struct hc_client_failure f = {
+            .thread = w->index,
+            .req = s->req,
+            .user = s->user,
+            .kind = kind,
+            .due_ns = s->due,
+            .sent_ns = s->sent,
+            .done_ns = now,
+            .detail = i == 0 ? detail : NULL,
+        };
+        worker_failure(w, &f);
+    }
+}
+
+/* A failure that no slot stands for (a connect, bytes nobody asked for). */
+static void conn_fail_unslotted(struct conn *c, enum hc_client_err kind, const char *detail)
+{
+    struct worker *w = c->w;
+    struct hc_client_failure f = {
+        .thread = w->index,
+        .req = HC_CLIENT_NO_REQUEST,
+        .kind = kind,
+        .done_ns = hc_now_ns(),
+        .detail = detail,
+    };
+    worker_failure(w, &f);
+}
+
 /*
  * A connect that failed at once or later (err: the negative errno): one failed request, then
  * a retry at the next sweep.
@@ -83,8 +129,7 @@ static void conn_connect_failed(struct conn *c, int err)
     struct worker *w = c->w;
     conn_close(c);
     if (!w->ending && run_claim(w->run, 1) == 1) {
-        worker_count_error(w, STATS_ERR_CONNECT, 1);
-        worker_note_error(w, STATS_ERR_CONNECT, hc_net_strerror(err));
+        conn_fail_unslotted(c, HC_CLIENT_ERR_CONNECT, hc_net_strerror(err));
         c->retry_at = hc_loop_now(w->loop) + w->sweep_ns / 2;
     } else {
         w->ending = true;
@@ -112,39 +157,35 @@ void conn_connect(struct conn *c)
     c->state = CONN_CONNECTING;
     c->since = hc_loop_now(w->loop);
     hc_http_parser_reset(&c->parser);
-    if (w->cfg->head)
-        hc_http_parser_expect_head(&c->parser);
 }
 
 /* Words for a failure, for the "first failure" line. */
-static const char *conn_err_text(struct conn *c, enum stats_err kind)
+static const char *conn_err_text(struct conn *c, enum hc_client_err kind)
 {
     switch (kind) {
-    case STATS_ERR_READ:
+    case HC_CLIENT_ERR_READ:
         return "the server closed the connection before the whole response";
-    case STATS_ERR_WRITE:
+    case HC_CLIENT_ERR_WRITE:
         return "the request could not be written";
-    case STATS_ERR_TIMEOUT:
+    case HC_CLIENT_ERR_TIMEOUT:
         return "no complete response within --timeout";
-    case STATS_ERR_PARSE:
+    case HC_CLIENT_ERR_PARSE:
         return hc_http_parser_detail(&c->parser);
-    case STATS_ERR_RESET:
+    case HC_CLIENT_ERR_RESET:
         return "the server reset the connection";
     default:
         return "the connection failed";
     }
 }
 
-void conn_fail(struct conn *c, enum stats_err kind)
+void conn_fail(struct conn *c, enum hc_client_err kind)
 {
     struct worker *w = c->w;
     if (c->state == CONN_CONNECTING) {
         conn_connect_failed(c, -ETIMEDOUT);
         return;
     }
-    if (c->count > 0 && w->first_error[0] == '\0')
-        worker_note_error(w, kind, conn_err_text(c, kind));
-    worker_count_error(w, kind, c->count);
+    conn_fail_inflight(c, kind, c->count > 0 ? conn_err_text(c, kind) : NULL);
     conn_close(c);
     if (!w->ending && c->wanted)
         conn_connect(c);
@@ -155,9 +196,8 @@ void conn_fail(struct conn *c, enum stats_err kind)
 static void conn_flush(struct conn *c)
 {
     struct worker *w = c->w;
-    const char *batch = w->cfg->batch.data;
     while (c->wpos < c->wend) {
-        ssize_t n = send(c->fd, batch + c->wpos, c->wend - c->wpos, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, c->wdata + c->wpos, c->wend - c->wpos, MSG_NOSIGNAL);
         if (n > 0) {
             w->stats.bytes_written += (uint64_t)n;
             c->wpos += (size_t)n;
@@ -167,7 +207,7 @@ static void conn_flush(struct conn *c)
             continue;
         if (n < 0 && errno == EAGAIN)
             return;
-        conn_fail(c, errno == ECONNRESET ? STATS_ERR_RESET : STATS_ERR_WRITE);
+        conn_fail(c, errno == ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_WRITE);
         return;
     }
     c->wpos = 0;
@@ -175,21 +215,67 @@ static void conn_flush(struct conn *c)
     worker_ready_update(w, c);
 }
 
-/* Puts k requests in the in-flight ring and writes them as one prefix of the batch. */
+/*
+ * With a picker: chooses and writes up to k requests into the connection's output buffer,
+ * filling their slots from the ring's tail. Returns how many it wrote (fewer when the picker
+ * has no more, which ends this worker's sending).
+ */
+static unsigned conn_pick(struct conn *c, unsigned k, int64_t due_ns, int64_t now_ns)
+{
+    struct worker *w = c->w;
+    const struct config *cfg = w->cfg;
+    unsigned depth = cfg->pipeline;
+    hc_buf_reset(&c->out);
+    unsigned i;
+    for (i = 0; i < k; i++) {
+        struct hc_client_pick p = {.thread = w->index, .out = &c->out};
+        size_t before = c->out.len;
+        if (cfg->pick(cfg->pick_ctx, &p) != 0 || p.req >= cfg->reqs.n) {
+            w->ending = true;
+            break;
+        }
+        if (c->out.len == before) {
+            const struct hc_buf *wire = &cfg->reqs.reqs[p.req].wire;
+            if (hc_buf_append(&c->out, wire->data, wire->len) != 0) {
+                c->out.len = before;
+                break;
+            }
+        }
+        c->slots[(c->head + c->count + i) % depth] =
+            (struct conn_slot){.sent = now_ns, .due = due_ns, .user = p.user, .req = p.req};
+    }
+    c->wdata = c->out.data;
+    c->wend = c->out.len;
+    return i;
+}
+
+/*
+ * Puts k requests in the in-flight ring and writes them: a prefix of the shared batch (no
+ * picker), or what the picker chose.
+ */
 static void conn_queue(struct conn *c, unsigned k, int64_t due_ns, int64_t now_ns)
 {
     struct worker *w = c->w;
-    unsigned depth = w->cfg->pipeline;
-    for (unsigned i = 0; i < k; i++) {
-        unsigned slot = (c->head + c->count) % depth;
-        c->sent[slot] = now_ns;
-        c->due[slot] = due_ns;
-        c->count++;
+    const struct config *cfg = w->cfg;
+    c->wpos = 0;
+    if (cfg->pick == NULL) {
+        unsigned depth = cfg->pipeline;
+        for (unsigned i = 0; i < k; i++)
+            c->slots[(c->head + c->count + i) % depth] =
+                (struct conn_slot){.sent = now_ns, .due = due_ns};
+        c->wdata = cfg->reqs.batch.data;
+        c->wend = (size_t)k * cfg->reqs.reqs[0].wire.len;
+    } else {
+        k = conn_pick(c, k, due_ns, now_ns);
+        if (k == 0) {
+            c->wend = 0;
+            worker_check_done(w);
+            return;
+        }
     }
+    c->count += k;
     w->inflight += k;
     w->stats.sent += k;
-    c->wpos = 0;
-    c->wend = (size_t)k * w->cfg->request.len;
     /* Off the ready stack while the write is pending; conn_flush puts it back when done. */
     worker_ready_update(w, c);
     conn_flush(c);
@@ -219,20 +305,57 @@ void conn_send(struct conn *c, int64_t due_ns, int64_t now_ns)
     conn_queue(c, 1, due_ns, now_ns);
 }
 
-/* The oldest in-flight request got its response at now. */
-static void conn_complete(struct conn *c, int status, int64_t now)
+/*
+ * The oldest in-flight request got its response at now: bytes long, with msg the library's
+ * message (NULL from the fast path, which keeps nothing).
+ */
+static void conn_complete(struct conn *c, int status, int64_t now, uint64_t bytes,
+                          const struct hc_http_msg *msg)
 {
     struct worker *w = c->w;
-    unsigned slot = c->head;
+    const struct conn_slot *s = &c->slots[c->head];
+    struct hc_client_response r = {
+        .thread = w->index,
+        .req = s->req,
+        .user = s->user,
+        .status = status,
+        .due_ns = s->due,
+        .sent_ns = s->sent,
+        .done_ns = now,
+        .bytes = bytes,
+    };
+    if (msg != NULL) {
+        unsigned keep = w->cfg->reqs.reqs[s->req].keep;
+        if (keep & HC_CLIENT_KEEP_HEADERS) {
+            r.headers = msg->headers;
+            r.nheaders = msg->nheaders;
+        }
+        if (keep & HC_CLIENT_KEEP_BODY) {
+            r.body = msg->body;
+            r.body_len = msg->body_len;
+        }
+    }
     c->head = (c->head + 1) % w->cfg->pipeline;
     c->count--;
     w->inflight--;
-    stats_response(&w->stats, status);
-    w->ival_responses++;
-    hc_hist_record(w->ival_lat, now - c->due[slot]);
-    hc_hist_record(w->ival_raw, now - c->sent[slot]);
-    if (w->cfg->head)
+    worker_response(w, &r);
+}
+
+/* Sets the parser up for the next response, that of request rq (its mode, HEAD or not). */
+static void conn_expect(struct conn *c, const struct hc_client_request *rq)
+{
+    if (HC_UNLIKELY(rq->keep != c->keep)) {
+        unsigned flags = 0;
+        if (!(rq->keep & HC_CLIENT_KEEP_HEADERS))
+            flags |= HC_HTTP_SKIP_HEADERS;
+        if (!(rq->keep & HC_CLIENT_KEEP_BODY))
+            flags |= HC_HTTP_COUNT_BODY;
+        if (hc_http_parser_set_keep(&c->parser, flags) == 0)
+            c->keep = rq->keep;
+    }
+    if (rq->head)
         hc_http_parser_expect_head(&c->parser);
+    c->msg_bytes = 0;
 }
 
 /*
@@ -241,44 +364,52 @@ static void conn_complete(struct conn *c, int status, int64_t now)
  */
 static bool conn_parse(struct conn *c, const char *data, size_t len, int64_t now)
 {
+    const struct hc_client_request *reqs = c->w->cfg->reqs.reqs;
     while (len > 0) {
         if (c->count == 0) {
-            worker_count_error(c->w, STATS_ERR_PARSE, 1);
-            conn_fail(c, STATS_ERR_PARSE);
+            conn_fail_unslotted(c, HC_CLIENT_ERR_PARSE, NULL);
+            conn_fail(c, HC_CLIENT_ERR_PARSE);
             return false;
         }
-        /*
-         * Between responses, the common shape is framed without the library (frame.h). Not
-         * after an upgrade: the library refuses whatever follows one, and so must we.
-         */
-        if (!c->midmsg && !c->w->cfg->head && !c->parser.msg.upgrade) {
-            int status;
-            size_t n = frame_response(data, len, &status);
-            if (n > 0) {
-                conn_complete(c, status, now);
-                data += n;
-                len -= n;
-                continue;
+        if (!c->midmsg) {
+            const struct hc_client_request *rq = &reqs[c->slots[c->head].req];
+            /*
+             * Between responses, the common shape is framed without the library (frame.h),
+             * unless the request keeps headers or body. Not after an upgrade: the library
+             * refuses whatever follows one, and so must we.
+             */
+            if (rq->keep == 0 && !rq->head && !c->parser.msg.upgrade) {
+                int status;
+                size_t n = frame_response(data, len, &status);
+                if (n > 0) {
+                    conn_complete(c, status, now, n, NULL);
+                    data += n;
+                    len -= n;
+                    continue;
+                }
             }
+            conn_expect(c, rq);
         }
         ssize_t r = hc_http_parse(&c->parser, data, len);
         if (r == -EAGAIN) {
+            c->msg_bytes += len;
             c->midmsg = true;
             return true;
         }
         if (r < 0) {
-            conn_fail(c, STATS_ERR_PARSE);
+            conn_fail(c, HC_CLIENT_ERR_PARSE);
             return false;
         }
         c->midmsg = false;
+        c->msg_bytes += (uint64_t)r;
         bool keep = c->parser.msg.keep_alive;
-        conn_complete(c, c->parser.msg.status, now);
+        conn_complete(c, c->parser.msg.status, now, c->msg_bytes, &c->parser.msg);
         data += r;
         len -= (size_t)r;
         if (!keep) {
             /* The server ends the connection: what was pipelined behind this response is
              * lost, and counts as read failures. */
-            conn_fail(c, STATS_ERR_READ);
+            conn_fail(c, HC_CLIENT_ERR_READ);
             return false;
         }
     }
@@ -290,8 +421,8 @@ static void conn_eof(struct conn *c)
 {
     int r = hc_http_parse_eof(&c->parser);
     if (r == 1 && c->count > 0)
-        conn_complete(c, c->parser.msg.status, hc_now_ns());
-    conn_fail(c, STATS_ERR_READ);
+        conn_complete(c, c->parser.msg.status, hc_now_ns(), c->msg_bytes, &c->parser.msg);
+    conn_fail(c, HC_CLIENT_ERR_READ);
 }
 
 static void conn_read(struct conn *c)
@@ -316,7 +447,7 @@ static void conn_read(struct conn *c)
             continue;
         if (errno == EAGAIN)
             break;
-        conn_fail(c, errno == ECONNRESET ? STATS_ERR_RESET : STATS_ERR_READ);
+        conn_fail(c, errno == ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_READ);
         return;
     }
     if (w->ending) {

@@ -298,16 +298,17 @@ static int options_build_request(const struct options *o, struct config *cfg, ch
         bp = body.data != NULL ? body.data : "";
         blen = body.len;
     }
-    if (bp != NULL) {
-        cfg->body = hc_xmalloc(blen + 1);
-        memcpy(cfg->body, bp, blen);
-        cfg->body[blen] = '\0';
-        cfg->body_len = blen;
-    }
-    cfg->headers = o->header.items;
-    cfg->nheaders = nh;
-    rc = hc_http_write_request(&cfg->request, cfg->method, cfg->url.target,
-                               has_host ? NULL : cfg->url.host_header, hdrs, nh, bp, blen);
+    struct hc_client_request_spec spec = {
+        .method = cfg->method,
+        .url = cfg->url_text,
+        .target = cfg->url.target,
+        .host = has_host ? NULL : cfg->url.host_header,
+        .headers = hdrs,
+        .nheaders = nh,
+        .body = bp,
+        .body_len = blen,
+    };
+    rc = hc_client_reqset_add(&cfg->reqs, &spec);
     if (rc != 0) {
         snprintf(err, errlen, "%s",
                  rc == HC_ETOOLARGE ? "the request is larger than 16 MiB"
@@ -315,14 +316,12 @@ static int options_build_request(const struct options *o, struct config *cfg, ch
         rc = rc == HC_ETOOLARGE ? HC_ERANGE : HC_ESYNTAX;
         goto out;
     }
-    if ((uint64_t)cfg->request.len * cfg->pipeline > HC_HCLOAD_MAX_BATCH_BYTES) {
+    if (hc_client_reqset_batch(&cfg->reqs, cfg->pipeline) != 0) {
         snprintf(err, errlen, "--pipeline %u x %zu request bytes is more than 64 MiB",
-                 cfg->pipeline, cfg->request.len);
+                 cfg->pipeline, cfg->reqs.reqs[0].wire.len);
         rc = HC_ERANGE;
         goto out;
     }
-    for (unsigned i = 0; i < cfg->pipeline; i++)
-        hc_buf_append(&cfg->batch, cfg->request.data, cfg->request.len);
 out:
     hc_buf_destroy(&body);
     free(hdrs);
@@ -339,8 +338,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
                     bool *usage, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
-    hc_buf_init(&cfg->request, HC_HCLOAD_MAX_REQUEST_BYTES);
-    hc_buf_init(&cfg->batch, HC_HCLOAD_MAX_BATCH_BYTES);
+    hc_client_reqset_init(&cfg->reqs);
     *usage = true;
     err[0] = '\0';
     if (prog->nrest != 1) {
@@ -439,7 +437,6 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     cfg->method = o->method;
     if (cfg->method == NULL)
         cfg->method = o->body != NULL || o->body_file != NULL ? "POST" : "GET";
-    cfg->head = strcmp(cfg->method, "HEAD") == 0;
     cfg->latency = o->latency;
     cfg->quiet = o->quiet;
     cfg->json_path = o->json;
@@ -465,10 +462,7 @@ void options_config_destroy(struct config *cfg)
     if (cfg == NULL)
         return;
     hc_url_destroy(&cfg->url);
-    hc_buf_destroy(&cfg->request);
-    hc_buf_destroy(&cfg->batch);
+    hc_client_reqset_destroy(&cfg->reqs);
     free(cfg->stages);
     cfg->stages = NULL;
-    free(cfg->body);
-    cfg->body = NULL;
 }

@@ -3,8 +3,9 @@
  * page and the shell completions) and the checked, resolved configuration a run works from.
  *
  * The table's values land in struct options as the user wrote them; options_resolve() turns
- * them into struct config: the URL parsed and its address resolved, the request built once
- * (and repeated --pipeline times for batched writes), the load model picked, the stages parsed.
+ * them into struct config: the URL parsed and its address resolved, a request set of the one
+ * request built once (with its batch of --pipeline copies for batched writes), the load model
+ * picked, the stages parsed.
  * Everything in struct config is read-only once the worker threads start.
  */
 #ifndef HCLOAD_OPTIONS_H
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "hc/buf.h"
+#include "hc/client.h"
 #include "hc/opt.h"
 #include "hc/url.h"
 #include "schedule.h"
@@ -65,7 +67,6 @@ struct config {
     bool poisson;                 /* open model: Poisson arrivals instead of constant ones */
     struct stage *stages;         /* nstages stages (owned), or NULL */
     size_t nstages;               /* 0: none */
-    bool head;                    /* the method is HEAD: responses carry no body */
     bool latency;                 /* print the percentile spectrum */
     bool quiet;                   /* no progress line, no text summary */
     const char *json_path;        /* --json, or NULL */
@@ -74,12 +75,13 @@ struct config {
     bool curl;                    /* https:// or --http2: the libcurl engine (multi.c) */
     bool http2;                   /* --http2 */
     bool insecure;                /* -k: no TLS certificate checks */
-    const char *const *headers;   /* the -H texts as given (the libcurl engine sends them) */
-    size_t nheaders;
-    char *body;            /* the request body (owned), or NULL */
-    size_t body_len;       /* its bytes */
-    struct hc_buf request; /* one request, as written on the wire */
-    struct hc_buf batch;   /* `pipeline` copies of it back to back */
+    struct hc_client_reqset reqs; /* the one request, with its batch of `pipeline` copies */
+    /* The engine seam (hc/client.h): NULL for none; statistics are always kept. */
+    hc_client_response_cb *on_response; /* each response, on its worker thread */
+    hc_client_failure_cb *on_failure;   /* each failed request, on its worker thread */
+    void *cb_ctx;                       /* passed to both */
+    hc_client_pick_cb *pick;            /* chooses each request; NULL: request 0 always */
+    void *pick_ctx;                     /* passed to pick */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */

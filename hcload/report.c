@@ -167,8 +167,8 @@ int report_text(const struct report *r, struct hc_buf *out)
         hc_buf_appendf(out, "  Non-2xx or 3xx responses: %llu\n", (unsigned long long)bad);
     if (stats_errors_total(s)) {
         hc_buf_appendf(out, "  Socket errors:");
-        for (int i = 0; i < STATS_ERR_KINDS; i++)
-            hc_buf_appendf(out, "%s %s %llu", i ? "," : "", stats_err_names[i],
+        for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
+            hc_buf_appendf(out, "%s %s %llu", i ? "," : "", hc_client_err_names[i],
                            (unsigned long long)s->errors[i]);
         hc_buf_appendf(out, "\n");
     }
@@ -208,8 +208,8 @@ int report_json(const struct report *r, struct hc_buf *out)
     const struct stats *s = r->total;
     double sec = report_seconds(r->elapsed_ns);
     json_t *errors = json_object();
-    for (int i = 0; i < STATS_ERR_KINDS; i++)
-        json_object_set_new(errors, stats_err_names[i], json_integer((json_int_t)s->errors[i]));
+    for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
+        json_object_set_new(errors, hc_client_err_names[i], json_integer((json_int_t)s->errors[i]));
     json_object_set_new(errors, "total", json_integer((json_int_t)stats_errors_total(s)));
     json_t *status = json_object();
     for (int i = 0; i < STATS_STATUS_MAX; i++) {

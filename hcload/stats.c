@@ -6,10 +6,6 @@
 
 #include <string.h>
 
-const char *const stats_err_names[STATS_ERR_KINDS] = {
-    "connect", "read", "write", "timeout", "parse", "reset",
-};
-
 int stats_new_hist(struct hc_hist **out)
 {
     return hc_hist_new(STATS_HIST_LOWEST, STATS_HIST_HIGHEST, STATS_HIST_SIGFIGS, out);
@@ -40,7 +36,7 @@ void stats_add(struct stats *dst, const struct stats *src)
     for (int i = 0; i < STATS_STATUS_MAX; i++)
         dst->status[i] += src->status[i];
     dst->status_other += src->status_other;
-    for (int i = 0; i < STATS_ERR_KINDS; i++)
+    for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
         dst->errors[i] += src->errors[i];
     dst->bytes_read += src->bytes_read;
     dst->bytes_written += src->bytes_written;
@@ -55,7 +51,7 @@ void stats_add(struct stats *dst, const struct stats *src)
 uint64_t stats_errors_total(const struct stats *s)
 {
     uint64_t n = 0;
-    for (int i = 0; i < STATS_ERR_KINDS; i++)
+    for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
         n += s->errors[i];
     return n;
 }

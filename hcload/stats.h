@@ -1,6 +1,10 @@
 /*
  * stats.h: what one worker thread counts, and how the counts of all threads add up.
  *
+ * Statistics are a consumer of the engine seam (hc/client.h): responses, statuses, failures by
+ * kind and the latencies come from each on_response / on_failure report; the engine's own
+ * counters (bytes, connects, requests sent, queued and unsent) are counted where they happen.
+ *
  * Each thread owns a struct stats and is the only one to touch it while the run goes on;
  * the main thread adds them together after joining the threads (so no field is shared and
  * none needs an atomic). Latencies are nanoseconds in HDR histograms: `lat` is measured from
@@ -13,21 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hc/client.h"
 #include "hc/hist.h"
-
-/* Kinds of failed requests, in the order the summary lists them. */
-enum stats_err {
-    STATS_ERR_CONNECT, /* the connection could not be made (refused, unreachable, timed out) */
-    STATS_ERR_READ,    /* the server closed the connection before the whole response */
-    STATS_ERR_WRITE,   /* the request could not be written */
-    STATS_ERR_TIMEOUT, /* no complete response within --timeout */
-    STATS_ERR_PARSE,   /* the response was not valid HTTP/1.x (or too large) */
-    STATS_ERR_RESET,   /* the connection was reset (RST) */
-    STATS_ERR_KINDS
-};
-
-/* "connect", "read", ... for enum stats_err. */
-extern const char *const stats_err_names[STATS_ERR_KINDS];
 
 /* Status codes counted one by one: 0..STATS_STATUS_MAX-1; others go to status_other. */
 #define STATS_STATUS_MAX 600
@@ -38,18 +29,18 @@ extern const char *const stats_err_names[STATS_ERR_KINDS];
 #define STATS_HIST_SIGFIGS 3
 
 struct stats {
-    uint64_t responses;                /* complete responses, any status */
-    uint64_t status[STATS_STATUS_MAX]; /* responses by status code */
-    uint64_t status_other;             /* responses with a code >= STATS_STATUS_MAX */
-    uint64_t errors[STATS_ERR_KINDS];  /* failed requests by kind */
-    uint64_t bytes_read;               /* response bytes received */
-    uint64_t bytes_written;            /* request bytes sent */
-    uint64_t connects;                 /* connections made */
-    uint64_t sent;                     /* requests handed to the kernel (or queued to it) */
-    uint64_t queued;                   /* open model: requests that waited for a connection */
-    uint64_t unsent;                   /* open model: due requests never sent by the end */
-    struct hc_hist *lat;               /* corrected latency, ns */
-    struct hc_hist *raw;               /* uncorrected latency, ns */
+    uint64_t responses;                   /* complete responses, any status */
+    uint64_t status[STATS_STATUS_MAX];    /* responses by status code */
+    uint64_t status_other;                /* responses with a code >= STATS_STATUS_MAX */
+    uint64_t errors[HC_CLIENT_ERR_KINDS]; /* failed requests by kind */
+    uint64_t bytes_read;                  /* response bytes received */
+    uint64_t bytes_written;               /* request bytes sent */
+    uint64_t connects;                    /* connections made */
+    uint64_t sent;                        /* requests handed to the kernel (or queued to it) */
+    uint64_t queued;                      /* open model: requests that waited for a connection */
+    uint64_t unsent;                      /* open model: due requests never sent by the end */
+    struct hc_hist *lat;                  /* corrected latency, ns */
+    struct hc_hist *raw;                  /* uncorrected latency, ns */
 };
 
 /* stats_init: zeroed counters and two empty histograms. 0, or -EINVAL from hc_hist_new. */
@@ -72,7 +63,8 @@ uint64_t stats_non_2xx_3xx(const struct stats *s);
 
 /*
  * stats_response: counts one response by status. Hot path: the latencies go into the worker's
- * interval histograms, which it adds to lat and raw once a second.
+ * interval histograms, which it adds to lat and raw once a second. The worker calls it from
+ * the engine seam (worker_response); the engines never write statistics themselves.
  */
 static inline void stats_response(struct stats *s, int status)
 {

@@ -140,17 +140,29 @@ static void run_mark_done(struct run *r)
     pthread_mutex_unlock(&r->done_lock);
 }
 
-void worker_count_error(struct worker *w, enum stats_err kind, uint64_t n)
+/* ---- the engine seam: statistics first, then the caller ---- */
+
+void worker_response(struct worker *w, const struct hc_client_response *r)
 {
-    w->stats.errors[kind] += n;
-    w->ival_errors += n;
+    stats_response(&w->stats, r->status);
+    w->ival_responses++;
+    hc_hist_record(w->ival_lat, r->done_ns - r->due_ns);
+    hc_hist_record(w->ival_raw, r->done_ns - r->sent_ns);
+    if (w->cfg->on_response != NULL)
+        w->cfg->on_response(w->cfg->cb_ctx, r);
 }
 
-void worker_note_error(struct worker *w, enum stats_err kind, const char *text)
+void worker_failure(struct worker *w, const struct hc_client_failure *f)
 {
-    if (w->first_error[0] != '\0')
-        return;
-    snprintf(w->first_error, sizeof(w->first_error), "%s: %s", stats_err_names[kind], text);
+    if (f->kind < HC_CLIENT_ERR_KINDS) {
+        w->stats.errors[f->kind]++;
+        w->ival_errors++;
+    }
+    if (f->detail != NULL && w->first_error[0] == '\0')
+        snprintf(w->first_error, sizeof(w->first_error), "%s: %s", hc_client_err_names[f->kind],
+                 f->detail);
+    if (w->cfg->on_failure != NULL)
+        w->cfg->on_failure(w->cfg->cb_ctx, f);
 }
 
 /* ---- the ready stack (open model) ---- */
@@ -308,7 +320,7 @@ static void worker_on_end(struct hc_loop *loop, struct hc_loop_timer *t, void *d
         /* Whatever is still in flight has had --timeout since the deadline. */
         for (size_t i = 0; i < w->nconns; i++) {
             struct conn *c = &w->conns[i];
-            worker_count_error(w, STATS_ERR_TIMEOUT, c->count);
+            conn_fail_inflight(c, HC_CLIENT_ERR_TIMEOUT, NULL);
             conn_close(c);
         }
         if (w->multi != NULL)
@@ -361,11 +373,11 @@ static void worker_on_sweep(struct hc_loop *loop, struct hc_loop_timer *t, void 
         switch (c->state) {
         case CONN_CONNECTING:
             if (now - c->since >= timeout)
-                conn_fail(c, STATS_ERR_CONNECT);
+                conn_fail(c, HC_CLIENT_ERR_CONNECT);
             break;
         case CONN_OPEN:
-            if (c->count > 0 && now - c->sent[c->head] >= timeout)
-                conn_fail(c, STATS_ERR_TIMEOUT);
+            if (c->count > 0 && now - c->slots[c->head].sent >= timeout)
+                conn_fail(c, HC_CLIENT_ERR_TIMEOUT);
             else if (!c->wanted && c->count == 0)
                 conn_close(c);
             else if (w->cfg->model == MODEL_CLOSED && c->count == 0)

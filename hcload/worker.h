@@ -5,11 +5,18 @@
  *
  * A connection (conn.c) is a small state machine: CLOSED -> CONNECTING -> OPEN -> CLOSED,
  * registered once with the loop, edge-triggered, for reading and writing, so a request costs
- * one send() and one recv() and no epoll_ctl in steady state. The request bytes are the ones
- * options.c built at start; a connection writes a prefix of the shared batch (`pipeline`
- * copies of the request back to back), so sending k pipelined requests is one system call.
- * Responses are parsed with the http module's header-skipping, body-counting mode, except
- * that a whole response of the common shape (frame.h) is framed without it.
+ * one send() and one recv() and no epoll_ctl in steady state. Requests come from the request
+ * set (hc/client.h) built at start. Without a picker a connection writes a prefix of the set's
+ * shared batch (`pipeline` copies of request 0 back to back), so sending k pipelined requests
+ * is one system call; with one, each slot's request is picked into the connection's own output
+ * buffer. Each slot of the in-flight ring records which request it carries, its user value and
+ * its times. Responses are parsed with the http module's header-skipping, body-counting mode
+ * (or the mode the request asks), except that a whole response of the common shape (frame.h)
+ * is framed without it.
+ *
+ * Reporting. Both engines report each request once, through worker_response and
+ * worker_failure (the seam of hc/client.h): these feed the worker's statistics, then the
+ * caller's on_response / on_failure.
  *
  * Hand-off to the main thread: once a second a worker adds its interval histograms and counts
  * into its struct worker_slot under the slot's mutex; the main thread takes them under the same
@@ -76,6 +83,14 @@ enum conn_state {
 
 struct worker;
 
+/* One request in flight: which it is and its times. */
+struct conn_slot {
+    int64_t sent;  /* when the request was written (ns) */
+    int64_t due;   /* when it should have been (open model), else sent */
+    uint64_t user; /* the picker's user value (0 without one) */
+    uint32_t req;  /* index in the request set */
+};
+
 struct conn {
     struct worker *w;             /* owner */
     int fd;                       /* -1 when CLOSED */
@@ -83,9 +98,12 @@ struct conn {
     unsigned index;               /* position in the worker's array */
     unsigned head;                /* in-flight ring: slot of the oldest request */
     unsigned count;               /* in-flight ring: requests sent and not yet answered */
-    int64_t *sent;                /* per slot: when the request was written (ns) */
-    int64_t *due;                 /* per slot: when it should have been (open model), else sent */
-    size_t wpos, wend;            /* the unwritten part of the worker's batch, [wpos, wend) */
+    struct conn_slot *slots;      /* the in-flight ring, `pipeline` slots */
+    const char *wdata;            /* what is being written: the shared batch, or out's bytes */
+    size_t wpos, wend;            /* the unwritten part of wdata, [wpos, wend) */
+    struct hc_buf out;            /* with a picker: the requests it chose, as written */
+    uint64_t msg_bytes;           /* bytes of the response being parsed by the library */
+    unsigned keep;                /* the parser's current mode, as HC_CLIENT_KEEP_* */
     int64_t since;                /* CONNECTING: when the connect began */
     int64_t retry_at;             /* CLOSED: no reconnect before this (after a failed connect) */
     long ready_pos;               /* open model: index on the worker's ready stack, -1 if off */
@@ -174,7 +192,9 @@ void conn_connect(struct conn *c);
 /* Closes without counting anything (in-flight requests are forgotten). */
 void conn_close(struct conn *c);
 /* Fails every in-flight request with kind, closes, and reconnects unless the worker is ending. */
-void conn_fail(struct conn *c, enum stats_err kind);
+void conn_fail(struct conn *c, enum hc_client_err kind);
+/* Reports every in-flight request as failed with kind (detail: words for the first, or NULL). */
+void conn_fail_inflight(struct conn *c, enum hc_client_err kind, const char *detail);
 /* Closed model: fills the pipeline with new requests (claims -n tickets). */
 void conn_fill(struct conn *c);
 /* Open model: sends one request due at due_ns on a connection from the ready stack. */
@@ -186,8 +206,12 @@ void worker_dispatch(struct worker *w);
 /* Closed model: c has room for requests again; they go out once this I/O batch is read. */
 void worker_defer_fill(struct worker *w, struct conn *c);
 void worker_check_done(struct worker *w);
-void worker_count_error(struct worker *w, enum stats_err kind, uint64_t n);
-/* Keeps text as the worker's first failure (kept once; later calls do nothing). */
-void worker_note_error(struct worker *w, enum stats_err kind, const char *text);
+/*
+ * The engine seam: every response and every failed request of this worker, reported once by
+ * either engine. Each feeds the worker's statistics (and its first failure, from a failure's
+ * detail), then the caller's on_response / on_failure. Loop thread.
+ */
+void worker_response(struct worker *w, const struct hc_client_response *r);
+void worker_failure(struct worker *w, const struct hc_client_failure *f);
 
 #endif

@@ -97,6 +97,15 @@
 #define HC_HCLOAD_READ_BYTES        (64 * 1024)
 
 /*
+ * The client (hc/client.h): prepared requests in one request set (a plan's requests, each a
+ * few hundred bytes to HC_CLIENT_MAX_REQUEST_BYTES), bytes of one request, and of the output a
+ * connection writes at once (the pipelined batch, or the requests a picker wrote).
+ */
+#define HC_CLIENT_MAX_REQUESTS      65536
+#define HC_CLIENT_MAX_REQUEST_BYTES HC_HCLOAD_MAX_REQUEST_BYTES
+#define HC_CLIENT_MAX_BATCH_BYTES   HC_HCLOAD_MAX_BATCH_BYTES
+
+/*
  * hcserver: requests in flight on one connection (pipelining) before it stops reading;
  * response bytes buffered for a slow reader before it stops reading; a request's header
  * section and body; writes queued per shard; L1 cache entries; remembered Idempotency-Keys;
