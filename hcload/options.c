@@ -271,7 +271,7 @@ static int options_build_request(const struct options *o, struct config *cfg, ch
     bool has_host = false;
     int rc = 0;
     struct hc_buf body;
-    hc_buf_init(&body, HC_HCLOAD_MAX_REQUEST_BYTES);
+    hc_buf_init(&body, HC_CLIENT_MAX_REQUEST_BYTES);
     for (size_t i = 0; i < nh; i++) {
         if (!options_split_header(o->header.items[i], &hdrs[i])) {
             snprintf(err, errlen, "--header: \"%s\": expected 'Name: value'", o->header.items[i]);
@@ -355,19 +355,19 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     cfg->curl = cfg->url.tls || o->http2;
     cfg->http2 = o->http2;
     cfg->insecure = o->insecure;
-    if (o->connections < 1 || o->connections > HC_HCLOAD_MAX_CONNECTIONS) {
-        snprintf(err, errlen, "--connections must be 1..%d", HC_HCLOAD_MAX_CONNECTIONS);
+    if (o->connections < 1 || o->connections > HC_CLIENT_MAX_CONNECTIONS) {
+        snprintf(err, errlen, "--connections must be 1..%d", HC_CLIENT_MAX_CONNECTIONS);
         return HC_ERANGE;
     }
     cfg->connections = o->connections;
     uint64_t threads = o->threads ? o->threads : options_cpus();
-    if (threads > HC_HCLOAD_MAX_THREADS) {
-        snprintf(err, errlen, "--threads must be 1..%d", HC_HCLOAD_MAX_THREADS);
+    if (threads > HC_CLIENT_MAX_THREADS) {
+        snprintf(err, errlen, "--threads must be 1..%d", HC_CLIENT_MAX_THREADS);
         return HC_ERANGE;
     }
     cfg->threads = (unsigned)HC_MIN(threads, (uint64_t)cfg->connections);
-    if (o->pipeline < 1 || o->pipeline > HC_HCLOAD_MAX_PIPELINE) {
-        snprintf(err, errlen, "--pipeline must be 1..%d", HC_HCLOAD_MAX_PIPELINE);
+    if (o->pipeline < 1 || o->pipeline > HC_CLIENT_MAX_PIPELINE) {
+        snprintf(err, errlen, "--pipeline must be 1..%d", HC_CLIENT_MAX_PIPELINE);
         return HC_ERANGE;
     }
     cfg->pipeline = (unsigned)o->pipeline;
@@ -391,7 +391,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
         return HC_ESYNTAX;
     }
     cfg->requests = o->requests;
-    cfg->model = o->rate_given ? MODEL_OPEN : MODEL_CLOSED;
+    cfg->model = o->rate_given ? HC_CLIENT_OPEN : HC_CLIENT_CLOSED;
     cfg->rate = o->rate;
     cfg->poisson = o->arrival == 1;
     if (o->stages != NULL) {
@@ -402,14 +402,16 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
             return HC_ESYNTAX;
         }
         char serr[200];
-        rc = schedule_parse_stages(o->stages, &cfg->stages, &cfg->nstages, serr, sizeof(serr));
+        rc = hc_client_schedule_parse_stages(o->stages, &cfg->stages, &cfg->nstages, serr,
+                                             sizeof(serr));
         if (rc != 0) {
             snprintf(err, errlen, "--stages: %s", serr);
             return rc;
         }
         int64_t total = 0;
         for (size_t i = 0; i < cfg->nstages; i++) {
-            if (cfg->model == MODEL_CLOSED && cfg->stages[i].target > (double)cfg->connections) {
+            if (cfg->model == HC_CLIENT_CLOSED &&
+                cfg->stages[i].target > (double)cfg->connections) {
                 snprintf(err, errlen, "--stages: %g connections is more than --connections %zu",
                          cfg->stages[i].target, cfg->connections);
                 return HC_ERANGE;
@@ -421,7 +423,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
             total += cfg->stages[i].dur_ns;
         }
         cfg->duration_ns = total;
-        if (cfg->curl && cfg->model == MODEL_CLOSED) {
+        if (cfg->curl && cfg->model == HC_CLIENT_CLOSED) {
             snprintf(err, errlen, "--stages without -R are for http:// over HTTP/1.1");
             return HC_ESYNTAX;
         }
@@ -430,7 +432,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     } else {
         cfg->duration_ns = o->requests > 0 ? INT64_MAX : 10 * HC_NSEC_PER_SEC;
     }
-    if (cfg->model == MODEL_OPEN && cfg->rate <= 0 && cfg->nstages == 0) {
+    if (cfg->model == HC_CLIENT_OPEN && cfg->rate <= 0 && cfg->nstages == 0) {
         snprintf(err, errlen, "--rate must be more than zero (or give --stages)");
         return HC_ERANGE;
     }

@@ -20,7 +20,6 @@
 #include "hc/client.h"
 #include "hc/opt.h"
 #include "hc/url.h"
-#include "schedule.h"
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
 struct options {
@@ -46,42 +45,31 @@ struct options {
     bool insecure;             /* -k */
 };
 
-enum model {
-    MODEL_CLOSED, /* each connection sends its next request when the last one completes */
-    MODEL_OPEN,   /* requests follow a schedule of arrival times, whatever the server does */
-};
-
 /* The resolved configuration of one run. */
 struct config {
-    const char *url_text;         /* the URL as given (points into argv) */
-    struct hc_url url;            /* parsed */
-    struct sockaddr_storage addr; /* resolved address of url.host:url.port */
-    unsigned threads;             /* worker threads, 1..HC_HCLOAD_MAX_THREADS */
-    size_t connections;           /* connections in all, >= threads */
-    uint64_t requests;            /* stop after this many requests; 0: no bound */
-    int64_t duration_ns;          /* run length; INT64_MAX: until `requests` are done */
-    int64_t timeout_ns;           /* per request (and per connect) */
-    unsigned pipeline;            /* requests in flight per connection, >= 1 */
-    enum model model;             /* open when -R was given */
-    double rate;                  /* open model: requests per second (start of the stages) */
-    bool poisson;                 /* open model: Poisson arrivals instead of constant ones */
-    struct stage *stages;         /* nstages stages (owned), or NULL */
-    size_t nstages;               /* 0: none */
-    bool latency;                 /* print the percentile spectrum */
-    bool quiet;                   /* no progress line, no text summary */
-    const char *json_path;        /* --json, or NULL */
-    const char *hlog_path;        /* --hlog, or NULL */
-    const char *method;           /* the method sent */
-    bool curl;                    /* https:// or --http2: the libcurl engine (multi.c) */
-    bool http2;                   /* --http2 */
-    bool insecure;                /* -k: no TLS certificate checks */
+    const char *url_text;           /* the URL as given (points into argv) */
+    struct hc_url url;              /* parsed */
+    struct sockaddr_storage addr;   /* resolved address of url.host:url.port */
+    unsigned threads;               /* worker threads, 1..HC_CLIENT_MAX_THREADS */
+    size_t connections;             /* connections in all, >= threads */
+    uint64_t requests;              /* stop after this many requests; 0: no bound */
+    int64_t duration_ns;            /* run length; INT64_MAX: until `requests` are done */
+    int64_t timeout_ns;             /* per request (and per connect) */
+    unsigned pipeline;              /* requests in flight per connection, >= 1 */
+    enum hc_client_model model;     /* open when -R was given */
+    double rate;                    /* open model: requests per second (start of the stages) */
+    bool poisson;                   /* open model: Poisson arrivals instead of constant ones */
+    struct hc_client_stage *stages; /* nstages stages (owned), or NULL */
+    size_t nstages;                 /* 0: none */
+    bool latency;                   /* print the percentile spectrum */
+    bool quiet;                     /* no progress line, no text summary */
+    const char *json_path;          /* --json, or NULL */
+    const char *hlog_path;          /* --hlog, or NULL */
+    const char *method;             /* the method sent */
+    bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
+    bool http2;    /* --http2 */
+    bool insecure; /* -k: no TLS certificate checks */
     struct hc_client_reqset reqs; /* the one request, with its batch of `pipeline` copies */
-    /* The engine seam (hc/client.h): NULL for none; statistics are always kept. */
-    hc_client_response_cb *on_response; /* each response, on its worker thread */
-    hc_client_failure_cb *on_failure;   /* each failed request, on its worker thread */
-    void *cb_ctx;                       /* passed to both */
-    hc_client_pick_cb *pick;            /* chooses each request; NULL: request 0 always */
-    void *pick_ctx;                     /* passed to pick */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */

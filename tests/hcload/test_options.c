@@ -38,7 +38,7 @@ static void a_bare_url_runs_the_closed_model_for_ten_seconds(void **state)
     char err[512];
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "http://127.0.0.1:8080/x?y=1", NULL),
                      0);
-    assert_int_equal(cfg.model, MODEL_CLOSED);
+    assert_int_equal(cfg.model, HC_CLIENT_CLOSED);
     assert_int_equal(cfg.duration_ns, 10 * HC_NSEC_PER_SEC);
     assert_int_equal(cfg.connections, 10);
     assert_true(cfg.threads >= 1 && cfg.threads <= 10);
@@ -59,7 +59,7 @@ static void a_rate_selects_the_open_model(void **state)
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "-R", "2k/s", "--arrival", "poisson",
                              "http://127.0.0.1:8080/", NULL),
                      0);
-    assert_int_equal(cfg.model, MODEL_OPEN);
+    assert_int_equal(cfg.model, HC_CLIENT_OPEN);
     assert_true(cfg.rate == 2000.0);
     assert_true(cfg.poisson);
     options_config_destroy(&cfg);
@@ -89,7 +89,7 @@ static void stages_set_the_duration(void **state)
                      0);
     assert_int_equal(cfg.nstages, 2);
     assert_int_equal(cfg.duration_ns, 15 * HC_NSEC_PER_SEC);
-    assert_int_equal(cfg.model, MODEL_CLOSED);
+    assert_int_equal(cfg.model, HC_CLIENT_CLOSED);
     options_config_destroy(&cfg);
 }
 

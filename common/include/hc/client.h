@@ -1,20 +1,45 @@
 /*
- * hc/client.h: hc's HTTP load client: a set of prepared requests, and the seam through which
- * an engine reports what became of each one.
+ * hc/client.h: hc's HTTP load client (hcload's engine, for hcwarm and CI gates too): a set of
+ * prepared requests sent from many connections on worker threads, in a closed model (each
+ * connection sends its next request when the last completes) or an open one (requests follow
+ * a schedule of arrival times, coordinated-omission-correct), with every request reported
+ * through one seam.
  *
  * The request set. A run sends requests chosen from an array of prepared ones. Each holds its
  * bytes as written on the wire (for the native HTTP/1.1 engine), the same request as pieces
  * (method, URL, header texts, body: for the libcurl engine), a name for reports, and its
  * response parse mode: whether the engine keeps the response's headers and body for the
  * caller, or only counts them (the fast path). A set is built before the run and read-only
- * while it runs; hcload's quick mode is a set of one request whose pipelined batch
- * (hc_client_reqset_batch) is built once, so k pipelined requests are one send() of it.
+ * while it runs. Without a picker every request is request 0, written as a prefix of its
+ * prebuilt pipelined batch (hc_client_reqset_batch): k pipelined requests are one send() of
+ * shared bytes, nothing copied. With a picker (hc_client_pick_cb, a plan runner's hook) each
+ * request slot is chosen, and possibly written, by the caller.
  *
  * The seam. Both engines report every request exactly once, either as a response (any status)
  * or as a failure of one kind, with the request's index in the set, the per-slot user value the
- * caller chose when the request was picked, and its three times: when it was due (the open
- * model's schedule; in the closed model, when it was sent), when it was sent, and when it
- * completed. Statistics are one consumer of these reports; a plan runner is another.
+ * picker chose, and its three times: when it was due (the open model's schedule; in the closed
+ * model, when it was sent), when it was sent, and when it completed. The client's statistics
+ * (struct hc_client_stats, per thread, and the once-a-second hand-off) are the first consumer
+ * of these reports; the caller's on_response / on_failure, if set, the next.
+ *
+ * Engines. http:// goes through the native engine (one epoll loop per thread, edge-triggered
+ * sockets, one send() and one recv() per request in steady state); https:// and HTTP/2 through
+ * libcurl's multi interface on the same loops.
+ *
+ * Threads. hc_client_new, _start, _wait, _take, _join, _total and _free are for one controlling
+ * thread (the "main thread"). hc_client_set_rate and hc_client_stop may be called from any
+ * thread while the client runs (hc_client_stop also from a signal handler). Every callback
+ * (pick, on_response, on_failure) runs on the worker thread that owns the request, never two
+ * at once for one thread, and must not block; callbacks of different threads run in parallel.
+ * The configuration and the request set are read-only from hc_client_new to hc_client_free.
+ *
+ * Ownership. hc_client_new copies the configuration struct but not what it points to: the
+ * request set and the stages must outlive the client. Pointers handed to callbacks are valid
+ * during the call only.
+ *
+ * Bounds (hc/limits.h): HC_CLIENT_MAX_CONNECTIONS, _THREADS, _PIPELINE, _REQUESTS,
+ * _REQUEST_BYTES, _BATCH_BYTES, _STAGES, _READ_BYTES; responses within the http module's
+ * HC_HTTP_MAX_* (a larger one is a parse failure).
  */
 #ifndef HC_CLIENT_H
 #define HC_CLIENT_H
@@ -23,7 +48,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include "hc/buf.h"
+#include "hc/hist.h"
 #include "hc/http.h"
 
 /* Response parse modes, per request (any combination; 0 is the counting fast path). */
@@ -161,5 +189,320 @@ typedef int hc_client_pick_cb(void *ctx, struct hc_client_pick *p);
 
 typedef void hc_client_response_cb(void *ctx, const struct hc_client_response *r);
 typedef void hc_client_failure_cb(void *ctx, const struct hc_client_failure *f);
+
+/* ---- statistics: one thread's counts, and their sum ---- */
+
+/*
+ * The client's statistics consumer. Responses, statuses, failures by kind and the latencies
+ * come from the seam's reports; the engine's own counters (bytes, connects, requests sent,
+ * queued and unsent) are counted where they happen. Each worker thread owns one struct and is
+ * the only one to touch it while the run goes on; after hc_client_join they are read (or
+ * added up) by the main thread. Latencies are nanoseconds in HDR histograms: `lat` counts from
+ * when a request was due, `raw` from when it was sent.
+ */
+/* Status codes counted one by one: 0..HC_CLIENT_STATUS_MAX-1; others go to status_other. */
+#define HC_CLIENT_STATUS_MAX 600
+
+/* Latency histograms: 1 ns to 1 hour at 3 significant digits (256 KiB each). */
+#define HC_CLIENT_HIST_LOWEST  1
+#define HC_CLIENT_HIST_HIGHEST (3600 * HC_NSEC_PER_SEC)
+#define HC_CLIENT_HIST_SIGFIGS 3
+
+struct hc_client_stats {
+    uint64_t responses;                    /* complete responses, any status */
+    uint64_t status[HC_CLIENT_STATUS_MAX]; /* responses by status code */
+    uint64_t status_other;                 /* responses with a code >= HC_CLIENT_STATUS_MAX */
+    uint64_t errors[HC_CLIENT_ERR_KINDS];  /* failed requests by kind */
+    uint64_t bytes_read;                   /* response bytes received */
+    uint64_t bytes_written;                /* request bytes sent */
+    uint64_t connects;                     /* connections made */
+    uint64_t sent;                         /* requests handed to the kernel (or queued to it) */
+    uint64_t queued;                       /* open model: requests that waited for a connection */
+    uint64_t unsent;                       /* open model: due requests never sent by the end */
+    struct hc_hist *lat;                   /* corrected latency, ns */
+    struct hc_hist *raw;                   /* uncorrected latency, ns */
+};
+
+/* hc_client_stats_init: zeroed counters and two empty histograms. 0, or -EINVAL from hc_hist_new.
+ */
+int hc_client_stats_init(struct hc_client_stats *s);
+
+/* Frees the histograms. Accepts NULL. */
+void hc_client_stats_destroy(struct hc_client_stats *s);
+
+/* hc_client_stats_new_hist: an empty histogram of the layout above in *out (aborts on no memory).
+ */
+int hc_client_stats_new_hist(struct hc_hist **out);
+
+/* hc_client_stats_add: adds every counter and histogram of src into dst. */
+void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_stats *src);
+
+/* The failed requests of every kind. */
+uint64_t hc_client_stats_errors_total(const struct hc_client_stats *s);
+
+/* Responses whose status is not 2xx or 3xx. */
+uint64_t hc_client_stats_non_2xx_3xx(const struct hc_client_stats *s);
+
+/*
+ * hc_client_stats_response: counts one response by status. Hot path: the latencies go into the
+ * worker's interval histograms, which it adds to lat and raw once a second. The worker calls it
+ * from the engine seam (hc_client_worker_response); the engines never write statistics themselves.
+ */
+static inline void hc_client_stats_response(struct hc_client_stats *s, int status)
+{
+    s->responses++;
+    if (HC_LIKELY(status >= 0 && status < HC_CLIENT_STATUS_MAX))
+        s->status[status]++;
+    else
+        s->status_other++;
+}
+
+/* ---- the schedule: the load over time ---- */
+
+/*
+ * A schedule is a piecewise-linear curve of a value (a request rate in the open model, a
+ * connection count in the closed model) made of stages, as `--stages 10s:100,30s:100,10s:0`
+ * writes it: each stage moves the value linearly from where the previous one ended to its
+ * target over its duration.
+ *
+ * A pacer walks the open model's arrival times. The cumulative request count Lambda(t), the
+ * integral of the rate, maps time to "how many requests should have been sent by now"; the
+ * k-th request of the global schedule is due where Lambda(t) = k. With T threads, thread i takes
+ * k = i, i + T, i + 2T, ... for constant arrivals, so the union of all threads' sends is the
+ * global schedule exactly; for Poisson arrivals each thread draws exponential gaps of mean T in
+ * Lambda space (time rescaling), and the superposition of the T independent streams is a Poisson
+ * process of the full rate, ramps included.
+ */
+/* One stage: move the value to target over dur_ns. */
+struct hc_client_stage {
+    int64_t dur_ns; /* > 0 */
+    double target;  /* >= 0: requests per second (open) or connections (closed) */
+};
+
+/* A stage as the schedule keeps it, with its start time and the requests due before it. */
+struct hc_client_schedule_seg {
+    int64_t t0_ns;  /* start, relative to the run's start */
+    int64_t dur_ns; /* length; INT64_MAX for the open-ended tail */
+    double v0, v1;  /* value at the start and at the end */
+    double lambda0; /* integral of the value from 0 to t0, in value x seconds */
+    double area;    /* integral over this segment (infinite for a tail with v0 > 0) */
+};
+
+struct hc_client_schedule {
+    struct hc_client_schedule_seg *segs; /* nsegs segments, owned */
+    size_t nsegs;
+    int64_t end_ns; /* end of the last segment, INT64_MAX when open-ended */
+};
+
+/*
+ * hc_client_schedule_parse_stages: "DUR:VALUE[,DUR:VALUE...]" into a new array (*out, n entries,
+ * the caller frees it). DUR goes through the units module (bare numbers are seconds), VALUE is a
+ * non-negative number (a rate may carry "/s"). 0, or HC_ESYNTAX / HC_ERANGE / HC_ETOOLARGE
+ * (more than HC_CLIENT_MAX_STAGES) with a reason in err.
+ */
+int hc_client_schedule_parse_stages(const char *text, struct hc_client_stage **out, size_t *n,
+                                    char *err, size_t errlen);
+
+/*
+ * hc_client_schedule_init: a schedule that starts at value start and runs through the n stages;
+ * when open_ended, the last value then holds forever (so n may be 0: a constant start). Returns 0.
+ * Free with hc_client_schedule_destroy.
+ */
+int hc_client_schedule_init(struct hc_client_schedule *s, double start,
+                            const struct hc_client_stage *stages, size_t n, bool open_ended);
+void hc_client_schedule_destroy(struct hc_client_schedule *s);
+
+/* hc_client_schedule_value_at: the value at t_ns after the start (the last value after the end). */
+double hc_client_schedule_value_at(const struct hc_client_schedule *s, int64_t t_ns);
+
+/*
+ * hc_client_schedule_time_at: the time (ns after the start) where the cumulative count reaches
+ * lambda, or -1 when the schedule ends first. *hint is a segment index kept between calls with
+ * growing lambda (start it at 0), which makes a walk through the schedule O(1) per call.
+ */
+int64_t hc_client_schedule_time_at(const struct hc_client_schedule *s, double lambda, size_t *hint);
+
+/* hc_client_schedule_count_until: the cumulative count Lambda(t_ns). */
+double hc_client_schedule_count_until(const struct hc_client_schedule *s, int64_t t_ns);
+
+/* A thread's walk through the arrival times of the global schedule (see the top). */
+struct hc_client_pacer {
+    const struct hc_client_schedule *s; /* not owned */
+    double lambda;                      /* the cumulative count of the next request */
+    double stride;                      /* T: the thread count */
+    bool poisson;                       /* exponential gaps instead of fixed ones */
+    uint64_t rng;                       /* xorshift state for the gaps */
+    size_t hint;                        /* segment hint for hc_client_schedule_time_at */
+    int64_t base_ns;                    /* the run's start, CLOCK_MONOTONIC */
+    int64_t next_ns;   /* when the next request is due (absolute), INT64_MAX: no more */
+    unsigned index;    /* this thread's index */
+    bool fixed;        /* hc_client_pacer_set_rate was called: the schedule is left */
+    double fixed_rate; /* then: requests per second of all threads together */
+    double fixed_ns;   /* then: the next due time (absolute ns, as a double) */
+};
+
+/*
+ * hc_client_pacer_init: thread index of nthreads walks s from base_ns (absolute monotonic time);
+ * seed varies the Poisson draws. next_ns is then the first due time.
+ */
+void hc_client_pacer_init(struct hc_client_pacer *p, const struct hc_client_schedule *s,
+                          unsigned index, unsigned nthreads, bool poisson, uint64_t seed,
+                          int64_t base_ns);
+
+/*
+ * hc_client_pacer_set_rate: leaves the schedule for a constant rate (all threads together,
+ * constant or Poisson as the pacer's arrivals) from at_ns on; next_ns becomes this thread's
+ * first arrival of it (INT64_MAX for rate 0, until the next call).
+ */
+void hc_client_pacer_set_rate(struct hc_client_pacer *p, double rate, int64_t at_ns);
+
+/* hc_client_pacer_next: moves to this thread's next request; next_ns becomes INT64_MAX at the end.
+ */
+void hc_client_pacer_next(struct hc_client_pacer *p);
+
+/* ---- the fast framing of the common response (the native engine's; fuzzed) ---- */
+
+/*
+ * Most load tests read the same small response over and over: "HTTP/1.1 200 OK", a few plain
+ * headers, a Content-Length and a body, all in one read. hc_client_frame_response recognises
+ * exactly that shape (a strict subset of what the http module accepts) and says how long the
+ * response is; anything else, including a response split across reads, is left to the library
+ * parser, which stays the single authority on HTTP. The subset is differentially fuzzed
+ * against the library (tests/fuzz/fuzz_client_frame.c): on any input where it answers,
+ * hc_http_parse must complete a message of the same length, with the same status, that keeps
+ * the connection open.
+ */
+/* Longest start line plus header section the fast path reads; longer goes to the library. */
+#define HC_CLIENT_FRAME_MAX_HEAD_BYTES 8192
+
+/* Most header fields the fast path reads; more go to the library. */
+#define HC_CLIENT_FRAME_MAX_FIELDS 64
+
+/*
+ * hc_client_frame_response: whether data[0..len) begins with one whole response of the simple
+ * shape: "HTTP/1.1 " and a status 200..599 other than 204 and 304, a reason of printable ASCII,
+ * header fields of token names and printable values (no obs-fold), exactly one
+ * Content-Length of at most nine digits, no Transfer-Encoding, Upgrade or Proxy-Connection,
+ * Connection (if any) exactly "keep-alive", and the whole body within len. Returns the
+ * response's length in bytes and sets *status; returns 0 (and leaves *status) when the bytes
+ * are anything else, and the caller must parse them with the library. The connection stays
+ * open after a response this accepts. Never reads past data + len.
+ */
+size_t hc_client_frame_response(const char *data, size_t len, int *status);
+
+/* ---- the client ---- */
+
+enum hc_client_model {
+    HC_CLIENT_CLOSED, /* each connection sends its next request when the last one completes */
+    HC_CLIENT_OPEN,   /* requests follow a schedule of arrival times, whatever the server does */
+};
+
+/* What a run does. Filled by the caller; hc_client_new copies it (not what it points to). */
+struct hc_client_config {
+    struct sockaddr_storage addr; /* native engine: the server's resolved address */
+    bool curl;                    /* the libcurl engine (https://, HTTP/2) instead of the native */
+    bool tls;                     /* libcurl: the URLs are https:// (HTTP/2 by ALPN, else h2c) */
+    bool http2;                   /* libcurl: speak HTTP/2 */
+    bool insecure;                /* libcurl: no TLS certificate checks */
+    unsigned threads;             /* worker threads, 1..HC_CLIENT_MAX_THREADS */
+    size_t connections;           /* in all, >= threads; split over them (native) or transfers */
+    uint64_t requests;            /* stop after exactly this many requests; 0: no bound */
+    int64_t duration_ns;          /* stop sending after this long; INT64_MAX: until `requests` */
+    int64_t timeout_ns;           /* per request and per connect */
+    unsigned pipeline;            /* native: requests in flight per connection, >= 1 */
+    enum hc_client_model model;   /* closed or open */
+    double rate;                  /* open model: requests per second (the stages' start) */
+    bool poisson;                 /* open model: Poisson arrivals instead of constant ones */
+    const struct hc_client_stage *stages; /* nstages stages (not owned), or NULL: */
+    size_t nstages;                       /* open: rates from `rate`; closed: connections from 0 */
+    const struct hc_client_reqset *reqs;  /* the requests (not owned); at least one */
+    hc_client_pick_cb *pick;              /* chooses each request; NULL: request 0, batched */
+    void *pick_ctx;                       /* passed to pick */
+    hc_client_response_cb *on_response;   /* each response after the statistics; or NULL */
+    hc_client_failure_cb *on_failure;     /* each failed request after them; or NULL */
+    void *cb_ctx;                         /* passed to on_response and on_failure */
+};
+
+struct hc_client;
+
+/*
+ * hc_client_global_init / cleanup: the libcurl engine's process-wide setup; call them on the
+ * main thread around every client that uses it (cfg.curl). 0 or -EIO.
+ */
+int hc_client_global_init(void);
+void hc_client_global_cleanup(void);
+
+/*
+ * hc_client_new: prepares a run of cfg: the schedule, and per thread an event loop, its
+ * connections (or libcurl transfers), buffers and histograms. Nothing is connected yet; the
+ * caller raises the open-files limit first (hc_net_raise_nofile) for cfg->connections. 0, or
+ * -EINVAL for a configuration out of its bounds, or a negative errno when a loop or libcurl
+ * cannot be set up. *out is set either way; free it with hc_client_free.
+ */
+int hc_client_new(const struct hc_client_config *cfg, struct hc_client **out);
+
+/*
+ * hc_client_start: starts the worker threads; the run's clock starts now. 0, or the negative
+ * errno of a thread that could not be created (the ones started are then stopped; join them
+ * with hc_client_join, report nothing). Main thread, once.
+ */
+int hc_client_start(struct hc_client *c);
+
+/* hc_client_start_ns: the CLOCK_MONOTONIC start of the run (after hc_client_start). */
+int64_t hc_client_start_ns(const struct hc_client *c);
+
+/* hc_client_threads: the worker threads of the run. */
+unsigned hc_client_threads(const struct hc_client *c);
+
+/*
+ * hc_client_wait: waits until every thread is done or CLOCK_MONOTONIC reaches deadline_ns.
+ * Returns whether all are done. Main thread.
+ */
+bool hc_client_wait(struct hc_client *c, int64_t deadline_ns);
+
+/*
+ * hc_client_take: the interval hand-off. Each thread hands over its second's latencies and
+ * counts once a second (and at its end); this moves what thread handed over since the last
+ * call into lat and raw (added; histograms of the hc_client_stats_new_hist layout) and
+ * *responses and *errors (added). Returns whether that thread is done (everything handed
+ * over). Main thread.
+ */
+bool hc_client_take(struct hc_client *c, unsigned thread, struct hc_hist *lat, struct hc_hist *raw,
+                    uint64_t *responses, uint64_t *errors);
+
+/*
+ * hc_client_set_rate: from the next arrival on, the open model sends rate requests per second
+ * (constant or Poisson as configured; rate 0 pauses), whatever the stages said; the deadline
+ * and the -n bound still hold. Any thread, while the client runs. 0; -EINVAL for a negative
+ * or non-finite rate; -ENOTSUP in the closed model.
+ */
+int hc_client_set_rate(struct hc_client *c, double rate);
+
+/* hc_client_stop: asks every thread to end now (in flight: forgotten). Any thread, signals. */
+void hc_client_stop(struct hc_client *c);
+
+/* hc_client_join: waits for the threads started to end. Main thread, after hc_client_start. */
+void hc_client_join(struct hc_client *c);
+
+/*
+ * After hc_client_join: the statistics of one thread; all of them added into total (which
+ * hc_client_stats_init prepared); the CLOCK_MONOTONIC end of the last thread; the first
+ * failure noted by any thread ("kind: words", or NULL when none); a thread's event loop
+ * failure (negative errno, 0 when none).
+ */
+const struct hc_client_stats *hc_client_thread_stats(const struct hc_client *c, unsigned thread);
+void hc_client_total(const struct hc_client *c, struct hc_client_stats *total);
+int64_t hc_client_end_ns(const struct hc_client *c);
+const char *hc_client_first_failure(const struct hc_client *c);
+int hc_client_thread_error(const struct hc_client *c, unsigned thread);
+
+/*
+ * hc_client_planned: open model: the requests the schedule plans in its first t_ns (as
+ * configured, not counting hc_client_set_rate); 0 in the closed model.
+ */
+double hc_client_planned(const struct hc_client *c, int64_t t_ns);
+
+/* hc_client_free: frees everything (after hc_client_join if it was started). Accepts NULL. */
+void hc_client_free(struct hc_client *c);
 
 #endif

@@ -82,28 +82,22 @@
 #define HC_OPT_MAX_REPEAT 4096
 
 /*
- * hcload: connections in one run (each holds a descriptor, a parser and its in-flight ring),
- * worker threads (each holds four latency histograms of 256 KiB), requests in flight on one
- * connection (--pipeline), bytes of one request (start line, headers and --body-file body),
- * bytes of the pipelined batch a connection writes at once (pipeline x request), stages in
- * --stages, and the read buffer each thread parses responses from.
+ * The HTTP load client (hc/client.h, run by hcload): connections in one run (each holds a
+ * descriptor, a parser and its in-flight ring), worker threads (each holds four latency
+ * histograms of 256 KiB), requests in flight on one connection (pipelining), prepared requests
+ * in one request set (a plan's requests, each a few hundred bytes up to the next bound), bytes
+ * of one request (start line, headers and body), bytes of the output a connection writes at
+ * once (the pipelined batch of one request, or the requests a picker wrote), stages of a
+ * schedule, and the read buffer each thread parses responses from.
  */
-#define HC_HCLOAD_MAX_CONNECTIONS   500000
-#define HC_HCLOAD_MAX_THREADS       256
-#define HC_HCLOAD_MAX_PIPELINE      1024
-#define HC_HCLOAD_MAX_REQUEST_BYTES (16 * 1024 * 1024)
-#define HC_HCLOAD_MAX_BATCH_BYTES   (64 * 1024 * 1024)
-#define HC_HCLOAD_MAX_STAGES        256
-#define HC_HCLOAD_READ_BYTES        (64 * 1024)
-
-/*
- * The client (hc/client.h): prepared requests in one request set (a plan's requests, each a
- * few hundred bytes to HC_CLIENT_MAX_REQUEST_BYTES), bytes of one request, and of the output a
- * connection writes at once (the pipelined batch, or the requests a picker wrote).
- */
+#define HC_CLIENT_MAX_CONNECTIONS   500000
+#define HC_CLIENT_MAX_THREADS       256
+#define HC_CLIENT_MAX_PIPELINE      1024
 #define HC_CLIENT_MAX_REQUESTS      65536
-#define HC_CLIENT_MAX_REQUEST_BYTES HC_HCLOAD_MAX_REQUEST_BYTES
-#define HC_CLIENT_MAX_BATCH_BYTES   HC_HCLOAD_MAX_BATCH_BYTES
+#define HC_CLIENT_MAX_REQUEST_BYTES (16 * 1024 * 1024)
+#define HC_CLIENT_MAX_BATCH_BYTES   (64 * 1024 * 1024)
+#define HC_CLIENT_MAX_STAGES        256
+#define HC_CLIENT_READ_BYTES        (64 * 1024)
 
 /*
  * hcserver: requests in flight on one connection (pipelining) before it stops reading;

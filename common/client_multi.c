@@ -1,13 +1,13 @@
 /*
- * multi.c: https:// and HTTP/2 through libcurl's multi interface, on the worker's loop.
+ * client_multi.c: https:// and HTTP/2 through libcurl's multi interface, on the worker's loop.
  *
  * libcurl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to call it back
  * (CURLMOPT_TIMERFUNCTION); we register the sockets level-triggered, because libcurl does not
  * promise to drain a socket on each call, and hand every event to curl_multi_socket_action().
  * Finished transfers are collected after each action (never inside libcurl's callbacks, where
  * adding a handle is not allowed): they are reported through the same seam as the native
- * engine's (worker_response / worker_failure), and the handle starts its next request (closed
- * model) or returns to the idle stack (open model).
+ * engine's (hc_client_worker_response / hc_client_worker_failure), and the handle starts its next
+ * request (closed model) or returns to the idle stack (open model).
  *
  * Requests. An easy handle is set up for request 0 of the set once; with a picker, a handle
  * whose next request differs from the last it carried is set up again for it (URL, header
@@ -15,8 +15,6 @@
  * keep their headers, and the body is kept only for those that keep it, so the counting mode
  * costs what it did before.
  */
-#include "multi.h"
-
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
@@ -25,10 +23,10 @@
 
 #include "hc/limits.h"
 #include "hc/loop.h"
-#include "worker.h"
+#include "client_engine.h"
 
 struct xfer {
-    struct multi *m;              /* owner */
+    struct hc_client_multi *m;    /* owner */
     CURL *easy;                   /* the reusable easy handle */
     int64_t sent;                 /* when the current request was started */
     int64_t due;                  /* when it should have been (open model), else sent */
@@ -44,10 +42,10 @@ struct xfer {
     char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail on the last failure */
 };
 
-struct multi {
-    struct worker *w;   /* owner */
-    CURLM *multi;       /* the multi handle */
-    struct xfer *xfers; /* n transfers */
+struct hc_client_multi {
+    struct hc_client_worker *w; /* owner */
+    CURLM *multi;               /* the multi handle */
+    struct xfer *xfers;         /* n transfers */
     size_t n;
     struct xfer **idle; /* transfers that can start a request */
     size_t nidle;
@@ -55,16 +53,6 @@ struct multi {
     size_t nreqs;                /* entries in headers */
     struct hc_loop_timer timer;  /* libcurl's timeout */
 };
-
-int multi_global_init(void)
-{
-    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
-}
-
-void multi_global_cleanup(void)
-{
-    curl_global_cleanup();
-}
 
 static size_t multi_on_body(char *data, size_t size, size_t n, void *arg)
 {
@@ -155,12 +143,12 @@ static enum hc_client_err multi_err_kind(CURLcode rc, long os_errno)
     }
 }
 
-static void multi_collect(struct multi *m);
+static void multi_collect(struct hc_client_multi *m);
 
 static void multi_on_io(struct hc_loop *loop, int fd, unsigned events, void *data)
 {
     HC_UNUSED(loop);
-    struct multi *m = data;
+    struct hc_client_multi *m = data;
     int mask = 0;
     if (events & (HC_LOOP_READ | HC_LOOP_HUP))
         mask |= CURL_CSELECT_IN;
@@ -177,7 +165,7 @@ static int multi_on_socket(CURL *easy, curl_socket_t s, int what, void *userp, v
 {
     HC_UNUSED(easy);
     HC_UNUSED(socketp);
-    struct multi *m = userp;
+    struct hc_client_multi *m = userp;
     struct hc_loop *loop = m->w->loop;
     if (what == CURL_POLL_REMOVE) {
         hc_loop_del(loop, s);
@@ -197,7 +185,7 @@ static void multi_on_timer(struct hc_loop *loop, struct hc_loop_timer *t, void *
 {
     HC_UNUSED(loop);
     HC_UNUSED(t);
-    struct multi *m = data;
+    struct hc_client_multi *m = data;
     int running;
     curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     multi_collect(m);
@@ -206,7 +194,7 @@ static void multi_on_timer(struct hc_loop *loop, struct hc_loop_timer *t, void *
 static int multi_on_timeout(CURLM *multi, long timeout_ms, void *userp)
 {
     HC_UNUSED(multi);
-    struct multi *m = userp;
+    struct hc_client_multi *m = userp;
     if (timeout_ms < 0)
         hc_loop_timer_stop(m->w->loop, &m->timer);
     else
@@ -216,9 +204,9 @@ static int multi_on_timeout(CURLM *multi, long timeout_ms, void *userp)
 }
 
 /* Sets x up for request req of the set (the first time, or when it carried another). */
-static void multi_apply(struct multi *m, struct xfer *x, uint32_t req)
+static void multi_apply(struct hc_client_multi *m, struct xfer *x, uint32_t req)
 {
-    const struct hc_client_request *rq = &m->w->cfg->reqs.reqs[req];
+    const struct hc_client_request *rq = &m->w->cfg->reqs->reqs[req];
     CURL *e = x->easy;
     curl_easy_setopt(e, CURLOPT_URL, rq->url);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, m->headers[req]);
@@ -257,9 +245,9 @@ static void multi_apply(struct multi *m, struct xfer *x, uint32_t req)
     x->keep = rq->keep;
 }
 
-static int multi_setup_easy(struct multi *m, struct xfer *x)
+static int multi_setup_easy(struct hc_client_multi *m, struct xfer *x)
 {
-    const struct config *cfg = m->w->cfg;
+    const struct hc_client_config *cfg = m->w->cfg;
     CURL *e = curl_easy_init();
     if (e == NULL)
         return -ENOMEM;
@@ -279,8 +267,8 @@ static int multi_setup_easy(struct multi *m, struct xfer *x)
         curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     if (cfg->http2)
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
-                         cfg->url.tls ? (long)CURL_HTTP_VERSION_2TLS
-                                      : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+                         cfg->tls ? (long)CURL_HTTP_VERSION_2TLS
+                                  : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
     else
         curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     if (cfg->insecure) {
@@ -291,9 +279,9 @@ static int multi_setup_easy(struct multi *m, struct xfer *x)
     return 0;
 }
 
-int multi_new(struct worker *w, size_t n, struct multi **out)
+int hc_client_multi_new(struct hc_client_worker *w, size_t n, struct hc_client_multi **out)
 {
-    struct multi *m = hc_xcalloc(1, sizeof(*m));
+    struct hc_client_multi *m = hc_xcalloc(1, sizeof(*m));
     m->w = w;
     m->n = n;
     m->xfers = hc_xcalloc(n ? n : 1, sizeof(*m->xfers));
@@ -302,7 +290,7 @@ int multi_new(struct worker *w, size_t n, struct multi **out)
     m->multi = curl_multi_init();
     if (m->multi == NULL)
         return -ENOMEM;
-    const struct hc_client_reqset *set = &w->cfg->reqs;
+    const struct hc_client_reqset *set = w->cfg->reqs;
     m->nreqs = set->n;
     m->headers = hc_xcalloc(set->n ? set->n : 1, sizeof(*m->headers));
     for (size_t r = 0; r < set->n; r++) {
@@ -328,7 +316,7 @@ int multi_new(struct worker *w, size_t n, struct multi **out)
     return 0;
 }
 
-void multi_free(struct multi *m)
+void hc_client_multi_free(struct hc_client_multi *m)
 {
     if (m == NULL)
         return;
@@ -354,7 +342,8 @@ void multi_free(struct multi *m)
 }
 
 /* A failure of x's current request. */
-static void multi_fail(struct multi *m, struct xfer *x, enum hc_client_err kind, const char *detail)
+static void multi_fail(struct hc_client_multi *m, struct xfer *x, enum hc_client_err kind,
+                       const char *detail)
 {
     struct hc_client_failure f = {
         .thread = m->w->index,
@@ -366,22 +355,22 @@ static void multi_fail(struct multi *m, struct xfer *x, enum hc_client_err kind,
         .done_ns = hc_now_ns(),
         .detail = detail,
     };
-    worker_failure(m->w, &f);
+    hc_client_worker_failure(m->w, &f);
 }
 
 /*
  * Starts x's next request (picked, or request 0); false when there is none (the picker has
  * no more: the worker ends its sending) or libcurl refused it (a connect failure).
  */
-static bool multi_begin(struct multi *m, struct xfer *x, int64_t due_ns, int64_t now_ns)
+static bool multi_begin(struct hc_client_multi *m, struct xfer *x, int64_t due_ns, int64_t now_ns)
 {
-    struct worker *w = m->w;
-    const struct config *cfg = w->cfg;
+    struct hc_client_worker *w = m->w;
+    const struct hc_client_config *cfg = w->cfg;
     x->req = 0;
     x->user = 0;
     if (cfg->pick != NULL) {
         struct hc_client_pick p = {.thread = w->index};
-        if (cfg->pick(cfg->pick_ctx, &p) != 0 || p.req >= cfg->reqs.n) {
+        if (cfg->pick(cfg->pick_ctx, &p) != 0 || p.req >= cfg->reqs->n) {
             w->ending = true;
             return false;
         }
@@ -408,11 +397,11 @@ static bool multi_begin(struct multi *m, struct xfer *x, int64_t due_ns, int64_t
     return true;
 }
 
-void multi_start(struct multi *m)
+void hc_client_multi_start(struct hc_client_multi *m)
 {
-    struct worker *w = m->w;
+    struct hc_client_worker *w = m->w;
     while (m->nidle > 0 && !w->ending) {
-        if (run_claim(w->run, 1) == 0) {
+        if (hc_client_run_claim(w->run, 1) == 0) {
             w->ending = true;
             break;
         }
@@ -421,15 +410,15 @@ void multi_start(struct multi *m)
         if (!multi_begin(m, x, now, now))
             m->idle[m->nidle++] = x;
     }
-    worker_check_done(w);
+    hc_client_worker_check_done(w);
 }
 
-size_t multi_idle(const struct multi *m)
+size_t hc_client_multi_idle(const struct hc_client_multi *m)
 {
     return m->nidle;
 }
 
-void multi_send(struct multi *m, int64_t due_ns, int64_t now_ns)
+void hc_client_multi_send(struct hc_client_multi *m, int64_t due_ns, int64_t now_ns)
 {
     struct xfer *x = m->idle[--m->nidle];
     if (!multi_begin(m, x, due_ns, now_ns))
@@ -437,9 +426,9 @@ void multi_send(struct multi *m, int64_t due_ns, int64_t now_ns)
 }
 
 /* One finished transfer: count it, then start the next request or park the handle. */
-static void multi_done(struct multi *m, struct xfer *x, CURLcode result)
+static void multi_done(struct hc_client_multi *m, struct xfer *x, CURLcode result)
 {
-    struct worker *w = m->w;
+    struct hc_client_worker *w = m->w;
     int64_t now = hc_now_ns();
     curl_multi_remove_handle(m->multi, x->easy);
     x->busy = false;
@@ -474,7 +463,7 @@ static void multi_done(struct multi *m, struct xfer *x, CURLcode result)
             r.body = x->body.data != NULL ? x->body.data : "";
             r.body_len = x->body.len;
         }
-        worker_response(w, &r);
+        hc_client_worker_response(w, &r);
     } else {
         curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
         enum hc_client_err kind = multi_err_kind(result, os_errno);
@@ -483,9 +472,9 @@ static void multi_done(struct multi *m, struct xfer *x, CURLcode result)
     m->idle[m->nidle++] = x;
 }
 
-static void multi_collect(struct multi *m)
+static void multi_collect(struct hc_client_multi *m)
 {
-    struct worker *w = m->w;
+    struct hc_client_worker *w = m->w;
     bool any = false;
     CURLMsg *msg;
     int left;
@@ -500,18 +489,18 @@ static void multi_collect(struct multi *m)
     if (!any)
         return;
     if (w->ending) {
-        worker_check_done(w);
+        hc_client_worker_check_done(w);
         return;
     }
-    if (w->cfg->model == MODEL_CLOSED)
-        multi_start(m);
+    if (w->cfg->model == HC_CLIENT_CLOSED)
+        hc_client_multi_start(m);
     else
-        worker_dispatch(w);
+        hc_client_worker_dispatch(w);
 }
 
-void multi_stop_all(struct multi *m, bool fail)
+void hc_client_multi_stop_all(struct hc_client_multi *m, bool fail)
 {
-    struct worker *w = m->w;
+    struct hc_client_worker *w = m->w;
     for (size_t i = 0; i < m->n; i++) {
         struct xfer *x = &m->xfers[i];
         if (!x->busy)

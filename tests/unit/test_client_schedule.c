@@ -1,4 +1,7 @@
-/* test_schedule.c: hcload's stages parser, schedule curve and pacers (hcload/schedule.c). */
+/*
+ * test_client_schedule.c: the client's stages parser, schedule curve and pacers
+ * (common/client_schedule.c).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,16 +14,16 @@
 
 #include "hc/core.h"
 #include "hc/limits.h"
-#include "schedule.h"
+#include "hc/client.h"
 
 static void stages_parse_durations_and_values(void **state)
 {
     (void)state;
-    struct stage *st = NULL;
+    struct hc_client_stage *st = NULL;
     size_t n = 0;
     char err[200];
-    assert_int_equal(schedule_parse_stages("10s:100,30s:100/s,1.5:0", &st, &n, err, sizeof(err)),
-                     0);
+    assert_int_equal(
+        hc_client_schedule_parse_stages("10s:100,30s:100/s,1.5:0", &st, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 3);
     assert_int_equal(st[0].dur_ns, 10 * HC_NSEC_PER_SEC);
     assert_true(st[0].target == 100.0);
@@ -37,10 +40,10 @@ static void malformed_stages_are_refused_with_a_reason(void **state)
     static const char *const bad[] = {"",      "10s",    "10s:",     ":100",        "10x:1",
                                       "0s:10", "10s:-1", "10s:100,", "10s:1,,5s:2", "10s:abc"};
     for (size_t i = 0; i < HC_ARRAY_LEN(bad); i++) {
-        struct stage *st = NULL;
+        struct hc_client_stage *st = NULL;
         size_t n = 0;
         char err[200] = "";
-        int rc = schedule_parse_stages(bad[i], &st, &n, err, sizeof(err));
+        int rc = hc_client_schedule_parse_stages(bad[i], &st, &n, err, sizeof(err));
         if (rc == 0)
             fail_msg("\"%s\" was accepted", bad[i]);
         assert_true(err[0] != '\0');
@@ -51,18 +54,19 @@ static void malformed_stages_are_refused_with_a_reason(void **state)
 static void too_many_stages_are_refused(void **state)
 {
     (void)state;
-    size_t len = (HC_HCLOAD_MAX_STAGES + 1) * 5;
+    size_t len = (HC_CLIENT_MAX_STAGES + 1) * 5;
     char *text = malloc(len + 1);
     char *p = text;
-    for (int i = 0; i <= HC_HCLOAD_MAX_STAGES; i++) {
+    for (int i = 0; i <= HC_CLIENT_MAX_STAGES; i++) {
         memcpy(p, "1s:1,", 5);
         p += 5;
     }
     p[-1] = '\0';
-    struct stage *st = NULL;
+    struct hc_client_stage *st = NULL;
     size_t n = 0;
     char err[200];
-    assert_int_equal(schedule_parse_stages(text, &st, &n, err, sizeof(err)), HC_ETOOLARGE);
+    assert_int_equal(hc_client_schedule_parse_stages(text, &st, &n, err, sizeof(err)),
+                     HC_ETOOLARGE);
     free(text);
 }
 
@@ -70,34 +74,34 @@ static void too_many_stages_are_refused(void **state)
 static void constant_pacers_interleave_into_the_global_schedule(void **state)
 {
     (void)state;
-    struct stage flat = {.dur_ns = HC_NSEC_PER_SEC, .target = 1000};
-    struct schedule s;
-    schedule_init(&s, 1000, &flat, 1, false);
+    struct hc_client_stage flat = {.dur_ns = HC_NSEC_PER_SEC, .target = 1000};
+    struct hc_client_schedule s;
+    hc_client_schedule_init(&s, 1000, &flat, 1, false);
     enum { THREADS = 3 };
-    struct pacer p[THREADS];
+    struct hc_client_pacer p[THREADS];
     for (unsigned i = 0; i < THREADS; i++)
-        pacer_init(&p[i], &s, i, THREADS, false, 1, 0);
+        hc_client_pacer_init(&p[i], &s, i, THREADS, false, 1, 0);
     for (int k = 0; k < 1000; k++) {
-        struct pacer *q = &p[k % THREADS];
+        struct hc_client_pacer *q = &p[k % THREADS];
         assert_int_equal(q->next_ns, (int64_t)k * HC_NSEC_PER_MSEC);
-        pacer_next(q);
+        hc_client_pacer_next(q);
     }
     for (unsigned i = 0; i < THREADS; i++)
         assert_int_equal(p[i].next_ns, INT64_MAX);
-    schedule_destroy(&s);
+    hc_client_schedule_destroy(&s);
 }
 
 /* A ramp from 0 to 100/s over 10 s plans its area: 500 requests, denser towards the end. */
 static void a_ramp_plans_its_area_of_requests(void **state)
 {
     (void)state;
-    struct stage ramp = {.dur_ns = 10 * HC_NSEC_PER_SEC, .target = 100};
-    struct schedule s;
-    schedule_init(&s, 0, &ramp, 1, false);
-    assert_true(fabs(schedule_count_until(&s, 10 * HC_NSEC_PER_SEC) - 500) < 1e-9);
-    assert_true(fabs(schedule_value_at(&s, 5 * HC_NSEC_PER_SEC) - 50) < 1e-9);
-    struct pacer p;
-    pacer_init(&p, &s, 0, 1, false, 1, 0);
+    struct hc_client_stage ramp = {.dur_ns = 10 * HC_NSEC_PER_SEC, .target = 100};
+    struct hc_client_schedule s;
+    hc_client_schedule_init(&s, 0, &ramp, 1, false);
+    assert_true(fabs(hc_client_schedule_count_until(&s, 10 * HC_NSEC_PER_SEC) - 500) < 1e-9);
+    assert_true(fabs(hc_client_schedule_value_at(&s, 5 * HC_NSEC_PER_SEC) - 50) < 1e-9);
+    struct hc_client_pacer p;
+    hc_client_pacer_init(&p, &s, 0, 1, false, 1, 0);
     int first_half = 0, total = 0;
     int64_t prev = -1;
     while (p.next_ns != INT64_MAX) {
@@ -106,67 +110,67 @@ static void a_ramp_plans_its_area_of_requests(void **state)
         if (p.next_ns < 5 * HC_NSEC_PER_SEC)
             first_half++;
         total++;
-        pacer_next(&p);
+        hc_client_pacer_next(&p);
     }
     assert_int_equal(total, 500);
     /* Lambda(5 s) = 125: requests 0..124 fall in the first half. */
     assert_int_equal(first_half, 125);
-    schedule_destroy(&s);
+    hc_client_schedule_destroy(&s);
 }
 
 static void stages_chain_from_the_start_value(void **state)
 {
     (void)state;
-    struct stage st[] = {
+    struct hc_client_stage st[] = {
         {.dur_ns = 10 * HC_NSEC_PER_SEC, .target = 100},
         {.dur_ns = 30 * HC_NSEC_PER_SEC, .target = 100},
         {.dur_ns = 10 * HC_NSEC_PER_SEC, .target = 0},
     };
-    struct schedule s;
-    schedule_init(&s, 0, st, 3, false);
+    struct hc_client_schedule s;
+    hc_client_schedule_init(&s, 0, st, 3, false);
     assert_int_equal(s.end_ns, 50 * HC_NSEC_PER_SEC);
-    assert_true(fabs(schedule_count_until(&s, s.end_ns) - (500 + 3000 + 500)) < 1e-6);
-    assert_true(fabs(schedule_value_at(&s, 45 * HC_NSEC_PER_SEC) - 50) < 1e-9);
+    assert_true(fabs(hc_client_schedule_count_until(&s, s.end_ns) - (500 + 3000 + 500)) < 1e-6);
+    assert_true(fabs(hc_client_schedule_value_at(&s, 45 * HC_NSEC_PER_SEC) - 50) < 1e-9);
     size_t hint = 0;
     /* Request 500 is the first of the flat stage, at its very start. */
-    assert_int_equal(schedule_time_at(&s, 500, &hint), 10 * HC_NSEC_PER_SEC);
-    assert_int_equal(schedule_time_at(&s, 4000, &hint), -1);
-    schedule_destroy(&s);
+    assert_int_equal(hc_client_schedule_time_at(&s, 500, &hint), 10 * HC_NSEC_PER_SEC);
+    assert_int_equal(hc_client_schedule_time_at(&s, 4000, &hint), -1);
+    hc_client_schedule_destroy(&s);
 }
 
 static void an_open_ended_schedule_never_runs_out(void **state)
 {
     (void)state;
-    struct schedule s;
-    schedule_init(&s, 2000, NULL, 0, true);
+    struct hc_client_schedule s;
+    hc_client_schedule_init(&s, 2000, NULL, 0, true);
     assert_int_equal(s.end_ns, INT64_MAX);
     size_t hint = 0;
-    assert_int_equal(schedule_time_at(&s, 2000.0 * 3600, &hint), 3600 * HC_NSEC_PER_SEC);
-    schedule_destroy(&s);
+    assert_int_equal(hc_client_schedule_time_at(&s, 2000.0 * 3600, &hint), 3600 * HC_NSEC_PER_SEC);
+    hc_client_schedule_destroy(&s);
 }
 
 /* Poisson gaps average 1 / rate over many arrivals, and the threads' streams add up. */
 static void poisson_pacers_keep_the_rate_on_average(void **state)
 {
     (void)state;
-    struct stage flat = {.dur_ns = 100 * HC_NSEC_PER_SEC, .target = 1000};
-    struct schedule s;
-    schedule_init(&s, 1000, &flat, 1, false);
+    struct hc_client_stage flat = {.dur_ns = 100 * HC_NSEC_PER_SEC, .target = 1000};
+    struct hc_client_schedule s;
+    hc_client_schedule_init(&s, 1000, &flat, 1, false);
     long total = 0;
     for (unsigned i = 0; i < 4; i++) {
-        struct pacer p;
-        pacer_init(&p, &s, i, 4, true, 42, 0);
+        struct hc_client_pacer p;
+        hc_client_pacer_init(&p, &s, i, 4, true, 42, 0);
         int64_t prev = 0;
         while (p.next_ns != INT64_MAX) {
             assert_true(p.next_ns >= prev);
             prev = p.next_ns;
             total++;
-            pacer_next(&p);
+            hc_client_pacer_next(&p);
         }
     }
     /* 100000 expected; a Poisson count's deviation is sqrt(100000) = 316. */
     assert_true(labs(total - 100000) < 2000);
-    schedule_destroy(&s);
+    hc_client_schedule_destroy(&s);
 }
 
 int main(void)

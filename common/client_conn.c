@@ -1,5 +1,5 @@
 /*
- * conn.c: one client connection of the native engine, as a state machine.
+ * client_conn.c: one client connection of the native engine, as a state machine.
  *
  * System calls. The descriptor is added to the loop once, edge-triggered for read and write,
  * and stays registered until it is closed, so the steady state is one send() per batch of
@@ -10,11 +10,11 @@
  * mid-response), and that end of stream would raise no further edge, so then we read again.
  *
  * Accounting. A request counts exactly once: as a response (by status) or as a failure of one
- * kind, each reported through the engine seam (worker_response / worker_failure, hc/client.h)
- * with the request's index and user value from its slot in the in-flight ring. A connect
- * failure stands for the request the connection would have carried (HC_CLIENT_NO_REQUEST), so
- * with -n a refused port uses up the count and the run ends. A close or reset while nothing is
- * in flight fails nothing; the connection just reconnects.
+ * kind, each reported through the engine seam (hc_client_worker_response /
+ * hc_client_worker_failure, hc/client.h) with the request's index and user value from its slot in
+ * the in-flight ring. A connect failure stands for the request the connection would have carried
+ * (HC_CLIENT_NO_REQUEST), so with -n a refused port uses up the count and the run ends. A close or
+ * reset while nothing is in flight fails nothing; the connection just reconnects.
  *
  * What is written. Without a picker (one request, the quick mode) a connection writes a prefix
  * of the request set's prebuilt batch: k pipelined requests are one send() of shared bytes,
@@ -33,18 +33,18 @@
 #include <unistd.h>
 
 #include "hc/limits.h"
-#include "frame.h"
+#include "hc/client.h"
 #include "hc/net.h"
-#include "worker.h"
+#include "client_engine.h"
 
 static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data);
 
-void conn_init(struct conn *c, struct worker *w, unsigned index)
+void hc_client_conn_init(struct hc_client_conn *c, struct hc_client_worker *w, unsigned index)
 {
     memset(c, 0, sizeof(*c));
     c->w = w;
     c->fd = -1;
-    c->state = CONN_CLOSED;
+    c->state = HC_CLIENT_CONN_CLOSED;
     c->index = index;
     c->ready_pos = -1;
     c->wanted = true;
@@ -55,43 +55,44 @@ void conn_init(struct conn *c, struct worker *w, unsigned index)
                         NULL);
 }
 
-void conn_destroy(struct conn *c)
+void hc_client_conn_destroy(struct hc_client_conn *c)
 {
     if (c == NULL)
         return;
     if (c->fd >= 0)
-        conn_close(c);
+        hc_client_conn_close(c);
     free(c->slots);
     c->slots = NULL;
     hc_buf_destroy(&c->out);
     hc_http_parser_destroy(&c->parser);
 }
 
-void conn_close(struct conn *c)
+void hc_client_conn_close(struct hc_client_conn *c)
 {
-    struct worker *w = c->w;
+    struct hc_client_worker *w = c->w;
     if (c->fd >= 0) {
         hc_loop_del(w->loop, c->fd);
         close(c->fd);
     }
     c->fd = -1;
-    c->state = CONN_CLOSED;
+    c->state = HC_CLIENT_CONN_CLOSED;
     w->inflight -= c->count;
     c->count = 0;
     c->head = 0;
     c->wpos = 0;
     c->wend = 0;
     c->midmsg = false;
-    worker_ready_update(w, c);
+    hc_client_worker_ready_update(w, c);
 }
 
-void conn_fail_inflight(struct conn *c, enum hc_client_err kind, const char *detail)
+void hc_client_conn_fail_inflight(struct hc_client_conn *c, enum hc_client_err kind,
+                                  const char *detail)
 {
-    struct worker *w = c->w;
+    struct hc_client_worker *w = c->w;
     unsigned depth = w->cfg->pipeline;
     int64_t now = c->count > 0 ? hc_now_ns() : 0;
     for (unsigned i = 0; i < c->count; i++) {
-        const struct conn_slot *s = &c->slots[(c->head + i) % depth];
+        const struct hc_client_slot *s = &c->slots[(c->head + i) % depth];
         struct hc_client_failure f = {
             .thread = w->index,
             .req = s->req,
@@ -102,14 +103,15 @@ void conn_fail_inflight(struct conn *c, enum hc_client_err kind, const char *det
             .done_ns = now,
             .detail = i == 0 ? detail : NULL,
         };
-        worker_failure(w, &f);
+        hc_client_worker_failure(w, &f);
     }
 }
 
 /* A failure that no slot stands for (a connect, bytes nobody asked for). */
-static void conn_fail_unslotted(struct conn *c, enum hc_client_err kind, const char *detail)
+static void conn_fail_unslotted(struct hc_client_conn *c, enum hc_client_err kind,
+                                const char *detail)
 {
-    struct worker *w = c->w;
+    struct hc_client_worker *w = c->w;
     struct hc_client_failure f = {
         .thread = w->index,
         .req = HC_CLIENT_NO_REQUEST,
@@ -117,29 +119,29 @@ static void conn_fail_unslotted(struct conn *c, enum hc_client_err kind, const c
         .done_ns = hc_now_ns(),
         .detail = detail,
     };
-    worker_failure(w, &f);
+    hc_client_worker_failure(w, &f);
 }
 
 /*
  * A connect that failed at once or later (err: the negative errno): one failed request, then
  * a retry at the next sweep.
  */
-static void conn_connect_failed(struct conn *c, int err)
+static void conn_connect_failed(struct hc_client_conn *c, int err)
 {
-    struct worker *w = c->w;
-    conn_close(c);
-    if (!w->ending && run_claim(w->run, 1) == 1) {
+    struct hc_client_worker *w = c->w;
+    hc_client_conn_close(c);
+    if (!w->ending && hc_client_run_claim(w->run, 1) == 1) {
         conn_fail_unslotted(c, HC_CLIENT_ERR_CONNECT, hc_net_strerror(err));
         c->retry_at = hc_loop_now(w->loop) + w->sweep_ns / 2;
     } else {
         w->ending = true;
     }
-    worker_check_done(w);
+    hc_client_worker_check_done(w);
 }
 
-void conn_connect(struct conn *c)
+void hc_client_conn_connect(struct hc_client_conn *c)
 {
-    struct worker *w = c->w;
+    struct hc_client_worker *w = c->w;
     int fd;
     int rc = hc_net_connect(&w->cfg->addr, &fd);
     if (rc != 0) {
@@ -154,13 +156,13 @@ void conn_connect(struct conn *c)
         return;
     }
     c->fd = fd;
-    c->state = CONN_CONNECTING;
+    c->state = HC_CLIENT_CONN_CONNECTING;
     c->since = hc_loop_now(w->loop);
     hc_http_parser_reset(&c->parser);
 }
 
 /* Words for a failure, for the "first failure" line. */
-static const char *conn_err_text(struct conn *c, enum hc_client_err kind)
+static const char *conn_err_text(struct hc_client_conn *c, enum hc_client_err kind)
 {
     switch (kind) {
     case HC_CLIENT_ERR_READ:
@@ -178,24 +180,24 @@ static const char *conn_err_text(struct conn *c, enum hc_client_err kind)
     }
 }
 
-void conn_fail(struct conn *c, enum hc_client_err kind)
+void hc_client_conn_fail(struct hc_client_conn *c, enum hc_client_err kind)
 {
-    struct worker *w = c->w;
-    if (c->state == CONN_CONNECTING) {
+    struct hc_client_worker *w = c->w;
+    if (c->state == HC_CLIENT_CONN_CONNECTING) {
         conn_connect_failed(c, -ETIMEDOUT);
         return;
     }
-    conn_fail_inflight(c, kind, c->count > 0 ? conn_err_text(c, kind) : NULL);
-    conn_close(c);
+    hc_client_conn_fail_inflight(c, kind, c->count > 0 ? conn_err_text(c, kind) : NULL);
+    hc_client_conn_close(c);
     if (!w->ending && c->wanted)
-        conn_connect(c);
-    worker_check_done(w);
+        hc_client_conn_connect(c);
+    hc_client_worker_check_done(w);
 }
 
 /* Writes what is left of [wpos, wend); stops at EAGAIN (the write edge resumes it). */
-static void conn_flush(struct conn *c)
+static void conn_flush(struct hc_client_conn *c)
 {
-    struct worker *w = c->w;
+    struct hc_client_worker *w = c->w;
     while (c->wpos < c->wend) {
         ssize_t n = send(c->fd, c->wdata + c->wpos, c->wend - c->wpos, MSG_NOSIGNAL);
         if (n > 0) {
@@ -207,12 +209,12 @@ static void conn_flush(struct conn *c)
             continue;
         if (n < 0 && errno == EAGAIN)
             return;
-        conn_fail(c, errno == ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_WRITE);
+        hc_client_conn_fail(c, errno == ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_WRITE);
         return;
     }
     c->wpos = 0;
     c->wend = 0;
-    worker_ready_update(w, c);
+    hc_client_worker_ready_update(w, c);
 }
 
 /*
@@ -220,29 +222,29 @@ static void conn_flush(struct conn *c)
  * filling their slots from the ring's tail. Returns how many it wrote (fewer when the picker
  * has no more, which ends this worker's sending).
  */
-static unsigned conn_pick(struct conn *c, unsigned k, int64_t due_ns, int64_t now_ns)
+static unsigned conn_pick(struct hc_client_conn *c, unsigned k, int64_t due_ns, int64_t now_ns)
 {
-    struct worker *w = c->w;
-    const struct config *cfg = w->cfg;
+    struct hc_client_worker *w = c->w;
+    const struct hc_client_config *cfg = w->cfg;
     unsigned depth = cfg->pipeline;
     hc_buf_reset(&c->out);
     unsigned i;
     for (i = 0; i < k; i++) {
         struct hc_client_pick p = {.thread = w->index, .out = &c->out};
         size_t before = c->out.len;
-        if (cfg->pick(cfg->pick_ctx, &p) != 0 || p.req >= cfg->reqs.n) {
+        if (cfg->pick(cfg->pick_ctx, &p) != 0 || p.req >= cfg->reqs->n) {
             w->ending = true;
             break;
         }
         if (c->out.len == before) {
-            const struct hc_buf *wire = &cfg->reqs.reqs[p.req].wire;
+            const struct hc_buf *wire = &cfg->reqs->reqs[p.req].wire;
             if (hc_buf_append(&c->out, wire->data, wire->len) != 0) {
                 c->out.len = before;
                 break;
             }
         }
         c->slots[(c->head + c->count + i) % depth] =
-            (struct conn_slot){.sent = now_ns, .due = due_ns, .user = p.user, .req = p.req};
+            (struct hc_client_slot){.sent = now_ns, .due = due_ns, .user = p.user, .req = p.req};
     }
     c->wdata = c->out.data;
     c->wend = c->out.len;
@@ -253,23 +255,23 @@ static unsigned conn_pick(struct conn *c, unsigned k, int64_t due_ns, int64_t no
  * Puts k requests in the in-flight ring and writes them: a prefix of the shared batch (no
  * picker), or what the picker chose.
  */
-static void conn_queue(struct conn *c, unsigned k, int64_t due_ns, int64_t now_ns)
+static void conn_queue(struct hc_client_conn *c, unsigned k, int64_t due_ns, int64_t now_ns)
 {
-    struct worker *w = c->w;
-    const struct config *cfg = w->cfg;
+    struct hc_client_worker *w = c->w;
+    const struct hc_client_config *cfg = w->cfg;
     c->wpos = 0;
     if (cfg->pick == NULL) {
         unsigned depth = cfg->pipeline;
         for (unsigned i = 0; i < k; i++)
             c->slots[(c->head + c->count + i) % depth] =
-                (struct conn_slot){.sent = now_ns, .due = due_ns};
-        c->wdata = cfg->reqs.batch.data;
-        c->wend = (size_t)k * cfg->reqs.reqs[0].wire.len;
+                (struct hc_client_slot){.sent = now_ns, .due = due_ns};
+        c->wdata = cfg->reqs->batch.data;
+        c->wend = (size_t)k * cfg->reqs->reqs[0].wire.len;
     } else {
         k = conn_pick(c, k, due_ns, now_ns);
         if (k == 0) {
             c->wend = 0;
-            worker_check_done(w);
+            hc_client_worker_check_done(w);
             return;
         }
     }
@@ -277,30 +279,30 @@ static void conn_queue(struct conn *c, unsigned k, int64_t due_ns, int64_t now_n
     w->inflight += k;
     w->stats.sent += k;
     /* Off the ready stack while the write is pending; conn_flush puts it back when done. */
-    worker_ready_update(w, c);
+    hc_client_worker_ready_update(w, c);
     conn_flush(c);
 }
 
-void conn_fill(struct conn *c)
+void hc_client_conn_fill(struct hc_client_conn *c)
 {
-    struct worker *w = c->w;
-    if (c->state != CONN_OPEN || w->ending || !c->wanted || c->wpos < c->wend)
+    struct hc_client_worker *w = c->w;
+    if (c->state != HC_CLIENT_CONN_OPEN || w->ending || !c->wanted || c->wpos < c->wend)
         return;
     unsigned want = w->cfg->pipeline - c->count;
     if (want == 0)
         return;
-    unsigned k = run_claim(w->run, want);
+    unsigned k = hc_client_run_claim(w->run, want);
     if (k < want)
         w->ending = true;
     if (k == 0) {
-        worker_check_done(w);
+        hc_client_worker_check_done(w);
         return;
     }
     int64_t now = hc_now_ns();
     conn_queue(c, k, now, now);
 }
 
-void conn_send(struct conn *c, int64_t due_ns, int64_t now_ns)
+void hc_client_conn_send(struct hc_client_conn *c, int64_t due_ns, int64_t now_ns)
 {
     conn_queue(c, 1, due_ns, now_ns);
 }
@@ -309,11 +311,11 @@ void conn_send(struct conn *c, int64_t due_ns, int64_t now_ns)
  * The oldest in-flight request got its response at now: bytes long, with msg the library's
  * message (NULL from the fast path, which keeps nothing).
  */
-static void conn_complete(struct conn *c, int status, int64_t now, uint64_t bytes,
+static void conn_complete(struct hc_client_conn *c, int status, int64_t now, uint64_t bytes,
                           const struct hc_http_msg *msg)
 {
-    struct worker *w = c->w;
-    const struct conn_slot *s = &c->slots[c->head];
+    struct hc_client_worker *w = c->w;
+    const struct hc_client_slot *s = &c->slots[c->head];
     struct hc_client_response r = {
         .thread = w->index,
         .req = s->req,
@@ -325,7 +327,7 @@ static void conn_complete(struct conn *c, int status, int64_t now, uint64_t byte
         .bytes = bytes,
     };
     if (msg != NULL) {
-        unsigned keep = w->cfg->reqs.reqs[s->req].keep;
+        unsigned keep = w->cfg->reqs->reqs[s->req].keep;
         if (keep & HC_CLIENT_KEEP_HEADERS) {
             r.headers = msg->headers;
             r.nheaders = msg->nheaders;
@@ -338,11 +340,11 @@ static void conn_complete(struct conn *c, int status, int64_t now, uint64_t byte
     c->head = (c->head + 1) % w->cfg->pipeline;
     c->count--;
     w->inflight--;
-    worker_response(w, &r);
+    hc_client_worker_response(w, &r);
 }
 
 /* Sets the parser up for the next response, that of request rq (its mode, HEAD or not). */
-static void conn_expect(struct conn *c, const struct hc_client_request *rq)
+static void conn_expect(struct hc_client_conn *c, const struct hc_client_request *rq)
 {
     if (HC_UNLIKELY(rq->keep != c->keep)) {
         unsigned flags = 0;
@@ -362,25 +364,25 @@ static void conn_expect(struct conn *c, const struct hc_client_request *rq)
  * Parses one read's bytes. Returns false when the connection was closed on the way (a parse
  * error, bytes nobody asked for, or a response that ends the connection).
  */
-static bool conn_parse(struct conn *c, const char *data, size_t len, int64_t now)
+static bool conn_parse(struct hc_client_conn *c, const char *data, size_t len, int64_t now)
 {
-    const struct hc_client_request *reqs = c->w->cfg->reqs.reqs;
+    const struct hc_client_request *reqs = c->w->cfg->reqs->reqs;
     while (len > 0) {
         if (c->count == 0) {
             conn_fail_unslotted(c, HC_CLIENT_ERR_PARSE, NULL);
-            conn_fail(c, HC_CLIENT_ERR_PARSE);
+            hc_client_conn_fail(c, HC_CLIENT_ERR_PARSE);
             return false;
         }
         if (!c->midmsg) {
             const struct hc_client_request *rq = &reqs[c->slots[c->head].req];
             /*
-             * Between responses, the common shape is framed without the library (frame.h),
-             * unless the request keeps headers or body. Not after an upgrade: the library
-             * refuses whatever follows one, and so must we.
+             * Between responses, the common shape is framed without the library
+             * (hc_client_frame_response), unless the request keeps headers or body. Not after an
+             * upgrade: the library refuses whatever follows one, and so must we.
              */
             if (rq->keep == 0 && !rq->head && !c->parser.msg.upgrade) {
                 int status;
-                size_t n = frame_response(data, len, &status);
+                size_t n = hc_client_frame_response(data, len, &status);
                 if (n > 0) {
                     conn_complete(c, status, now, n, NULL);
                     data += n;
@@ -397,7 +399,7 @@ static bool conn_parse(struct conn *c, const char *data, size_t len, int64_t now
             return true;
         }
         if (r < 0) {
-            conn_fail(c, HC_CLIENT_ERR_PARSE);
+            hc_client_conn_fail(c, HC_CLIENT_ERR_PARSE);
             return false;
         }
         c->midmsg = false;
@@ -409,7 +411,7 @@ static bool conn_parse(struct conn *c, const char *data, size_t len, int64_t now
         if (!keep) {
             /* The server ends the connection: what was pipelined behind this response is
              * lost, and counts as read failures. */
-            conn_fail(c, HC_CLIENT_ERR_READ);
+            hc_client_conn_fail(c, HC_CLIENT_ERR_READ);
             return false;
         }
     }
@@ -417,25 +419,25 @@ static bool conn_parse(struct conn *c, const char *data, size_t len, int64_t now
 }
 
 /* End of stream from the peer. */
-static void conn_eof(struct conn *c)
+static void conn_eof(struct hc_client_conn *c)
 {
     int r = hc_http_parse_eof(&c->parser);
     if (r == 1 && c->count > 0)
         conn_complete(c, c->parser.msg.status, hc_now_ns(), c->msg_bytes, &c->parser.msg);
-    conn_fail(c, HC_CLIENT_ERR_READ);
+    hc_client_conn_fail(c, HC_CLIENT_ERR_READ);
 }
 
-static void conn_read(struct conn *c)
+static void conn_read(struct hc_client_conn *c)
 {
-    struct worker *w = c->w;
+    struct hc_client_worker *w = c->w;
     for (;;) {
         /* recv, not read: the same for a socket, without the file layer's checks. */
-        ssize_t n = recv(c->fd, w->rbuf, HC_HCLOAD_READ_BYTES, 0);
+        ssize_t n = recv(c->fd, w->rbuf, HC_CLIENT_READ_BYTES, 0);
         if (n > 0) {
             w->stats.bytes_read += (uint64_t)n;
             if (!conn_parse(c, w->rbuf, (size_t)n, hc_now_ns()))
                 return;
-            if ((size_t)n < HC_HCLOAD_READ_BYTES && !c->midmsg)
+            if ((size_t)n < HC_CLIENT_READ_BYTES && !c->midmsg)
                 break;
             continue;
         }
@@ -447,52 +449,52 @@ static void conn_read(struct conn *c)
             continue;
         if (errno == EAGAIN)
             break;
-        conn_fail(c, errno == ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_READ);
+        hc_client_conn_fail(c, errno == ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_READ);
         return;
     }
     if (w->ending) {
-        worker_check_done(w);
+        hc_client_worker_check_done(w);
         return;
     }
-    if (w->cfg->model == MODEL_CLOSED) {
-        worker_defer_fill(w, c);
+    if (w->cfg->model == HC_CLIENT_CLOSED) {
+        hc_client_worker_defer_fill(w, c);
     } else {
-        worker_ready_update(w, c);
-        worker_dispatch(w);
+        hc_client_worker_ready_update(w, c);
+        hc_client_worker_dispatch(w);
     }
 }
 
 static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data)
 {
     HC_UNUSED(loop);
-    struct conn *c = data;
-    struct worker *w = c->w;
-    if (c->state == CONN_CONNECTING) {
+    struct hc_client_conn *c = data;
+    struct hc_client_worker *w = c->w;
+    if (c->state == HC_CLIENT_CONN_CONNECTING) {
         int rc = hc_net_connect_result(fd);
         if (rc != 0) {
             conn_connect_failed(c, rc);
             return;
         }
-        c->state = CONN_OPEN;
+        c->state = HC_CLIENT_CONN_OPEN;
         w->stats.connects++;
         if (w->ending) {
-            conn_close(c);
-            worker_check_done(w);
+            hc_client_conn_close(c);
+            hc_client_worker_check_done(w);
             return;
         }
-        if (w->cfg->model == MODEL_CLOSED) {
-            conn_fill(c);
+        if (w->cfg->model == HC_CLIENT_CLOSED) {
+            hc_client_conn_fill(c);
         } else {
-            worker_ready_update(w, c);
-            worker_dispatch(w);
+            hc_client_worker_ready_update(w, c);
+            hc_client_worker_dispatch(w);
         }
         return;
     }
-    if (c->state != CONN_OPEN)
+    if (c->state != HC_CLIENT_CONN_OPEN)
         return;
     if (events & (HC_LOOP_READ | HC_LOOP_HUP | HC_LOOP_ERROR)) {
         conn_read(c);
-        if (c->fd != fd || c->state != CONN_OPEN)
+        if (c->fd != fd || c->state != HC_CLIENT_CONN_OPEN)
             return;
     }
     if ((events & HC_LOOP_WRITE) && c->wpos < c->wend)

@@ -1,26 +1,27 @@
 /*
- * stats.c: per-thread counters and their merge. Kept apart from the worker so the summary and
- * the JSON writer see one plain structure and never the engine.
+ * client_stats.c: per-thread counters and their merge, the client's statistics consumer. Kept
+ * apart from the worker so a summary or a JSON writer sees one plain structure and never the
+ * engine.
  */
-#include "stats.h"
+#include "hc/client.h"
 
 #include <string.h>
 
-int stats_new_hist(struct hc_hist **out)
+int hc_client_stats_new_hist(struct hc_hist **out)
 {
-    return hc_hist_new(STATS_HIST_LOWEST, STATS_HIST_HIGHEST, STATS_HIST_SIGFIGS, out);
+    return hc_hist_new(HC_CLIENT_HIST_LOWEST, HC_CLIENT_HIST_HIGHEST, HC_CLIENT_HIST_SIGFIGS, out);
 }
 
-int stats_init(struct stats *s)
+int hc_client_stats_init(struct hc_client_stats *s)
 {
     memset(s, 0, sizeof(*s));
-    int rc = stats_new_hist(&s->lat);
+    int rc = hc_client_stats_new_hist(&s->lat);
     if (rc == 0)
-        rc = stats_new_hist(&s->raw);
+        rc = hc_client_stats_new_hist(&s->raw);
     return rc;
 }
 
-void stats_destroy(struct stats *s)
+void hc_client_stats_destroy(struct hc_client_stats *s)
 {
     if (s == NULL)
         return;
@@ -30,10 +31,10 @@ void stats_destroy(struct stats *s)
     s->raw = NULL;
 }
 
-void stats_add(struct stats *dst, const struct stats *src)
+void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_stats *src)
 {
     dst->responses += src->responses;
-    for (int i = 0; i < STATS_STATUS_MAX; i++)
+    for (int i = 0; i < HC_CLIENT_STATUS_MAX; i++)
         dst->status[i] += src->status[i];
     dst->status_other += src->status_other;
     for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
@@ -48,7 +49,7 @@ void stats_add(struct stats *dst, const struct stats *src)
     hc_hist_add(dst->raw, src->raw);
 }
 
-uint64_t stats_errors_total(const struct stats *s)
+uint64_t hc_client_stats_errors_total(const struct hc_client_stats *s)
 {
     uint64_t n = 0;
     for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
@@ -56,7 +57,7 @@ uint64_t stats_errors_total(const struct stats *s)
     return n;
 }
 
-uint64_t stats_non_2xx_3xx(const struct stats *s)
+uint64_t hc_client_stats_non_2xx_3xx(const struct hc_client_stats *s)
 {
     uint64_t ok = 0;
     for (int i = 200; i < 400; i++)
