@@ -146,14 +146,15 @@ int hc_client_set_rate(struct hc_client *c, double rate)
     atomic_fetch_add_explicit(&c->run.rate_gen, 1, memory_order_release);
     pthread_mutex_unlock(&c->run.rate_lock);
     /* A full post queue only delays the change to the worker's next sweep (within 100 ms). */
-    for (unsigned i = 0; i < c->started; i++)
+    for (unsigned i = 0; i < c->cfg.threads; i++)
         (void)hc_loop_post(c->workers[i].loop, client_on_rate, &c->workers[i]);
     return 0;
 }
 
 void hc_client_stop(struct hc_client *c)
 {
-    for (unsigned i = 0; i < c->started; i++)
+    /* Every loop exists from hc_client_new on, so this holds during hc_client_start too. */
+    for (unsigned i = 0; i < c->cfg.threads; i++)
         hc_client_worker_stop(&c->workers[i]);
 }
 

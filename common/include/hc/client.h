@@ -22,16 +22,37 @@
  * (struct hc_client_stats, per thread, and the once-a-second hand-off) are the first consumer
  * of these reports; the caller's on_response / on_failure, if set, the next.
  *
+ * Use (a plan runner; hcload's quick mode is the same without pick and with a batch):
+ *
+ *     hc_client_reqset_init(&set);
+ *     hc_client_reqset_add(&set, &spec);          once per request of the plan
+ *     cfg = (struct hc_client_config){.addr = ..., .threads = 2, .connections = 64,
+ *            .duration_ns = ..., .timeout_ns = ..., .pipeline = 1, .model = HC_CLIENT_OPEN,
+ *            .rate = 500, .reqs = &set, .pick = next_step, .on_response = check,
+ *            .on_failure = failed, .cb_ctx = plan, .pick_ctx = plan};
+ *     hc_client_new(&cfg, &c);                    after hc_net_raise_nofile
+ *     hc_client_start(c);
+ *     while (!hc_client_wait(c, next_second))     each second, per thread i:
+ *         hc_client_take(c, i, lat, raw, &responses, &errors);
+ *     hc_client_join(c);
+ *     hc_client_total(c, &total);                 and hc_client_first_failure(c)
+ *     hc_client_free(c);
+ *
+ * next_step picks the request of each slot (and may write its varied bytes into the
+ * connection's output, see struct hc_client_pick); check sees the response of that slot with
+ * the user value next_step gave it, and its headers and body when the request keeps them.
+ *
  * Engines. http:// goes through the native engine (one epoll loop per thread, edge-triggered
  * sockets, one send() and one recv() per request in steady state); https:// and HTTP/2 through
  * libcurl's multi interface on the same loops.
  *
  * Threads. hc_client_new, _start, _wait, _take, _join, _total and _free are for one controlling
  * thread (the "main thread"). hc_client_set_rate and hc_client_stop may be called from any
- * thread while the client runs (hc_client_stop also from a signal handler). Every callback
- * (pick, on_response, on_failure) runs on the worker thread that owns the request, never two
- * at once for one thread, and must not block; callbacks of different threads run in parallel.
- * The configuration and the request set are read-only from hc_client_new to hc_client_free.
+ * thread between hc_client_new and hc_client_free (hc_client_stop also from a signal
+ * handler). Every callback (pick, on_response, on_failure) runs on the worker thread that owns
+ * the request, never two at once for one thread, and must not block; callbacks of different
+ * threads run in parallel. The configuration and the request set are read-only from
+ * hc_client_new to hc_client_free.
  *
  * Ownership. hc_client_new copies the configuration struct but not what it points to: the
  * request set and the stages must outlive the client. Pointers handed to callbacks are valid
@@ -200,6 +221,7 @@ typedef void hc_client_failure_cb(void *ctx, const struct hc_client_failure *f);
  * added up) by the main thread. Latencies are nanoseconds in HDR histograms: `lat` counts from
  * when a request was due, `raw` from when it was sent.
  */
+
 /* Status codes counted one by one: 0..HC_CLIENT_STATUS_MAX-1; others go to status_other. */
 #define HC_CLIENT_STATUS_MAX 600
 
@@ -223,15 +245,13 @@ struct hc_client_stats {
     struct hc_hist *raw;                   /* uncorrected latency, ns */
 };
 
-/* hc_client_stats_init: zeroed counters and two empty histograms. 0, or -EINVAL from hc_hist_new.
- */
+/* hc_client_stats_init: zeroed counters and two empty histograms. 0, or -EINVAL (hc_hist_new). */
 int hc_client_stats_init(struct hc_client_stats *s);
 
 /* Frees the histograms. Accepts NULL. */
 void hc_client_stats_destroy(struct hc_client_stats *s);
 
-/* hc_client_stats_new_hist: an empty histogram of the layout above in *out (aborts on no memory).
- */
+/* hc_client_stats_new_hist: an empty histogram of the layout above in *out (0, as hc_hist_new). */
 int hc_client_stats_new_hist(struct hc_hist **out);
 
 /* hc_client_stats_add: adds every counter and histogram of src into dst. */
@@ -273,6 +293,7 @@ static inline void hc_client_stats_response(struct hc_client_stats *s, int statu
  * Lambda space (time rescaling), and the superposition of the T independent streams is a Poisson
  * process of the full rate, ramps included.
  */
+
 /* One stage: move the value to target over dur_ns. */
 struct hc_client_stage {
     int64_t dur_ns; /* > 0 */
@@ -372,6 +393,7 @@ void hc_client_pacer_next(struct hc_client_pacer *p);
  * hc_http_parse must complete a message of the same length, with the same status, that keeps
  * the connection open.
  */
+
 /* Longest start line plus header section the fast path reads; longer goes to the library. */
 #define HC_CLIENT_FRAME_MAX_HEAD_BYTES 8192
 
