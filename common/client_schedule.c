@@ -233,7 +233,7 @@ void hc_client_pacer_init(struct hc_client_pacer *p, const struct hc_client_sche
 /* A gap of the fixed rate, in ns: stride / rate seconds, or an exponential draw of that mean. */
 static double pacer_fixed_gap(struct hc_client_pacer *p)
 {
-    double mean = p->stride / p->fixed_rate * (double)HC_NSEC_PER_SEC;
+    double mean = p->stride * (double)HC_NSEC_PER_SEC / p->fixed_rate;
     return p->poisson ? -log(pacer_uniform(p)) * mean : mean;
 }
 
@@ -259,7 +259,7 @@ void hc_client_pacer_set_rate(struct hc_client_pacer *p, double rate, int64_t at
     if (p->poisson)
         p->fixed_ns = (double)at_ns + pacer_fixed_gap(p);
     else
-        p->fixed_ns = (double)at_ns + (double)(p->index + 1) / rate * (double)HC_NSEC_PER_SEC;
+        p->fixed_ns = (double)at_ns + (double)(p->index + 1) * (double)HC_NSEC_PER_SEC / rate;
     pacer_place_fixed(p);
 }
 

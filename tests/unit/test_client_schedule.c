@@ -173,6 +173,62 @@ static void poisson_pacers_keep_the_rate_on_average(void **state)
     hc_client_schedule_destroy(&s);
 }
 
+/* After set_rate, three constant pacers take the new rate's arrivals in turn, from its moment. */
+static void a_rate_set_while_running_rebases_the_pacers_exactly(void **state)
+{
+    (void)state;
+    struct hc_client_stage flat = {.dur_ns = HC_NSEC_PER_SEC, .target = 10};
+    struct hc_client_schedule s;
+    hc_client_schedule_init(&s, 10, &flat, 1, false);
+    enum { THREADS = 3 };
+    struct hc_client_pacer p[THREADS];
+    int64_t at = 250 * HC_NSEC_PER_MSEC;
+    for (unsigned i = 0; i < THREADS; i++) {
+        hc_client_pacer_init(&p[i], &s, i, THREADS, false, 1, 0);
+        hc_client_pacer_set_rate(&p[i], 1000, at);
+    }
+    /* Global arrivals at + k ms, k = 1, 2, ...: thread (k - 1) mod 3 takes the k-th. */
+    for (int k = 1; k <= 3000; k++) {
+        struct hc_client_pacer *q = &p[(k - 1) % THREADS];
+        assert_int_equal(q->next_ns, at + (int64_t)k * HC_NSEC_PER_MSEC);
+        hc_client_pacer_next(q);
+    }
+    /* The schedule's end no longer applies; rate 0 pauses until the next change. */
+    assert_true(p[0].next_ns > HC_NSEC_PER_SEC && p[0].next_ns != INT64_MAX);
+    hc_client_pacer_set_rate(&p[0], 0, 2 * HC_NSEC_PER_SEC);
+    assert_int_equal(p[0].next_ns, INT64_MAX);
+    hc_client_pacer_next(&p[0]);
+    assert_int_equal(p[0].next_ns, INT64_MAX);
+    hc_client_pacer_set_rate(&p[0], 2, 3 * HC_NSEC_PER_SEC);
+    assert_int_equal(p[0].next_ns, 3 * HC_NSEC_PER_SEC + HC_NSEC_PER_SEC / 2);
+    hc_client_schedule_destroy(&s);
+}
+
+/* Poisson pacers after set_rate keep the new rate on average. */
+static void a_poisson_rate_set_while_running_keeps_its_average(void **state)
+{
+    (void)state;
+    struct hc_client_stage flat = {.dur_ns = HC_NSEC_PER_SEC, .target = 10};
+    struct hc_client_schedule s;
+    hc_client_schedule_init(&s, 10, &flat, 1, false);
+    long total = 0;
+    int64_t end = 100 * HC_NSEC_PER_SEC;
+    for (unsigned i = 0; i < 4; i++) {
+        struct hc_client_pacer p;
+        hc_client_pacer_init(&p, &s, i, 4, true, 7, 0);
+        hc_client_pacer_set_rate(&p, 1000, 0);
+        int64_t prev = 0;
+        while (p.next_ns < end) {
+            assert_true(p.next_ns >= prev);
+            prev = p.next_ns;
+            total++;
+            hc_client_pacer_next(&p);
+        }
+    }
+    assert_true(labs(total - 100000) < 2000);
+    hc_client_schedule_destroy(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +240,8 @@ int main(void)
         cmocka_unit_test(stages_chain_from_the_start_value),
         cmocka_unit_test(an_open_ended_schedule_never_runs_out),
         cmocka_unit_test(poisson_pacers_keep_the_rate_on_average),
+        cmocka_unit_test(a_rate_set_while_running_rebases_the_pacers_exactly),
+        cmocka_unit_test(a_poisson_rate_set_while_running_keeps_its_average),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
