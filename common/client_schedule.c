@@ -7,6 +7,12 @@
  * so requested and achieved counts can be compared exactly at any instant. Within a linear
  * segment Lambda is quadratic in time; the root is taken in the form 2x / (v0 + sqrt(v0^2 +
  * 2ax)), which stays accurate when the acceleration a is tiny or negative.
+ *
+ * A rate set while running (hc_client_pacer_set_rate) leaves the curve: from the moment it
+ * was asked, each pacer walks a constant rate in plain time, thread i of T taking the
+ * arrivals at + (i + 1 + kT) / rate, so the threads together still send the new schedule
+ * exactly; Poisson arrivals restart with an exponential gap, which the process's lack of
+ * memory makes free. The deadline (the worker's) and the -n bound still end the run.
  */
 #include "hc/client.h"
 

@@ -32,6 +32,14 @@
  * is not dropped and not stored: the pacer simply does not advance, so the schedule itself is
  * the queue, bounded by nothing but time, and each waiting request keeps its intended send
  * time, which its corrected latency counts from. A connection that frees up takes the oldest.
+ *
+ * The seam. Both engines hand every outcome to hc_client_worker_response / _failure, which
+ * record it in this thread's statistics (counts, status, the interval histograms, the first
+ * failure) and then call the caller's on_response / on_failure, if any. In the one-request
+ * quick mode that is one direct call per response where the engine used to write the counters
+ * itself, and nothing is allocated: the report lives on the stack and points into the
+ * parser's storage. The rate set while running (hc_client_set_rate) is taken up where due
+ * requests are looked for (worker_follow_rate): one relaxed atomic load per dispatch.
  */
 #include <errno.h>
 #include <sched.h>
