@@ -99,6 +99,14 @@
 #define HC_CLIENT_MAX_STAGES        256
 #define HC_CLIENT_READ_BYTES        (64 * 1024)
 
+/* hcload's names for the same bounds (its options and the plan's load settings use them). */
+#define HC_HCLOAD_MAX_CONNECTIONS   HC_CLIENT_MAX_CONNECTIONS
+#define HC_HCLOAD_MAX_THREADS       HC_CLIENT_MAX_THREADS
+#define HC_HCLOAD_MAX_PIPELINE      HC_CLIENT_MAX_PIPELINE
+#define HC_HCLOAD_MAX_REQUEST_BYTES HC_CLIENT_MAX_REQUEST_BYTES
+#define HC_HCLOAD_MAX_BATCH_BYTES   HC_CLIENT_MAX_BATCH_BYTES
+#define HC_HCLOAD_MAX_STAGES        HC_CLIENT_MAX_STAGES
+
 /*
  * hcserver: requests in flight on one connection (pipelining) before it stops reading;
  * response bytes buffered for a slow reader before it stops reading; a request's header
