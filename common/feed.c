@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hc/buf.h"
@@ -279,11 +280,18 @@ int hc_feed_load(const char *path, enum hc_feed_order order, enum hc_feed_end on
         *out = NULL;
     if (path == NULL || out == NULL)
         return -EINVAL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named by mistake must not hang the load; it is refused below. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int rc = -errno;
         feed_errf(err, errlen, "%s: %s", path, hc_strerror(rc));
         return rc;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        feed_errf(err, errlen, "%s: not a regular file", path);
+        return -EINVAL;
     }
     struct hc_buf b;
     hc_buf_init(&b, HC_FEED_MAX_BYTES);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -931,20 +932,34 @@ static bool plan_is_token(const char *s)
     return true;
 }
 
+/*
+ * Reads the regular file at path into out (bounded by its cap). O_NONBLOCK so that a FIFO or
+ * a terminal named by mistake is refused (-EINVAL) rather than waited on.
+ */
+static int plan_read_file(const char *path, struct hc_buf *out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    int rc = fstat(fd, &st) != 0 ? -errno : S_ISREG(st.st_mode) ? 0 : -EINVAL;
+    if (rc == 0)
+        rc = hc_buf_read_fd(out, fd);
+    close(fd);
+    return rc;
+}
+
 /* Reads a body file into a new buffer. */
 static int pp_body_file(struct pp *pp, const yaml_node_t *n, const char *key, const char *name,
                         struct hc_buf *out)
 {
     char *path = pp_path(pp, name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int rc = fd < 0 ? -errno : 0;
-    if (rc == 0) {
-        rc = hc_buf_read_fd(out, fd);
-        close(fd);
-    }
+    int rc = plan_read_file(path, out);
     if (rc != 0) {
         rc = PP_FAIL(pp, n, rc, "%s: %s: %s", key, path,
-                     rc == HC_ETOOLARGE ? "larger than a request may be" : hc_strerror(rc));
+                     rc == HC_ETOOLARGE ? "larger than a request may be"
+                     : rc == -EINVAL    ? "not a regular file"
+                                        : hc_strerror(rc));
         free(path);
         return rc;
     }
@@ -1587,21 +1602,15 @@ int hc_plan_load(const char *path, struct hc_plan **out, char *err, size_t errle
         *out = NULL;
     if (path == NULL || out == NULL)
         return -EINVAL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int rc = -errno;
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: %s", path, hc_strerror(rc));
-        return rc;
-    }
     struct hc_buf b;
     hc_buf_init(&b, HC_PLAN_MAX_BYTES);
-    int rc = hc_buf_read_fd(&b, fd);
-    close(fd);
+    int rc = plan_read_file(path, &b);
     if (rc != 0) {
         if (err != NULL && errlen > 0)
             snprintf(err, errlen, "%s: %s", path,
-                     rc == HC_ETOOLARGE ? "a plan larger than 1024 KiB" : hc_strerror(rc));
+                     rc == HC_ETOOLARGE ? "a plan larger than 1024 KiB"
+                     : rc == -EINVAL    ? "not a regular file"
+                                        : hc_strerror(rc));
         hc_buf_destroy(&b);
         return rc;
     }

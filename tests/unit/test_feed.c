@@ -96,6 +96,9 @@ static void a_missing_file_names_the_path(void **state)
         hc_feed_load("/nonexistent/users.csv", HC_FEED_UNIQUE, HC_FEED_STOP, &f, err, sizeof(err)),
         -ENOENT);
     assert_string_equal(err, "/nonexistent/users.csv: No such file or directory");
+    assert_int_equal(hc_feed_load("/dev/null", HC_FEED_UNIQUE, HC_FEED_STOP, &f, err, sizeof(err)),
+                     -EINVAL);
+    assert_string_equal(err, "/dev/null: not a regular file");
     assert_int_equal(hc_feed_load(HC_TEST_DATA "/plan/users.csv", HC_FEED_UNIQUE, HC_FEED_STOP, &f,
                                   err, sizeof(err)),
                      0);
