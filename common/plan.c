@@ -698,7 +698,7 @@ static int pp_op(struct pp *pp, const yaml_node_t *v, const char *key, bool text
     pp_keyf(sub, key, pp_str(k));
     *value = NULL;
     if (strcmp(pp_str(k), "exists") == 0) {
-        bool b;
+        bool b = false;
         rc = pp_bool(pp, x, sub, &b);
         *op = b ? HC_CHECK_EXISTS : HC_CHECK_ABSENT;
         return rc;

@@ -3,11 +3,12 @@
  *
  * The files a plan names resolve against tests/data/plan, so the seed plans load their real
  * CSV and body files. A rejected plan must leave no plan and a message "in.yaml:LINE:COL: ..."
- * naming a line that exists (or the one just past the end, where YAML reports a missing close)
- * and a column of at least 1. An accepted plan is then exercised as an engine would: an
- * iteration of every flow begun, every request written (with every variable set), every
- * request's checks evaluated on canned responses, flows picked and think times drawn; a
- * written request must start with its method and hold a blank line after its head.
+ * naming a line that exists (or the one just past the end, where YAML reports a missing close;
+ * lines end where YAML ends them, CR and Unicode breaks included) and a column of at least 1. An
+ * accepted plan is then exercised as an engine would: an iteration of every flow begun, every
+ * request written (with every variable set), every request's checks evaluated on canned responses,
+ * flows picked and think times drawn; a written request must start with its method and hold a blank
+ * line after its head.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -91,9 +92,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned long col = 0;
         check(strncmp(err, "in.yaml:", 8) == 0);
         check(sscanf(err + 8, "%lu:%lu: ", &line, &col) == 2);
+        /* An upper bound on YAML's line count: it also breaks lines at a lone CR, at NEL
+         * (C2 85) and at U+2028 / U+2029 (E2 80 A8 / A9). */
         size_t lines = 1;
-        for (size_t i = 0; i < size; i++)
-            lines += data[i] == '\n';
+        for (size_t i = 0; i < size; i++) {
+            lines += data[i] == '\n' || data[i] == '\r' || data[i] == 0x85;
+            lines += i >= 2 && data[i - 2] == 0xe2 && data[i - 1] == 0x80 &&
+                     (data[i] == 0xa8 || data[i] == 0xa9);
+        }
         if (rc != HC_ETOOLARGE)
             check(line >= 1 && line <= lines + 1 && col >= 1);
         return 0;
