@@ -208,6 +208,11 @@ static int pp_mapping(struct pp *pp, const yaml_node_t *n, const char *key, cons
     if (n->type != YAML_MAPPING_NODE)
         return PP_FAIL(pp, n, HC_ESYNTAX, "%s%sexpected %s, got %s", key, key[0] ? ": " : "", what,
                        pp_show(n, show, sizeof(show)));
+    /* The largest mapping a plan has is requests:; the bound keeps the duplicate-key check
+     * below (quadratic) cheap however a hostile file is shaped. */
+    if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > HC_PLAN_MAX_REQUESTS)
+        return PP_FAIL(pp, n, HC_ETOOLARGE, "%s%smore than %d entries", key, key[0] ? ": " : "",
+                       HC_PLAN_MAX_REQUESTS);
     for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
         yaml_node_t *k = pp_node(pp, a->key);
         if (k->type != YAML_SCALAR_NODE || k->data.scalar.length == 0 ||

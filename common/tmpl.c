@@ -157,7 +157,8 @@ static void tmpl_add_lit(struct tmpl_build *b, const char *s, size_t n)
         return;
     struct hc_tmpl *t = b->t;
     size_t off = b->text.len;
-    /* The text cap is HC_TMPL_MAX_BYTES times three (escaped env values), checked by callers. */
+    /* Cannot fail: the text's cap is four times HC_TMPL_MAX_BYTES, and the environment values
+     * (up to three bytes each once escaped) are checked against it before they come here. */
     hc_buf_append(&b->text, s, n);
     if (t->nparts > 0 && t->parts[t->nparts - 1].kind == TMPL_LIT) {
         t->parts[t->nparts - 1].len += n;
