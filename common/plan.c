@@ -414,9 +414,15 @@ struct pp_scope {
     struct hc_tmpl_scope scope;
 };
 
-/* Compiles scalar n as a template; a compile error is placed at its column when it can be. */
+/*
+ * Compiles text as the template of scalar n; the text is skip bytes put in front of the
+ * scalar's value (a target's base path) and then the value. A compile error is placed at its
+ * column in the file when the scalar sits on one line without escapes (its bytes in the file
+ * are its value), else at the scalar, with the template column in the message.
+ */
 static int pp_tmpl(struct pp *pp, const struct pp_scope *sc, const yaml_node_t *n, const char *key,
-                   enum hc_tmpl_escape esc, const char *text, size_t len, struct hc_tmpl **out)
+                   enum hc_tmpl_escape esc, const char *text, size_t len, size_t skip,
+                   struct hc_tmpl **out)
 {
     char msg[256];
     size_t col = 0;
@@ -431,14 +437,17 @@ static int pp_tmpl(struct pp *pp, const struct pp_scope *sc, const yaml_node_t *
                            n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
                        ? 1
                        : 0;
-    bool exact = n->type == YAML_SCALAR_NODE && text == pp_str(n) &&
-                 n->start_mark.line == n->end_mark.line && to <= pp->len && from <= to &&
+    const char *val = text + skip;
+    size_t vlen = len - skip;
+    bool exact = n->type == YAML_SCALAR_NODE && vlen == n->data.scalar.length &&
+                 memcmp(pp_str(n), val, vlen) == 0 && n->start_mark.line == n->end_mark.line &&
+                 to <= pp->len && from <= to &&
                  (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE || quote == 1) &&
-                 to - from == len + 2 * quote && memcmp(pp->text + from + quote, text, len) == 0;
-    if (exact && col > 0)
-        return pp_failat(pp, line, c + (unsigned)quote + (unsigned)col - 1, rc, "%s: %s", key, msg);
-    if (col > 0)
-        return pp_failat(pp, line, c, rc, "%s: template column %zu: %s", key, col, msg);
+                 to - from == vlen + 2 * quote && memcmp(pp->text + from + quote, val, vlen) == 0;
+    if (exact && col > skip)
+        return pp_failat(pp, line, c + (unsigned)(quote + col - skip - 1), rc, "%s: %s", key, msg);
+    if (col > skip)
+        return pp_failat(pp, line, c, rc, "%s: template column %zu: %s", key, col - skip, msg);
     return pp_failat(pp, line, c, rc, "%s: %s", key, msg);
 }
 
@@ -1065,12 +1074,10 @@ static int pp_request(struct pp *pp, const struct pp_scope *sc, const yaml_node_
         hc_buf_append_str(&t, target_text);
     }
     rc = pp_check_target(pp, tnode, sub, hc_buf_cstr(&t));
-    if (rc == 0 && path != NULL && t.len == strlen(target_text)) {
-        /* No base path in front: compiled from the scalar itself, so columns map to the file. */
-        rc =
-            pp_tmpl(pp, sc, tnode, sub, HC_TMPL_PATH, target_text, strlen(target_text), &r->target);
-    } else if (rc == 0) {
-        rc = pp_tmpl(pp, sc, tnode, sub, HC_TMPL_PATH, hc_buf_cstr(&t), t.len, &r->target);
+    if (rc == 0) {
+        /* For a path, the base path comes first; columns count from the path as written. */
+        size_t skip = path != NULL ? t.len - strlen(target_text) : 0;
+        rc = pp_tmpl(pp, sc, tnode, sub, HC_TMPL_PATH, hc_buf_cstr(&t), t.len, skip, &r->target);
     }
     hc_buf_destroy(&t);
     if (rc != 0)
@@ -1115,7 +1122,7 @@ static int pp_request(struct pp *pp, const struct pp_scope *sc, const yaml_node_
                                    "%s: a header value cannot hold control characters", hkey);
             }
             struct hc_plan_header *h = &r->headers[r->nheaders];
-            rc = pp_tmpl(pp, sc, hv, hkey, HC_TMPL_HEADER, value, strlen(value), &h->value);
+            rc = pp_tmpl(pp, sc, hv, hkey, HC_TMPL_HEADER, value, strlen(value), 0, &h->value);
             if (rc != 0)
                 return rc;
             h->name = hc_xstrdup(name);
@@ -1131,7 +1138,7 @@ static int pp_request(struct pp *pp, const struct pp_scope *sc, const yaml_node_
         if (body->type != YAML_SCALAR_NODE)
             return PP_FAIL(pp, body, HC_ESYNTAX, "%s: expected a text (quote JSON), got %s", sub,
                            pp_show(body, msg, sizeof(msg)));
-        rc = pp_tmpl(pp, sc, body, sub, HC_TMPL_RAW, pp_str(body), body->data.scalar.length,
+        rc = pp_tmpl(pp, sc, body, sub, HC_TMPL_RAW, pp_str(body), body->data.scalar.length, 0,
                      &r->body);
         if (rc != 0)
             return rc;
@@ -1146,7 +1153,7 @@ static int pp_request(struct pp *pp, const struct pp_scope *sc, const yaml_node_
         hc_buf_init(&b, HC_TMPL_MAX_BYTES);
         rc = pp_body_file(pp, body_file, sub, name, &b);
         if (rc == 0)
-            rc = pp_tmpl(pp, sc, body_file, sub, HC_TMPL_RAW, hc_buf_cstr(&b), b.len, &r->body);
+            rc = pp_tmpl(pp, sc, body_file, sub, HC_TMPL_RAW, hc_buf_cstr(&b), b.len, 0, &r->body);
         hc_buf_destroy(&b);
         if (rc != 0)
             return rc;

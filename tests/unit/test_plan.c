@@ -395,6 +395,40 @@ static void a_post_without_a_body_says_its_length_and_writes_fail_whole(void **s
     hc_plan_free(p);
 }
 
+static void warm_buffers_write_iteration_after_iteration_without_growing(void **state)
+{
+    (void)state;
+    struct hc_plan *p = load_ok(PLAN_DIR "/example.yaml");
+    struct hc_plan_thread th;
+    hc_plan_thread_init(&th, 9);
+    struct hc_plan_iter it;
+    hc_plan_iter_init(&it, p, &th);
+    struct hc_buf out;
+    struct hc_buf scratch;
+    hc_buf_init(&out, 0);
+    hc_buf_init(&scratch, 0);
+    hc_buf_reserve(&out, 4096);
+    hc_buf_reserve(&scratch, 4096);
+    const char *out_data = out.data;
+    const char *scratch_data = scratch.data;
+    for (uint64_t i = 0; i < 2000; i++) {
+        const struct hc_plan_flow *f = hc_plan_pick(p, &th.rng);
+        assert_int_equal(hc_plan_iter_begin(&it, f, i, (int64_t)i), 0);
+        assert_int_equal(hc_check_vars_set(&it.vars, 0, "123456789", 9), 0);
+        for (size_t s = 0; s < f->nsteps; s++) {
+            hc_buf_reset(&out);
+            assert_int_equal(
+                hc_plan_request_write(&p->requests[f->steps[s]], &it.ctx, &scratch, &out), 0);
+        }
+    }
+    assert_ptr_equal(out.data, out_data);
+    assert_ptr_equal(scratch.data, scratch_data);
+    hc_buf_destroy(&out);
+    hc_buf_destroy(&scratch);
+    hc_plan_iter_destroy(&it);
+    hc_plan_free(p);
+}
+
 static char *read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -482,6 +516,7 @@ int main(void)
         cmocka_unit_test(flows_are_picked_by_weight_within_two_percent),
         cmocka_unit_test(a_stopping_feeder_ends_the_iterations),
         cmocka_unit_test(a_post_without_a_body_says_its_length_and_writes_fail_whole),
+        cmocka_unit_test(warm_buffers_write_iteration_after_iteration_without_growing),
         cmocka_unit_test(every_malformed_plan_gives_its_expected_message),
         cmocka_unit_test(a_plan_file_that_cannot_be_read_names_its_path),
     };
