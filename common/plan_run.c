@@ -144,6 +144,24 @@ fail:
     return rc;
 }
 
+int hc_plan_request_url(const struct hc_plan_request *r, const struct hc_tmpl_ctx *ctx,
+                        struct hc_buf *out)
+{
+    size_t start = out->len;
+    int rc;
+    if ((rc = hc_buf_append_str(out, r->url->scheme)) != 0 ||
+        (rc = hc_buf_append(out, "://", 3)) != 0 ||
+        (rc = hc_buf_append_str(out, r->url->host_header)) != 0 ||
+        (rc = hc_tmpl_render(r->target, ctx, out)) != 0) {
+        if (out->data != NULL) {
+            out->len = start;
+            out->data[start] = '\0';
+        }
+        return rc;
+    }
+    return 0;
+}
+
 size_t hc_plan_iter_check(struct hc_plan_iter *it, const struct hc_plan_request *r,
                           const struct hc_check_response *resp, struct hc_check_result *results)
 {

@@ -208,6 +208,12 @@ static void every_section_of_a_full_plan_loads(void **state)
 
     const struct hc_plan_request *login = req(p, "login");
     assert_string_equal(login->url->host_header, "auth.local:9000");
+    hc_buf_reset(&out);
+    assert_int_equal(hc_plan_request_url(login, NULL, &out), 0);
+    assert_string_equal(hc_buf_cstr(&out), "http://auth.local:9000/login?next=/");
+    hc_buf_reset(&out);
+    assert_int_equal(hc_plan_request_url(h, NULL, &out), 0);
+    assert_string_equal(hc_buf_cstr(&out), "http://127.0.0.1:8080/base/healthz");
     assert_int_equal(hc_check_count(login->checks), 8);
     assert_int_equal(hc_check_extract_count(login->checks), 3);
     assert_string_equal(hc_check_label(login->checks, 0), "status 200,201,300-399");

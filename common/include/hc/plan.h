@@ -261,6 +261,15 @@ int hc_plan_request_write(const struct hc_plan_request *r, const struct hc_tmpl_
                           struct hc_buf *scratch, struct hc_buf *out);
 
 /*
+ * hc_plan_request_url: appends the request's absolute URL to out ("http://host:port" and the
+ * rendered target), for an engine that takes URLs (libcurl); its headers and body render from
+ * r->headers and r->body with hc_tmpl_render. 0, HC_ETOOLARGE or -ENOENT; out is unchanged on
+ * failure.
+ */
+int hc_plan_request_url(const struct hc_plan_request *r, const struct hc_tmpl_ctx *ctx,
+                        struct hc_buf *out);
+
+/*
  * hc_plan_iter_check: evaluates r's checks and extracts on resp, storing the extracted values
  * in the iteration's variables for the next steps; results as for hc_check_eval (may be NULL).
  * Returns the number of failed checks and extracts.
