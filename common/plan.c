@@ -472,12 +472,59 @@ static const char *const plan_extract_keys[] = {"json", "header", "regex", "grou
 static const char *const plan_flow_keys[] = {"weight", "steps", "think", NULL};
 static const char *const plan_think_keys[] = {"constant", "uniform", "exponential", NULL};
 
+/* The --stages spelling, "10s:500,30s:500,10s:0": a duration (bare: seconds) and a target. */
+static int pp_stages_text(struct pp *pp, const yaml_node_t *n, struct hc_plan_load *l)
+{
+    char show[64];
+    const char *s = pp_str(n);
+    size_t count = 1;
+    for (const char *c = s; *c != '\0'; c++)
+        count += *c == ',';
+    if (count > HC_PLAN_MAX_STAGES)
+        return PP_FAIL(pp, n, HC_ETOOLARGE, "load.stages: more than %d stages", HC_PLAN_MAX_STAGES);
+    l->stages = hc_xcalloc(count, sizeof(*l->stages));
+    int64_t total = 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *end = strchr(s, ',');
+        size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
+        char piece[64];
+        char *colon = NULL;
+        if (len < sizeof(piece)) {
+            memcpy(piece, s, len);
+            piece[len] = '\0';
+            colon = strchr(piece, ':');
+        }
+        int rc = HC_ESYNTAX;
+        if (colon != NULL) {
+            *colon = '\0';
+            rc = hc_units_parse_duration(piece, HC_NSEC_PER_SEC, &l->stages[i].dur_ns);
+            if (rc == 0)
+                rc = hc_units_parse_rate(colon + 1, &l->stages[i].target);
+            if (rc == 0 && l->stages[i].dur_ns <= 0)
+                rc = HC_ERANGE;
+        }
+        if (rc != 0)
+            return PP_FAIL(pp, n, rc == HC_ERANGE ? HC_ERANGE : HC_ESYNTAX,
+                           "load.stages: stage %zu: expected DURATION:TARGET like 10s:500, in %s",
+                           i + 1, pp_show(n, show, sizeof(show)));
+        if (l->stages[i].dur_ns > INT64_MAX / 2 - total)
+            return PP_FAIL(pp, n, HC_ERANGE, "load.stages: the stages are too long together");
+        total += l->stages[i].dur_ns;
+        l->nstages++;
+        s += len + (end != NULL ? 1 : 0);
+    }
+    return 0;
+}
+
 static int pp_stages(struct pp *pp, const yaml_node_t *n, struct hc_plan_load *l)
 {
     char show[64];
+    if (n->type == YAML_SCALAR_NODE && strlen(pp_str(n)) == n->data.scalar.length)
+        return pp_stages_text(pp, n, l);
     if (n->type != YAML_SEQUENCE_NODE)
         return PP_FAIL(pp, n, HC_ESYNTAX,
-                       "load.stages: expected a list like [{duration: 10s, target: 500}], got %s",
+                       "load.stages: expected a list like [{duration: 10s, target: 500}] or "
+                       "\"10s:500,30s:0\", got %s",
                        pp_show(n, show, sizeof(show)));
     size_t count = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (count == 0)

@@ -272,6 +272,33 @@ static void every_section_of_a_full_plan_loads(void **state)
     hc_plan_free(p);
 }
 
+static void stages_may_be_written_as_the_flag_writes_them(void **state)
+{
+    (void)state;
+    struct hc_plan *p = parse_ok("target: http://h\n"
+                                 "load: { rate: 0, stages: \"10s:100/s,1m30s:100,5:0\" }\n"
+                                 "requests: { a: { path: / } }\n");
+    assert_int_equal(p->load.nstages, 3);
+    assert_int_equal(p->load.stages[0].dur_ns, 10 * HC_NSEC_PER_SEC);
+    assert_true(p->load.stages[0].target == 100);
+    assert_int_equal(p->load.stages[1].dur_ns, 90 * HC_NSEC_PER_SEC);
+    assert_int_equal(p->load.stages[2].dur_ns, 5 * HC_NSEC_PER_SEC);
+    assert_true(p->load.stages[2].target == 0);
+    hc_plan_free(p);
+    static const char *const bad[] = {"10s", "10s:", ":5", "0s:5", "10s:5,,", "10s:fast"};
+    for (size_t i = 0; i < HC_ARRAY_LEN(bad); i++) {
+        char text[256];
+        snprintf(text, sizeof(text),
+                 "target: http://h\nload: { stages: \"%s\" }\nrequests: { a: { path: / } }\n",
+                 bad[i]);
+        struct hc_plan *q = NULL;
+        char err[256] = "";
+        int rc = hc_plan_parse("t.yaml", text, strlen(text), NULL, &q, err, sizeof(err));
+        if (rc == 0 || strstr(err, "t.yaml:2:17: load.stages: stage ") != err)
+            fail_msg("\"%s\": %d %s", bad[i], rc, err);
+    }
+}
+
 static void think_times_follow_their_distribution(void **state)
 {
     (void)state;
@@ -518,6 +545,7 @@ int main(void)
         cmocka_unit_test(the_example_of_issue_9_loads_as_written),
         cmocka_unit_test(an_iteration_of_the_example_writes_and_checks_byte_for_byte),
         cmocka_unit_test(every_section_of_a_full_plan_loads),
+        cmocka_unit_test(stages_may_be_written_as_the_flag_writes_them),
         cmocka_unit_test(think_times_follow_their_distribution),
         cmocka_unit_test(flows_are_picked_by_weight_within_two_percent),
         cmocka_unit_test(a_stopping_feeder_ends_the_iterations),
