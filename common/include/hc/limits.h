@@ -80,6 +80,16 @@
  */
 #define HC_CONF_MAX_BYTES (1024 * 1024)
 #define HC_OPT_MAX_REPEAT 4096
+/* opt: options one program's table and the common ones may hold, for "did you mean". */
+#define HC_OPT_SUGGEST_MAX 256
+
+/*
+ * threshold: bytes of a metric or tag name or tag value, tags narrowing one sub-metric, and
+ * bytes of a threshold's text as it is echoed in summaries and reports.
+ */
+#define HC_THRESHOLD_NAME_MAX 63
+#define HC_THRESHOLD_TAGS_MAX 4
+#define HC_THRESHOLD_TEXT_MAX 255
 
 /*
  * hcload: connections in one run (each holds a descriptor, a parser and its in-flight ring),
