@@ -47,6 +47,9 @@
  * HELLO, SELECT, AUTH, CLIENT REPLY) are refused with -ENOTSUP. The database and credentials
  * come from the URL so that every reconnection restores them.
  *
+ * SIGPIPE. hiredis writes with write(2), so a write to a connection the server has closed
+ * raises SIGPIPE: a program using this client ignores SIGPIPE (hcload and hcserver do).
+ *
  * Host names are resolved by hiredis with a blocking getaddrinfo on every connection attempt;
  * on a latency-sensitive loop use an address or a name from /etc/hosts.
  */
@@ -181,9 +184,10 @@ int hc_redis_new(struct hc_loop *loop, const struct hc_redis_config *config, str
 /*
  * hc_redis_free: closes the connection, runs the callback of every command still pending once
  * with -ECANCELED (commands that already timed out are not called again), and frees r. No
- * state callback runs. Accepts NULL. May be called from inside any of r's callbacks: the
- * pending callbacks then run before it returns or, at the latest, before the loop callback
- * that is running returns, and r is freed at that point; r must not be used after the call.
+ * state callback runs. Accepts NULL. May be called from inside any of r's callbacks: r then
+ * stays valid until that callback returns (commands issued on it fail with -ECANCELED), every
+ * pending callback runs with -ECANCELED before the loop callback that is running returns, and
+ * r is freed at that point. Otherwise r must not be used after the call.
  */
 void hc_redis_free(struct hc_redis *r);
 
