@@ -86,6 +86,7 @@ struct hc_redis {
     int64_t backoff_initial;     /* ns, the first retry delay */
     int64_t backoff_max;         /* ns, the longest retry delay */
     size_t max_pending;          /* the bound on ring entries */
+    size_t max_reply_bytes;      /* the bound on hiredis's read buffer */
     hc_redis_state_cb *on_state; /* the user's state callback, or NULL */
     void *state_arg;             /* passed to on_state */
 
@@ -405,7 +406,7 @@ static void redis_on_io(struct hc_loop *loop, int fd, unsigned events, void *dat
     if (r->ac != NULL && r->tcp_up && (events & (HC_LOOP_READ | HC_LOOP_HUP | HC_LOOP_ERROR))) {
         r->last_read = hc_loop_now(loop);
         redisAsyncHandleRead(r->ac);
-        if (r->ac != NULL && r->ac->c.reader->len > HC_REDIS_MAX_REPLY_BYTES)
+        if (r->ac != NULL && r->ac->c.reader->len > r->max_reply_bytes)
             redis_teardown(r, -EMSGSIZE, -EMSGSIZE, "a reply is larger than the bound");
     }
     redis_leave(r);
@@ -804,7 +805,8 @@ int hc_redis_new(struct hc_loop *loop, const struct hc_redis_config *config, str
         return -EINVAL;
     if (config->connect_timeout_ns < 0 || config->command_timeout_ns < 0 ||
         config->dead_timeout_ns < 0 || config->backoff_initial_ns < 0 ||
-        config->backoff_max_ns < 0 || config->max_pending > HC_REDIS_MAX_PENDING)
+        config->backoff_max_ns < 0 || config->max_pending > HC_REDIS_MAX_PENDING ||
+        config->max_reply_bytes > HC_REDIS_MAX_REPLY_BYTES)
         return HC_ERANGE;
     struct hc_redis_addr addr;
     int rc = hc_redis_url_parse(config->url, &addr, NULL, 0);
@@ -823,6 +825,9 @@ int hc_redis_new(struct hc_loop *loop, const struct hc_redis_config *config, str
     if (r->backoff_max < r->backoff_initial)
         r->backoff_max = r->backoff_initial;
     r->max_pending = config->max_pending > 0 ? config->max_pending : HC_REDIS_PENDING_DEFAULT;
+    r->max_reply_bytes =
+        config->max_reply_bytes > 0 ? config->max_reply_bytes : HC_REDIS_MAX_REPLY_BYTES;
+    r->max_reply_bytes = HC_MAX(r->max_reply_bytes, (size_t)HC_REDIS_MIN_REPLY_BYTES);
     r->on_state = config->on_state;
     r->state_arg = config->state_arg;
     r->state = HC_REDIS_DOWN;

@@ -73,6 +73,7 @@
 #define HC_REDIS_BACKOFF_INITIAL_DEFAULT_NS (50 * HC_NSEC_PER_MSEC)
 #define HC_REDIS_BACKOFF_MAX_DEFAULT_NS     (2000 * HC_NSEC_PER_MSEC)
 #define HC_REDIS_DEFAULT_PORT               6379
+#define HC_REDIS_MIN_REPLY_BYTES            (64 * 1024)
 
 /* A parsed Redis address. Strings are the caller's to read, freed by hc_redis_addr_destroy. */
 struct hc_redis_addr {
@@ -121,7 +122,7 @@ enum hc_redis_state {
  * REDIS_REPLY_ERROR, is a reply: err is 0) and err is 0, or reply is NULL and err is one of
  * -ETIMEDOUT (the command timeout passed), -ECONNRESET (the connection was lost or reset
  * after it was ready), -ENOTCONN (the connection attempt it waited for failed), HC_EPROTO
- * (the server broke the protocol), -EMSGSIZE (a reply grew past HC_REDIS_MAX_REPLY_BYTES) or
+ * (the server broke the protocol), -EMSGSIZE (a reply grew past max_reply_bytes) or
  * -ECANCELED (hc_redis_free). The reply belongs to hiredis and is freed when cb returns: copy
  * what you keep. cb may issue commands and may call hc_redis_free.
  */
@@ -151,6 +152,11 @@ struct hc_redis_config {
     /* commands accepted and not yet called back (timed-out ones count until their late reply
      * arrives); HC_REDIS_PENDING_DEFAULT, at most HC_REDIS_MAX_PENDING */
     size_t max_pending;
+    /* bytes of one reply hiredis may buffer while it arrives (a bulk string; the elements of
+     * an array are parsed as they come and not counted) before the connection is reset;
+     * HC_REDIS_MAX_REPLY_BYTES, at most that, at least HC_REDIS_MIN_REPLY_BYTES (hiredis
+     * keeps up to 1 KiB of consumed input in the buffer too) */
+    size_t max_reply_bytes;
     hc_redis_state_cb *on_state; /* optional */
     void *state_arg;             /* passed to on_state */
 };
@@ -176,7 +182,8 @@ struct hc_redis_stats {
  * hc_redis_new: a client of loop in *out, and its first connection attempt (non-blocking,
  * except for a host name's lookup). The client exists even when that attempt fails at once:
  * it is then DOWN and retries by itself. 0, or (with *out NULL) a code of hc_redis_url_parse,
- * HC_ERANGE for a negative duration or max_pending over HC_REDIS_MAX_PENDING, -EINVAL for a
+ * HC_ERANGE for a negative duration, max_pending over HC_REDIS_MAX_PENDING or
+ * max_reply_bytes over HC_REDIS_MAX_REPLY_BYTES, -EINVAL for a
  * NULL loop, config, url or out.
  */
 int hc_redis_new(struct hc_loop *loop, const struct hc_redis_config *config, struct hc_redis **out);
