@@ -149,4 +149,46 @@
 #define HC_SERVER_REQ_ARENA_BYTES     (8 * 1024)
 #define HC_SERVER_REQ_ARENA_MAX_BYTES ((size_t)1024 * 1024)
 
+/*
+ * tmpl: bytes of one template's text (a body_file may be as large as a request), holes in one
+ * template, bytes of a name inside a hole, and the variables and feeders a template can name
+ * (each template keeps a 64-bit mask of the ones it uses).
+ */
+#define HC_TMPL_MAX_BYTES      HC_HCLOAD_MAX_REQUEST_BYTES
+#define HC_TMPL_MAX_HOLES      65536
+#define HC_TMPL_MAX_NAME_BYTES 128
+#define HC_TMPL_MAX_VARS       64
+#define HC_TMPL_MAX_FEEDS      64
+
+/*
+ * feed: bytes of one CSV file (read whole, fields point into it), its data rows, its columns
+ * (the row table costs 16 bytes a field: 1M rows of 4 columns is 64 MiB).
+ */
+#define HC_FEED_MAX_BYTES   ((size_t)64 * 1024 * 1024)
+#define HC_FEED_MAX_ROWS    1000000
+#define HC_FEED_MAX_COLUMNS 256
+
+/*
+ * check: checks plus extractions of one request; bytes of one extracted value (each in-flight
+ * iteration holds HC_TMPL_MAX_VARS of them at most); parts of a JSON path; bytes of a failure
+ * reason (with its NUL).
+ */
+#define HC_CHECK_MAX_PER_REQUEST 64
+#define HC_CHECK_MAX_VAR_BYTES   1024
+#define HC_CHECK_MAX_PATH_PARTS  32
+#define HC_CHECK_REASON_BYTES    160
+
+/*
+ * plan (hcload run): bytes of a plan file; requests, flows, steps of one flow, headers of one
+ * request, stages, CSV feeders (one mask bit each in a template) and threshold strings.
+ */
+#define HC_PLAN_MAX_BYTES      (1024 * 1024)
+#define HC_PLAN_MAX_REQUESTS   1024
+#define HC_PLAN_MAX_FLOWS      1024
+#define HC_PLAN_MAX_STEPS      256
+#define HC_PLAN_MAX_HEADERS    HC_HTTP_MAX_HEADERS
+#define HC_PLAN_MAX_STAGES     HC_HCLOAD_MAX_STAGES
+#define HC_PLAN_MAX_FEEDS      32
+#define HC_PLAN_MAX_THRESHOLDS 256
+
 #endif
