@@ -53,6 +53,7 @@
  */
 #include "hc/redis.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,7 +195,7 @@ static void redis_set_interest(struct hc_redis *r, unsigned interest)
         r->interest = interest;
 }
 
-/* Runs a user callback with the client counted as busy, and counts what it was given. */
+/* Runs a user callback and counts what it was given (always from an entry point: r outlives it). */
 static void redis_deliver(struct hc_redis *r, const struct redis_cmd *c, const redisReply *reply,
                           int err)
 {
@@ -584,7 +585,8 @@ static void redis_connect(struct hc_redis *r)
     if (ac->err != 0) {
         char msg[128];
         snprintf(msg, sizeof(msg), "%s", ac->errstr);
-        int err = ac->c.err == REDIS_ERR_IO ? -e : -ECONNREFUSED;
+        /* In 0.14 a connect's only REDIS_ERR_OTHER is a failed getaddrinfo (its text is kept). */
+        int err = ac->c.err == REDIS_ERR_IO ? -e : HC_EGAI(EAI_NONAME);
         redisAsyncFree(ac);
         redis_attempt_failed_now(r, err, msg);
         return;

@@ -20,9 +20,10 @@
  * -ENOTCONN if the attempt fails, so it waits at most the connect timeout.
  *
  * Reconnection. After a failed attempt or a lost connection the client waits, then tries
- * again, by itself and forever until freed. The n-th wait after the last ready connection is
- * drawn uniformly from [d/2, d] with d = min(backoff_max, backoff_initial * 2^n), so many
- * clients do not retry in step, and no wait is longer than backoff_max.
+ * again, by itself and forever until freed. After n failed attempts since the last ready
+ * connection (n = 0 right after losing one) the wait is drawn uniformly from [d/2, d] with
+ * d = min(backoff_max, backoff_initial * 2^n), so many clients do not retry in step, and no
+ * wait is longer than backoff_max.
  *
  * Commands and their callbacks. hc_redis_command_argv (binary safe) and hc_redis_command
  * (hiredis's format: %s, %b with a pointer and a length, %d ...) return 0 when the command was
