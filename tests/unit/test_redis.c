@@ -473,6 +473,68 @@ static void pipeline_of_10000_commands_is_answered_in_order_with_few_writes(void
     assert_int_equal(after.commands - before.commands, 10000);
 }
 
+static bool total_reached(void *arg);
+
+/* Each command's callback record. */
+struct call {
+    int calls;
+    int err;
+    int type;
+    int *total;
+};
+
+static void call_cb(struct hc_redis *r, const redisReply *reply, int err, void *arg)
+{
+    HC_UNUSED(r);
+    struct call *c = arg;
+    c->calls++;
+    c->err = err;
+    c->type = reply != NULL ? reply->type : 0;
+    (*c->total)++;
+}
+
+static void pipeline_larger_than_the_socket_buffer_is_written_as_it_drains(void **state)
+{
+    struct fixture *f = *state;
+    server_start(&f->srv, NULL);
+    struct hc_redis_config cfg = {.command_timeout_ns = 10 * HC_NSEC_PER_SEC};
+    connect_client(f, &cfg);
+    struct hc_redis_stats before;
+    hc_redis_stats(f->r, &before);
+
+    /* 16 MiB in one turn: more than a loopback socket takes at once. */
+    enum { N = 256, VALUE = 64 * 1024 };
+    static char value[VALUE];
+    static struct call calls[N + 1];
+    int total[2] = {0, N + 1};
+    memset(calls, 0, sizeof(calls));
+    for (int i = 0; i < N; i++) {
+        memset(value, 'a' + i % 26, sizeof(value));
+        calls[i].total = &total[0];
+        assert_int_equal(
+            hc_redis_command(f->r, call_cb, &calls[i], "SET big:%d %b", i, value, sizeof(value)),
+            0);
+    }
+    struct got get = {0};
+    calls[N].total = &total[0];
+    assert_int_equal(hc_redis_command(f->r, call_cb, &calls[N], "STRLEN big:%d", N - 1), 0);
+    assert_int_equal(hc_redis_command(f->r, got_cb, &get, "GETRANGE big:%d 0 3", N - 1), 0);
+    assert_true(run_until(f->loop, total_reached, total, WAIT_CAP_NS));
+    assert_true(run_until(f->loop, got_called, &get, WAIT_CAP_NS));
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(calls[i].err, 0);
+        assert_int_equal(calls[i].type, REDIS_REPLY_STATUS);
+    }
+    char want[4];
+    memset(want, 'a' + (N - 1) % 26, sizeof(want));
+    assert_int_equal(get.len, 4);
+    assert_memory_equal(get.str, want, 4);
+    struct hc_redis_stats after;
+    hc_redis_stats(f->r, &after);
+    assert_true(after.writes - before.writes > 1); /* it waited for the socket to drain */
+    assert_int_equal(after.errors, 0);
+}
+
 static void auth_and_select_run_before_user_commands(void **state)
 {
     struct fixture *f = *state;
@@ -619,23 +681,6 @@ static void silent_connection_is_reset_by_the_dead_timeout(void **state)
     assert_int_equal(hc_redis_command(f->r, got_cb, &ping, "PING"), 0);
     assert_true(run_until(f->loop, got_called, &ping, WAIT_CAP_NS));
     assert_int_equal(ping.err, 0);
-}
-
-/* Each command's callback record. */
-struct call {
-    int calls;
-    int err;
-    int *total;
-};
-
-static void call_cb(struct hc_redis *r, const redisReply *reply, int err, void *arg)
-{
-    HC_UNUSED(r);
-    HC_UNUSED(reply);
-    struct call *c = arg;
-    c->calls++;
-    c->err = err;
-    (*c->total)++;
 }
 
 static bool total_reached(void *arg)
@@ -999,6 +1044,7 @@ int main(void)
         REDIS_TEST(ping_set_and_get_of_binary_values_work),
         REDIS_TEST(unix_socket_url_with_db_connects),
         REDIS_TEST(pipeline_of_10000_commands_is_answered_in_order_with_few_writes),
+        REDIS_TEST(pipeline_larger_than_the_socket_buffer_is_written_as_it_drains),
         REDIS_TEST(auth_and_select_run_before_user_commands),
         REDIS_TEST(wrong_or_missing_password_never_becomes_ready),
         REDIS_TEST(command_timeout_fails_once_and_the_connection_recovers),
