@@ -78,6 +78,14 @@ struct redis_cmd {
     bool timed_out;        /* cb already ran with -ETIMEDOUT: drop the reply */
 };
 
+/* One channel a subscriber client listens to, for its whole life. */
+struct redis_sub {
+    char *channel;           /* the name (binary safe) */
+    size_t len;              /* its length */
+    hc_redis_message_cb *cb; /* called for each message */
+    void *arg;               /* passed to cb */
+};
+
 struct hc_redis {
     struct hc_loop *loop;        /* the loop this client belongs to */
     struct hc_redis_addr addr;   /* where to connect, and the AUTH/SELECT to send */
@@ -119,6 +127,11 @@ struct hc_redis {
     uint64_t head;          /* sequence number of the oldest pending command */
     uint64_t tail;          /* sequence number the next command gets */
     uint64_t tcursor;       /* commands before this one (and after head) have timed out */
+
+    struct redis_sub *subs;  /* channels subscribed to: sent again on every connection */
+    size_t nsubs;            /* entries in subs */
+    size_t subs_unconfirmed; /* SUBSCRIBEs of this connection not yet confirmed */
+    bool ping_done;          /* this connection's handshake PING answered */
 
     unsigned depth;      /* entry points of this client on the stack */
     bool free_requested; /* hc_redis_free was called; the outermost entry point frees */
@@ -495,6 +508,8 @@ static int redis_handshake_errno(enum redis_step step, const redisReply *reply)
     return HC_EPROTO;
 }
 
+static void redis_become_ready(struct hc_redis *r);
+
 static void redis_on_handshake(redisAsyncContext *ac, void *reply_, void *privdata)
 {
     struct hc_redis *r = ac->data;
@@ -516,6 +531,14 @@ static void redis_on_handshake(redisAsyncContext *ac, void *reply_, void *privda
     }
     if (step != STEP_PING)
         return;
+    r->ping_done = true;
+    if (r->subs_unconfirmed == 0)
+        redis_become_ready(r);
+}
+
+/* The handshake is complete (and, for a subscriber, every channel confirmed). */
+static void redis_become_ready(struct hc_redis *r)
+{
     hc_loop_timer_stop(r->loop, &r->connect_timer);
     r->failures = 0;
     r->stats.connects++;
@@ -527,6 +550,8 @@ static void redis_on_handshake(redisAsyncContext *ac, void *reply_, void *privda
         (void)hc_loop_timer_start(r->loop, &r->dead_timer, r->dead_timeout, redis_on_dead_timer, r);
     redis_set_state(r, HC_REDIS_READY, 0);
 }
+
+static void redis_send_subscribe(struct hc_redis *r, size_t i);
 
 static void redis_send_handshake(struct hc_redis *r)
 {
@@ -551,6 +576,80 @@ static void redis_send_handshake(struct hc_redis *r)
     }
     const char *ping[1] = {"PING"};
     redisAsyncCommandArgv(r->ac, redis_on_handshake, (void *)(uintptr_t)STEP_PING, 1, ping, NULL);
+    r->ping_done = false;
+    r->subs_unconfirmed = 0;
+    for (size_t i = 0; i < r->nsubs; i++)
+        redis_send_subscribe(r, i);
+}
+
+/* ---- subscriptions ---- */
+
+static bool name_is(const char *s, size_t len, const char *name);
+
+/*
+ * The callback of every SUBSCRIBE: hiredis calls it for the confirmation and then for each
+ * message on the channel (and with NULL when the context goes away).
+ */
+static void redis_on_message(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    struct hc_redis *r = ac->data;
+    const redisReply *reply = reply_;
+    size_t i = (size_t)(uintptr_t)privdata;
+    if (reply == NULL || r->free_requested || r->closing || i >= r->nsubs)
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+        reply->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    const redisReply *kind = reply->element[0];
+    if (name_is(kind->str, kind->len, "subscribe")) {
+        if (r->subs_unconfirmed > 0 && --r->subs_unconfirmed == 0 && r->ping_done &&
+            r->state == HC_REDIS_CONNECTING)
+            redis_become_ready(r);
+        return;
+    }
+    if (!name_is(kind->str, kind->len, "message") || reply->element[2]->type != REDIS_REPLY_STRING)
+        return;
+    struct redis_sub *sub = &r->subs[i];
+    r->stats.messages++;
+    sub->cb(r, sub->channel, sub->len, reply->element[2]->str, reply->element[2]->len, sub->arg);
+}
+
+static void redis_send_subscribe(struct hc_redis *r, size_t i)
+{
+    const char *argv[2] = {"SUBSCRIBE", r->subs[i].channel};
+    size_t lens[2] = {9, r->subs[i].len};
+    if (redisAsyncCommandArgv(r->ac, redis_on_message, (void *)(uintptr_t)i, 2, argv, lens) ==
+        REDIS_OK)
+        r->subs_unconfirmed++;
+}
+
+int hc_redis_subscribe(struct hc_redis *r, const char *channel, size_t len, hc_redis_message_cb *cb,
+                       void *arg)
+{
+    if (r == NULL || channel == NULL || cb == NULL)
+        return -EINVAL;
+    if (r->free_requested)
+        return -ECANCELED;
+    if (ring_len(r) > 0 || r->stats.commands > 0)
+        return -EBUSY; /* a client is either for commands or for subscriptions */
+    if (r->nsubs >= HC_REDIS_MAX_SUBSCRIPTIONS)
+        return HC_ETOOLARGE;
+    for (size_t i = 0; i < r->nsubs; i++) {
+        if (r->subs[i].len == len && memcmp(r->subs[i].channel, channel, len) == 0)
+            return -EEXIST;
+    }
+    r->subs = hc_xrealloc(r->subs, (r->nsubs + 1) * sizeof(*r->subs));
+    struct redis_sub *sub = &r->subs[r->nsubs];
+    sub->channel = hc_xmalloc(len + 1);
+    memcpy(sub->channel, channel, len);
+    sub->channel[len] = '\0';
+    sub->len = len;
+    sub->cb = cb;
+    sub->arg = arg;
+    r->nsubs++;
+    if (r->ac != NULL && !r->closing)
+        redis_send_subscribe(r, r->nsubs - 1);
+    return 0;
 }
 
 /* ---- connecting ---- */
@@ -737,6 +836,8 @@ static int redis_admit(struct hc_redis *r, hc_redis_reply_cb *cb)
         return -EINVAL;
     if (r->free_requested)
         return -ECANCELED;
+    if (r->nsubs > 0)
+        return -ENOTSUP; /* a subscribed connection takes only (UN)SUBSCRIBE and PING */
     if (r->ac == NULL || r->closing || r->state == HC_REDIS_DOWN) {
         r->stats.rejected++;
         return -ENOTCONN;
@@ -859,6 +960,9 @@ static void redis_destroy(struct hc_redis *r)
     hc_loop_timer_stop(r->loop, &r->connect_timer);
     hc_loop_timer_stop(r->loop, &r->retry_timer);
     free(r->ring);
+    for (size_t i = 0; i < r->nsubs; i++)
+        free(r->subs[i].channel);
+    free(r->subs);
     hc_redis_addr_destroy(&r->addr);
     free(r);
 }

@@ -923,6 +923,100 @@ static void free_accepts_null_and_a_client_that_never_connected(void **state)
     assert_int_equal(hc_redis_new(f->loop, &bad, &r), HC_ERANGE);
 }
 
+/* What a subscriber saw. */
+struct inbox {
+    int messages;
+    char channel[32];
+    char last[64];
+    size_t last_len;
+};
+
+static void inbox_cb(struct hc_redis *r, const char *channel, size_t channel_len, const char *msg,
+                     size_t msg_len, void *arg)
+{
+    HC_UNUSED(r);
+    struct inbox *in = arg;
+    in->messages++;
+    snprintf(in->channel, sizeof(in->channel), "%.*s", (int)channel_len, channel);
+    in->last_len = msg_len;
+    memcpy(in->last, msg, HC_MIN(msg_len, sizeof(in->last)));
+}
+
+static bool inbox_has_one(void *arg)
+{
+    return ((struct inbox *)arg)->messages > 0;
+}
+
+/* PUBLISHes msg on channel through a blocking connection; the number of receivers. */
+static long long publish(const struct server *s, const char *channel, const char *msg)
+{
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s->port);
+    redisContext *c;
+    assert_int_equal(hc_redis_sync_connect(url, 5 * HC_NSEC_PER_SEC, &c, NULL, 0), 0);
+    redisReply *reply = redisCommand(c, "PUBLISH %s %s", channel, msg);
+    assert_non_null(reply);
+    assert_int_equal(reply->type, REDIS_REPLY_INTEGER);
+    long long n = reply->integer;
+    freeReplyObject(reply);
+    redisFree(c);
+    return n;
+}
+
+static void subscriber_gets_messages_and_resubscribes_after_a_restart(void **state)
+{
+    struct fixture *f = *state;
+    server_start(&f->srv, NULL);
+    struct hc_redis_config cfg = {.backoff_initial_ns = 50 * MS, .backoff_max_ns = 200 * MS};
+    snprintf(f->url, sizeof(f->url), "redis://127.0.0.1:%d/2", f->srv.port);
+    cfg.url = f->url;
+    cfg.on_state = state_cb;
+    cfg.state_arg = &f->states;
+    assert_int_equal(hc_redis_new(f->loop, &cfg, &f->r), 0);
+    g_client = f->r;
+    struct inbox in = {0};
+    struct inbox other = {0};
+    assert_int_equal(hc_redis_subscribe(f->r, "orders", 6, inbox_cb, &in), 0);
+    assert_int_equal(hc_redis_subscribe(f->r, "orders", 6, inbox_cb, &in), -EEXIST);
+    assert_int_equal(hc_redis_subscribe(f->r, "other\0x", 7, inbox_cb, &other), 0);
+    struct got g = {0};
+    assert_int_equal(hc_redis_command(f->r, got_cb, &g, "PING"), -ENOTSUP);
+    /* READY only once both channels are confirmed: a PUBLISH then reaches this client. */
+    assert_true(run_until(f->loop, is_ready, NULL, WAIT_CAP_NS));
+    assert_int_equal(publish(&f->srv, "orders", "order:1"), 1);
+    assert_true(run_until(f->loop, inbox_has_one, &in, WAIT_CAP_NS));
+    assert_string_equal(in.channel, "orders");
+    assert_int_equal(in.last_len, 7);
+    assert_memory_equal(in.last, "order:1", 7);
+    assert_int_equal(other.messages, 0);
+
+    server_kill(&f->srv);
+    assert_true(run_until(f->loop, is_down, NULL, WAIT_CAP_NS));
+    assert_true(server_run(&f->srv));
+    assert_true(run_until(f->loop, is_ready, NULL, WAIT_CAP_NS));
+    in.messages = 0;
+    assert_int_equal(publish(&f->srv, "orders", "order:2"), 1);
+    assert_true(run_until(f->loop, inbox_has_one, &in, WAIT_CAP_NS));
+    assert_memory_equal(in.last, "order:2", 7);
+    struct hc_redis_stats st;
+    hc_redis_stats(f->r, &st);
+    assert_int_equal(st.messages, 2);
+    assert_int_equal(st.reconnects, 1);
+    assert_int_equal(f->states.readies, 2);
+
+    /* A client that has issued commands cannot also subscribe. */
+    struct hc_redis *cmds;
+    struct hc_redis_config c2 = {.url = f->url};
+    assert_int_equal(hc_redis_new(f->loop, &c2, &cmds), 0);
+    g_client = cmds;
+    assert_true(run_until(f->loop, is_ready, NULL, WAIT_CAP_NS));
+    assert_int_equal(hc_redis_command(cmds, got_cb, &g, "PING"), 0);
+    assert_int_equal(hc_redis_subscribe(cmds, "orders", 6, inbox_cb, &in), -EBUSY);
+    hc_redis_free(cmds);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.err, -ECANCELED);
+}
+
 /* ---- a fake server, for what a real one will not do ---- */
 
 /* A blocking loopback listener on a fresh port; it accepts only when the test says so. */
@@ -1056,6 +1150,7 @@ int main(void)
         REDIS_TEST(free_with_commands_pending_cancels_each_once),
         REDIS_TEST(free_from_inside_a_callback_cancels_the_rest),
         REDIS_TEST(free_accepts_null_and_a_client_that_never_connected),
+        REDIS_TEST(subscriber_gets_messages_and_resubscribes_after_a_restart),
         REDIS_TEST(protocol_error_fails_commands_with_eproto),
         REDIS_TEST(server_that_never_answers_hits_the_connect_timeout),
         REDIS_TEST(reply_over_the_bound_resets_with_emsgsize),
