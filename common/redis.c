@@ -30,7 +30,15 @@
  * because hiredis still holds its callback. hiredis gets the record's sequence number as its
  * privdata, and each callback checks that it is the ring's head: the ring and hiredis's
  * callback list cannot drift apart unnoticed. The ring grows to its high-water mark and is
- * then reused, so issuing a command allocates nothing of ours.
+ * then reused, so the client's own bookkeeping allocates nothing per command (hiredis's
+ * formatting and callback list still do).
+ *
+ * Subscribers. hiredis keeps a SUBSCRIBE's callback in a per-channel table and calls it for
+ * the confirmation and for every message, so a subscription is not a ring entry: the client
+ * keeps its channels in a small array of its own, re-sends them after each handshake, counts
+ * the confirmations still due, and calls the connection READY when the last one arrives. Such
+ * a client takes no commands (hiredis would queue them on another list, and Redis refuses
+ * most of them in subscribed mode anyway).
  *
  * Timeouts keep the connection (see the header for why); a connection that reads nothing for
  * dead_timeout while commands are outstanding is reset. The dead check is lazy: reads only

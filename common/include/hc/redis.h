@@ -17,7 +17,8 @@
  * CONNECTING and READY and refused with -ENOTCONN while DOWN: a caller (a cache, a breaker)
  * learns at once that Redis is away and falls back, instead of queueing work behind an outage
  * of unknown length. A command accepted while CONNECTING rides on that attempt and fails with
- * -ENOTCONN if the attempt fails, so it waits at most the connect timeout.
+ * -ENOTCONN if the attempt fails, so it waits at most the connect timeout (or its own command
+ * timeout, when that is shorter).
  *
  * Reconnection. After a failed attempt or a lost connection the client waits, then tries
  * again, by itself and forever until freed. After n failed attempts since the last ready
