@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -102,6 +103,8 @@ static pid_t server_spawn(const struct server *s)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        /* A test that crashes or is killed by ctest's timeout leaves no server behind. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execv(s->bin, (char *const *)(uintptr_t)argv);
         _exit(127);
     }
