@@ -192,6 +192,9 @@ static void protocol_error(struct conn *c, int err)
                       (unsigned long long)c->io->srv->cfg->max_body);
     else if (err == HC_ETOOLARGE)
         reply_problem(r, 431, "the request line and headers are larger than the server allows");
+    else if (err == -ENOTSUP)
+        reply_problem(r, 501, "%s: this server decodes only chunked",
+                      hc_http_parser_detail(&c->parser));
     else
         reply_problem(r, 400, "malformed HTTP request: %s", hc_http_parser_detail(&c->parser));
     r->done = true;
@@ -586,7 +589,7 @@ void conn_accept_cb(struct hc_loop *loop, int fd, unsigned events, void *data)
                 .max_headers = HC_HTTP_MAX_HEADERS,
                 .max_body_bytes = io->srv->cfg->max_body,
             };
-            hc_http_parser_init(&c->parser, HC_HTTP_REQUEST, &lim);
+            hc_http_parser_init(&c->parser, HC_HTTP_REQUEST | HC_HTTP_HOST_RULE, &lim);
         }
         c->last_active = hc_loop_now(loop);
         if (hc_loop_add(loop, cfd, HC_LOOP_READ | HC_LOOP_WRITE | HC_LOOP_EDGE, on_io, c) < 0) {

@@ -77,6 +77,12 @@
  * compare the two, and a bench to measure what the fast path saves.
  */
 #define HC_HTTP_NO_FAST 0x10u
+/*
+ * Requests: RFC 9112 3.2's Host rule, which a server must apply: an HTTP/1.1 request without
+ * Host, any request with more than one, or with an invalid Host value, is malformed
+ * (-EBADMSG, a 400). Needs the headers: -EINVAL with HC_HTTP_SKIP_HEADERS.
+ */
+#define HC_HTTP_HOST_RULE 0x20u
 
 /*
  * A header as a name and a value with lengths. The parser hands these out pointing into its
@@ -168,6 +174,7 @@ struct hc_http_parser {
     bool head_response;    /* the response being parsed answers a HEAD request */
     bool stopped;          /* upgraded or closed: no more HTTP on this connection */
     int err;               /* sticky error, 0 when none */
+    const char *why;       /* with err: a static phrase naming the fault, or NULL */
 };
 
 /*
@@ -220,7 +227,10 @@ ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len);
  */
 int hc_http_parse_eof(struct hc_http_parser *p);
 
-/* A short description of the packaged parser's last error ("success" when none). */
+/*
+ * A short phrase naming the fault behind the last error ("a header field name that is not a
+ * token", "an HTTP version other than 1.x", ...), for error messages; "no error" when none.
+ */
 const char *hc_http_parser_detail(const struct hc_http_parser *p);
 
 /*

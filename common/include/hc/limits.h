@@ -74,12 +74,35 @@
 #define HC_LOOP_MAX_POSTS  (1 << 20)
 
 /*
+ * redis: commands one client holds pending (accepted and not yet called back; each costs
+ * hiredis a callback and its share of the output buffer), the default bound, the longest
+ * redis:// URL, and the largest reply the read buffer may grow to before the connection is
+ * reset (hiredis 0.14 itself bounds nothing).
+ */
+#define HC_REDIS_MAX_PENDING     1000000
+#define HC_REDIS_PENDING_DEFAULT 100000
+#define HC_REDIS_MAX_URL_BYTES   4096
+#define HC_REDIS_MAX_REPLY_BYTES ((size_t)512 * 1024 * 1024)
+/* redis: channels one subscriber client listens to (each is re-sent on every reconnection). */
+#define HC_REDIS_MAX_SUBSCRIPTIONS 1024
+
+/*
  * conf and opt: bytes of one config file (its longest line is libinih's INI_MAX_LINE, 200
  * bytes with the line end, and reported as an error past that); values one repeating option
  * (-H) may collect from the command line and config files together.
  */
 #define HC_CONF_MAX_BYTES (1024 * 1024)
 #define HC_OPT_MAX_REPEAT 4096
+/* opt: options one program's table and the common ones may hold, for "did you mean". */
+#define HC_OPT_SUGGEST_MAX 256
+
+/*
+ * threshold: bytes of a metric or tag name or tag value, tags narrowing one sub-metric, and
+ * bytes of a threshold's text as it is echoed in summaries and reports.
+ */
+#define HC_THRESHOLD_NAME_MAX 63
+#define HC_THRESHOLD_TAGS_MAX 4
+#define HC_THRESHOLD_TEXT_MAX 255
 
 /*
  * hcload: connections in one run (each holds a descriptor, a parser and its in-flight ring),
