@@ -154,50 +154,6 @@ static void pp_keyf(char *dst, const char *parent, const char *child)
 }
 
 /*
- * Edit distance of two short strings (capped at 64 bytes each), counting a swap of two
- * neighbours as one edit (optimal string alignment), since "raed" for "read" is one typo.
- */
-static size_t plan_distance(const char *a, const char *b)
-{
-    size_t la = HC_MIN(strlen(a), (size_t)64);
-    size_t lb = HC_MIN(strlen(b), (size_t)64);
-    static const size_t w = 65;
-    size_t d[65 * 65];
-    for (size_t i = 0; i <= la; i++)
-        d[i * w] = i;
-    for (size_t j = 0; j <= lb; j++)
-        d[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = HC_MIN(d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1);
-            best = HC_MIN(best, d[(i - 1) * w + j - 1] + cost);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                best = HC_MIN(best, d[(i - 2) * w + j - 2] + 1);
-            d[i * w + j] = best;
-        }
-    }
-    return d[la * w + lb];
-}
-
-/* The nearest of names (NULL-terminated) to s, if near enough to be a typo, else NULL. */
-static const char *plan_nearest(const char *s, const char *const *names, size_t n)
-{
-    const char *best = NULL;
-    size_t bestd = (size_t)-1;
-    for (size_t i = 0; i < n && names[i] != NULL; i++) {
-        size_t d = plan_distance(s, names[i]);
-        if (d < bestd) {
-            bestd = d;
-            best = names[i];
-        }
-    }
-    size_t len = strlen(s);
-    size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
-    return bestd <= limit ? best : NULL;
-}
-
-/*
  * Checks that n is a mapping whose keys are scalars from keys (NULL-terminated; NULL keys:
  * any key), each at most once.
  */
@@ -225,7 +181,7 @@ static int pp_mapping(struct pp *pp, const yaml_node_t *n, const char *key, cons
             for (; keys[nkeys] != NULL; nkeys++)
                 known = known || strcmp(keys[nkeys], pp_str(k)) == 0;
             if (!known) {
-                const char *near = plan_nearest(pp_str(k), keys, nkeys);
+                const char *near = hc_nearest_name(pp_str(k), keys, nkeys);
                 char prefix[PLAN_KEYPATH_MAX + 8] = "";
                 if (key[0] != '\0')
                     snprintf(prefix, sizeof(prefix), "%s: ", key);
@@ -1385,7 +1341,7 @@ static int pp_flows(struct pp *pp, const yaml_node_t *n)
             long ri = hc_plan_find_request(p, name);
             if (ri < 0) {
                 const char *const *names = plan_request_names(p);
-                const char *near = plan_nearest(name, names, p->nrequests);
+                const char *near = hc_nearest_name(name, names, p->nrequests);
                 rc = near != NULL ? PP_FAIL(pp, s, HC_EUNKNOWN,
                                             "%s: no request named %s (did you mean \"%s\"?)", skey,
                                             pp_show(s, show, sizeof(show)), near)
