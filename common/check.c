@@ -128,17 +128,128 @@ static void check_push(struct hc_check_set *s, struct check_item *it)
         s->items[s->nchecks++] = it;
 }
 
+/*
+ * Whether pattern stays within the regex budget. glibc's regcomp expands every repetition into
+ * copies of what it repeats ("a+" becomes "aa*", "x{50}" fifty x's), so "a++++..." or nested
+ * counted repeats take memory exponential in the pattern's length. This walks the pattern as
+ * regcomp will read it (escapes, bracket expressions, groups, alternation, postfix operators)
+ * and adds up the size of the expanded tree, failing past HC_CHECK_MAX_REGEX_SIZE; it also
+ * refuses back-references, which make matching exponential in time. Syntax errors are left
+ * to regcomp.
+ */
+static int check_regex_budget(const char *pattern, char *err, size_t errlen)
+{
+    struct frame {
+        double alts; /* the alternatives of this group that are complete */
+        double cur;  /* the sequence being read */
+        double last; /* the size of the sequence's last item (what a postfix repeats) */
+    } st[HC_CHECK_MAX_REGEX_DEPTH + 1];
+    size_t depth = 0;
+    st[0] = (struct frame){0, 0, 0};
+    size_t n = strlen(pattern);
+    if (n > HC_CHECK_MAX_REGEX_BYTES) {
+        check_errf(err, errlen, "a regular expression longer than %d bytes",
+                   HC_CHECK_MAX_REGEX_BYTES);
+        return HC_ETOOLARGE;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct frame *f = &st[depth];
+        char c = pattern[i];
+        double mult = -1; /* a postfix: the repeated item's new size is last * mult + 1 */
+        if (c == '\\') {
+            if (i + 1 < n && pattern[i + 1] >= '1' && pattern[i + 1] <= '9') {
+                check_errf(err, errlen, "back-references (\\%c) are not supported", pattern[i + 1]);
+                return HC_ESYNTAX;
+            }
+            i++;
+        } else if (c == '[') {
+            size_t j = i + 1;
+            if (j < n && pattern[j] == '^')
+                j++;
+            if (j < n && pattern[j] == ']')
+                j++;
+            while (j < n && pattern[j] != ']') {
+                if (pattern[j] == '[' && j + 1 < n && strchr(":.=", pattern[j + 1]) != NULL) {
+                    const char *close = strchr(pattern + j + 2, pattern[j + 1]);
+                    j = close != NULL ? (size_t)(close - pattern) + 1 : n;
+                } else {
+                    j++;
+                }
+            }
+            i = j < n ? j : n;
+        } else if (c == '(') {
+            if (depth == HC_CHECK_MAX_REGEX_DEPTH) {
+                check_errf(err, errlen, "a regular expression nested deeper than %d groups",
+                           HC_CHECK_MAX_REGEX_DEPTH);
+                return HC_ETOOLARGE;
+            }
+            st[++depth] = (struct frame){0, 0, 0};
+            continue;
+        } else if (c == ')' && depth > 0) {
+            double size = f->alts + f->cur + 1;
+            depth--;
+            st[depth].last = size;
+            st[depth].cur += size;
+            continue;
+        } else if (c == '|') {
+            f->alts += f->cur;
+            f->cur = 0;
+            f->last = 0;
+            continue;
+        } else if (c == '*' || c == '?') {
+            mult = 1;
+        } else if (c == '+') {
+            mult = 2;
+        } else if (c == '{') {
+            double hi = 0;
+            double v = 0;
+            size_t j = i + 1;
+            for (; j < n && pattern[j] != '}'; j++) {
+                if (pattern[j] >= '0' && pattern[j] <= '9')
+                    v = v * 10 + (pattern[j] - '0');
+                else
+                    v = 0;
+                hi = HC_MAX(hi, v);
+            }
+            i = j < n ? j : n;
+            mult = HC_MAX(hi, 1);
+        }
+        if (mult < 0) {
+            f->last = 1;
+            f->cur += 1;
+        } else {
+            f->cur -= f->last;
+            f->last = f->last * mult + 1;
+            f->cur += f->last;
+        }
+        double total = 0;
+        for (size_t k = 0; k <= depth; k++)
+            total += st[k].alts + st[k].cur;
+        if (total > HC_CHECK_MAX_REGEX_SIZE) {
+            check_errf(err, errlen,
+                       "regular expression \"%.64s\" is too complex (its repetitions expand "
+                       "past %d parts)",
+                       pattern, HC_CHECK_MAX_REGEX_SIZE);
+            return HC_ETOOLARGE;
+        }
+    }
+    return 0;
+}
+
 /* Compiles pattern (anchored to the whole text when whole) into it->re. */
 static int check_regcomp(struct check_item *it, const char *pattern, bool whole, char *err,
                          size_t errlen)
 {
+    int rc = check_regex_budget(pattern, err, errlen);
+    if (rc != 0)
+        return rc;
     size_t n = strlen(pattern);
     char *text = hc_xmalloc(n + 5);
     if (whole)
         snprintf(text, n + 5, "^(%s)$", pattern);
     else
         memcpy(text, pattern, n + 1);
-    int rc = regcomp(&it->re, text, REG_EXTENDED);
+    rc = regcomp(&it->re, text, REG_EXTENDED);
     free(text);
     if (rc != 0) {
         char msg[128];

@@ -265,6 +265,50 @@ static void values_past_the_bound_fail_their_extraction(void **state)
     hc_check_set_free(s);
 }
 
+static void regexes_that_would_blow_up_are_refused_at_compile_time(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {"L1|L2|DB",         "sku-[0-9]+",         "^(a|b)*c{2,5}$",
+                                     "[]a-z{}+*]+x",     "[[:alpha:]]{1,100}", "\\(literal\\)+",
+                                     "(ab){10}(cd){10}", "token=([a-z0-9]+);"};
+    for (size_t i = 0; i < HC_ARRAY_LEN(ok); i++) {
+        struct hc_check_set *s = hc_check_set_new();
+        char err[200] = "";
+        if (hc_check_add_body(s, HC_CHECK_MATCHES, ok[i], err, sizeof(err)) != 0)
+            fail_msg("\"%s\" refused: %s", ok[i], err);
+        hc_check_set_free(s);
+    }
+    struct bad {
+        const char *re;
+        int rc;
+        const char *msg;
+    };
+    static const struct bad bad[] = {
+        {"csrf=++++++++++++++++++++++++++++++++([a-z0-9]+)", HC_ETOOLARGE, "too complex"},
+        {"((a{100}){100}){100}", HC_ETOOLARGE, "too complex"},
+        {"(((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", HC_ETOOLARGE, "too complex"},
+        {"(a)\\1", HC_ESYNTAX, "back-references (\\1) are not supported"},
+        {"((((((((((((((((((((((((((((((((((a))))))))))))))))))))))))))))))))))", HC_ETOOLARGE,
+         "nested deeper than 32 groups"},
+    };
+    for (size_t i = 0; i < HC_ARRAY_LEN(bad); i++) {
+        struct hc_check_set *s = hc_check_set_new();
+        char err[200] = "";
+        int rc = hc_check_add_header(s, "X", HC_CHECK_MATCHES, bad[i].re, err, sizeof(err));
+        if (rc != bad[i].rc || strstr(err, bad[i].msg) == NULL)
+            fail_msg("\"%s\": %d %s", bad[i].re, rc, err);
+        assert_int_equal(hc_check_count(s), 0);
+        hc_check_set_free(s);
+    }
+    static char longest[HC_CHECK_MAX_REGEX_BYTES + 2];
+    memset(longest, 'a', sizeof(longest) - 1);
+    struct hc_check_set *s = hc_check_set_new();
+    char err[200];
+    assert_int_equal(hc_check_add_body(s, HC_CHECK_MATCHES, longest, err, sizeof(err)),
+                     HC_ETOOLARGE);
+    hc_check_set_free(s);
+}
+
 static void a_set_has_a_bound(void **state)
 {
     (void)state;
@@ -288,6 +332,7 @@ int main(void)
         cmocka_unit_test(json_checks_compare_as_the_field_type),
         cmocka_unit_test(extractions_copy_values_into_the_iteration_variables),
         cmocka_unit_test(values_past_the_bound_fail_their_extraction),
+        cmocka_unit_test(regexes_that_would_blow_up_are_refused_at_compile_time),
         cmocka_unit_test(a_set_has_a_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

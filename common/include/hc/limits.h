@@ -179,6 +179,14 @@
 #define HC_CHECK_MAX_VAR_BYTES   1024
 #define HC_CHECK_MAX_PATH_PARTS  32
 #define HC_CHECK_REASON_BYTES    160
+/*
+ * check regexes: bytes of a pattern, groups nested in it, and the size of the tree glibc's
+ * regcomp expands it into (every repetition copies what it repeats, so "a++++" and nested
+ * counted repeats would otherwise take memory exponential in the pattern's length).
+ */
+#define HC_CHECK_MAX_REGEX_BYTES 1024
+#define HC_CHECK_MAX_REGEX_DEPTH 32
+#define HC_CHECK_MAX_REGEX_SIZE  10000
 
 /*
  * plan (hcload run): bytes of a plan file; requests, flows, steps of one flow, headers of one
