@@ -27,7 +27,8 @@
  * Running (for the engine). Per thread, a struct hc_plan_thread (PRNG, feeder cursors); per
  * in-flight iteration, a struct hc_plan_iter. An iteration: hc_plan_pick a flow (O(1), an alias
  * table), hc_plan_iter_begin (claims the CSV rows the flow reads, clears the variables), then
- * per step hc_plan_request_write the request's bytes, send, hc_plan_iter_check the response
+ * per step hc_plan_request_write the request's bytes (or, for libcurl, hc_plan_request_url and
+ * the header and body templates rendered one by one), send, hc_plan_iter_check the response
  * (checks counted, extracts stored for the next steps), hc_plan_think_ns before the next step.
  * A request whose parts are all constant is written once at load time, and writing it is one
  * memcpy. If no flow is given, every request is a one-step flow of its own weight (default 1);
