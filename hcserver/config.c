@@ -14,7 +14,7 @@
 
 #include "hc/conf.h"
 #include "hc/limits.h"
-#include "order.h"
+#include "domain/order.h"
 
 const char *const config_sync_names[] = {"off", "normal", "full", "extra", NULL};
 

@@ -20,18 +20,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "confirm.h"
-#include "flash.h"
-#include "govern.h"
+#include "domain/cache.h"
+#include "domain/confirm.h"
+#include "domain/flash.h"
+#include "domain/govern.h"
 #include "hc/log.h"
 #include "hc/net.h"
-#include "idem.h"
-#include "jsonmem.h"
-#include "l2.h"
-#include "static_json.h"
-#include "stats.h"
-#include "store_sqlite.h"
+#include "domain/idem.h"
+#include "api/jsonmem.h"
+#include "backend/l2.h"
+#include "api/static_json.h"
+#include "http/stats.h"
+#include "backend/store_sqlite.h"
 
 static void *io_main(void *arg)
 {

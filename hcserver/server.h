@@ -16,7 +16,7 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "conn.h"
+#include "http/conn.h"
 #include "hc/metrics.h"
 #include "hc/pool.h"
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "queue_local.h"
+#include "backend/queue_local.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;

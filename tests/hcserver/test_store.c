@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store_sqlite.h"
+#include "backend/store_sqlite.h"
 
 #define N 2000
 
