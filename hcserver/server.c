@@ -23,13 +23,17 @@
 #include "domain/cache.h"
 #include "domain/confirm.h"
 #include "domain/flash.h"
-#include "domain/govern.h"
+#include "domain/breaker.h"
+#include "domain/degrade.h"
+#include "domain/hotkeys.h"
+#include "domain/ratelimit.h"
 #include "hc/log.h"
 #include "hc/net.h"
 #include "domain/idem.h"
 #include "api/jsonmem.h"
 #include "backend/l2.h"
 #include "api/static_json.h"
+#include "http/router.h"
 #include "http/stats.h"
 #include "backend/store_sqlite.h"
 
@@ -160,8 +164,16 @@ static int start_parts(struct server *srv)
         rc = l2_none_open(&srv->l2);
     if (rc == 0)
         rc = idem_new(cfg->idem_keys, cfg->idem_ttl, &srv->idem);
+    if (rc == 0) {
+        double rates[ROUTE_COUNT];
+        router_rates(cfg, rates);
+        rc = ratelimit_new(rates, ROUTE_COUNT, &srv->rl);
+    }
     if (rc == 0)
-        rc = govern_new(srv, &srv->gov);
+        rc = breaker_new(srv->store->shards, cfg->breaker_errors, cfg->breaker_cooldown, srv->m,
+                         &srv->breakers);
+    if (rc == 0)
+        rc = hotkeys_new(&srv->hot);
     if (rc == 0)
         rc = hc_pool_new("critical", (unsigned)cfg->critical_threads, cfg->pool_queue, srv->m,
                          &srv->critical);
@@ -171,6 +183,18 @@ static int start_parts(struct server *srv)
     if (rc == 0)
         rc = hc_pool_new("noncritical", (unsigned)cfg->noncritical_threads, cfg->pool_queue, srv->m,
                          &srv->noncritical);
+    if (rc == 0) {
+        /* Events are the first thing to go: shed them automatically while a pool is deep. */
+        struct degrade_config dc = {
+            .names = router_names,
+            .nroutes = ROUTE_COUNT,
+            .auto_route = ROUTE_EVENTS,
+            .depth = cfg->degrade_depth,
+            .watch = {srv->noncritical, srv->critical},
+            .m = srv->m,
+        };
+        rc = degrade_new(&dc, &srv->degrade);
+    }
     if (rc == 0)
         rc = confirm_new(srv, &srv->confirm);
     if (rc == 0) {
@@ -198,7 +222,10 @@ static void stop_parts(struct server *srv)
     hc_pool_free(srv->critical);
     hc_pool_free(srv->secondary);
     hc_pool_free(srv->noncritical);
-    govern_free(srv->gov);
+    degrade_free(srv->degrade);
+    hotkeys_free(srv->hot);
+    breaker_free(srv->breakers);
+    ratelimit_free(srv->rl);
     idem_free(srv->idem);
     cache_free(srv->cache);
     if (srv->l2 != NULL)

@@ -29,7 +29,10 @@ struct server {
     struct idem *idem;           /* Idempotency-Keys */
     struct confirm *confirm;     /* PENDING -> CONFIRMED workers and compensation */
     struct flash *flash;         /* flash sales */
-    struct govern *gov;          /* rate limits, breakers, degradation, hot keys */
+    struct ratelimit *rl;        /* per-route rate limits */
+    struct breaker *breakers;    /* one per shard */
+    struct degrade *degrade;     /* routes shed by an admin or by deep pools */
+    struct hotkeys *hot;         /* the most read orders */
     struct stats *stats;         /* per-route metrics */
     struct static_json *statics; /* /static documents */
     struct hc_pool *critical;    /* order create/read/patch */

@@ -11,7 +11,9 @@
 #include "api/api.h"
 #include "domain/cache.h"
 #include "domain/flash.h"
-#include "domain/govern.h"
+#include "domain/breaker.h"
+#include "domain/degrade.h"
+#include "domain/hotkeys.h"
 #include "hc/limits.h"
 #include "api/jsonmem.h"
 #include "http/reply.h"
@@ -55,7 +57,7 @@ static json_t *degrade_state(struct server *srv)
 
     for (size_t i = 0; i < HC_ARRAY_LEN(degrade_names); i++)
         json_object_set_new(o, degrade_names[i].name,
-                            json_boolean(govern_degrade_switch(srv->gov, degrade_names[i].route)));
+                            json_boolean(degrade_switch(srv->degrade, degrade_names[i].route)));
     return o;
 }
 
@@ -78,7 +80,7 @@ static void admin_degrade(struct req *r)
     }
     for (size_t i = 0; i < HC_ARRAY_LEN(degrade_names); i++) {
         if (strcmp(json_string_value(name), degrade_names[i].name) == 0) {
-            govern_set_degrade(r->srv->gov, degrade_names[i].route, json_is_true(on));
+            degrade_set(r->srv->degrade, degrade_names[i].route, json_is_true(on));
             json_decref(root);
             reply_jansson(r, 200, degrade_state(r->srv));
             return;
@@ -93,7 +95,7 @@ static void admin_degrade(struct req *r)
 static void admin_hotkeys(struct req *r)
 {
     uint64_t ids[HC_SERVER_MAX_HOT_KEYS], counts[HC_SERVER_MAX_HOT_KEYS];
-    size_t n = govern_hot_top(r->srv->gov, ids, counts, HC_SERVER_MAX_HOT_KEYS);
+    size_t n = hotkeys_top(r->srv->hot, ids, counts, HC_SERVER_MAX_HOT_KEYS);
     json_t *arr = json_array();
 
     for (size_t i = 0; i < n; i++) {
@@ -137,7 +139,7 @@ static void admin_shards(struct req *r)
     for (unsigned i = 0; i < srv->store->shards; i++)
         json_array_append_new(
             arr, json_pack("{s:i,s:s,s:s,s:I}", "shard", (int)i, "role", "primary", "breaker",
-                           states[govern_breaker_state(srv->gov, i)], "write_queue",
+                           states[breaker_state(srv->breakers, i)], "write_queue",
                            (json_int_t)srv->store->ops->queue_depth(srv->store, i)));
     reply_jansson(r, 200, json_pack("{s:s,s:o}", "backend", srv->store->ops->name, "shards", arr));
 }

@@ -24,7 +24,8 @@
 #include "api/api_idem.h"
 #include "domain/cache.h"
 #include "domain/confirm.h"
-#include "domain/govern.h"
+#include "domain/breaker.h"
+#include "domain/hotkeys.h"
 #include "hc/limits.h"
 #include "backend/l2.h"
 #include "http/reply.h"
@@ -79,7 +80,7 @@ static void create_done(struct store_op *op)
     struct server *srv = r->srv;
     unsigned shard = store_shard_of_user(srv->store, op->order.user_id);
 
-    govern_breaker_report(srv->gov, shard, op->result != -EIO);
+    breaker_report(srv->breakers, shard, op->result != -EIO);
     if (op->result == 0 || op->result == -EEXIST) {
         reply_order(r, 201, &op->order, NULL);
         if (op->result == 0) {
@@ -107,7 +108,7 @@ void api_orders_create(struct req *r)
         return;
     }
     shard = store_shard_of_user(srv->store, op->order.user_id);
-    if (!govern_breaker_allow(srv->gov, shard)) {
+    if (!breaker_allow(srv->breakers, shard)) {
         reply_busy(r, "the order's shard is failing (circuit open); retry later");
         return;
     }
@@ -146,10 +147,10 @@ static int load_through(void *arg, uint64_t id, struct order *out)
         ld->source = "L2";
         return 0;
     }
-    if (!govern_breaker_allow(srv->gov, shard))
+    if (!breaker_allow(srv->breakers, shard))
         return -EHOSTUNREACH;
     rc = store_get(srv->store, id, out);
-    govern_breaker_report(srv->gov, shard, rc == 0 || rc == -ENOENT || rc == -ENODEV);
+    breaker_report(srv->breakers, shard, rc == 0 || rc == -ENOENT || rc == -ENODEV);
     if (rc == 0)
         srv->l2->ops->set(srv->l2, out, srv->cfg->cache_ttl);
     return rc;
@@ -180,7 +181,7 @@ void api_orders_get(struct req *r, uint64_t id)
     struct order o;
     int rc;
 
-    govern_hot_note(srv->gov, id);
+    hotkeys_note(srv->hot, id);
     rc = cache_get(srv->cache, id, &o);
     if (rc == 0) {
         reply_order(r, 200, &o, "L1");
@@ -254,7 +255,7 @@ static void patch_task(void *arg)
     pthread_mutex_unlock(lock);
     pthread_mutex_destroy(&w.mu);
     pthread_cond_destroy(&w.cv);
-    govern_breaker_report(srv->gov, shard, rc != -EIO);
+    breaker_report(srv->breakers, shard, rc != -EIO);
 
     if (rc == 0)
         reply_order(r, 200, &op->order, NULL);
@@ -290,7 +291,7 @@ void api_orders_patch(struct req *r, uint64_t id)
         reply_problem(r, 400,
                       "unknown status; one of PENDING, CONFIRMED, PREPARING, "
                       "DELIVERING, DELIVERED, CANCELLED");
-    } else if (!govern_breaker_allow(srv->gov, order_id_shard(id))) {
+    } else if (!breaker_allow(srv->breakers, order_id_shard(id))) {
         reply_busy(r, "the order's shard is failing (circuit open); retry later");
     } else if (order_id_shard(id) >= srv->store->shards) {
         reply_problem(r, 404, "no order %llu", (unsigned long long)id);
@@ -361,9 +362,9 @@ static void list_task(void *arg)
     char *body;
     int rc = -EHOSTUNREACH;
 
-    if (govern_breaker_allow(srv->gov, shard)) {
+    if (breaker_allow(srv->breakers, shard)) {
         rc = srv->store->ops->list_user(srv->store, r->id, r->arg2, orders, cap, &n);
-        govern_breaker_report(srv->gov, shard, rc == 0);
+        breaker_report(srv->breakers, shard, rc == 0);
     }
     if (rc == 0) {
         body = list_body(r, r->id, orders, n, n == cap && n > 0, &len);

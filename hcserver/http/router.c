@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "domain/govern.h"
+#include "domain/degrade.h"
+#include "domain/ratelimit.h"
 #include "api/jsonmem.h"
 #include "http/reply.h"
 #include "server.h"
@@ -75,13 +76,13 @@ static bool admit(struct req *r, int route)
         reply_problem_h(r, 503, &h, 1, "the server is starting: stores are not open yet");
         return false;
     }
-    if (govern_shed(srv->gov, route)) {
+    if (degrade_shed(srv->degrade, route)) {
         struct hc_http_header h = HC_HTTP_HDR("Retry-After", "5");
         stats_shed(srv->stats, route);
         reply_problem_h(r, 503, &h, 1, "this route is degraded to protect orders; retry later");
         return false;
     }
-    if (govern_take(srv->gov, route, &limit, &remaining, &reset)) {
+    if (ratelimit_take(srv->rl, route, &limit, &remaining, &reset)) {
         /* Allowed: the response still tells the client where it stands (RateLimit). */
         r->rl_limit = limit;
         r->rl_remaining = remaining;
@@ -245,6 +246,16 @@ static void route(struct req *r)
         r->route = ROUTE_OTHER;
         reply_problem(r, 404, "no such route: %.200s", path);
     }
+}
+
+void router_rates(const struct config *cfg, double rates[ROUTE_COUNT])
+{
+    for (int i = 0; i < ROUTE_COUNT; i++)
+        rates[i] = 0;
+    rates[ROUTE_ORDER_CREATE] = cfg->rate_orders;
+    rates[ROUTE_ORDER_GET] = cfg->rate_reads;
+    rates[ROUTE_EVENTS] = cfg->rate_events;
+    rates[ROUTE_FLASH_GRAB] = cfg->rate_flash;
 }
 
 void router_dispatch(struct req *r)

@@ -7,6 +7,7 @@
 #ifndef HCSERVER_ROUTER_H
 #define HCSERVER_ROUTER_H
 
+#include "config.h"
 #include "http/conn.h"
 
 enum route_id {
@@ -36,5 +37,8 @@ extern const char *const router_names[ROUTE_COUNT];
  * or later (see conn.h). Loop thread.
  */
 void router_dispatch(struct req *r);
+
+/* The rate limit of every route from cfg, per second (0: none), for ratelimit_new. */
+void router_rates(const struct config *cfg, double rates[ROUTE_COUNT]);
 
 #endif
