@@ -33,6 +33,7 @@
 #include "api/jsonmem.h"
 #include "backend/l2.h"
 #include "api/static_json.h"
+#include "http/conn.h"
 #include "http/router.h"
 #include "http/stats.h"
 #include "backend/store_sqlite.h"
@@ -236,7 +237,7 @@ static double gauge_conns(void *arg)
 {
     struct server *srv = arg;
 
-    return (double)atomic_load(&srv->nconns);
+    return (double)atomic_load(&srv->cs->nconns);
 }
 
 static double gauge_ready(void *arg)
@@ -283,13 +284,13 @@ static void drain(struct server *srv)
     for (unsigned i = 0; i < srv->nio; i++)
         hc_loop_post(srv->io[i].loop, io_drain_post, &srv->io[i]);
     while (hc_now_ns() < deadline &&
-           (atomic_load(&srv->nconns) > 0 || atomic_load(&srv->inflight) > 0)) {
+           (atomic_load(&srv->cs->nconns) > 0 || atomic_load(&srv->cs->inflight) > 0)) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (atomic_load(&srv->nconns) > 0 || atomic_load(&srv->inflight) > 0)
+    if (atomic_load(&srv->cs->nconns) > 0 || atomic_load(&srv->cs->inflight) > 0)
         HC_LOG_WARN("drain timeout: closing %ld connections with %ld requests in flight",
-                    (long)atomic_load(&srv->nconns), (long)atomic_load(&srv->inflight));
+                    (long)atomic_load(&srv->cs->nconns), (long)atomic_load(&srv->cs->inflight));
     for (unsigned i = 0; i < srv->nio; i++)
         hc_loop_post(srv->io[i].loop, io_stop_post, &srv->io[i]);
     for (unsigned i = 0; i < srv->nio; i++)
@@ -299,6 +300,12 @@ static void drain(struct server *srv)
 int server_run(struct config *cfg)
 {
     struct server *srv = hc_xcalloc(1, sizeof(*srv));
+    struct conn_server cs = {
+        .header_timeout = cfg->header_timeout,
+        .idle_timeout = cfg->idle_timeout,
+        .max_body = cfg->max_body,
+    };
+    struct req_app app;
     sigset_t set;
     unsigned started = 0;
     int rc;
@@ -314,13 +321,17 @@ int server_run(struct config *cfg)
 
     jsonmem_install(); /* before any thread parses JSON */
     srv->cfg = cfg;
+    srv->cs = &cs;
     srv->nio = (unsigned)cfg->threads;
+    /* The connection layer's one way into the application. */
+    router_app(srv, &app);
+    cs.app = &app;
     hc_metrics_new(&srv->m);
     static_json_new(&srv->statics);
     rc = register_server_metrics(srv);
     srv->io = hc_xcalloc(srv->nio, sizeof(*srv->io));
     for (unsigned i = 0; i < srv->nio; i++) {
-        srv->io[i].srv = srv;
+        srv->io[i].cs = &cs;
         srv->io[i].idx = i;
         srv->io[i].listen_fd = -1;
     }
@@ -360,15 +371,7 @@ int server_run(struct config *cfg)
     stop_parts(srv);
     for (unsigned i = 0; i < srv->nio; i++) {
         struct io_thread *io = &srv->io[i];
-        while (io->free_reqs != NULL) {
-            struct req *r = io->free_reqs;
-            io->free_reqs = r->next;
-            hc_buf_destroy(&r->target);
-            hc_buf_destroy(&r->body);
-            hc_buf_destroy(&r->resp);
-            hc_arena_destroy(&r->arena);
-            free(r);
-        }
+        conn_free_reqs(io);
         if (io->listen_fd >= 0)
             close(io->listen_fd);
         hc_loop_free(io->loop);

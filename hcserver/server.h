@@ -16,9 +16,9 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "http/conn.h"
 #include "hc/metrics.h"
 #include "hc/pool.h"
+#include "http/req.h"
 
 struct server {
     struct config *cfg;          /* read-only once threads start */
@@ -38,13 +38,18 @@ struct server {
     struct hc_pool *critical;    /* order create/read/patch */
     struct hc_pool *secondary;   /* listings */
     struct hc_pool *noncritical; /* behaviour events */
+    struct conn_server *cs;      /* the connection layer's settings and counts */
     struct io_thread *io;        /* event-loop threads */
     unsigned nio;
     atomic_bool ready;    /* /readyz */
     atomic_bool draining; /* SIGTERM seen */
-    atomic_long inflight; /* requests handed to pools or stores and not answered */
-    atomic_long nconns;   /* open client connections, all threads */
 };
+
+/* The application a request belongs to (its req_app.arg). */
+static inline struct server *server_of(const struct req *r)
+{
+    return r->app;
+}
 
 /*
  * Runs hcserver with the parsed settings until SIGTERM/SIGINT. Returns the exit status: 0 after

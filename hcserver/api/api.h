@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "http/conn.h"
+#include "http/req.h"
 
 void api_orders_create(struct req *r);
 void api_orders_get(struct req *r, uint64_t id);

@@ -7,8 +7,10 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
+#include "api/api_ctx.h"
 #include "domain/cache.h"
 #include "domain/flash.h"
 #include "domain/breaker.h"
@@ -28,6 +30,26 @@ static bool token_ok(const char *want, const char *got)
     for (size_t i = 0; i < wl; i++)
         diff |= (unsigned char)(want[i] ^ (i < gl ? got[i] : 0));
     return diff == 0;
+}
+
+/* The token the client sent (Authorization: Bearer, or X-Admin-Token) into out; "" if none. */
+static void admin_token(const struct req *r, char *out, size_t cap)
+{
+    size_t len = 0;
+    const char *v = req_header(r, "Authorization", &len);
+
+    if (v != NULL && len > 7 && strncasecmp(v, "Bearer ", 7) == 0 && len - 7 < cap) {
+        v += 7;
+        len -= 7;
+    } else {
+        v = req_header(r, "X-Admin-Token", &len);
+        if (v == NULL)
+            len = 0;
+        if (len >= cap)
+            len = cap - 1;
+    }
+    memcpy(out, v != NULL ? v : "", len);
+    out[len] = '\0';
 }
 
 static void reply_jansson(struct req *r, int status, json_t *doc)
@@ -67,7 +89,7 @@ static void admin_degrade(struct req *r)
     json_t *root, *name, *on;
 
     if (strcmp(r->method, "GET") == 0) {
-        reply_jansson(r, 200, degrade_state(r->srv));
+        reply_jansson(r, 200, degrade_state(server_of(r)));
         return;
     }
     root = json_loadb(r->body.data, r->body.len, 0, &jerr);
@@ -80,9 +102,9 @@ static void admin_degrade(struct req *r)
     }
     for (size_t i = 0; i < HC_ARRAY_LEN(degrade_names); i++) {
         if (strcmp(json_string_value(name), degrade_names[i].name) == 0) {
-            degrade_set(r->srv->degrade, degrade_names[i].route, json_is_true(on));
+            degrade_set(server_of(r)->degrade, degrade_names[i].route, json_is_true(on));
             json_decref(root);
-            reply_jansson(r, 200, degrade_state(r->srv));
+            reply_jansson(r, 200, degrade_state(server_of(r)));
             return;
         }
     }
@@ -95,7 +117,7 @@ static void admin_degrade(struct req *r)
 static void admin_hotkeys(struct req *r)
 {
     uint64_t ids[HC_SERVER_MAX_HOT_KEYS], counts[HC_SERVER_MAX_HOT_KEYS];
-    size_t n = hotkeys_top(r->srv->hot, ids, counts, HC_SERVER_MAX_HOT_KEYS);
+    size_t n = hotkeys_top(server_of(r)->hot, ids, counts, HC_SERVER_MAX_HOT_KEYS);
     json_t *arr = json_array();
 
     for (size_t i = 0; i < n; i++) {
@@ -121,7 +143,7 @@ static json_t *pool_json(struct hc_pool *p)
 
 static void admin_queues(struct req *r)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
 
     reply_jansson(r, 200,
                   json_pack("{s:{s:o,s:o,s:o},s:I}", "pools", "critical", pool_json(srv->critical),
@@ -133,7 +155,7 @@ static void admin_queues(struct req *r)
 static void admin_shards(struct req *r)
 {
     static const char *const states[] = {"closed", "open", "half-open"};
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     json_t *arr = json_array();
 
     for (unsigned i = 0; i < srv->store->shards; i++)
@@ -155,22 +177,22 @@ static void preload_task(void *arg)
 {
     struct req *r = arg;
     struct hc_arena *prev = jsonmem_enter(&r->arena); /* ids were parsed into it */
-    json_t *ids = r->ctx;
+    json_t *ids = api_ctx(r)->pending;
     size_t i, loaded = 0, missing = 0;
     json_t *v;
 
     json_array_foreach(ids, i, v)
     {
         struct order o;
-        int rc =
-            cache_load(r->srv->cache, (uint64_t)json_integer_value(v), preload_load, r->srv, &o);
+        int rc = cache_load(server_of(r)->cache, (uint64_t)json_integer_value(v), preload_load,
+                            server_of(r), &o);
         if (rc == 0)
             loaded++;
         else
             missing++;
     }
     json_decref(ids);
-    r->ctx = NULL;
+    api_ctx(r)->pending = NULL;
     reply_jansson(
         r, 200,
         json_pack("{s:I,s:I}", "loaded", (json_int_t)loaded, "missing", (json_int_t)missing));
@@ -199,11 +221,11 @@ static void admin_preload(struct req *r)
             return;
         }
     }
-    r->ctx = json_incref(ids);
+    api_ctx(r)->pending = json_incref(ids);
     json_decref(root);
-    if (hc_pool_submit(r->srv->secondary, preload_task, r) < 0) {
-        json_decref(r->ctx);
-        r->ctx = NULL;
+    if (hc_pool_submit(server_of(r)->secondary, preload_task, r) < 0) {
+        json_decref(api_ctx(r)->pending);
+        api_ctx(r)->pending = NULL;
         reply_problem(r, 503, "the secondary pool is full; retry");
         return;
     }
@@ -225,10 +247,10 @@ static void admin_flash(struct req *r)
         json_decref(root);
         return;
     }
-    rc = flash_create_sale(r->srv->flash, json_string_value(sku),
+    rc = flash_create_sale(server_of(r)->flash, json_string_value(sku),
                            (uint64_t)json_integer_value(stock));
     if (rc == 0)
-        flash_describe(r->srv->flash, r, json_string_value(sku));
+        flash_describe(server_of(r)->flash, r, json_string_value(sku));
     else if (rc == -EINVAL)
         reply_problem(r, 400, "a sku is 1 to 63 letters, digits, '_', '-' or '.'");
     else if (rc == HC_ETOOLARGE)
@@ -240,10 +262,11 @@ static void admin_flash(struct req *r)
 
 void api_admin(struct req *r, const char *path)
 {
-    const char *want = r->srv->cfg->admin_token;
+    const char *want = server_of(r)->cfg->admin_token;
     bool get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
+    char token[128];
 
-    if (!atomic_load(&r->srv->ready)) {
+    if (!atomic_load(&server_of(r)->ready)) {
         reply_problem(r, 503, "the server is starting or draining");
         return;
     }
@@ -251,7 +274,8 @@ void api_admin(struct req *r, const char *path)
         reply_problem(r, 403, "admin routes are off: start hcserver with --admin-token");
         return;
     }
-    if (!token_ok(want, r->token)) {
+    admin_token(r, token, sizeof(token));
+    if (!token_ok(want, token)) {
         struct hc_http_header h = HC_HTTP_HDR("WWW-Authenticate", "Bearer realm=\"hcserver\"");
         reply_problem_h(r, 401, &h, 1, "a valid admin token is needed (Authorization: Bearer)");
         return;

@@ -26,15 +26,15 @@ void api_flash_grab(struct req *r, const char *sku)
     else if (user < 1)
         reply_problem(r, 400, "the body must be {\"user_id\": <positive integer>}");
     else if (api_idem_enter(r))
-        flash_grab(r->srv->flash, r, sku, (uint64_t)user);
+        flash_grab(server_of(r)->flash, r, sku, (uint64_t)user);
 }
 
 void api_flash_get(struct req *r, const char *sku)
 {
-    flash_describe(r->srv->flash, r, sku);
+    flash_describe(server_of(r)->flash, r, sku);
 }
 
 void api_flash_ticket(struct req *r, uint64_t ticket)
 {
-    flash_ticket(r->srv->flash, r, ticket);
+    flash_ticket(server_of(r)->flash, r, ticket);
 }

@@ -5,6 +5,7 @@
  * route or with another payload is a mismatch (422), as the draft asks.
  */
 #include "api/api_idem.h"
+#include "api/api_ctx.h"
 
 #include <string.h>
 
@@ -15,19 +16,26 @@
 
 bool api_idem_enter(struct req *r)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     int status = 0;
     struct hc_buf stored;
     enum idem_state st;
 
-    if (r->idem_too_long) {
+    struct api_ctx *x = api_ctx(r);
+    size_t len = 0;
+    const char *key = req_header(r, "Idempotency-Key", &len);
+
+    /* Copied: the key is needed again when the answer is stored, after dispatch. */
+    if (key == NULL || len == 0)
+        return true;
+    if (len > HCSERVER_IDEM_KEY_MAX) {
         reply_problem(r, 400, "Idempotency-Key is longer than %d bytes", HCSERVER_IDEM_KEY_MAX);
         return false;
     }
-    if (r->idem_key[0] == '\0')
-        return true;
+    memcpy(x->idem_key, key, len);
+    x->idem_key[len] = '\0';
     hc_buf_init(&stored, HC_SERVER_MAX_OUT_BYTES);
-    st = idem_begin(srv->idem, r->idem_key,
+    st = idem_begin(srv->idem, api_ctx(r)->idem_key,
                     idem_hash(r->method, r->target.data, r->body.data, r->body.len), &status,
                     &stored);
     if (st == IDEM_REPLAY) {
@@ -47,14 +55,14 @@ void api_idem_finish(struct req *r)
 {
     const char *body;
 
-    if (r->idem_key[0] == '\0')
+    if (api_ctx(r)->idem_key[0] == '\0')
         return;
     if (r->status >= 500) {
-        idem_abort(r->srv->idem, r->idem_key);
+        idem_abort(server_of(r)->idem, api_ctx(r)->idem_key);
         return;
     }
     /* The replay gives back the status and body; the headers are rebuilt around them. */
     body = strstr(r->resp.data, "\r\n\r\n");
     body = body ? body + 4 : "";
-    idem_complete(r->srv->idem, r->idem_key, r->status, body, strlen(body));
+    idem_complete(server_of(r)->idem, api_ctx(r)->idem_key, r->status, body, strlen(body));
 }

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "http/conn.h"
+#include "http/req.h"
 
 /* true: run the request; false: r has been answered. Loop thread. */
 bool api_idem_enter(struct req *r);

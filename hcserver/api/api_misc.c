@@ -31,9 +31,9 @@ static void events_task(void *arg)
     else if (!json_is_string(type))
         reply_problem(r, 400, "an event needs a string \"type\"");
     else {
-        if (r->srv->cfg->event_work > 0) {
-            struct timespec ts = {(time_t)(r->srv->cfg->event_work / HC_NSEC_PER_SEC),
-                                  (long)(r->srv->cfg->event_work % HC_NSEC_PER_SEC)};
+        if (server_of(r)->cfg->event_work > 0) {
+            struct timespec ts = {(time_t)(server_of(r)->cfg->event_work / HC_NSEC_PER_SEC),
+                                  (long)(server_of(r)->cfg->event_work % HC_NSEC_PER_SEC)};
             nanosleep(&ts, NULL);
         }
         reply_json(r, 202, "{\"accepted\":true}", 17, NULL, 0);
@@ -47,7 +47,7 @@ void api_misc_events(struct req *r)
 {
     struct hc_http_header h = HC_HTTP_HDR("Retry-After", "1");
 
-    if (hc_pool_submit(r->srv->noncritical, events_task, r) < 0) {
+    if (hc_pool_submit(server_of(r)->noncritical, events_task, r) < 0) {
         reply_problem_h(r, 503, &h, 1, "the events pool is full; the event was dropped");
         return;
     }
@@ -56,17 +56,27 @@ void api_misc_events(struct req *r)
 
 void api_misc_static(struct req *r, const char *name)
 {
-    const char *body, *etag;
-    size_t len;
+    const char *body, *etag, *inm;
+    size_t len, inm_len = 0;
     struct hc_http_header h[2];
+    char tags[128];
+    int match = 0;
 
-    if (static_json_find(r->srv->statics, name, &body, &len, &etag) < 0) {
+    if (static_json_find(server_of(r)->statics, name, &body, &len, &etag) < 0) {
         reply_problem(r, 404, "no static document %.100s", name);
         return;
     }
     h[0] = HC_HTTP_HDR("ETag", etag);
     h[1] = HC_HTTP_HDR("Cache-Control", "public, max-age=300");
-    if (r->inm[0] != '\0' && static_json_etag_match(r->inm, etag)) {
+    inm = req_header(r, "If-None-Match", &inm_len);
+    if (inm != NULL && inm_len > 0) {
+        /* A copy (the value is not NUL-terminated where it lies), of its first 127 bytes. */
+        inm_len = inm_len < sizeof(tags) ? inm_len : sizeof(tags) - 1;
+        memcpy(tags, inm, inm_len);
+        tags[inm_len] = '\0';
+        match = static_json_etag_match(tags, etag);
+    }
+    if (match) {
         reply(r, 304, NULL, NULL, 0, h, 2);
         return;
     }
@@ -83,7 +93,7 @@ void api_misc_metrics(struct req *r)
         return;
     }
     hc_buf_init(&page, HC_SERVER_MAX_OUT_BYTES - 4096);
-    if (hc_metrics_write(r->srv->m, &page) < 0)
+    if (hc_metrics_write(server_of(r)->m, &page) < 0)
         reply_problem(r, 500, "the metrics page is larger than the server can send");
     else
         reply(r, 200, HC_METRICS_CONTENT_TYPE, page.data, page.len, NULL, 0);
@@ -97,7 +107,7 @@ void api_misc_healthz(struct req *r)
 
 void api_misc_readyz(struct req *r)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
 
     if (atomic_load(&srv->draining))
         reply_json(r, 503, "{\"ready\":false,\"reason\":\"draining\"}", 35, NULL, 0);

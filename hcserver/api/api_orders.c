@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_ctx.h"
 #include "api/api_idem.h"
 #include "domain/cache.h"
 #include "domain/confirm.h"
@@ -77,7 +78,7 @@ static void reply_busy(struct req *r, const char *what)
 static void create_done(struct store_op *op)
 {
     struct req *r = op->arg;
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     unsigned shard = store_shard_of_user(srv->store, op->order.user_id);
 
     breaker_report(srv->breakers, shard, op->result != -EIO);
@@ -96,9 +97,9 @@ static void create_done(struct store_op *op)
 
 void api_orders_create(struct req *r)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     const char *why = NULL;
-    struct store_op *op = &r->op;
+    struct store_op *op = &api_ctx(r)->op;
     unsigned shard;
     int rc;
 
@@ -114,7 +115,7 @@ void api_orders_create(struct req *r)
     }
     if (!api_idem_enter(r))
         return;
-    snprintf(op->idem_key, sizeof(op->idem_key), "%s", r->idem_key);
+    snprintf(op->idem_key, sizeof(op->idem_key), "%s", api_ctx(r)->idem_key);
     op->kind = STORE_CREATE;
     op->done = create_done;
     op->arg = r;
@@ -160,14 +161,14 @@ static void get_task(void *arg)
 {
     struct req *r = arg;
     struct order o;
-    struct load ld = {r->srv, "DB"};
-    int rc = cache_load(r->srv->cache, r->id, load_through, &ld, &o);
+    struct load ld = {server_of(r), "DB"};
+    int rc = cache_load(server_of(r)->cache, api_ctx(r)->id, load_through, &ld, &o);
 
     if (rc == 0)
         reply_order(r, 200, &o, ld.source);
     else if (rc == -ENOENT || rc == -ENODEV) {
         struct hc_http_header h = HC_HTTP_HDR("X-Cache", "DB");
-        reply_problem_h(r, 404, &h, 1, "no order %llu", (unsigned long long)r->id);
+        reply_problem_h(r, 404, &h, 1, "no order %llu", (unsigned long long)api_ctx(r)->id);
     } else if (rc == -EHOSTUNREACH)
         reply_busy(r, "the order's shard is failing (circuit open); retry later");
     else
@@ -177,7 +178,7 @@ static void get_task(void *arg)
 
 void api_orders_get(struct req *r, uint64_t id)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     struct order o;
     int rc;
 
@@ -192,7 +193,7 @@ void api_orders_get(struct req *r, uint64_t id)
         reply_problem_h(r, 404, &h, 1, "no order %llu", (unsigned long long)id);
         return;
     }
-    r->id = id;
+    api_ctx(r)->id = id;
     if (hc_pool_submit(srv->critical, get_task, r) < 0) {
         reply_busy(r, "the order pool is full; retry");
         return;
@@ -221,25 +222,25 @@ static void patch_done(struct store_op *op)
 static void patch_task(void *arg)
 {
     struct req *r = arg;
-    struct server *srv = r->srv;
-    struct store_op *op = &r->op;
+    struct server *srv = server_of(r);
+    struct store_op *op = &api_ctx(r)->op;
     struct waiter w = {.done = false};
-    pthread_mutex_t *lock = order_lock(r->id);
-    unsigned shard = order_id_shard(r->id);
+    pthread_mutex_t *lock = order_lock(api_ctx(r)->id);
+    unsigned shard = order_id_shard(api_ctx(r)->id);
     int rc;
 
     memset(op, 0, sizeof(*op));
     op->kind = STORE_SET_STATUS;
-    op->id = r->id;
-    op->new_status = r->arg3;
+    op->id = api_ctx(r)->id;
+    op->new_status = api_ctx(r)->new_status;
     op->done = patch_done;
     op->arg = &w;
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
 
     pthread_mutex_lock(lock);
-    cache_delete(srv->cache, r->id);
-    srv->l2->ops->del(srv->l2, r->id);
+    cache_delete(srv->cache, api_ctx(r)->id);
+    srv->l2->ops->del(srv->l2, api_ctx(r)->id);
     rc = store_submit(srv->store, op);
     if (rc == 0) {
         pthread_mutex_lock(&w.mu);
@@ -260,10 +261,11 @@ static void patch_task(void *arg)
     if (rc == 0)
         reply_order(r, 200, &op->order, NULL);
     else if (rc == -EPERM)
-        reply_problem(r, 409, "order %llu is %s and cannot become %s", (unsigned long long)r->id,
-                      order_status_name(op->order.status), order_status_name(r->arg3));
+        reply_problem(r, 409, "order %llu is %s and cannot become %s",
+                      (unsigned long long)api_ctx(r)->id, order_status_name(op->order.status),
+                      order_status_name(api_ctx(r)->new_status));
     else if (rc == -ENOENT || rc == -ENODEV)
-        reply_problem(r, 404, "no order %llu", (unsigned long long)r->id);
+        reply_problem(r, 404, "no order %llu", (unsigned long long)api_ctx(r)->id);
     else if (rc == -EAGAIN)
         reply_busy(r, "too many writes are waiting on this shard; retry");
     else
@@ -274,7 +276,7 @@ static void patch_task(void *arg)
 
 void api_orders_patch(struct req *r, uint64_t id)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     json_error_t jerr;
     json_t *root = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
     json_t *st = json_is_object(root) ? json_object_get(root, "status") : NULL;
@@ -296,8 +298,8 @@ void api_orders_patch(struct req *r, uint64_t id)
     } else if (order_id_shard(id) >= srv->store->shards) {
         reply_problem(r, 404, "no order %llu", (unsigned long long)id);
     } else if (api_idem_enter(r)) {
-        r->id = id;
-        r->arg3 = status;
+        api_ctx(r)->id = id;
+        api_ctx(r)->new_status = status;
         if (hc_pool_submit(srv->critical, patch_task, r) < 0) {
             reply_busy(r, "the order pool is full; retry");
             api_idem_finish(r);
@@ -355,19 +357,20 @@ static char *list_body(struct req *r, uint64_t user, const struct order *orders,
 static void list_task(void *arg)
 {
     struct req *r = arg;
-    struct server *srv = r->srv;
-    size_t cap = (size_t)r->arg3, n = 0, len = 0;
+    struct server *srv = server_of(r);
+    size_t cap = (size_t)api_ctx(r)->limit, n = 0, len = 0;
     struct order orders[HC_SERVER_MAX_LIST_LIMIT]; /* a pool thread's stack has room */
-    unsigned shard = store_shard_of_user(srv->store, r->id);
+    unsigned shard = store_shard_of_user(srv->store, api_ctx(r)->id);
     char *body;
     int rc = -EHOSTUNREACH;
 
     if (breaker_allow(srv->breakers, shard)) {
-        rc = srv->store->ops->list_user(srv->store, r->id, r->arg2, orders, cap, &n);
+        rc = srv->store->ops->list_user(srv->store, api_ctx(r)->id, api_ctx(r)->before, orders, cap,
+                                        &n);
         breaker_report(srv->breakers, shard, rc == 0);
     }
     if (rc == 0) {
-        body = list_body(r, r->id, orders, n, n == cap && n > 0, &len);
+        body = list_body(r, api_ctx(r)->id, orders, n, n == cap && n > 0, &len);
         if (body != NULL)
             reply_json(r, 200, body, len, NULL, 0);
         else
@@ -405,7 +408,7 @@ static bool query_param(const char *q, const char *name, char *out, size_t cap)
 
 void api_orders_list(struct req *r, uint64_t user, const char *query)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     char v[32];
     uint64_t limit = 20, before = 0;
 
@@ -418,9 +421,9 @@ void api_orders_list(struct req *r, uint64_t user, const char *query)
         reply_problem(r, 400, "before must be an order id");
         return;
     }
-    r->id = user;
-    r->arg2 = before;
-    r->arg3 = (int)limit;
+    api_ctx(r)->id = user;
+    api_ctx(r)->before = before;
+    api_ctx(r)->limit = (int)limit;
     if (hc_pool_submit(srv->secondary, list_task, r) < 0) {
         reply_busy(r, "the listing pool is full; retry");
         return;

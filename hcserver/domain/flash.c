@@ -22,10 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/api_ctx.h"
 #include "api/api_idem.h"
 #include "domain/cache.h"
 #include "domain/confirm.h"
-#include "http/conn.h"
+#include "http/req.h"
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "backend/queue_local.h"
@@ -395,8 +396,8 @@ int flash_create_sale(struct flash *f, const char *sku, uint64_t stock)
 static void grab_done(struct queue_append *a)
 {
     struct req *r = a->arg;
-    struct flash *f = r->srv->flash;
-    struct sale *s = r->ctx;
+    struct flash *f = server_of(r)->flash;
+    struct sale *s = api_ctx(r)->pending;
 
     if (a->result == 0) {
         char body[256], loc[64] = "";
@@ -417,7 +418,7 @@ static void grab_done(struct queue_append *a)
         hc_metrics_counter_inc(f->grabs[G_BUSY]);
         reply_problem(r, 503, "the grab could not be queued; nothing was taken, retry");
     }
-    r->ctx = NULL;
+    api_ctx(r)->pending = NULL;
     api_idem_finish(r);
     req_finish_async(r);
 }
@@ -453,20 +454,20 @@ void flash_grab(struct flash *f, struct req *r, const char *sku, uint64_t user)
         api_idem_finish(r);
         return;
     }
-    a = &r->append; /* the request's own: nothing to allocate or free */
+    a = &api_ctx(r)->append; /* the request's own: nothing to allocate or free */
     memset(a, 0, sizeof(*a));
     snprintf(a->msg.topic, sizeof(a->msg.topic), "%s", sku);
     a->msg.key = user;
     a->done = grab_done;
     a->arg = r;
-    r->ctx = s;
+    api_ctx(r)->pending = s;
     rc = f->q->ops->append(f->q, a);
     if (rc < 0) {
         pthread_mutex_lock(&s->mu);
         s->taken--;
         userset_del(&s->users, user);
         pthread_mutex_unlock(&s->mu);
-        r->ctx = NULL;
+        api_ctx(r)->pending = NULL;
         hc_metrics_counter_inc(f->grabs[G_BUSY]);
         reply_problem(r, 503, "the flash queue is full; nothing was taken, retry");
         api_idem_finish(r);

@@ -31,9 +31,6 @@
 #include "hc/limits.h"
 #include "hc/net.h"
 #include "http/reply.h"
-#include "http/router.h"
-#include "server.h"
-#include "http/stats.h"
 
 #define READ_CHUNK 16384
 #define MAX_ROUNDS 16
@@ -67,7 +64,8 @@ static struct req *req_alloc(struct io_thread *io)
     if (r != NULL) {
         io->free_reqs = r->next;
     } else {
-        r = hc_xcalloc(1, sizeof(*r));
+        /* The application's context area is allocated with the request and kept with it. */
+        r = hc_xcalloc(1, sizeof(*r) + io->cs->app->ctx_size);
         hc_buf_init(&r->target, HC_URL_MAX_BYTES);
         hc_buf_init(&r->body, HC_SERVER_MAX_BODY_BYTES);
         hc_buf_init(&r->resp, HC_SERVER_MAX_OUT_BYTES);
@@ -75,27 +73,19 @@ static struct req *req_alloc(struct io_thread *io)
     }
     r->next = NULL;
     r->io = io;
-    r->srv = io->srv;
-    r->route = ROUTE_OTHER;
+    r->app = io->cs->app->arg;
+    r->label = -1;
+    r->msg = NULL;
     r->done = false;
     r->async = false;
     r->keep_alive = true;
-    r->head = false;
+    r->nsticky = 0;
+    r->sticky_len = 0;
     r->method = "";
     hc_buf_reset(&r->target);
     hc_buf_reset(&r->body);
     hc_buf_reset(&r->resp);
-    r->idem_key[0] = '\0';
-    r->idem_too_long = false;
-    r->inm[0] = '\0';
-    r->token[0] = '\0';
     r->status = 0;
-    r->rl_limit = 0;
-    r->rl_remaining = 0;
-    r->id = 0;
-    r->arg2 = 0;
-    r->arg3 = 0;
-    r->ctx = NULL;
     return r;
 }
 
@@ -124,23 +114,6 @@ static void conn_free(struct conn *c)
     free(c);
 }
 
-static void copy_header(const struct hc_http_msg *m, const char *name, char *dst, size_t cap,
-                        bool *too_long)
-{
-    size_t len;
-    const char *v = hc_http_header_get(m, name, &len);
-
-    if (v == NULL)
-        return;
-    if (len >= cap) {
-        if (too_long != NULL)
-            *too_long = true;
-        len = cap - 1;
-    }
-    memcpy(dst, v, len);
-    dst[len] = '\0';
-}
-
 static void enqueue(struct conn *c, struct req *r)
 {
     r->conn = c;
@@ -157,8 +130,6 @@ static struct req *req_from_msg(struct conn *c)
 {
     const struct hc_http_msg *m = &c->parser.msg;
     struct req *r = req_alloc(c->io);
-    size_t len;
-    const char *auth;
 
     /* The time of this wake-up: the request's bytes were in by then. */
     r->start_ns = hc_loop_now(c->io->loop);
@@ -166,16 +137,6 @@ static struct req *req_from_msg(struct conn *c)
     r->keep_alive = m->keep_alive && !c->io->draining;
     hc_buf_append(&r->target, m->target, m->target_len);
     hc_buf_append(&r->body, m->body, m->body_len);
-    copy_header(m, "Idempotency-Key", r->idem_key, sizeof(r->idem_key), &r->idem_too_long);
-    copy_header(m, "If-None-Match", r->inm, sizeof(r->inm), NULL);
-    auth = hc_http_header_get(m, "Authorization", &len);
-    if (auth != NULL && len > 7 && strncasecmp(auth, "Bearer ", 7) == 0 &&
-        len - 7 < sizeof(r->token)) {
-        memcpy(r->token, auth + 7, len - 7);
-        r->token[len - 7] = '\0';
-    } else {
-        copy_header(m, "X-Admin-Token", r->token, sizeof(r->token), NULL);
-    }
     return r;
 }
 
@@ -187,9 +148,9 @@ static void protocol_error(struct conn *c, int err)
     r->start_ns = hc_now_ns();
     r->keep_alive = false;
     enqueue(c, r);
-    if (err == HC_ETOOLARGE && c->parser.headers_done)
+    if (err == HC_ETOOLARGE && hc_http_parser_head_seen(&c->parser))
         reply_problem(r, 413, "the request body is larger than %llu bytes",
-                      (unsigned long long)c->io->srv->cfg->max_body);
+                      (unsigned long long)c->io->cs->max_body);
     else if (err == HC_ETOOLARGE)
         reply_problem(r, 431, "the request line and headers are larger than the server allows");
     else
@@ -272,7 +233,12 @@ static void parse_input(struct conn *c)
             r->done = true;
             continue;
         }
-        router_dispatch(r);
+        /* The application's one entry point; headers are readable while it runs. */
+        r->msg = &c->parser.msg;
+        c->io->cs->app->dispatch(r);
+        r->msg = NULL;
+        if (!r->async)
+            r->done = true;
     }
     hc_buf_consume(&c->in, off);
     answer_head(c);
@@ -287,7 +253,7 @@ static void collect(struct conn *c)
 
         if (hc_buf_append(&c->out, r->resp.data, r->resp.len) < 0)
             break; /* out is near its cap: wait for the socket to drain */
-        stats_request(c->io->srv->stats, r->route, r->status, secs);
+        c->io->cs->app->done(r, secs);
         c->head = r->next;
         if (c->head == NULL)
             c->tail = NULL;
@@ -327,7 +293,7 @@ static void on_timer(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
     HC_UNUSED(t);
     if (c->timer_idle && c->msg_start == 0 && c->away == 0) {
         /* The idle timer is not moved on every request (see arm_timer): check it now. */
-        int64_t deadline = c->last_active + c->io->srv->cfg->idle_timeout;
+        int64_t deadline = c->last_active + c->io->cs->idle_timeout;
         if (deadline > hc_loop_now(loop)) {
             hc_loop_timer_start_at(loop, &c->timer, deadline, on_timer, c);
             return;
@@ -350,7 +316,7 @@ static void on_timer(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
 
 static void arm_timer(struct conn *c)
 {
-    const struct config *cfg = c->io->srv->cfg;
+    const struct conn_server *cs = c->io->cs;
     int64_t deadline;
 
     if (c->away > 0) {
@@ -360,7 +326,7 @@ static void arm_timer(struct conn *c)
         return;
     }
     if (c->msg_start != 0) {
-        deadline = c->msg_start + cfg->header_timeout;
+        deadline = c->msg_start + cs->header_timeout;
         c->timer_idle = false;
     } else {
         /* An idle timer already armed for an earlier deadline stays: when it fires it looks
@@ -368,7 +334,7 @@ static void arm_timer(struct conn *c)
          * keep-alive connections. */
         if (c->timer_idle && hc_loop_timer_active(&c->timer))
             return;
-        deadline = c->last_active + cfg->idle_timeout;
+        deadline = c->last_active + cs->idle_timeout;
         c->timer_idle = true;
     }
     hc_loop_timer_start_at(c->io->loop, &c->timer, deadline, on_timer, c);
@@ -413,7 +379,6 @@ static bool read_input(struct conn *c)
     return true;
 }
 
-/* Everything a connection does after an event: parse, answer in order, write, decide. */
 /* Continues a connection that used up its rounds (see conn_process). */
 static void resume_post(void *arg)
 {
@@ -496,7 +461,7 @@ static void conn_close(struct conn *c)
     if (c->next != NULL)
         c->next->prev = c->prev;
     io->nconns--;
-    atomic_fetch_sub(&io->srv->nconns, 1);
+    atomic_fetch_sub(&io->cs->nconns, 1);
     /* Answered requests go now; those still away come back to a closed connection. */
     for (r = c->head; r != NULL; r = next) {
         next = r->next;
@@ -511,11 +476,38 @@ static void conn_close(struct conn *c)
         conn_free(c);
 }
 
+const char *req_header(const struct req *r, const char *name, size_t *len)
+{
+    if (r->msg == NULL)
+        return NULL;
+    return hc_http_header_get(r->msg, name, len);
+}
+
+int req_set_header(struct req *r, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value);
+    char *p;
+
+    if (r->nsticky == REQ_MAX_STICKY || REQ_STICKY_TEXT_BYTES - r->sticky_len < nl + vl + 2)
+        return HC_ETOOLARGE;
+    p = r->sticky_text + r->sticky_len;
+    memcpy(p, name, nl + 1);
+    memcpy(p + nl + 1, value, vl + 1);
+    r->sticky[r->nsticky++] = (struct hc_http_header){p, nl, p + nl + 1, vl};
+    r->sticky_len += nl + vl + 2;
+    return 0;
+}
+
+bool req_keep_alive(const struct req *r)
+{
+    return r->keep_alive;
+}
+
 void req_away(struct req *r)
 {
     r->async = true;
     r->conn->away++;
-    atomic_fetch_add(&r->srv->inflight, 1);
+    atomic_fetch_add(&r->io->cs->inflight, 1);
 }
 
 /* On the loop thread: a request that was away has its answer. */
@@ -524,7 +516,7 @@ static void finish_post(void *arg)
     struct req *r = arg;
     struct conn *c = r->conn;
 
-    atomic_fetch_sub(&r->srv->inflight, 1);
+    atomic_fetch_sub(&r->io->cs->inflight, 1);
     r->done = true;
     c->away--;
     if (c->fd < 0) {
@@ -584,7 +576,7 @@ void conn_accept_cb(struct hc_loop *loop, int fd, unsigned events, void *data)
             struct hc_http_limits lim = {
                 .max_header_bytes = HC_SERVER_MAX_HEADER_BYTES,
                 .max_headers = HC_HTTP_MAX_HEADERS,
-                .max_body_bytes = io->srv->cfg->max_body,
+                .max_body_bytes = io->cs->max_body,
             };
             hc_http_parser_init(&c->parser, HC_HTTP_REQUEST, &lim);
         }
@@ -599,7 +591,7 @@ void conn_accept_cb(struct hc_loop *loop, int fd, unsigned events, void *data)
             io->conns->prev = c;
         io->conns = c;
         io->nconns++;
-        atomic_fetch_add(&io->srv->nconns, 1);
+        atomic_fetch_add(&io->cs->nconns, 1);
         arm_timer(c);
     }
 }
@@ -620,4 +612,17 @@ void conn_close_all(struct io_thread *io)
 {
     while (io->conns != NULL)
         conn_close(io->conns);
+}
+
+void conn_free_reqs(struct io_thread *io)
+{
+    while (io->free_reqs != NULL) {
+        struct req *r = io->free_reqs;
+        io->free_reqs = r->next;
+        hc_buf_destroy(&r->target);
+        hc_buf_destroy(&r->body);
+        hc_buf_destroy(&r->resp);
+        hc_arena_destroy(&r->arena);
+        free(r);
+    }
 }

@@ -78,8 +78,7 @@ static int write_response(struct hc_buf *b, int status, const struct hc_http_hea
 void reply(struct req *r, int status, const char *ctype, const void *body, size_t len,
            const struct hc_http_header *extra, size_t nextra)
 {
-    struct hc_http_header h[MAX_EXTRA + 4];
-    char policy[64], state[64];
+    struct hc_http_header h[MAX_EXTRA + 2 + REQ_MAX_STICKY];
     size_t n = 0;
 
     if (ctype != NULL)
@@ -88,13 +87,8 @@ void reply(struct req *r, int status, const char *ctype, const void *body, size_
         h[n++] = HC_HTTP_HDR("Connection", "close");
     for (size_t i = 0; i < nextra && i < MAX_EXTRA; i++)
         h[n++] = extra[i];
-    if (r->rl_limit > 0 && status != 429) {
-        /* IETF httpapi ratelimit-headers: the policy (quota per 1 s window) and what is left. */
-        snprintf(policy, sizeof(policy), "\"route\";q=%.0f;w=1", r->rl_limit);
-        snprintf(state, sizeof(state), "\"route\";r=%.0f;t=1", r->rl_remaining);
-        h[n++] = HC_HTTP_HDR("RateLimit-Policy", policy);
-        h[n++] = HC_HTTP_HDR("RateLimit", state);
-    }
+    for (unsigned i = 0; i < r->nsticky; i++)
+        h[n++] = r->sticky[i];
     hc_buf_reset(&r->resp);
     r->status = status;
     if (write_response(&r->resp, status, h, n, body, len) < 0) {

@@ -7,14 +7,14 @@
 
 #include <stddef.h>
 
-#include "http/conn.h"
+#include "http/req.h"
 #include "hc/core.h"
 #include "hc/http.h"
 
 /*
- * Replaces r's response with status, Content-Type ctype (NULL: none), the extra headers and
- * the body; adds Connection: close when the connection will close after it. Any thread that
- * owns r.
+ * Replaces r's response with status, Content-Type ctype (NULL: none), the extra headers (at
+ * most 8), the headers set with req_set_header and the body; adds Connection: close when the
+ * connection will close after it. Any thread that holds r.
  */
 void reply(struct req *r, int status, const char *ctype, const void *body, size_t len,
            const struct hc_http_header *extra, size_t nextra);

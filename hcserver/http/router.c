@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/api_ctx.h"
 #include "domain/degrade.h"
 #include "domain/ratelimit.h"
 #include "api/jsonmem.h"
@@ -67,10 +68,10 @@ static bool valid_sku(const char *s, size_t len)
 /* Checks readiness, shedding and rate limit for route. true when the handler may run. */
 static bool admit(struct req *r, int route)
 {
-    struct server *srv = r->srv;
+    struct server *srv = server_of(r);
     double limit, remaining, reset;
 
-    r->route = route;
+    r->label = route;
     if (!atomic_load(&srv->ready)) {
         struct hc_http_header h = HC_HTTP_HDR("Retry-After", "1");
         reply_problem_h(r, 503, &h, 1, "the server is starting: stores are not open yet");
@@ -83,9 +84,15 @@ static bool admit(struct req *r, int route)
         return false;
     }
     if (ratelimit_take(srv->rl, route, &limit, &remaining, &reset)) {
-        /* Allowed: the response still tells the client where it stands (RateLimit). */
-        r->rl_limit = limit;
-        r->rl_remaining = remaining;
+        /* Allowed: every response still tells the client where it stands (IETF httpapi
+         * ratelimit-headers: the policy, a quota per 1 s window, and what is left). */
+        if (limit > 0) {
+            char pol[64], state[64];
+            snprintf(pol, sizeof(pol), "\"route\";q=%.0f;w=1", limit);
+            snprintf(state, sizeof(state), "\"route\";r=%.0f;t=1", remaining);
+            req_set_header(r, "RateLimit-Policy", pol);
+            req_set_header(r, "RateLimit", state);
+        }
     } else {
         char ra[32], rl[96], pol[96];
         struct hc_http_header h[3];
@@ -109,7 +116,7 @@ static void route_api_orders(struct req *r, const char *rest)
 
     if (*rest == '\0') {
         if (!method_is(r, "POST")) {
-            r->route = ROUTE_ORDER_CREATE;
+            r->label = ROUTE_ORDER_CREATE;
             not_allowed(r, "POST");
             return;
         }
@@ -120,7 +127,7 @@ static void route_api_orders(struct req *r, const char *rest)
     if (*rest != '/')
         goto unknown;
     rest++;
-    r->route = ROUTE_ORDER_GET;
+    r->label = ROUTE_ORDER_GET;
     if (order_parse_id(rest, strlen(rest), &id) < 0) {
         reply_problem(r, 400, "an order id is a positive decimal number");
         return;
@@ -144,7 +151,7 @@ static void route_api_users(struct req *r, const char *rest, const char *query)
     const char *slash = strchr(rest, '/');
     uint64_t uid;
 
-    r->route = ROUTE_USER_ORDERS;
+    r->label = ROUTE_USER_ORDERS;
     if (slash == NULL || strcmp(slash, "/orders") != 0) {
         reply_problem(r, 404, "no such route");
         return;
@@ -169,7 +176,7 @@ static void route_api_flash(struct req *r, const char *rest)
     uint64_t t;
 
     if (strncmp(rest, "tickets/", 8) == 0) {
-        r->route = ROUTE_FLASH_TICKET;
+        r->label = ROUTE_FLASH_TICKET;
         if (order_parse_id(rest + 8, strlen(rest + 8), &t) < 0) {
             reply_problem(r, 400, "a ticket is a positive decimal number");
             return;
@@ -180,7 +187,7 @@ static void route_api_flash(struct req *r, const char *rest)
             api_flash_ticket(r, t);
         return;
     }
-    r->route = slash ? ROUTE_FLASH_GRAB : ROUTE_FLASH_GET;
+    r->label = slash ? ROUTE_FLASH_GRAB : ROUTE_FLASH_GET;
     if (!valid_sku(rest, len)) {
         reply_problem(r, 400, "a sku is 1 to 63 letters, digits, '_', '-' or '.'");
         return;
@@ -198,7 +205,7 @@ static void route_api_flash(struct req *r, const char *rest)
         else if (admit(r, ROUTE_FLASH_GRAB))
             api_flash_grab(r, sku);
     } else {
-        r->route = ROUTE_OTHER;
+        r->label = ROUTE_OTHER;
         reply_problem(r, 404, "no such route");
     }
 }
@@ -219,31 +226,31 @@ static void route(struct req *r)
     } else if (strncmp(path, "/api/flash/", 11) == 0) {
         route_api_flash(r, path + 11);
     } else if (strcmp(path, "/api/events") == 0) {
-        r->route = ROUTE_EVENTS;
+        r->label = ROUTE_EVENTS;
         if (!method_is(r, "POST"))
             not_allowed(r, "POST");
         else if (admit(r, ROUTE_EVENTS))
             api_misc_events(r);
     } else if (strncmp(path, "/static/", 8) == 0) {
-        r->route = ROUTE_STATIC;
+        r->label = ROUTE_STATIC;
         if (!method_is(r, "GET"))
             not_allowed(r, "GET");
         else
             api_misc_static(r, path + 8);
     } else if (strcmp(path, "/metrics") == 0) {
-        r->route = ROUTE_METRICS;
+        r->label = ROUTE_METRICS;
         api_misc_metrics(r);
     } else if (strcmp(path, "/healthz") == 0) {
-        r->route = ROUTE_HEALTHZ;
+        r->label = ROUTE_HEALTHZ;
         api_misc_healthz(r);
     } else if (strcmp(path, "/readyz") == 0) {
-        r->route = ROUTE_READYZ;
+        r->label = ROUTE_READYZ;
         api_misc_readyz(r);
     } else if (strncmp(path, "/admin/", 7) == 0) {
-        r->route = ROUTE_ADMIN;
+        r->label = ROUTE_ADMIN;
         api_admin(r, path + 7);
     } else {
-        r->route = ROUTE_OTHER;
+        r->label = ROUTE_OTHER;
         reply_problem(r, 404, "no such route: %.200s", path);
     }
 }
@@ -258,17 +265,31 @@ void router_rates(const struct config *cfg, double rates[ROUTE_COUNT])
     rates[ROUTE_FLASH_GRAB] = cfg->rate_flash;
 }
 
-void router_dispatch(struct req *r)
+static void router_dispatch(struct req *r)
 {
     /* Whatever a handler parses on this thread comes from the request's arena. */
     struct hc_arena *prev = jsonmem_enter(&r->arena);
 
+    api_ctx_reset(api_ctx(r));
     if (r->target.len == 0 || r->target.data[0] != '/') {
         reply_problem(r, 400, "the request target must be an absolute path");
     } else {
         route(r);
     }
     jsonmem_leave(prev);
-    if (!r->async)
-        r->done = true;
+}
+
+static void router_done(struct req *r, double seconds)
+{
+    struct server *srv = server_of(r);
+
+    stats_request(srv->stats, r->label < 0 ? ROUTE_OTHER : r->label, r->status, seconds);
+}
+
+void router_app(struct server *srv, struct req_app *app)
+{
+    app->dispatch = router_dispatch;
+    app->done = router_done;
+    app->ctx_size = sizeof(struct api_ctx);
+    app->arg = srv;
 }

@@ -8,7 +8,9 @@
 #define HCSERVER_ROUTER_H
 
 #include "config.h"
-#include "http/conn.h"
+#include "http/req.h"
+
+struct server;
 
 enum route_id {
     ROUTE_ORDER_CREATE = 0,
@@ -33,10 +35,11 @@ enum route_id {
 extern const char *const router_names[ROUTE_COUNT];
 
 /*
- * Finds r's route, checks rate limits and shedding, and runs the handler, which answers r now
- * or later (see conn.h). Loop thread.
+ * The application as the connection layer calls it: dispatch finds a request's route, checks
+ * readiness, shedding and rate limits, and runs the handler, which answers now or later
+ * (req.h); done counts the answered request in the per-route metrics. Fills *app for srv.
  */
-void router_dispatch(struct req *r);
+void router_app(struct server *srv, struct req_app *app);
 
 /* The rate limit of every route from cfg, per second (0: none), for ratelimit_new. */
 void router_rates(const struct config *cfg, double rates[ROUTE_COUNT]);
