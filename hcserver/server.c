@@ -26,6 +26,7 @@
 #include "domain/breaker.h"
 #include "domain/degrade.h"
 #include "domain/hotkeys.h"
+#include "domain/orders.h"
 #include "domain/ratelimit.h"
 #include "hc/log.h"
 #include "hc/net.h"
@@ -175,6 +176,17 @@ static int start_parts(struct server *srv)
                          &srv->breakers);
     if (rc == 0)
         rc = hotkeys_new(&srv->hot);
+    if (rc == 0) {
+        struct orders_config oc = {
+            .store = srv->store,
+            .l1 = srv->cache,
+            .l2 = srv->l2,
+            .breakers = srv->breakers,
+            .l2_ttl_ns = cfg->cache_ttl,
+            .read_pref = STORE_READ_ANY,
+        };
+        rc = orders_new(&oc, &srv->orders);
+    }
     if (rc == 0)
         rc = hc_pool_new("critical", (unsigned)cfg->critical_threads, cfg->pool_queue, srv->m,
                          &srv->critical);
@@ -220,6 +232,7 @@ static void stop_parts(struct server *srv)
     flash_free(srv->flash);
     confirm_free(srv->confirm);
     store_close(srv->store);
+    orders_free(srv->orders);
     hc_pool_free(srv->critical);
     hc_pool_free(srv->secondary);
     hc_pool_free(srv->noncritical);

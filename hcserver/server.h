@@ -26,6 +26,7 @@ struct server {
     struct store *store;         /* orders */
     struct cache *cache;         /* L1 */
     struct l2 *l2;               /* L2 (the embedded default has none) */
+    struct orders *orders;       /* reads and writes of orders through L1, L2 and the store */
     struct idem *idem;           /* Idempotency-Keys */
     struct confirm *confirm;     /* PENDING -> CONFIRMED workers and compensation */
     struct flash *flash;         /* flash sales */

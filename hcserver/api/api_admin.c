@@ -11,7 +11,7 @@
 
 #include "api/api.h"
 #include "api/api_ctx.h"
-#include "domain/cache.h"
+#include "domain/orders.h"
 #include "domain/flash.h"
 #include "domain/breaker.h"
 #include "domain/degrade.h"
@@ -166,13 +166,6 @@ static void admin_shards(struct req *r)
     reply_jansson(r, 200, json_pack("{s:s,s:o}", "backend", srv->store->ops->name, "shards", arr));
 }
 
-static int preload_load(void *arg, uint64_t id, struct order *out)
-{
-    struct server *srv = arg;
-
-    return store_get(srv->store, id, out);
-}
-
 static void preload_task(void *arg)
 {
     struct req *r = arg;
@@ -184,8 +177,8 @@ static void preload_task(void *arg)
     json_array_foreach(ids, i, v)
     {
         struct order o;
-        int rc = cache_load(server_of(r)->cache, (uint64_t)json_integer_value(v), preload_load,
-                            server_of(r), &o);
+        enum orders_source src;
+        int rc = orders_get(server_of(r)->orders, (uint64_t)json_integer_value(v), &o, &src);
         if (rc == 0)
             loaded++;
         else
@@ -250,7 +243,7 @@ static void admin_flash(struct req *r)
     rc = flash_create_sale(server_of(r)->flash, json_string_value(sku),
                            (uint64_t)json_integer_value(stock));
     if (rc == 0)
-        flash_describe(server_of(r)->flash, r, json_string_value(sku));
+        api_flash_get(r, json_string_value(sku));
     else if (rc == -EINVAL)
         reply_problem(r, 400, "a sku is 1 to 63 letters, digits, '_', '-' or '.'");
     else if (rc == HC_ETOOLARGE)

@@ -12,8 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "backend/queue.h"
 #include "backend/store.h"
+#include "domain/flash.h"
+#include "domain/orders.h"
 #include "http/req.h"
 
 struct api_ctx {
@@ -23,8 +24,8 @@ struct api_ctx {
     int limit;                                /* listing: most orders */
     int new_status;                           /* PATCH: the status asked for */
     void *pending;                            /* a handler's object while away (preload ids) */
-    struct store_op op;                       /* a write to the store */
-    struct queue_append append;               /* a flash grab's append to the queue */
+    struct orders_write w;                    /* a creation or a status change */
+    struct flash_grab grab;                   /* a flash grab */
 };
 
 /* r's application state. */

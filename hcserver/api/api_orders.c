@@ -1,21 +1,20 @@
 /*
- * api_orders.c: the order routes.
+ * api_orders.c: the order routes: JSON in, a call of the orders module (orders.h, which owns
+ * the cache and store rules), HTTP out.
  *
  * POST /api/orders: the body is read on the loop thread (small and bounded), the write goes to
  * the shard's committer and the answer comes back once the group it joined is committed; no
  * pool thread waits on the disk meanwhile.
  *
  * GET /api/orders/{id}: an L1 hit is answered on the loop thread; a miss goes to the critical
- * pool, where the cache's single-flight load reads the shard.
+ * pool, where the orders module loads it (L2, then the shard).
  *
- * PATCH /api/orders/{id}: on the critical pool, under the order's lock: delete the cache
- * entry, update the store (waiting for the commit), put the new order in the cache, answer.
- * Two PATCHes of one order therefore never interleave their cache and store steps.
+ * PATCH /api/orders/{id}: like a creation, the status change goes to the shard's committer
+ * and is answered from its done callback, once the caches hold the order as stored.
  *
  * GET /api/users/{uid}/orders: a listing, on the secondary pool.
  */
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,31 +22,12 @@
 #include "api/api.h"
 #include "api/api_ctx.h"
 #include "api/api_idem.h"
-#include "domain/cache.h"
 #include "domain/confirm.h"
-#include "domain/breaker.h"
 #include "domain/hotkeys.h"
+#include "domain/orders.h"
 #include "hc/limits.h"
-#include "backend/l2.h"
 #include "http/reply.h"
 #include "server.h"
-
-#define ORDER_LOCKS 1024
-
-static pthread_mutex_t order_locks[ORDER_LOCKS];
-static pthread_once_t order_locks_once = PTHREAD_ONCE_INIT;
-
-static void order_locks_init(void)
-{
-    for (int i = 0; i < ORDER_LOCKS; i++)
-        pthread_mutex_init(&order_locks[i], NULL);
-}
-
-static pthread_mutex_t *order_lock(uint64_t id)
-{
-    pthread_once(&order_locks_once, order_locks_init);
-    return &order_locks[(id * 0x9E3779B97F4A7C15ULL) >> 54];
-}
 
 static void reply_order(struct req *r, int status, const struct order *o, const char *xcache)
 {
@@ -73,21 +53,29 @@ static void reply_busy(struct req *r, const char *what)
     reply_problem_h(r, 503, &h, 1, "%s", what);
 }
 
+/* Answers a write the orders module did not take (orders_create / orders_set_status). */
+static void reply_not_submitted(struct req *r, int rc)
+{
+    if (rc == -EHOSTUNREACH)
+        reply_busy(r, "the order's shard is failing (circuit open); retry later");
+    else if (rc == -EAGAIN)
+        reply_busy(r, "too many writes are waiting on this shard; retry");
+    else if (rc == -ENODEV)
+        reply_problem(r, 404, "no order %llu", (unsigned long long)api_ctx(r)->id);
+    else
+        reply_busy(r, "the server is shutting down");
+}
+
 /* ---- create -------------------------------------------------------------------------- */
 
-static void create_done(struct store_op *op)
+static void create_done(struct orders_write *w)
 {
-    struct req *r = op->arg;
-    struct server *srv = server_of(r);
-    unsigned shard = store_shard_of_user(srv->store, op->order.user_id);
+    struct req *r = w->arg;
 
-    breaker_report(srv->breakers, shard, op->result != -EIO);
-    if (op->result == 0 || op->result == -EEXIST) {
-        reply_order(r, 201, &op->order, NULL);
-        if (op->result == 0) {
-            cache_put(srv->cache, &op->order);
-            confirm_enqueue(srv->confirm, op->order.id);
-        }
+    if (w->op.result == 0 || w->op.result == -EEXIST) {
+        reply_order(r, 201, &w->op.order, NULL);
+        if (w->op.result == 0)
+            confirm_enqueue(server_of(r)->confirm, w->op.order.id);
     } else {
         reply_problem(r, 500, "the order could not be stored; it was not created");
     }
@@ -97,32 +85,27 @@ static void create_done(struct store_op *op)
 
 void api_orders_create(struct req *r)
 {
-    struct server *srv = server_of(r);
+    struct api_ctx *x = api_ctx(r);
+    struct orders_write *w = &x->w;
     const char *why = NULL;
-    struct store_op *op = &api_ctx(r)->op;
-    unsigned shard;
     int rc;
 
-    memset(op, 0, sizeof(*op));
-    if (order_from_json(r->body.data, r->body.len, &op->order, &why) < 0) {
+    memset(w, 0, sizeof(*w));
+    if (order_from_json(r->body.data, r->body.len, &w->op.order, &why) < 0) {
         reply_problem(r, 400, "%s", why);
-        return;
-    }
-    shard = store_shard_of_user(srv->store, op->order.user_id);
-    if (!breaker_allow(srv->breakers, shard)) {
-        reply_busy(r, "the order's shard is failing (circuit open); retry later");
         return;
     }
     if (!api_idem_enter(r))
         return;
-    snprintf(op->idem_key, sizeof(op->idem_key), "%s", api_ctx(r)->idem_key);
-    op->kind = STORE_CREATE;
-    op->done = create_done;
-    op->arg = r;
-    rc = store_submit(srv->store, op);
+    snprintf(w->op.idem_key, sizeof(w->op.idem_key), "%s", x->idem_key);
+    w->done = create_done;
+    w->arg = r;
+    rc = orders_create(server_of(r)->orders, w);
     if (rc < 0) {
-        reply_busy(r, rc == -EAGAIN ? "too many orders are waiting to be stored; retry"
-                                    : "the server is shutting down");
+        if (rc == -EAGAIN)
+            reply_busy(r, "too many orders are waiting to be stored; retry");
+        else
+            reply_not_submitted(r, rc);
         api_idem_finish(r);
         return;
     }
@@ -131,48 +114,24 @@ void api_orders_create(struct req *r)
 
 /* ---- get ----------------------------------------------------------------------------- */
 
-/* What a miss loads through: L2, then the shard (whose answer fills L2). */
-struct load {
-    struct server *srv;
-    const char *source; /* "L2" or "DB": where the value came from */
-};
-
-static int load_through(void *arg, uint64_t id, struct order *out)
-{
-    struct load *ld = arg;
-    struct server *srv = ld->srv;
-    unsigned shard = order_id_shard(id);
-    int rc;
-
-    if (srv->l2->ops->get(srv->l2, id, out) == 0) {
-        ld->source = "L2";
-        return 0;
-    }
-    if (!breaker_allow(srv->breakers, shard))
-        return -EHOSTUNREACH;
-    rc = store_get(srv->store, id, out);
-    breaker_report(srv->breakers, shard, rc == 0 || rc == -ENOENT || rc == -ENODEV);
-    if (rc == 0)
-        srv->l2->ops->set(srv->l2, out, srv->cfg->cache_ttl);
-    return rc;
-}
-
 static void get_task(void *arg)
 {
     struct req *r = arg;
+    uint64_t id = api_ctx(r)->id;
     struct order o;
-    struct load ld = {server_of(r), "DB"};
-    int rc = cache_load(server_of(r)->cache, api_ctx(r)->id, load_through, &ld, &o);
+    enum orders_source src;
+    int rc = orders_get(server_of(r)->orders, id, &o, &src);
 
-    if (rc == 0)
-        reply_order(r, 200, &o, ld.source);
-    else if (rc == -ENOENT || rc == -ENODEV) {
+    if (rc == 0) {
+        reply_order(r, 200, &o, src == ORDERS_L2 ? "L2" : src == ORDERS_L1 ? "L1" : "DB");
+    } else if (rc == -ENOENT || rc == -ENODEV) {
         struct hc_http_header h = HC_HTTP_HDR("X-Cache", "DB");
-        reply_problem_h(r, 404, &h, 1, "no order %llu", (unsigned long long)api_ctx(r)->id);
-    } else if (rc == -EHOSTUNREACH)
+        reply_problem_h(r, 404, &h, 1, "no order %llu", (unsigned long long)id);
+    } else if (rc == -EHOSTUNREACH) {
         reply_busy(r, "the order's shard is failing (circuit open); retry later");
-    else
+    } else {
         reply_problem(r, 500, "the order could not be read");
+    }
     req_finish_async(r);
 }
 
@@ -183,7 +142,7 @@ void api_orders_get(struct req *r, uint64_t id)
     int rc;
 
     hotkeys_note(srv->hot, id);
-    rc = cache_get(srv->cache, id, &o);
+    rc = orders_peek(srv->orders, id, &o);
     if (rc == 0) {
         reply_order(r, 200, &o, "L1");
         return;
@@ -203,71 +162,19 @@ void api_orders_get(struct req *r, uint64_t id)
 
 /* ---- patch --------------------------------------------------------------------------- */
 
-struct waiter {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-};
-
-static void patch_done(struct store_op *op)
+static void patch_done(struct orders_write *w)
 {
-    struct waiter *w = op->arg;
-
-    pthread_mutex_lock(&w->mu);
-    w->done = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
-static void patch_task(void *arg)
-{
-    struct req *r = arg;
-    struct server *srv = server_of(r);
-    struct store_op *op = &api_ctx(r)->op;
-    struct waiter w = {.done = false};
-    pthread_mutex_t *lock = order_lock(api_ctx(r)->id);
-    unsigned shard = order_id_shard(api_ctx(r)->id);
-    int rc;
-
-    memset(op, 0, sizeof(*op));
-    op->kind = STORE_SET_STATUS;
-    op->id = api_ctx(r)->id;
-    op->new_status = api_ctx(r)->new_status;
-    op->done = patch_done;
-    op->arg = &w;
-    pthread_mutex_init(&w.mu, NULL);
-    pthread_cond_init(&w.cv, NULL);
-
-    pthread_mutex_lock(lock);
-    cache_delete(srv->cache, api_ctx(r)->id);
-    srv->l2->ops->del(srv->l2, api_ctx(r)->id);
-    rc = store_submit(srv->store, op);
-    if (rc == 0) {
-        pthread_mutex_lock(&w.mu);
-        while (!w.done)
-            pthread_cond_wait(&w.cv, &w.mu);
-        pthread_mutex_unlock(&w.mu);
-        rc = op->result;
-        if (rc == 0 || rc == -EPERM) {
-            cache_put(srv->cache, &op->order);
-            srv->l2->ops->set(srv->l2, &op->order, srv->cfg->cache_ttl);
-        }
-    }
-    pthread_mutex_unlock(lock);
-    pthread_mutex_destroy(&w.mu);
-    pthread_cond_destroy(&w.cv);
-    breaker_report(srv->breakers, shard, rc != -EIO);
+    struct req *r = w->arg;
+    struct api_ctx *x = api_ctx(r);
+    int rc = w->op.result;
 
     if (rc == 0)
-        reply_order(r, 200, &op->order, NULL);
+        reply_order(r, 200, &w->op.order, NULL);
     else if (rc == -EPERM)
-        reply_problem(r, 409, "order %llu is %s and cannot become %s",
-                      (unsigned long long)api_ctx(r)->id, order_status_name(op->order.status),
-                      order_status_name(api_ctx(r)->new_status));
+        reply_problem(r, 409, "order %llu is %s and cannot become %s", (unsigned long long)x->id,
+                      order_status_name(w->op.order.status), order_status_name(x->new_status));
     else if (rc == -ENOENT || rc == -ENODEV)
-        reply_problem(r, 404, "no order %llu", (unsigned long long)api_ctx(r)->id);
-    else if (rc == -EAGAIN)
-        reply_busy(r, "too many writes are waiting on this shard; retry");
+        reply_problem(r, 404, "no order %llu", (unsigned long long)x->id);
     else
         reply_problem(r, 500, "the order could not be updated");
     api_idem_finish(r);
@@ -277,14 +184,17 @@ static void patch_task(void *arg)
 void api_orders_patch(struct req *r, uint64_t id)
 {
     struct server *srv = server_of(r);
+    struct api_ctx *x = api_ctx(r);
     json_error_t jerr;
     json_t *root = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &jerr);
     json_t *st = json_is_object(root) ? json_object_get(root, "status") : NULL;
     bool parsed = root != NULL, is_string = json_is_string(st);
     int status = is_string ? order_status_parse(json_string_value(st)) : -1;
+    int rc;
 
-    /* Released before r can be handed to a pool, which may then use r's arena. */
+    /* Released before r can be handed on, whose holder may then use r's arena. */
     json_decref(root);
+    x->id = id;
     if (!parsed) {
         reply_problem(r, 400, "the body is not valid JSON");
     } else if (!is_string) {
@@ -293,15 +203,16 @@ void api_orders_patch(struct req *r, uint64_t id)
         reply_problem(r, 400,
                       "unknown status; one of PENDING, CONFIRMED, PREPARING, "
                       "DELIVERING, DELIVERED, CANCELLED");
-    } else if (!breaker_allow(srv->breakers, order_id_shard(id))) {
-        reply_busy(r, "the order's shard is failing (circuit open); retry later");
-    } else if (order_id_shard(id) >= srv->store->shards) {
+    } else if (order_id_shard(id) >= orders_shards(srv->orders)) {
         reply_problem(r, 404, "no order %llu", (unsigned long long)id);
     } else if (api_idem_enter(r)) {
-        api_ctx(r)->id = id;
-        api_ctx(r)->new_status = status;
-        if (hc_pool_submit(srv->critical, patch_task, r) < 0) {
-            reply_busy(r, "the order pool is full; retry");
+        x->new_status = status;
+        memset(&x->w, 0, sizeof(x->w));
+        x->w.done = patch_done;
+        x->w.arg = r;
+        rc = orders_set_status(srv->orders, &x->w, id, status);
+        if (rc < 0) {
+            reply_not_submitted(r, rc);
             api_idem_finish(r);
         } else {
             req_away(r);
@@ -357,20 +268,14 @@ static char *list_body(struct req *r, uint64_t user, const struct order *orders,
 static void list_task(void *arg)
 {
     struct req *r = arg;
-    struct server *srv = server_of(r);
-    size_t cap = (size_t)api_ctx(r)->limit, n = 0, len = 0;
+    struct api_ctx *x = api_ctx(r);
+    size_t cap = (size_t)x->limit, n = 0, len = 0;
     struct order orders[HC_SERVER_MAX_LIST_LIMIT]; /* a pool thread's stack has room */
-    unsigned shard = store_shard_of_user(srv->store, api_ctx(r)->id);
     char *body;
-    int rc = -EHOSTUNREACH;
+    int rc = orders_list(server_of(r)->orders, x->id, x->before, orders, cap, &n);
 
-    if (breaker_allow(srv->breakers, shard)) {
-        rc = srv->store->ops->list_user(srv->store, api_ctx(r)->id, api_ctx(r)->before, orders, cap,
-                                        &n);
-        breaker_report(srv->breakers, shard, rc == 0);
-    }
     if (rc == 0) {
-        body = list_body(r, api_ctx(r)->id, orders, n, n == cap && n > 0, &len);
+        body = list_body(r, x->id, orders, n, n == cap && n > 0, &len);
         if (body != NULL)
             reply_json(r, 200, body, len, NULL, 0);
         else

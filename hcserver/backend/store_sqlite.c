@@ -408,7 +408,7 @@ static int sq_submit(struct store *s, struct store_op *op)
     return rc;
 }
 
-static int sq_get(struct store *s, uint64_t id, struct order *out)
+static int sq_get(struct store *s, uint64_t id, enum store_read pref, struct order *out)
 {
     struct store_sqlite *st = (struct store_sqlite *)s;
     unsigned idx = order_id_shard(id);
@@ -417,6 +417,7 @@ static int sq_get(struct store *s, uint64_t id, struct order *out)
     int64_t start = hc_now_ns();
     int rc;
 
+    HC_UNUSED(pref); /* one copy: every read is a primary read */
     if (idx >= st->cfg.shards)
         return -ENODEV;
     if ((int)idx == st->cfg.fail_shard) {
@@ -438,8 +439,8 @@ static int sq_get(struct store *s, uint64_t id, struct order *out)
     return rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
-static int sq_list_user(struct store *s, uint64_t user, uint64_t before, struct order *out,
-                        size_t cap, size_t *n)
+static int sq_list_user(struct store *s, uint64_t user, uint64_t before, enum store_read pref,
+                        struct order *out, size_t cap, size_t *n)
 {
     struct store_sqlite *st = (struct store_sqlite *)s;
     unsigned idx = store_shard_of_user(s, user);
@@ -448,8 +449,9 @@ static int sq_list_user(struct store *s, uint64_t user, uint64_t before, struct 
     int64_t start = hc_now_ns();
     int rc;
 
+    HC_UNUSED(pref);
     *n = 0;
-    if (r == NULL)
+    if (r == NULL || (int)idx == st->cfg.fail_shard)
         return -EIO;
     if (before != 0 && order_id_shard(before) != idx)
         return 0; /* that id is not this user's: nothing is "before" it on this shard */
@@ -468,16 +470,17 @@ static int sq_list_user(struct store *s, uint64_t user, uint64_t before, struct 
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-static int sq_list_pending(struct store *s, unsigned shard, int64_t older_than_ms, uint64_t *ids,
-                           size_t cap, size_t *n)
+static int sq_list_pending(struct store *s, unsigned shard, int64_t older_than_ms,
+                           enum store_read pref, uint64_t *ids, size_t cap, size_t *n)
 {
     struct store_sqlite *st = (struct store_sqlite *)s;
     struct reader *r = reader_get(st);
     sqlite3_stmt *q;
     int rc;
 
+    HC_UNUSED(pref);
     *n = 0;
-    if (r == NULL || shard >= st->cfg.shards)
+    if (r == NULL || shard >= st->cfg.shards || (int)shard == st->cfg.fail_shard)
         return -EIO;
     q = r->pending[shard];
     sqlite3_bind_int64(q, 1, older_than_ms);

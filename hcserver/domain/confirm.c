@@ -3,9 +3,9 @@
  *
  * One thread owns a ring of (id, due time) pairs. Orders arrive in creation order with the
  * same delay, so the ring is also sorted by due time and the thread only ever looks at its
- * head. Confirmations are submitted to the store asynchronously, many at a time, so they
- * join the shard's group commits instead of costing a transaction each; each one's done
- * callback refreshes the cache entry.
+ * head. Confirmations are submitted through the orders module asynchronously, many at a time,
+ * so they join the shard's group commits instead of costing a transaction each; the orders
+ * module refreshes both cache levels as each one commits.
  *
  * The same thread runs compensation every period: it asks each shard for orders PENDING for
  * longer than stuck_after and queues them again. Re-driving is safe because a confirmation is
@@ -19,12 +19,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "domain/cache.h"
-#include "backend/l2.h"
+#include "domain/orders.h"
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "server.h"
-#include "backend/store.h"
 
 #define REDRIVE_BATCH 1000
 
@@ -45,40 +43,33 @@ struct confirm {
     struct hc_metrics_counter *enqueued, *processed, *failed, *runs, *redriven;
 };
 
-static void op_done(struct store_op *op)
+static void op_done(struct orders_write *w)
 {
-    struct confirm *c = op->arg;
+    struct confirm *c = w->arg;
+    int rc = w->op.result;
 
-    if (op->result == 0) {
-        cache_put(c->srv->cache, &op->order);
-        c->srv->l2->ops->set(c->srv->l2, &op->order, c->srv->cfg->cache_ttl);
-        hc_metrics_counter_inc(c->processed);
-    } else if (op->result != -EPERM && op->result != -ENOENT) {
+    if (rc == 0 || rc == -EPERM || rc == -ENOENT)
+        hc_metrics_counter_inc(c->processed); /* -EPERM, -ENOENT: already moved on */
+    else
         hc_metrics_counter_inc(c->failed);
-    } else {
-        hc_metrics_counter_inc(c->processed); /* already moved on: nothing to do */
-    }
-    free(op);
+    free(w);
     atomic_fetch_sub(&c->outstanding, 1);
 }
 
 static void submit(struct confirm *c, uint64_t id)
 {
-    struct store_op *op = hc_xcalloc(1, sizeof(*op));
+    struct orders_write *w = hc_xcalloc(1, sizeof(*w));
     int rc;
 
-    op->kind = STORE_SET_STATUS;
-    op->id = id;
-    op->new_status = ORDER_CONFIRMED;
-    op->done = op_done;
-    op->arg = c;
+    w->done = op_done;
+    w->arg = c;
     atomic_fetch_add(&c->outstanding, 1);
-    rc = store_submit(c->srv->store, op);
+    rc = orders_set_status(c->srv->orders, w, id, ORDER_CONFIRMED);
     if (rc < 0) {
-        /* A full or closing store: compensation will pick this order up again. */
+        /* A full, failing or closing store: compensation will pick this order up again. */
         atomic_fetch_sub(&c->outstanding, 1);
         hc_metrics_counter_inc(c->failed);
-        free(op);
+        free(w);
     }
 }
 
@@ -98,14 +89,14 @@ void confirm_enqueue(struct confirm *c, uint64_t id)
 
 static void compensate(struct confirm *c)
 {
-    struct store *st = c->srv->store;
+    struct orders *o = c->srv->orders;
     int64_t older = hc_wall_ns() / HC_NSEC_PER_MSEC - c->srv->cfg->stuck_after / HC_NSEC_PER_MSEC;
     uint64_t *ids = hc_xmalloc(REDRIVE_BATCH * sizeof(*ids));
 
     hc_metrics_counter_inc(c->runs);
-    for (unsigned s = 0; s < st->shards; s++) {
+    for (unsigned s = 0; s < orders_shards(o); s++) {
         size_t n = 0;
-        if (st->ops->list_pending(st, s, older, ids, REDRIVE_BATCH, &n) < 0)
+        if (orders_list_pending(o, s, older, ids, REDRIVE_BATCH, &n) < 0)
             continue;
         for (size_t i = 0; i < n; i++)
             submit(c, ids[i]);

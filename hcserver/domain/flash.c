@@ -6,8 +6,9 @@
  * group commit. Stock is taken before the append and given back if the append fails, so at
  * every instant tickets <= stock: the sale cannot oversell, whatever the concurrency.
  *
- * Workers take tickets in batches, submit all of their orders to the store at once (they join
- * the shards' group commits), wait for the batch, and ack each ticket with its order id. An
+ * Workers take tickets in batches, submit all of their orders at once (orders.h: they join the
+ * shards' group commits and fill the caches), wait for the batch, and ack each ticket with its
+ * order id. An
  * order carries its ticket under a unique index, so a ticket delivered twice (after a crash
  * between the order's commit and the ack) finds its order instead of making another.
  *
@@ -22,15 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api_ctx.h"
-#include "api/api_idem.h"
-#include "domain/cache.h"
+#include "backend/queue_local.h"
 #include "domain/confirm.h"
-#include "http/req.h"
+#include "domain/orders.h"
 #include "hc/core.h"
 #include "hc/limits.h"
-#include "backend/queue_local.h"
-#include "http/reply.h"
 #include "server.h"
 
 #define WORKERS    2
@@ -61,10 +58,14 @@ struct flash {
     pthread_t workers[WORKERS];
     unsigned nworkers;
     struct hc_metrics_family *stock_f;
-    struct hc_metrics_counter *grabs[5]; /* accepted, sold_out, duplicate, busy, unknown */
+    struct hc_metrics_counter *grabs[5]; /* by enum flash_result */
 };
 
-enum { G_ACCEPTED, G_SOLD_OUT, G_DUPLICATE, G_BUSY, G_UNKNOWN };
+/* The hc_flash_grabs_total{result} label of each enum flash_result. */
+static const char *const result_names[] = {
+    [FLASH_QUEUED] = "accepted", [FLASH_SOLD_OUT] = "sold_out",   [FLASH_DUPLICATE] = "duplicate",
+    [FLASH_BUSY] = "busy",       [FLASH_UNKNOWN] = "unknown_sku",
+};
 
 static uint64_t mix(uint64_t x)
 {
@@ -196,14 +197,14 @@ struct batch {
 };
 
 struct job {
-    struct store_op op;
-    struct batch *b;
-    uint64_t ticket;
+    struct orders_write w; /* the ticket's order */
+    struct batch *b;       /* the batch it belongs to */
+    uint64_t ticket;       /* 0 once done */
 };
 
-static void job_done(struct store_op *op)
+static void job_done(struct orders_write *w)
 {
-    struct job *j = op->arg;
+    struct job *j = w->arg;
 
     pthread_mutex_lock(&j->b->mu);
     if (--j->b->left == 0)
@@ -224,23 +225,22 @@ static void run_batch(struct flash *f, struct queue_msg *msgs, size_t n, struct 
             struct job *j = &jobs[i];
             if (j->ticket == 0)
                 continue; /* done in an earlier round */
-            memset(&j->op, 0, sizeof(j->op));
-            j->op.kind = STORE_CREATE;
-            j->op.order.user_id = msgs[i].key;
-            snprintf(j->op.order.sku, sizeof(j->op.order.sku), "%s", msgs[i].topic);
-            j->op.order.qty = 1;
-            j->op.order.ticket = msgs[i].id;
-            j->op.done = job_done;
-            j->op.arg = j;
+            memset(&j->w, 0, sizeof(j->w));
+            j->w.op.order.user_id = msgs[i].key;
+            snprintf(j->w.op.order.sku, sizeof(j->w.op.order.sku), "%s", msgs[i].topic);
+            j->w.op.order.qty = 1;
+            j->w.op.order.ticket = msgs[i].id;
+            j->w.done = job_done;
+            j->w.arg = j;
             j->b = &b;
             pthread_mutex_lock(&b.mu);
             b.left++;
             pthread_mutex_unlock(&b.mu);
-            if (store_submit(srv->store, &j->op) < 0) {
+            if (orders_create(srv->orders, &j->w) < 0) {
                 pthread_mutex_lock(&b.mu);
                 b.left--;
                 pthread_mutex_unlock(&b.mu);
-                j->op.result = -EAGAIN;
+                j->w.op.result = -EAGAIN;
             } else {
                 submitted++;
             }
@@ -255,13 +255,11 @@ static void run_batch(struct flash *f, struct queue_msg *msgs, size_t n, struct 
             struct job *j = &jobs[i];
             if (j->ticket == 0)
                 continue;
-            if (j->op.result == 0 || j->op.result == -EEXIST) {
+            if (j->w.op.result == 0 || j->w.op.result == -EEXIST) {
                 struct sale *s = find_sale(f, msgs[i].topic);
-                f->q->ops->ack(f->q, j->ticket, j->op.order.id);
-                if (j->op.result == 0) {
-                    cache_put(srv->cache, &j->op.order);
-                    confirm_enqueue(srv->confirm, j->op.order.id);
-                }
+                f->q->ops->ack(f->q, j->ticket, j->w.op.order.id);
+                if (j->w.op.result == 0)
+                    confirm_enqueue(srv->confirm, j->w.op.order.id);
                 if (s != NULL)
                     atomic_fetch_add(&s->ordered, 1);
                 j->ticket = 0;
@@ -318,9 +316,7 @@ int flash_new(struct server *srv, char *err, size_t errlen, struct flash **out)
         rc = hc_metrics_register_counter(srv->m, "hc_flash_grabs_total",
                                          "Flash-sale grabs by result.", "result", &g);
     for (int i = 0; rc == 0 && i < 5; i++) {
-        static const char *const names[] = {"accepted", "sold_out", "duplicate", "busy",
-                                            "unknown_sku"};
-        const char *v[] = {names[i]};
+        const char *v[] = {result_names[i]};
         rc = hc_metrics_counter_get(g, v, &f->grabs[i]);
     }
     if (rc == 0) {
@@ -395,133 +391,92 @@ int flash_create_sale(struct flash *f, const char *sku, uint64_t stock)
 
 static void grab_done(struct queue_append *a)
 {
-    struct req *r = a->arg;
-    struct flash *f = server_of(r)->flash;
-    struct sale *s = api_ctx(r)->pending;
+    struct flash_grab *g = a->arg;
+    struct sale *s = g->sale;
 
     if (a->result == 0) {
-        char body[256], loc[64] = "";
-        struct hc_http_header h;
-        int n =
-            snprintf(body, sizeof(body),
-                     "{\"ticket\":%llu,\"sku\":\"%s\",\"user_id\":%llu,\"state\":\"QUEUED\"}",
-                     (unsigned long long)a->msg.id, a->msg.topic, (unsigned long long)a->msg.key);
-        snprintf(loc, sizeof(loc), "/api/flash/tickets/%llu", (unsigned long long)a->msg.id);
-        h = HC_HTTP_HDR("Location", loc);
-        hc_metrics_counter_inc(f->grabs[G_ACCEPTED]);
-        reply_json(r, 202, body, (size_t)n, &h, 1);
+        g->result = FLASH_QUEUED;
+        g->ticket = a->msg;
     } else {
         pthread_mutex_lock(&s->mu);
         s->taken--;
         userset_del(&s->users, a->msg.key);
         pthread_mutex_unlock(&s->mu);
-        hc_metrics_counter_inc(f->grabs[G_BUSY]);
-        reply_problem(r, 503, "the grab could not be queued; nothing was taken, retry");
+        g->result = FLASH_BUSY;
     }
-    api_ctx(r)->pending = NULL;
-    api_idem_finish(r);
-    req_finish_async(r);
+    hc_metrics_counter_inc(g->f->grabs[g->result]);
+    g->done(g);
 }
 
-void flash_grab(struct flash *f, struct req *r, const char *sku, uint64_t user)
+bool flash_grab(struct flash *f, struct flash_grab *g, const char *sku, uint64_t user)
 {
     struct sale *s = find_sale(f, sku);
-    struct queue_append *a;
-    int verdict = G_ACCEPTED;
-    int rc;
+    struct queue_append *a = &g->append; /* the caller's memory: nothing to allocate */
 
+    g->f = f;
+    g->sale = s;
+    g->result = FLASH_QUEUED;
     if (s == NULL) {
-        hc_metrics_counter_inc(f->grabs[G_UNKNOWN]);
-        reply_problem(r, 404, "no flash sale for %s", sku);
-        api_idem_finish(r);
-        return;
-    }
-    pthread_mutex_lock(&s->mu);
-    if (s->taken >= s->stock)
-        verdict = G_SOLD_OUT;
-    else if (!userset_add(&s->users, user))
-        verdict = G_DUPLICATE;
-    else
-        s->taken++;
-    pthread_mutex_unlock(&s->mu);
-    if (verdict != G_ACCEPTED) {
-        hc_metrics_counter_inc(f->grabs[verdict]);
-        if (verdict == G_SOLD_OUT)
-            reply_problem(r, 410, "%s is sold out", sku);
+        g->result = FLASH_UNKNOWN;
+    } else {
+        pthread_mutex_lock(&s->mu);
+        if (s->taken >= s->stock)
+            g->result = FLASH_SOLD_OUT;
+        else if (!userset_add(&s->users, user))
+            g->result = FLASH_DUPLICATE;
         else
-            reply_problem(r, 409, "user %llu already holds a ticket for %s",
-                          (unsigned long long)user, sku);
-        api_idem_finish(r);
-        return;
+            s->taken++;
+        pthread_mutex_unlock(&s->mu);
     }
-    a = &api_ctx(r)->append; /* the request's own: nothing to allocate or free */
+    if (g->result != FLASH_QUEUED) {
+        hc_metrics_counter_inc(f->grabs[g->result]);
+        return false;
+    }
     memset(a, 0, sizeof(*a));
     snprintf(a->msg.topic, sizeof(a->msg.topic), "%s", sku);
     a->msg.key = user;
     a->done = grab_done;
-    a->arg = r;
-    api_ctx(r)->pending = s;
-    rc = f->q->ops->append(f->q, a);
-    if (rc < 0) {
+    a->arg = g;
+    if (f->q->ops->append(f->q, a) < 0) {
         pthread_mutex_lock(&s->mu);
         s->taken--;
         userset_del(&s->users, user);
         pthread_mutex_unlock(&s->mu);
-        api_ctx(r)->pending = NULL;
-        hc_metrics_counter_inc(f->grabs[G_BUSY]);
-        reply_problem(r, 503, "the flash queue is full; nothing was taken, retry");
-        api_idem_finish(r);
-        return;
+        g->result = FLASH_BUSY;
+        hc_metrics_counter_inc(f->grabs[FLASH_BUSY]);
+        return false;
     }
-    req_away(r);
+    return true;
 }
 
-void flash_describe(struct flash *f, struct req *r, const char *sku)
+int flash_sale(struct flash *f, const char *sku, struct flash_sale_info *out)
 {
     struct sale *s = find_sale(f, sku);
-    char body[256];
-    int n;
 
-    if (s == NULL) {
-        reply_problem(r, 404, "no flash sale for %s", sku);
-        return;
-    }
+    if (s == NULL)
+        return -ENOENT;
     pthread_mutex_lock(&s->mu);
-    n = snprintf(body, sizeof(body),
-                 "{\"sku\":\"%s\",\"stock\":%llu,\"left\":%llu,\"tickets\":%llu,\"orders\":%llu}",
-                 s->sku, (unsigned long long)s->stock, (unsigned long long)(s->stock - s->taken),
-                 (unsigned long long)s->taken, (unsigned long long)atomic_load(&s->ordered));
+    snprintf(out->sku, sizeof(out->sku), "%s", s->sku);
+    out->stock = s->stock;
+    out->left = s->stock - s->taken;
+    out->tickets = s->taken;
+    out->orders = atomic_load(&s->ordered);
     pthread_mutex_unlock(&s->mu);
-    reply_json(r, 200, body, (size_t)n, NULL, 0);
+    return 0;
 }
 
-void flash_ticket(struct flash *f, struct req *r, uint64_t ticket)
+int flash_ticket(struct flash *f, uint64_t ticket, struct flash_ticket_info *out)
 {
-    struct queue_msg m;
     int state;
     uint64_t result;
-    char body[256];
-    int n, rc = f->q->ops->lookup(f->q, ticket, &m, &state, &result);
+    int rc = f->q->ops->lookup(f->q, ticket, &out->msg, &state, &result);
 
-    if (rc == -ENOENT) {
-        reply_problem(r, 404, "no ticket %llu", (unsigned long long)ticket);
-        return;
-    }
-    if (rc < 0) {
-        reply_problem(r, 500, "the ticket could not be read");
-        return;
-    }
-    if (state == QUEUE_DONE)
-        n = snprintf(body, sizeof(body),
-                     "{\"ticket\":%llu,\"sku\":\"%s\",\"user_id\":%llu,\"state\":\"ORDERED\","
-                     "\"order_id\":%llu}",
-                     (unsigned long long)ticket, m.topic, (unsigned long long)m.key,
-                     (unsigned long long)result);
-    else
-        n = snprintf(body, sizeof(body),
-                     "{\"ticket\":%llu,\"sku\":\"%s\",\"user_id\":%llu,\"state\":\"QUEUED\"}",
-                     (unsigned long long)ticket, m.topic, (unsigned long long)m.key);
-    reply_json(r, 200, body, (size_t)n, NULL, 0);
+    if (rc < 0)
+        return rc == -ENOENT ? -ENOENT : -EIO;
+    out->msg.id = ticket;
+    out->ordered = state == QUEUE_DONE;
+    out->order_id = out->ordered ? result : 0;
+    return 0;
 }
 
 size_t flash_queue_depth(struct flash *f)

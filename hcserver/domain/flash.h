@@ -11,19 +11,60 @@
  * after a crash cannot make a second order.
  *
  * On start, sales, stock and tickets are read back from the queue's file and tickets without
- * an order are queued again.
+ * an order are queued again. This module decides outcomes; the flash routes (api_flash.c) turn
+ * them into HTTP.
  */
 #ifndef HCSERVER_FLASH_H
 #define HCSERVER_FLASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend/queue.h"
 #include "domain/order.h"
 
 struct server;
 struct flash;
-struct req;
+
+/* What became of a grab. */
+enum flash_result {
+    FLASH_QUEUED = 0, /* a ticket was issued and is durable in the queue */
+    FLASH_SOLD_OUT,   /* no stock left */
+    FLASH_DUPLICATE,  /* this user already holds a ticket for the sale */
+    FLASH_BUSY,       /* the queue refused or failed the append; nothing was taken */
+    FLASH_UNKNOWN,    /* no sale for that sku */
+};
+
+struct flash_grab;
+typedef void (*flash_grab_cb)(struct flash_grab *g);
+
+/* A grab in flight: the caller's memory from flash_grab until done runs. */
+struct flash_grab {
+    enum flash_result result;   /* the outcome */
+    struct queue_msg ticket;    /* FLASH_QUEUED: the ticket (id, sku as topic, user as key) */
+    flash_grab_cb done;         /* after the append committed or failed, on the queue's thread */
+    void *arg;                  /* the caller's */
+    struct flash *f;            /* private */
+    void *sale;                 /* private: the sale a unit was taken from */
+    struct queue_append append; /* private: the append, in the caller's memory */
+};
+
+/* A sale as it stands. */
+struct flash_sale_info {
+    char sku[HCSERVER_SKU_MAX + 1];
+    uint64_t stock;   /* units for sale */
+    uint64_t left;    /* not yet taken */
+    uint64_t tickets; /* issued */
+    uint64_t orders;  /* tickets turned into orders */
+};
+
+/* A ticket as it stands. */
+struct flash_ticket_info {
+    struct queue_msg msg; /* id, sku, user */
+    bool ordered;         /* its order exists */
+    uint64_t order_id;    /* when ordered */
+};
 
 /* Opens the queue in the data directory, loads the sales, starts the workers. */
 int flash_new(struct server *srv, char *err, size_t errlen, struct flash **out);
@@ -35,16 +76,18 @@ void flash_free(struct flash *f);
 int flash_create_sale(struct flash *f, const char *sku, uint64_t stock);
 
 /*
- * Grabs one unit of sku for user, answering r later (202 with a ticket, 404, 409, 410, 503).
- * Loop thread.
+ * Grabs one unit of sku for user. true: the grab went to the queue and g->done runs once it
+ * is durable (g->result FLASH_QUEUED with g->ticket) or failed (FLASH_BUSY, the unit given
+ * back). false: g->result is already final (FLASH_UNKNOWN, FLASH_SOLD_OUT, FLASH_DUPLICATE,
+ * FLASH_BUSY) and done never runs. Any thread.
  */
-void flash_grab(struct flash *f, struct req *r, const char *sku, uint64_t user);
+bool flash_grab(struct flash *f, struct flash_grab *g, const char *sku, uint64_t user);
 
-/* Writes {"sku","stock","left","tickets","orders"} for sku into r. */
-void flash_describe(struct flash *f, struct req *r, const char *sku);
+/* The state of sku's sale in *out. 0, or -ENOENT when there is none. */
+int flash_sale(struct flash *f, const char *sku, struct flash_sale_info *out);
 
-/* Writes the ticket's state into r (404 when unknown). */
-void flash_ticket(struct flash *f, struct req *r, uint64_t ticket);
+/* The state of a ticket in *out. 0, -ENOENT, or -EIO. */
+int flash_ticket(struct flash *f, uint64_t ticket, struct flash_ticket_info *out);
 
 /* Tickets waiting for a worker. */
 size_t flash_queue_depth(struct flash *f);

@@ -118,11 +118,11 @@ static void concurrent_creations_commit_with_unique_routable_ids(void **state)
         for (int j = 0; j < i; j++)
             assert_true(ops[j].order.id != ops[i].order.id);
     }
-    assert_int_equal(store_get(s, ops[17].order.id, &o), 0);
+    assert_int_equal(store_get(s, ops[17].order.id, STORE_READ_PRIMARY, &o), 0);
     assert_int_equal(o.user_id, 18);
     assert_string_equal(o.sku, "sku-18");
-    assert_int_equal(store_get(s, order_make_id(999999, 1), &o), -ENOENT);
-    assert_int_equal(store_get(s, order_make_id(1, 7), &o), -ENODEV);
+    assert_int_equal(store_get(s, order_make_id(999999, 1), STORE_READ_PRIMARY, &o), -ENOENT);
+    assert_int_equal(store_get(s, order_make_id(1, 7), STORE_READ_PRIMARY, &o), -ENODEV);
     store_close(s);
     free(ops);
     remove_dir(dir);
@@ -175,7 +175,7 @@ static void status_changes_follow_the_machine(void **state)
     run(s, &op, 1);
     assert_int_equal(op.result, 0);
     assert_int_equal(op.order.status, ORDER_CONFIRMED);
-    assert_int_equal(store_get(s, id, &o), 0);
+    assert_int_equal(store_get(s, id, STORE_READ_PRIMARY, &o), 0);
     assert_int_equal(o.status, ORDER_CONFIRMED);
     op.id = order_make_id(12345, order_id_shard(id));
     run(s, &op, 1);
@@ -199,17 +199,17 @@ static void listings_page_newest_first_and_survive_a_reopen(void **state)
     run(s, ops, 5);
     store_close(s);
     s = open_store(dir, 8);
-    assert_int_equal(s->ops->list_user(s, 11, 0, page, 3, &n), 0);
+    assert_int_equal(s->ops->list_user(s, 11, 0, STORE_READ_PRIMARY, page, 3, &n), 0);
     assert_int_equal(n, 3);
     assert_true(page[0].id > page[1].id && page[1].id > page[2].id);
-    assert_int_equal(s->ops->list_user(s, 11, page[2].id, page, 3, &n), 0);
+    assert_int_equal(s->ops->list_user(s, 11, page[2].id, STORE_READ_PRIMARY, page, 3, &n), 0);
     assert_int_equal(n, 2);
-    assert_int_equal(s->ops->list_user(s, 12, 0, page, 3, &n), 0);
+    assert_int_equal(s->ops->list_user(s, 12, 0, STORE_READ_PRIMARY, page, 3, &n), 0);
     assert_int_equal(n, 0);
     /* All five are still PENDING: the compensation scan finds them on shard 11 % 4. */
-    assert_int_equal(s->ops->list_pending(s, 3, INT64_MAX, ids, 16, &n), 0);
+    assert_int_equal(s->ops->list_pending(s, 3, INT64_MAX, STORE_READ_PRIMARY, ids, 16, &n), 0);
     assert_int_equal(n, 5);
-    assert_int_equal(s->ops->list_pending(s, 3, 0, ids, 16, &n), 0);
+    assert_int_equal(s->ops->list_pending(s, 3, 0, STORE_READ_PRIMARY, ids, 16, &n), 0);
     assert_int_equal(n, 0);
     store_close(s);
     remove_dir(dir);
