@@ -37,6 +37,7 @@
 #include "http/conn.h"
 #include "http/router.h"
 #include "http/stats.h"
+#include "backend/store_faulty.h"
 #include "backend/store_sqlite.h"
 
 static void *io_main(void *arg)
@@ -144,7 +145,6 @@ static int start_parts(struct server *srv)
         .batch_max = cfg->commit_batch,
         .queue_cap = cfg->write_queue,
         .m = srv->m,
-        .fail_shard = (int)cfg->fail_shard,
     };
     struct cache_config cc = {
         .capacity = cfg->cache_entries,
@@ -161,6 +161,8 @@ static int start_parts(struct server *srv)
         HC_LOG_ERROR("store: %s", err);
         return rc;
     }
+    if (cfg->fail_shard >= 0)
+        store_faulty_open(srv->store, (int)cfg->fail_shard, srv->m, &srv->store);
     rc = cache_new(&cc, &srv->cache);
     if (rc == 0)
         rc = l2_none_open(&srv->l2);

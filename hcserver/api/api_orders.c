@@ -53,10 +53,13 @@ static void reply_busy(struct req *r, const char *what)
     reply_problem_h(r, 503, &h, 1, "%s", what);
 }
 
-/* Answers a write the orders module did not take (orders_create / orders_set_status). */
-static void reply_not_submitted(struct req *r, int rc)
+/* Answers a write the orders module did not take (orders_create / orders_set_status); failed
+ * says what did not happen. */
+static void reply_not_submitted(struct req *r, int rc, const char *failed)
 {
-    if (rc == -EHOSTUNREACH)
+    if (rc == -EIO)
+        reply_problem(r, 500, "%s", failed);
+    else if (rc == -EHOSTUNREACH)
         reply_busy(r, "the order's shard is failing (circuit open); retry later");
     else if (rc == -EAGAIN)
         reply_busy(r, "too many writes are waiting on this shard; retry");
@@ -105,7 +108,7 @@ void api_orders_create(struct req *r)
         if (rc == -EAGAIN)
             reply_busy(r, "too many orders are waiting to be stored; retry");
         else
-            reply_not_submitted(r, rc);
+            reply_not_submitted(r, rc, "the order could not be stored; it was not created");
         api_idem_finish(r);
         return;
     }
@@ -212,7 +215,7 @@ void api_orders_patch(struct req *r, uint64_t id)
         x->w.arg = r;
         rc = orders_set_status(srv->orders, &x->w, id, status);
         if (rc < 0) {
-            reply_not_submitted(r, rc);
+            reply_not_submitted(r, rc, "the order could not be updated");
             api_idem_finish(r);
         } else {
             req_away(r);

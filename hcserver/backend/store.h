@@ -65,7 +65,8 @@ struct store;
 struct store_ops {
     const char *name; /* "sqlite" */
     /* Queues op. 0, -EAGAIN when the shard's queue is full, -ESHUTDOWN when closing, -ENODEV
-     * when the shard does not exist. */
+     * when the shard does not exist, -EIO when the shard is known to be failing; done runs
+     * only after 0. */
     int (*submit)(struct store *s, struct store_op *op);
     /* Reads order id from a copy pref allows. 0, -ENOENT, -ENODEV (no such shard), -EIO. */
     int (*get)(struct store *s, uint64_t id, enum store_read pref, struct order *out);

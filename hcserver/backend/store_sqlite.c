@@ -1,12 +1,13 @@
 /*
  * store_sqlite.c: orders in N SQLite files, one per shard, in WAL mode.
  *
- * Writes. Each shard has one committer thread and one write connection. Submitting an op puts
- * it on the shard's queue; the committer takes everything waiting (up to batch_max), runs it in
- * one BEGIN IMMEDIATE ... COMMIT, and only then calls each op's done callback. This is group
- * commit: with synchronous=FULL every COMMIT costs an fsync of the WAL, and one fsync now
- * acknowledges as many orders as arrived while the previous one was running. Because a
- * shard's writes all come from its own thread, writers never wait on SQLite's lock either.
+ * Writes. Each shard has one write connection, used only by the shard's thread of the group
+ * committer (committer.h), which runs a batch as BEGIN IMMEDIATE, the ops' statements, COMMIT:
+ * with synchronous=FULL every COMMIT costs an fsync of the WAL, and one fsync acknowledges as
+ * many orders as arrived while the previous one was running. Because a shard's writes all come
+ * from one thread, writers never wait on SQLite's lock either. This file supplies only the
+ * transaction (sq_begin, sq_apply, sq_commit, sq_rollback); the queues, threads and batching
+ * are the committer's.
  *
  * Reads. WAL lets readers run beside the writer; each reading thread opens its own connection
  * to every shard on first use (kept in thread-local storage, closed when the thread ends) with
@@ -27,10 +28,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend/committer.h"
+#include "backend/shard_stats.h"
+#include "backend/sqlite_file.h"
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "hc/log.h"
-#include "backend/sqlite_file.h"
 
 #define COLS "seq, user_id, sku, qty, amount_cents, status, created_ms, updated_ms, ticket"
 
@@ -48,14 +51,6 @@ static const char schema_sql[] =
     " WHERE ticket IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS orders_pending ON orders(updated_ms) WHERE status = 0;";
 
-struct shard_stats {
-    struct hc_metrics_counter *queries;   /* statements run */
-    struct hc_metrics_counter *errors;    /* statements or commits that failed */
-    struct hc_metrics_histogram *latency; /* seconds per read, per committed batch */
-    struct hc_metrics_gauge *up;          /* 1 while the file is open and answering */
-    struct hc_metrics_histogram *batch;   /* ops per committed transaction */
-};
-
 struct shard {
     struct store_sqlite *st;                               /* the store */
     unsigned idx;                                          /* shard number */
@@ -63,23 +58,16 @@ struct shard {
     sqlite3 *wdb;                                          /* the committer's connection */
     sqlite3_stmt *ins, *by_key, *by_ticket, *by_seq, *upd; /* the committer's statements */
     sqlite3_stmt *begin, *commit, *rollback;               /* transactions, prepared once */
-    pthread_t thread;                                      /* the committer */
-    bool started;                                          /* thread is running */
-    pthread_mutex_t mu;                                    /* guards head, tail, depth, stopping */
-    pthread_cond_t cv;                                     /* signalled on submit and on stop */
-    struct store_op *head;                                 /* queue, oldest first */
-    struct store_op *tail;
-    size_t depth;  /* ops queued */
-    bool stopping; /* close has begun: commit what is queued, then exit */
-    struct shard_stats stats;
+    struct shard_stats stats;                              /* hc_shard_* (reads count here) */
 };
 
 struct store_sqlite {
     struct store base; /* must be first: the store handed out */
     struct store_sqlite_config cfg;
-    struct shard *shards; /* cfg.shards of them */
-    uint64_t gen;         /* tells this store's thread-local connections from older ones */
-    atomic_bool closing;  /* refuse submits */
+    struct shard *shards;        /* cfg.shards of them */
+    struct committer *committer; /* the shards' write queues and threads */
+    uint64_t gen;                /* tells this store's thread-local connections from older ones */
+    atomic_bool closing;         /* refuse submits */
 };
 
 /* A reading thread's connections to every shard of one store. */
@@ -200,16 +188,11 @@ static void row_to_order(sqlite3_stmt *s, unsigned shard, struct order *o)
 
 static void observe(struct shard *sh, int64_t start_ns, bool ok)
 {
-    if (sh->stats.queries == NULL)
-        return;
-    hc_metrics_counter_inc(sh->stats.queries);
-    if (!ok)
-        hc_metrics_counter_inc(sh->stats.errors);
-    hc_metrics_histogram_observe(sh->stats.latency,
-                                 (double)(hc_now_ns() - start_ns) / HC_NSEC_PER_SEC);
+    shard_stats_observe(&sh->stats, start_ns, ok);
 }
 
-/* ---- committer ----------------------------------------------------------------------- */
+/* ---- the transaction (committer callbacks)
+ * ----------------------------------------------------------------------- */
 
 /* Looks up the order a CREATE collided with (same user and key, or same ticket). */
 static int find_existing(struct shard *sh, struct store_op *op)
@@ -306,106 +289,53 @@ static bool run_stmt(sqlite3_stmt *s)
     return rc == SQLITE_DONE;
 }
 
-static void commit_batch(struct shard *sh, struct store_op *batch, size_t n)
+static int sq_begin(void *arg, unsigned shard)
 {
-    int64_t start = hc_now_ns();
-    bool ok = (int)sh->idx != sh->st->cfg.fail_shard && run_stmt(sh->begin);
-    struct store_op *op, *next;
+    struct store_sqlite *st = arg;
 
-    for (op = batch; ok && op != NULL; op = op->next) {
-        if (op->kind == STORE_CREATE)
-            run_create(sh, op);
-        else
-            run_set_status(sh, op);
-    }
-    if (ok && !run_stmt(sh->commit))
-        ok = false;
-    if (!ok) {
-        /* Fails harmlessly when no transaction is open (BEGIN failed). */
-        run_stmt(sh->rollback);
-        for (op = batch; op != NULL; op = op->next)
-            op->result = -EIO;
-    }
-    observe(sh, start, ok);
-    if (sh->stats.up != NULL) {
-        hc_metrics_gauge_set(sh->stats.up, ok ? 1.0 : 0.0);
-        hc_metrics_histogram_observe(sh->stats.batch, (double)n);
-    }
-    /* Only now is every op in the batch durable (or known failed): acknowledge them. */
-    for (op = batch; op != NULL; op = next) {
-        next = op->next;
-        op->next = NULL;
-        op->done(op);
-    }
+    return run_stmt(st->shards[shard].begin) ? 0 : -EIO;
 }
 
-static void *committer_main(void *arg)
+static int sq_apply(void *arg, unsigned shard, struct store_op *op)
 {
-    struct shard *sh = arg;
+    struct store_sqlite *st = arg;
 
-    for (;;) {
-        struct store_op *batch, *last;
-        size_t n = 0;
-
-        pthread_mutex_lock(&sh->mu);
-        while (sh->head == NULL && !sh->stopping)
-            pthread_cond_wait(&sh->cv, &sh->mu);
-        if (sh->head == NULL) {
-            pthread_mutex_unlock(&sh->mu);
-            break;
-        }
-        batch = sh->head;
-        last = batch;
-        n = 1;
-        while (n < sh->st->cfg.batch_max && last->next != NULL) {
-            last = last->next;
-            n++;
-        }
-        sh->head = last->next;
-        if (sh->head == NULL)
-            sh->tail = NULL;
-        last->next = NULL;
-        sh->depth -= n;
-        pthread_mutex_unlock(&sh->mu);
-        commit_batch(sh, batch, n);
-    }
-    return NULL;
+    if (op->kind == STORE_CREATE)
+        run_create(&st->shards[shard], op);
+    else
+        run_set_status(&st->shards[shard], op);
+    return 0;
 }
+
+static int sq_commit(void *arg, unsigned shard)
+{
+    struct store_sqlite *st = arg;
+
+    return run_stmt(st->shards[shard].commit) ? 0 : -EIO;
+}
+
+static void sq_rollback(void *arg, unsigned shard)
+{
+    struct store_sqlite *st = arg;
+
+    /* Fails harmlessly when no transaction is open (BEGIN failed). */
+    run_stmt(st->shards[shard].rollback);
+}
+
+static const struct committer_ops sqlite_tx = {
+    .begin = sq_begin,
+    .apply = sq_apply,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+};
 
 /* ---- the interface ------------------------------------------------------------------- */
 
 static int sq_submit(struct store *s, struct store_op *op)
 {
     struct store_sqlite *st = (struct store_sqlite *)s;
-    unsigned idx;
-    struct shard *sh;
-    int rc = 0;
 
-    if (op->kind == STORE_CREATE)
-        idx = store_shard_of_user(s, op->order.user_id);
-    else
-        idx = order_id_shard(op->id);
-    if (idx >= st->cfg.shards)
-        return -ENODEV;
-    sh = &st->shards[idx];
-    op->next = NULL;
-    op->enqueued_ns = hc_now_ns();
-    pthread_mutex_lock(&sh->mu);
-    if (sh->stopping)
-        rc = -ESHUTDOWN;
-    else if (sh->depth >= st->cfg.queue_cap)
-        rc = -EAGAIN;
-    if (rc == 0) {
-        if (sh->tail != NULL)
-            sh->tail->next = op;
-        else
-            sh->head = op;
-        sh->tail = op;
-        sh->depth++;
-        pthread_cond_signal(&sh->cv);
-    }
-    pthread_mutex_unlock(&sh->mu);
-    return rc;
+    return committer_submit(st->committer, store_shard_of_op(s, op), op);
 }
 
 static int sq_get(struct store *s, uint64_t id, enum store_read pref, struct order *out)
@@ -420,10 +350,6 @@ static int sq_get(struct store *s, uint64_t id, enum store_read pref, struct ord
     HC_UNUSED(pref); /* one copy: every read is a primary read */
     if (idx >= st->cfg.shards)
         return -ENODEV;
-    if ((int)idx == st->cfg.fail_shard) {
-        observe(&st->shards[idx], start, false);
-        return -EIO;
-    }
     r = reader_get(st);
     if (r == NULL)
         return -EIO;
@@ -451,7 +377,7 @@ static int sq_list_user(struct store *s, uint64_t user, uint64_t before, enum st
 
     HC_UNUSED(pref);
     *n = 0;
-    if (r == NULL || (int)idx == st->cfg.fail_shard)
+    if (r == NULL)
         return -EIO;
     if (before != 0 && order_id_shard(before) != idx)
         return 0; /* that id is not this user's: nothing is "before" it on this shard */
@@ -480,7 +406,7 @@ static int sq_list_pending(struct store *s, unsigned shard, int64_t older_than_m
 
     HC_UNUSED(pref);
     *n = 0;
-    if (r == NULL || shard >= st->cfg.shards || (int)shard == st->cfg.fail_shard)
+    if (r == NULL || shard >= st->cfg.shards)
         return -EIO;
     q = r->pending[shard];
     sqlite3_bind_int64(q, 1, older_than_ms);
@@ -494,25 +420,12 @@ static int sq_list_pending(struct store *s, unsigned shard, int64_t older_than_m
 static size_t sq_queue_depth(struct store *s, unsigned shard)
 {
     struct store_sqlite *st = (struct store_sqlite *)s;
-    size_t d;
 
-    if (shard >= st->cfg.shards)
-        return 0;
-    pthread_mutex_lock(&st->shards[shard].mu);
-    d = st->shards[shard].depth;
-    pthread_mutex_unlock(&st->shards[shard].mu);
-    return d;
+    return st->committer != NULL ? committer_depth(st->committer, shard) : 0;
 }
 
 static void shard_close(struct shard *sh)
 {
-    if (sh->started) {
-        pthread_mutex_lock(&sh->mu);
-        sh->stopping = true;
-        pthread_cond_broadcast(&sh->cv);
-        pthread_mutex_unlock(&sh->mu);
-        pthread_join(sh->thread, NULL);
-    }
     sqlite3_finalize(sh->ins);
     sqlite3_finalize(sh->by_key);
     sqlite3_finalize(sh->by_ticket);
@@ -522,10 +435,6 @@ static void shard_close(struct shard *sh)
     sqlite3_finalize(sh->commit);
     sqlite3_finalize(sh->rollback);
     sqlite3_close(sh->wdb);
-    if (sh->stats.up != NULL)
-        hc_metrics_gauge_set(sh->stats.up, 0.0);
-    pthread_mutex_destroy(&sh->mu);
-    pthread_cond_destroy(&sh->cv);
 }
 
 static void sq_close(struct store *s)
@@ -534,6 +443,8 @@ static void sq_close(struct store *s)
     struct reader *r;
 
     atomic_store(&st->closing, true);
+    /* Commits what is queued and stops the threads that use the write connections. */
+    committer_free(st->committer);
     for (unsigned i = 0; i < st->cfg.shards; i++)
         shard_close(&st->shards[i]);
     /* The calling thread's readers; other threads closed theirs when they ended. */
@@ -556,45 +467,6 @@ static const struct store_ops sqlite_ops = {
     .queue_depth = sq_queue_depth,
     .close = sq_close,
 };
-
-static void shard_stats_init(struct shard *sh, struct hc_metrics *m)
-{
-    static const double lat[] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                 0.005,   0.01,   0.025,   0.05,   0.1,   0.5};
-    static const double sizes[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096};
-    struct hc_metrics_family *f;
-    char num[16];
-    const char *v[2] = {num, "primary"};
-
-    if (m == NULL)
-        return;
-    snprintf(num, sizeof(num), "%u", sh->idx);
-    if (hc_metrics_register_counter(m, "hc_shard_queries_total",
-                                    "Statements and transactions run on a shard.", "shard,role",
-                                    &f) == 0)
-        hc_metrics_counter_get(f, v, &sh->stats.queries);
-    if (hc_metrics_register_counter(m, "hc_shard_errors_total",
-                                    "Statements and transactions on a shard that failed.",
-                                    "shard,role", &f) == 0)
-        hc_metrics_counter_get(f, v, &sh->stats.errors);
-    if (hc_metrics_register_histogram(m, "hc_shard_query_duration_seconds",
-                                      "Time of a read, or of a whole committed write batch.",
-                                      "shard,role", lat, HC_ARRAY_LEN(lat), &f) == 0)
-        hc_metrics_histogram_get(f, v, &sh->stats.latency);
-    if (hc_metrics_register_gauge(m, "hc_shard_up", "1 while the shard answers, else 0.",
-                                  "shard,role", &f) == 0)
-        hc_metrics_gauge_get(f, v, &sh->stats.up);
-    if (hc_metrics_register_histogram(m, "hc_shard_commit_batch_size",
-                                      "Writes committed together in one transaction (group "
-                                      "commit).",
-                                      "shard,role", sizes, HC_ARRAY_LEN(sizes), &f) == 0)
-        hc_metrics_histogram_get(f, v, &sh->stats.batch);
-    if (sh->stats.queries == NULL || sh->stats.errors == NULL || sh->stats.latency == NULL ||
-        sh->stats.up == NULL || sh->stats.batch == NULL)
-        memset(&sh->stats, 0, sizeof(sh->stats));
-    else
-        hc_metrics_gauge_set(sh->stats.up, 1.0);
-}
 
 static int shard_open(struct shard *sh, char *err, size_t errlen)
 {
@@ -650,20 +522,24 @@ int store_sqlite_open(const struct store_sqlite_config *cfg, struct store **out,
         struct shard *sh = &st->shards[i];
         sh->st = st;
         sh->idx = i;
-        pthread_mutex_init(&sh->mu, NULL);
-        pthread_cond_init(&sh->cv, NULL);
         snprintf(sh->path, sizeof(sh->path), "%s/shard-%u.db", cfg->dir, i);
     }
     for (unsigned i = 0; i < cfg->shards && rc == 0; i++)
         rc = shard_open(&st->shards[i], err, errlen);
-    for (unsigned i = 0; i < cfg->shards && rc == 0; i++) {
-        struct shard *sh = &st->shards[i];
-        shard_stats_init(sh, cfg->m);
-        rc = -pthread_create(&sh->thread, NULL, committer_main, sh);
-        if (rc == 0)
-            sh->started = true;
-        else
-            snprintf(err, errlen, "store: cannot start a committer thread");
+    if (rc == 0) {
+        struct committer_config cc = {
+            .shards = cfg->shards,
+            .batch_max = cfg->batch_max,
+            .queue_cap = cfg->queue_cap,
+            .ops = &sqlite_tx,
+            .arg = st,
+            .m = cfg->m,
+        };
+        for (unsigned i = 0; i < cfg->shards; i++)
+            shard_stats_init(&st->shards[i].stats, cfg->m, i, "primary");
+        rc = committer_new(&cc, &st->committer);
+        if (rc < 0)
+            snprintf(err, errlen, "store: cannot start the committer threads");
     }
     if (rc < 0) {
         sq_close(&st->base);

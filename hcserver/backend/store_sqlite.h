@@ -1,5 +1,6 @@
 /*
- * store_sqlite.h: the embedded order store: N SQLite shard files in WAL mode.
+ * store_sqlite.h: the embedded order store: N SQLite shard files in WAL mode, written through
+ * the shared group committer (committer.h). It has no replicas: every read is a primary read.
  */
 #ifndef HCSERVER_STORE_SQLITE_H
 #define HCSERVER_STORE_SQLITE_H
@@ -16,7 +17,6 @@ struct store_sqlite_config {
     size_t batch_max;     /* most ops one transaction commits (1: a transaction per op) */
     size_t queue_cap;     /* most ops waiting per shard (bounded by HC_SERVER_MAX_WRITE_QUEUE) */
     struct hc_metrics *m; /* registry for the hc_shard_* series, or NULL */
-    int fail_shard;       /* fault injection: every call on this shard fails; -1 for none */
 };
 
 /*

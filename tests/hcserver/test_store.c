@@ -57,12 +57,13 @@ static void run(struct store *s, struct store_op *ops, int n)
 
 static struct store *open_store(const char *dir, size_t batch)
 {
-    struct store_sqlite_config cfg = {.dir = dir,
-                                      .shards = 4,
-                                      .synchronous = 1,
-                                      .batch_max = batch,
-                                      .queue_cap = 10000,
-                                      .fail_shard = -1};
+    struct store_sqlite_config cfg = {
+        .dir = dir,
+        .shards = 4,
+        .synchronous = 1,
+        .batch_max = batch,
+        .queue_cap = 10000,
+    };
     struct store *s = NULL;
     char err[256];
 
