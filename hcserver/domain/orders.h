@@ -84,7 +84,8 @@ int orders_list(struct orders *o, uint64_t user, uint64_t before, struct order *
                 size_t *n);
 
 /* Up to cap ids on shard PENDING since before older_than_ms (from the primary). 0,
- * -EHOSTUNREACH or -EIO. Blocks. */
+ * -EHOSTUNREACH (the breaker is not closed: a background scan never probes a failing shard)
+ * or -EIO. Blocks. */
 int orders_list_pending(struct orders *o, unsigned shard, int64_t older_than_ms, uint64_t *ids,
                         size_t cap, size_t *n);
 
