@@ -32,13 +32,11 @@
 #include "hc/net.h"
 #include "domain/idem.h"
 #include "api/jsonmem.h"
-#include "backend/l2.h"
 #include "api/static_json.h"
 #include "http/conn.h"
 #include "http/router.h"
 #include "http/stats.h"
-#include "backend/store_faulty.h"
-#include "backend/store_sqlite.h"
+#include "backend/backends.h"
 
 static void *io_main(void *arg)
 {
@@ -138,14 +136,8 @@ static int start_parts(struct server *srv)
 {
     struct config *cfg = srv->cfg;
     char err[512] = "";
-    struct store_sqlite_config sc = {
-        .dir = cfg->data_dir,
-        .shards = (unsigned)cfg->shards,
-        .synchronous = cfg->synchronous,
-        .batch_max = cfg->commit_batch,
-        .queue_cap = cfg->write_queue,
-        .m = srv->m,
-    };
+    struct backends b;
+    struct queue *q = NULL;
     struct cache_config cc = {
         .capacity = cfg->cache_entries,
         .ttl_ns = cfg->cache_ttl,
@@ -156,16 +148,17 @@ static int start_parts(struct server *srv)
     };
     int rc;
 
-    rc = store_sqlite_open(&sc, &srv->store, err, sizeof(err));
+    /* main() checked the backend URLs already; this cannot fail but keeps one reader. */
+    rc = backends_check(cfg, &b, err, sizeof(err));
+    if (rc == 0)
+        rc = backends_open_store(&b, cfg, srv->m, &srv->store, err, sizeof(err));
     if (rc < 0) {
         HC_LOG_ERROR("store: %s", err);
         return rc;
     }
-    if (cfg->fail_shard >= 0)
-        store_faulty_open(srv->store, (int)cfg->fail_shard, srv->m, &srv->store);
     rc = cache_new(&cc, &srv->cache);
-    if (rc == 0)
-        rc = l2_none_open(&srv->l2);
+    if (rc == 0 && (rc = backends_open_l2(&b, cfg, &srv->l2, err, sizeof(err))) < 0)
+        HC_LOG_ERROR("cache: %s", err);
     if (rc == 0)
         rc = idem_new(cfg->idem_keys, cfg->idem_ttl, &srv->idem);
     if (rc == 0) {
@@ -212,11 +205,10 @@ static int start_parts(struct server *srv)
     }
     if (rc == 0)
         rc = confirm_new(srv, &srv->confirm);
-    if (rc == 0) {
-        rc = flash_new(srv, err, sizeof(err), &srv->flash);
-        if (rc < 0)
-            HC_LOG_ERROR("flash: %s", err);
-    }
+    if (rc == 0 && (rc = backends_open_queue(&b, cfg, "flash", srv->m, &q, err, sizeof(err))) < 0)
+        HC_LOG_ERROR("queue: %s", err);
+    if (rc == 0 && (rc = flash_new(srv, q, err, sizeof(err), &srv->flash)) < 0)
+        HC_LOG_ERROR("flash: %s", err);
     if (rc < 0)
         HC_LOG_ERROR("start-up failed: %s", hc_strerror(rc));
     return rc;

@@ -43,7 +43,7 @@ struct queue_append {
 /* What a message's state is, for lookups and replay. */
 enum queue_state { QUEUE_WAITING = 0, QUEUE_DONE = 1 };
 
-/* Called by open for every stored message (replay), and for every metadata pair. */
+/* Called by scan for every stored message, and for every metadata pair. */
 typedef void (*queue_replay_cb)(void *arg, const struct queue_msg *m, int state, uint64_t result);
 typedef void (*queue_meta_cb)(void *arg, const char *key, int64_t value);
 
@@ -60,6 +60,9 @@ struct queue_ops {
     int (*ack)(struct queue *q, uint64_t id, uint64_t result);
     /* Sets a metadata value and waits for its commit. 0 or -EIO. */
     int (*set_meta)(struct queue *q, const char *key, int64_t value);
+    /* Calls meta for every metadata pair, then msg for every message stored (waiting or done),
+     * oldest first: how a consumer rebuilds its state at start. 0 or -EIO. */
+    int (*scan)(struct queue *q, queue_replay_cb msg, queue_meta_cb meta, void *arg);
     /* Looks a message up: 0 with *m, *state, *result; -ENOENT; -EIO. */
     int (*lookup)(struct queue *q, uint64_t id, struct queue_msg *m, int *state, uint64_t *result);
     /* Messages appended and not yet taken; taken and not yet acked. */

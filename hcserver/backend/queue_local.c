@@ -370,12 +370,15 @@ static void ql_close(struct queue *base)
     free(q);
 }
 
+static int ql_scan(struct queue *base, queue_replay_cb msg, queue_meta_cb meta, void *arg);
+
 static const struct queue_ops local_ops = {
     .name = "local",
     .append = ql_append,
     .take = ql_take,
     .ack = ql_ack,
     .set_meta = ql_set_meta,
+    .scan = ql_scan,
     .lookup = ql_lookup,
     .depth = ql_depth,
     .unacked = ql_unacked,
@@ -429,27 +432,33 @@ static void register_metrics(struct qlocal *q)
         q->enq = q->proc = q->fail = NULL;
 }
 
-static int replay(struct qlocal *q)
+/*
+ * Reads the log on db: every metadata pair to meta, then every message, oldest first, to msg
+ * (either may be NULL). With requeue, waiting messages go back into the ring and the next id
+ * continues after the largest (what open does). 0 or -EIO.
+ */
+static int read_log(struct qlocal *q, sqlite3 *db, bool requeue, queue_replay_cb msg,
+                    queue_meta_cb meta, void *arg)
 {
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(q->wdb, "SELECT key, value FROM meta", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, "SELECT key, value FROM meta", -1, &s, NULL) != SQLITE_OK)
         return -EIO;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (q->cfg.meta != NULL)
-            q->cfg.meta(q->cfg.arg, (const char *)sqlite3_column_text(s, 0),
-                        sqlite3_column_int64(s, 1));
+        if (meta != NULL)
+            meta(arg, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return -EIO;
-    if (sqlite3_prepare_v2(q->wdb,
+    if (sqlite3_prepare_v2(db,
                            "SELECT id, topic, key, state, result, created_ms FROM messages"
                            " ORDER BY id",
                            -1, &s, NULL) != SQLITE_OK)
         return -EIO;
-    q->next_id = 1;
+    if (requeue)
+        q->next_id = 1;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct queue_msg m;
         int state = sqlite3_column_int(s, 3);
@@ -458,14 +467,26 @@ static int replay(struct qlocal *q)
         snprintf(m.topic, sizeof(m.topic), "%s", (const char *)sqlite3_column_text(s, 1));
         m.key = (uint64_t)sqlite3_column_int64(s, 2);
         m.created_ms = sqlite3_column_int64(s, 5);
-        if (q->cfg.replay != NULL)
-            q->cfg.replay(q->cfg.arg, &m, state, (uint64_t)sqlite3_column_int64(s, 4));
-        if (state == QUEUE_WAITING)
+        if (msg != NULL)
+            msg(arg, &m, state, (uint64_t)sqlite3_column_int64(s, 4));
+        if (requeue && state == QUEUE_WAITING)
             ring_push(q, &m);
-        q->next_id = m.id + 1;
+        if (requeue)
+            q->next_id = m.id + 1;
     }
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int ql_scan(struct queue *base, queue_replay_cb msg, queue_meta_cb meta, void *arg)
+{
+    struct qlocal *q = (struct qlocal *)base;
+    int rc;
+
+    pthread_mutex_lock(&q->rmu);
+    rc = read_log(q, q->rdb, false, msg, meta, arg);
+    pthread_mutex_unlock(&q->rmu);
+    return rc;
 }
 
 int queue_local_open(const struct queue_local_config *cfg, struct queue **out, char *err,
@@ -514,7 +535,7 @@ int queue_local_open(const struct queue_local_config *cfg, struct queue **out, c
             rc = -EIO;
     }
     if (rc == 0)
-        rc = replay(q);
+        rc = read_log(q, q->wdb, true, NULL, NULL, NULL);
     if (rc == 0) {
         register_metrics(q);
         rc = -pthread_create(&q->writer, NULL, writer_main, q);

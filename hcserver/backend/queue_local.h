@@ -11,17 +11,14 @@
 #include "backend/queue.h"
 
 struct queue_local_config {
-    const char *path;       /* the SQLite file */
-    int synchronous;        /* PRAGMA synchronous */
-    size_t cap;             /* messages waiting in memory, at most HC_SERVER_MAX_FLASH_QUEUE */
-    const char *name;       /* the queue label of its hc_queue_* metrics */
-    struct hc_metrics *m;   /* or NULL */
-    queue_replay_cb replay; /* called for each stored message while opening (may be NULL) */
-    queue_meta_cb meta;     /* called for each metadata pair while opening (may be NULL) */
-    void *arg;              /* for both */
+    const char *path;     /* the SQLite file */
+    int synchronous;      /* PRAGMA synchronous */
+    size_t cap;           /* messages waiting in memory, at most HC_SERVER_MAX_FLASH_QUEUE */
+    const char *name;     /* the queue label of its hc_queue_* metrics */
+    struct hc_metrics *m; /* or NULL */
 };
 
-/* Opens (creating) the log, replays it, requeues waiting messages, starts the writer. */
+/* Opens (creating) the log, requeues its waiting messages, starts the writer. */
 int queue_local_open(const struct queue_local_config *cfg, struct queue **out, char *err,
                      size_t errlen);
 

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/queue_local.h"
 #include "domain/confirm.h"
 #include "domain/orders.h"
 #include "hc/core.h"
@@ -300,16 +299,15 @@ static void *worker_main(void *arg)
 
 /* ---- the API ------------------------------------------------------------------------- */
 
-int flash_new(struct server *srv, char *err, size_t errlen, struct flash **out)
+int flash_new(struct server *srv, struct queue *q, char *err, size_t errlen, struct flash **out)
 {
     struct flash *f = hc_xcalloc(1, sizeof(*f));
-    char path[4096];
     struct hc_metrics_family *g;
     int rc;
 
     f->srv = srv;
+    f->q = q;
     pthread_mutex_init(&f->mu, NULL);
-    snprintf(path, sizeof(path), "%s/queue.db", srv->cfg->data_dir);
     rc = hc_metrics_register_gauge(srv->m, "hc_flash_stock", "Units of a flash sale left.", "sku",
                                    &f->stock_f);
     if (rc == 0)
@@ -319,19 +317,9 @@ int flash_new(struct server *srv, char *err, size_t errlen, struct flash **out)
         const char *v[] = {result_names[i]};
         rc = hc_metrics_counter_get(g, v, &f->grabs[i]);
     }
-    if (rc == 0) {
-        struct queue_local_config qc = {
-            .path = path,
-            .synchronous = srv->cfg->synchronous,
-            .cap = HC_SERVER_MAX_FLASH_QUEUE,
-            .name = "flash",
-            .m = srv->m,
-            .replay = replay_msg,
-            .meta = replay_meta,
-            .arg = f,
-        };
-        rc = queue_local_open(&qc, &f->q, err, errlen);
-    }
+    /* The sales, their stock and their tickets, as the queue remembers them. */
+    if (rc == 0 && (rc = q->ops->scan(q, replay_msg, replay_meta, f)) < 0)
+        snprintf(err, errlen, "the queue could not be read back");
     for (unsigned i = 0; rc == 0 && i < WORKERS; i++) {
         rc = -pthread_create(&f->workers[i], NULL, worker_main, f);
         if (rc == 0)

@@ -10,7 +10,7 @@
  * orders through the store; an order remembers its ticket (unique), so a ticket re-driven
  * after a crash cannot make a second order.
  *
- * On start, sales, stock and tickets are read back from the queue's file and tickets without
+ * On start, sales, stock and tickets are read back from the queue (its scan) and tickets without
  * an order are queued again. This module decides outcomes; the flash routes (api_flash.c) turn
  * them into HTTP.
  */
@@ -66,8 +66,11 @@ struct flash_ticket_info {
     uint64_t order_id;    /* when ordered */
 };
 
-/* Opens the queue in the data directory, loads the sales, starts the workers. */
-int flash_new(struct server *srv, char *err, size_t errlen, struct flash **out);
+/*
+ * Loads the sales from q (queue.h: scan), which flash then owns, and starts the workers. 0
+ * with *out, or a negative code with a message in err (q is closed then too).
+ */
+int flash_new(struct server *srv, struct queue *q, char *err, size_t errlen, struct flash **out);
 
 /* Finishes every queued ticket, stops the workers, closes the queue. Accepts NULL. */
 void flash_free(struct flash *f);
