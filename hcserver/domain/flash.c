@@ -382,9 +382,9 @@ static void grab_done(struct queue_append *a)
     struct flash_grab *g = a->arg;
     struct sale *s = g->sale;
 
+    g->ticket = a->msg; /* FLASH_BUSY: the sku and user asked for, no id */
     if (a->result == 0) {
         g->result = FLASH_QUEUED;
-        g->ticket = a->msg;
     } else {
         pthread_mutex_lock(&s->mu);
         s->taken--;

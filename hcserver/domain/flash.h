@@ -42,7 +42,7 @@ typedef void (*flash_grab_cb)(struct flash_grab *g);
 /* A grab in flight: the caller's memory from flash_grab until done runs. */
 struct flash_grab {
     enum flash_result result;   /* the outcome */
-    struct queue_msg ticket;    /* FLASH_QUEUED: the ticket (id, sku as topic, user as key) */
+    struct queue_msg ticket;    /* once done: sku (topic) and user (key); QUEUED: the id */
     flash_grab_cb done;         /* after the append committed or failed, on the queue's thread */
     void *arg;                  /* the caller's */
     struct flash *f;            /* private */
