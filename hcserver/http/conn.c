@@ -8,6 +8,11 @@
  * buffer, and we parse it again as soon as a response goes out: no event is lost, because we
  * resume by calling the reader ourselves.
  *
+ * The application. A complete request goes to the one function registered at start-up
+ * (cs->app->dispatch, req.h), with the parsed message readable through req_header while it
+ * runs; this file knows nothing of routes, handlers or the store, and the application knows
+ * nothing of connections.
+ *
  * Ordering. Requests sit in a FIFO; a response is written only when every request before it
  * has its response. A request handed to a pool keeps its place in the FIFO while it waits.
  *

@@ -1,5 +1,6 @@
 /*
- * router.c: request routing.
+ * router.c: request routing: the application's entry point, registered with the connection
+ * layer at start-up (router_app), the way h2o registers its handlers.
  *
  * The route table is small and fixed, so matching is a few prefix comparisons on the path,
  * with ids parsed on the way (a malformed id is a 400 here, before any handler runs). Before a
