@@ -76,7 +76,7 @@ enum { CB_NONE, CB_URL, CB_STATUS, CB_FIELD, CB_VALUE, CB_EXTRA, CB_EXTRA_VALUE 
 
 #define HC_HTTP_ALL_FLAGS                                                                          \
     (HC_HTTP_REQUEST | HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY |              \
-     HC_HTTP_NO_FAST)
+     HC_HTTP_NO_FAST | HC_HTTP_HOST_RULE)
 
 /* The first header store allocation holds this many fields; it doubles up to max_headers. */
 #define HC_HTTP_SPANS_INITIAL 16
@@ -99,10 +99,14 @@ static struct hc_http_parser *owner(http_parser *hp)
     return (struct hc_http_parser *)((char *)hp - offsetof(struct hc_http_parser, hp));
 }
 
-/* Records err and returns the value that makes http-parser stop (any non-zero but 1 and 2). */
-static int fail(struct hc_http_parser *p, int err)
+/*
+ * Records err with why (a static phrase naming the fault, for hc_http_parser_detail) and
+ * returns the value that makes http-parser stop (any non-zero but 1 and 2).
+ */
+static int fail(struct hc_http_parser *p, int err, const char *why)
 {
     p->err = err;
+    p->why = why;
     return -1;
 }
 
@@ -152,18 +156,18 @@ static int scan_framing(struct hc_http_parser *p, const char *end)
     if (!p->line1_checked) {
         s = scan_start_line(p, s, end);
         if (s == NULL)
-            return fail(p, -EBADMSG);
+            return fail(p, -EBADMSG, "the start line's protocol is not HTTP/d.d");
     }
     while (p->need_crlf > 0 && s < end) {
         char want = p->need_crlf == 2 ? '\r' : '\n';
         if (*s != want)
-            return fail(p, -EBADMSG);
+            return fail(p, -EBADMSG, "chunk data not followed by CRLF");
         s++;
         p->need_crlf--;
     }
     if (p->cr_pending && s < end) {
         if (*s != '\n')
-            return fail(p, -EBADMSG);
+            return fail(p, -EBADMSG, "a CR not followed by LF");
         p->cr_pending = false;
         s++;
     }
@@ -176,7 +180,7 @@ static int scan_framing(struct hc_http_parser *p, const char *end)
             break;
         }
         if (cr[1] != '\n')
-            return fail(p, -EBADMSG);
+            return fail(p, -EBADMSG, "a CR not followed by LF");
         s = cr + 2;
     }
     p->scan = end;
@@ -186,7 +190,7 @@ static int scan_framing(struct hc_http_parser *p, const char *end)
 static int store(struct hc_http_parser *p, const char *at, size_t len)
 {
     if (hc_buf_append(&p->head, at, len) != 0)
-        return fail(p, HC_ETOOLARGE);
+        return fail(p, HC_ETOOLARGE, "the head is larger than the limit");
     return 0;
 }
 
@@ -268,7 +272,7 @@ static int on_url(http_parser *hp, const char *at, size_t len)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)at[i];
         if (c <= 0x20 || c == 0x7f)
-            return fail(p, -EBADMSG);
+            return fail(p, -EBADMSG, "a control byte or space in the request-target");
     }
     if (p->last_cb != CB_URL) {
         p->target_off = (uint32_t)p->head.len;
@@ -297,7 +301,7 @@ static int on_status(http_parser *hp, const char *at, size_t len)
     /* RFC 9112 4: a reason phrase is HTAB, SP, visible bytes and obs-text; the lax build
      * lets NUL and other control bytes through. */
     if (has_ctl(at, len))
-        return fail(p, -EBADMSG);
+        return fail(p, -EBADMSG, "a control byte in the reason phrase");
     if (p->last_cb != CB_STATUS) {
         p->reason_off = (uint32_t)p->head.len;
         p->last_cb = CB_STATUS;
@@ -310,7 +314,7 @@ static int on_header_field(http_parser *hp, const char *at, size_t len)
     struct hc_http_parser *p = owner(hp);
     /* A piece may be empty (the name ended at the start of this call's bytes). */
     if (len > 0 && !hc_http_is_token(at, len))
-        return fail(p, -EBADMSG);
+        return fail(p, -EBADMSG, "a header field name that is not a token");
     if (p->last_cb == CB_EXTRA_VALUE)
         p->last_cb = CB_NONE;
     if (p->last_cb == CB_EXTRA)
@@ -340,7 +344,7 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
     struct hc_http_parser *p = owner(hp);
     /* The lax build lets a NUL or control byte into some values (Connection, for one). */
     if (has_ctl(at, len))
-        return fail(p, -EBADMSG);
+        return fail(p, -EBADMSG, "a control byte in a header field value");
     if (p->last_cb == CB_EXTRA || p->last_cb == CB_EXTRA_VALUE) {
         p->last_cb = CB_EXTRA_VALUE;
         return 0;
@@ -352,7 +356,7 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
         p->last_cb = CB_VALUE;
     } else if (at != p->last_end) {
         /* A second piece of one value that does not continue the first: obs-fold. */
-        return fail(p, -EBADMSG);
+        return fail(p, -EBADMSG, "a header line folded onto the next (obs-fold)");
     }
     p->last_end = at + len;
     return store(p, at, len);
@@ -395,6 +399,56 @@ static void publish(struct hc_http_parser *p, size_t nfields)
     m->ntrailers = nfields - p->nheaders;
 }
 
+/*
+ * Whether a Host value is one RFC 9112 3.2 allows: uri-host [ ":" port ], where uri-host is a
+ * reg-name (unreserved, pct-encoded, sub-delims), an IPv4 address or an IP literal in
+ * brackets. Empty is allowed (a request whose target has no authority). The byte test is what
+ * matters: no whitespace, '/', '?', '#', '@' or '\\', which would let a Host smuggle a path
+ * or user info past a proxy that reads it differently.
+ */
+static bool host_value_ok(const char *v, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  strchr("-._~%!$&'()*+,;=:[]", c) != NULL;
+        if (!ok || c == '\0')
+            return false;
+    }
+    return true;
+}
+
+/*
+ * The request rules that need the whole header section, after publish: at most one Host, a
+ * valid one, and one in every HTTP/1.1 request (RFC 9112 3.2, with HC_HTTP_HOST_RULE); a
+ * Transfer-Encoding that is exactly chunked (RFC 9112 6.1: any other coding cannot be decoded
+ * here, 501). http-parser has refused a coding list that does not end in chunked already.
+ */
+static int check_request_fields(struct hc_http_parser *p)
+{
+    const struct hc_http_msg *m = &p->msg;
+    size_t hosts = 0;
+    for (size_t i = 0; i < m->nheaders; i++) {
+        const struct hc_http_header *h = &m->headers[i];
+        if (h->name_len == 4 && strncasecmp(h->name, "host", 4) == 0) {
+            hosts++;
+            if (!host_value_ok(h->value, h->value_len) && (p->flags & HC_HTTP_HOST_RULE))
+                return fail(p, -EBADMSG, "an invalid Host");
+        } else if (m->chunked && h->name_len == 17 &&
+                   strncasecmp(h->name, "transfer-encoding", 17) == 0 &&
+                   (h->value_len != 7 || strncasecmp(h->value, "chunked", 7) != 0)) {
+            return fail(p, -ENOTSUP, "a transfer coding other than chunked");
+        }
+    }
+    if (p->flags & HC_HTTP_HOST_RULE) {
+        if (hosts > 1)
+            return fail(p, -EBADMSG, "more than one Host");
+        if (hosts == 0 && m->version_minor == 1)
+            return fail(p, -EBADMSG, "an HTTP/1.1 request without Host");
+    }
+    return 0;
+}
+
 static int on_headers_complete(http_parser *hp)
 {
     struct hc_http_parser *p = owner(hp);
@@ -402,11 +456,11 @@ static int on_headers_complete(http_parser *hp)
     if (close_piece(p) != 0)
         return -1;
     if (p->too_many)
-        return fail(p, HC_ETOOLARGE);
+        return fail(p, HC_ETOOLARGE, "more header fields than the limit");
     p->headers_done = true;
     p->nheaders = p->nspans;
     if (hp->http_major != 1)
-        return fail(p, -EBADMSG);
+        return fail(p, -EBADMSG, "an HTTP version other than 1.x");
     m->version_major = hp->http_major;
     m->version_minor = hp->http_minor;
     m->has_content_length = (hp->flags & F_CONTENTLENGTH) != 0;
@@ -420,9 +474,12 @@ static int on_headers_complete(http_parser *hp)
         m->no_body = p->head_response || s / 100 == 1 || s == 204 || s == 304;
     }
     if (!m->no_body && m->content_length > p->limits.max_body_bytes)
-        return fail(p, HC_ETOOLARGE);
+        return fail(p, HC_ETOOLARGE, "the body is larger than the limit");
     /* The head is readable from here on (hc_http_parser_head_complete), before any body. */
     publish(p, p->nheaders);
+    if ((p->flags & HC_HTTP_REQUEST) && !(p->flags & HC_HTTP_SKIP_HEADERS) &&
+        check_request_fields(p) != 0)
+        return -1;
     /* Pause so hc_http_parse knows where the header section ended (see the top). */
     http_parser_pause(hp, 1);
     return m->no_body ? 1 : 0; /* 1: expect no body whatever the headers say */
@@ -447,14 +504,14 @@ static int on_body(http_parser *hp, const char *at, size_t len)
     p->scan = at + len;
     p->msg.body_bytes += len;
     if (p->msg.body_bytes > p->limits.max_body_bytes)
-        return fail(p, HC_ETOOLARGE);
+        return fail(p, HC_ETOOLARGE, "the body is larger than the limit");
     /* Set only now: a byte-at-a-time parse fails on the size before it sees what follows. */
     if ((hp->flags & F_CHUNKED) && hp->content_length == 0)
         p->need_crlf = 2; /* this chunk's data is complete */
     if (p->flags & HC_HTTP_COUNT_BODY)
         return 0;
     if (hc_buf_append(&p->body, at, len) != 0)
-        return fail(p, HC_ETOOLARGE);
+        return fail(p, HC_ETOOLARGE, "the body is larger than the limit");
     return 0;
 }
 
@@ -465,7 +522,7 @@ static int on_message_complete(http_parser *hp)
     if (close_piece(p) != 0)
         return -1;
     if (p->too_many)
-        return fail(p, HC_ETOOLARGE);
+        return fail(p, HC_ETOOLARGE, "more header fields than the limit");
     /* The head was published when its section ended; only trailers add to the store. */
     if (p->nspans > p->nheaders)
         publish(p, p->nspans);
@@ -517,6 +574,11 @@ static int set_error(struct hc_http_parser *p)
         case HPE_HEADER_OVERFLOW:
             p->err = HC_ETOOLARGE;
             break;
+        case HPE_INVALID_TRANSFER_ENCODING:
+            /* A request's coding without chunked last: nothing can frame its body. */
+            p->err = -ENOTSUP;
+            p->why = "a transfer coding other than chunked";
+            break;
         case HPE_CLOSED_CONNECTION:
         case HPE_INVALID_EOF_STATE:
             p->err = HC_EPROTO;
@@ -555,6 +617,8 @@ int hc_http_parser_init(struct hc_http_parser *p, unsigned flags,
     unsigned kind = flags & (HC_HTTP_REQUEST | HC_HTTP_RESPONSE);
     if ((flags & ~HC_HTTP_ALL_FLAGS) != 0 || (kind != HC_HTTP_REQUEST && kind != HC_HTTP_RESPONSE))
         return -EINVAL;
+    if ((flags & HC_HTTP_HOST_RULE) && (flags & HC_HTTP_SKIP_HEADERS))
+        return -EINVAL; /* the rule reads the Host fields */
     struct hc_http_limits lim = {0};
     if (limits != NULL)
         lim = *limits;
@@ -607,6 +671,7 @@ void hc_http_parser_reset(struct hc_http_parser *p)
     p->head_response = false;
     p->stopped = false;
     p->err = 0;
+    p->why = NULL;
 }
 
 void hc_http_parser_expect_head(struct hc_http_parser *p)
@@ -619,6 +684,9 @@ int hc_http_parser_set_keep(struct hc_http_parser *p, unsigned keep)
     const unsigned modes = HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY;
     if ((keep & ~modes) != 0)
         return -EINVAL;
+    /* The Host rule reads the headers, as at init. */
+    if ((p->flags & HC_HTTP_HOST_RULE) && (keep & HC_HTTP_SKIP_HEADERS))
+        return -EINVAL;
     if (p->in_message)
         return -EBUSY;
     p->flags = (p->flags & ~modes) | keep;
@@ -628,6 +696,11 @@ int hc_http_parser_set_keep(struct hc_http_parser *p, unsigned keep)
 bool hc_http_parser_head_complete(const struct hc_http_parser *p)
 {
     return p->err == 0 && p->in_message && p->headers_done;
+}
+
+bool hc_http_parser_head_seen(const struct hc_http_parser *p)
+{
+    return p->headers_done;
 }
 
 /* Whether the bytes now being parsed count against max_header_bytes. */
@@ -674,6 +747,7 @@ enum fast_field {
     FAST_FIELD_OTHER,          /* no meaning to the framing: stored like any field */
     FAST_FIELD_CONTENT_LENGTH, /* the body's length */
     FAST_FIELD_CONNECTION,     /* close or keep-alive, else declined */
+    FAST_FIELD_HOST,           /* counted and checked for HC_HTTP_HOST_RULE */
     FAST_FIELD_DECLINE,        /* left to the general path */
 };
 
@@ -703,6 +777,8 @@ static enum fast_field fast_field_of(const unsigned char *name, size_t len)
     case 'e':
         /* hcserver answers Expect from the head (hc_http_parser_head_complete): general path. */
         return hc_http_scan_name_is(name, len, "expect", 6) ? FAST_FIELD_DECLINE : FAST_FIELD_OTHER;
+    case 'h':
+        return hc_http_scan_name_is(name, len, "host", 4) ? FAST_FIELD_HOST : FAST_FIELD_OTHER;
     case 'p':
         return fast_special(name, len, "proxy-connection", 16, FAST_FIELD_DECLINE);
     case 't':
@@ -787,6 +863,7 @@ static size_t fast_request(struct hc_http_parser *p, const char *data, size_t le
     if (!fast_store(p, target, target_len))
         return 0;
     size_t nfields = 0;
+    size_t hosts = 0;
     bool close = false;
     bool keep_alive = false;
     int64_t length = -1;
@@ -828,6 +905,12 @@ static size_t fast_request(struct hc_http_parser *p, const char *data, size_t le
             else
                 return 0;
             break;
+        case FAST_FIELD_HOST:
+            /* Only a valid one: the general path reports an invalid Host under the rule. */
+            hosts++;
+            if (!host_value_ok((const char *)value, value_len))
+                return 0;
+            break;
         case FAST_FIELD_DECLINE:
             return 0;
         case FAST_FIELD_OTHER:
@@ -850,6 +933,9 @@ static size_t fast_request(struct hc_http_parser *p, const char *data, size_t le
         if (!fast_store(p, value, value_len))
             return 0;
     }
+    /* The Host rule's failures are the general path's to report. */
+    if ((p->flags & HC_HTTP_HOST_RULE) && (hosts > 1 || (hosts == 0 && minor == 1)))
+        return 0;
     size_t head_len = (size_t)(s - start);
     uint64_t body_len = length > 0 ? (uint64_t)length : 0;
     if (body_len > p->limits.max_body_bytes || body_len > len - head_len)
@@ -902,8 +988,10 @@ ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len)
 {
     if (p->err != 0)
         return p->err;
-    if (p->stopped)
+    if (p->stopped) {
+        p->why = "bytes after a message that ends the connection";
         return p->err = HC_EPROTO;
+    }
     /* http-parser reads a zero length as end of stream; here it is just nothing new. */
     if (len == 0)
         return -EAGAIN;
@@ -930,8 +1018,10 @@ ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len)
         size_t feed = len - off;
         if (windowed) {
             size_t allowed = p->limits.max_header_bytes - p->head_prev;
-            if (allowed == 0)
+            if (allowed == 0) {
+                p->why = "the head is larger than the limit";
                 return p->err = HC_ETOOLARGE;
+            }
             feed = HC_MIN(feed, allowed);
         }
         bool was_head = in_head_phase(p);
@@ -955,10 +1045,14 @@ ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len)
                 p->stopped = true;
             return (ssize_t)off;
         }
-        if (!paused && n != feed)
-            return p->err = -EBADMSG; /* http-parser stopped without saying why */
-        if (!paused && n == 0 && was_head == in_head_phase(p))
-            return p->err = -EBADMSG; /* no progress: never loop */
+        if (!paused && n != feed) {
+            p->why = "the parser stopped inside the message"; /* http-parser did not say why */
+            return p->err = -EBADMSG;
+        }
+        if (!paused && n == 0 && was_head == in_head_phase(p)) {
+            p->why = "the parser made no progress"; /* never loop */
+            return p->err = -EBADMSG;
+        }
     }
     /* Trailers stored in this call may have moved the store under the published head. */
     if (p->trailing && p->in_message)
@@ -985,7 +1079,15 @@ int hc_http_parse_eof(struct hc_http_parser *p)
 
 const char *hc_http_parser_detail(const struct hc_http_parser *p)
 {
-    return http_errno_description(HTTP_PARSER_ERRNO(&p->hp));
+    if (p->why != NULL)
+        return p->why;
+    enum http_errno e = HTTP_PARSER_ERRNO(&p->hp);
+    /* A callback's failure always carries its why; the packaged parser's own say theirs. */
+    bool own =
+        e == HPE_OK || e == HPE_PAUSED || (e >= HPE_CB_message_begin && e <= HPE_CB_chunk_complete);
+    if (p->err != 0 && !own)
+        return http_errno_description(e);
+    return p->err != 0 ? "malformed message" : "no error";
 }
 
 const char *hc_http_header_get(const struct hc_http_msg *msg, const char *name, size_t *len_out)

@@ -130,6 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         flags |= HC_HTTP_SKIP_HEADERS;
     if (data[0] & 2)
         flags |= HC_HTTP_COUNT_BODY;
+    if ((data[0] & 16) && !(flags & HC_HTTP_SKIP_HEADERS))
+        flags |= HC_HTTP_HOST_RULE;
     struct hc_http_limits lim;
     switch ((data[0] >> 2) & 3) {
     case 1:

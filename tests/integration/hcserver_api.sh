@@ -119,11 +119,20 @@ cases = [
     (b"POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n", b" 413 "),
     (b"POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", b" 400 "),
     (b"GET healthz HTTP/1.1\r\nHost: x\r\n\r\n", b" 400 "),
+    # RFC 9112 3.2: Host is required in HTTP/1.1, once, and valid
+    (b"GET /healthz HTTP/1.1\r\n\r\n", b" 400 "),
+    (b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", b" 400 "),
+    (b"GET /healthz HTTP/1.1\r\nHost: a/b\r\n\r\n", b" 400 "),
+    (b"GET /healthz HTTP/1.0\r\n\r\n", b" 200 "),
+    # RFC 9112 6.1: a coding the server cannot decode is 501, not read as plain
+    (b"POST /api/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", b" 501 "),
 ]
 for data, want in cases:
     got = exchange(data)
     if want not in got.split(b"\r\n", 1)[0] + b" ":
         print("case", data[:40], "got", got[:80]); sys.exit(1)
+    if b"success" in got or b"callback failed" in got:
+        print("case", data[:40], "names no fault:", got); sys.exit(1)
 # pipelining: three requests in one write come back in order
 got = exchange(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
                b"GET /api/orders/abc HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -331,4 +340,13 @@ wait_confirmed "$C" "compensation did not re-drive"
 curl -s "$URL/metrics" >"$WORK/m"
 grep -q '^hc_compensation_redriven_total [1-9]' "$WORK/m" || fail "re-drive not counted"
 stop_server
+
+# --- backends by URL: a malformed one is a usage error (2), one not in this build says so (1)
+rc=0; "$BIN" --cache 'redis://h:99999' --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
+[ $rc = 2 ] && grep -q -- '--cache redis://h:99999: the port must be' "$WORK/err" \
+    || fail "a malformed --cache: exit $rc, $(cat "$WORK/err")"
+rc=0; "$BIN" --cache redis://127.0.0.1:6379 --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
+[ $rc = 1 ] && grep -q '^hcserver: --cache redis://127.0.0.1:6379: the Redis L2 is not in this build$' \
+    "$WORK/err" || fail "--cache redis:// without it: exit $rc, $(cat "$WORK/err")"
+[ ! -e "$WORK/none" ] || fail "a refused backend still created the data directory"
 echo "hcserver_api: ok"

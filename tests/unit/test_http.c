@@ -424,6 +424,98 @@ static void set_keep_switches_modes_between_responses_only(void **state)
     hc_http_parser_destroy(&p);
 }
 
+/*
+ * Parses req whole and a byte at a time, with and without the fast path; all four must give
+ * want (0: the whole of req, as one message) and, when why is not NULL, that detail.
+ */
+static void expect_request(unsigned flags, const char *req, ssize_t want, const char *why)
+{
+    if (want == 0)
+        want = (ssize_t)strlen(req);
+    for (int fast = 0; fast < 2; fast++) {
+        for (size_t step = 1; step <= 4096; step *= 4096) {
+            struct hc_http_parser p;
+            assert_int_equal(hc_http_parser_init(&p, flags | (fast ? 0 : HC_HTTP_NO_FAST), NULL),
+                             0);
+            ssize_t rc = feed_str(&p, req, step);
+            if (rc != want)
+                fail_msg("%s (fast %d, step %zu): %zd, want %zd (%s)", req, fast, step, rc, want,
+                         hc_http_parser_detail(&p));
+            if (why != NULL)
+                assert_string_equal(hc_http_parser_detail(&p), why);
+            hc_http_parser_destroy(&p);
+        }
+    }
+}
+
+static void the_host_rule_refuses_a_missing_a_second_or_an_invalid_host(void **state)
+{
+    (void)state;
+    const unsigned rule = HC_HTTP_REQUEST | HC_HTTP_HOST_RULE;
+    expect_request(rule, "GET / HTTP/1.1\r\n\r\n", -EBADMSG, "an HTTP/1.1 request without Host");
+    expect_request(rule, "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", -EBADMSG,
+                   "more than one Host");
+    expect_request(rule, "GET / HTTP/1.0\r\nHost: a\r\nHOST: a\r\n\r\n", -EBADMSG,
+                   "more than one Host");
+    expect_request(rule, "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", -EBADMSG, "an invalid Host");
+    expect_request(rule, "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", -EBADMSG, "an invalid Host");
+    expect_request(rule, "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", -EBADMSG, "an invalid Host");
+    /* What the rule allows. */
+    expect_request(rule, "GET / HTTP/1.0\r\n\r\n", 0, NULL);
+    expect_request(rule, "GET / HTTP/1.1\r\nHost: shop.example:8080\r\n\r\n", 0, NULL);
+    expect_request(rule, "GET / HTTP/1.1\r\nHost: [::1]:80\r\n\r\n", 0, NULL);
+    expect_request(rule, "GET / HTTP/1.1\r\nHost:\r\n\r\n", 0, NULL);
+    /* Without the flag a parser takes what the packaged one takes. */
+    expect_request(HC_HTTP_REQUEST, "GET / HTTP/1.1\r\n\r\n", 0, NULL);
+    expect_request(HC_HTTP_REQUEST, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 0, NULL);
+    /* The rule needs the headers. */
+    struct hc_http_parser p;
+    assert_int_equal(hc_http_parser_init(&p, rule | HC_HTTP_SKIP_HEADERS, NULL), -EINVAL);
+    hc_http_parser_destroy(&p);
+}
+
+static void a_transfer_coding_other_than_chunked_is_not_supported(void **state)
+{
+    (void)state;
+    const char *why = "a transfer coding other than chunked";
+    expect_request(HC_HTTP_REQUEST,
+                   "POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", -ENOTSUP,
+                   why);
+    expect_request(HC_HTTP_REQUEST, "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", -ENOTSUP,
+                   why);
+    expect_request(HC_HTTP_REQUEST,
+                   "POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", 0,
+                   NULL);
+    /* A client reads a coded response as framed: decoding it is the caller's business. */
+    struct hc_http_parser r;
+    hc_http_parser_init(&r, HC_HTTP_RESPONSE, NULL);
+    const char *resp =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n";
+    assert_int_equal(hc_http_parse(&r, resp, strlen(resp)), (ssize_t)strlen(resp));
+    assert_true(r.msg.chunked);
+    hc_http_parser_destroy(&r);
+}
+
+static void an_error_names_its_fault(void **state)
+{
+    (void)state;
+    expect_request(HC_HTTP_REQUEST,
+                   "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n0\r\n\r\n",
+                   -EBADMSG, "chunk data not followed by CRLF");
+    expect_request(HC_HTTP_REQUEST, "GET / HTTP/2.0\r\n\r\n", -EBADMSG,
+                   "an HTTP version other than 1.x");
+    expect_request(HC_HTTP_REQUEST, "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", -EBADMSG,
+                   "a header line folded onto the next (obs-fold)");
+    expect_request(HC_HTTP_REQUEST, "GET / HTTP/1.1\r\nA B: c\r\n\r\n", -EBADMSG, NULL);
+    struct hc_http_parser p;
+    hc_http_parser_init(&p, HC_HTTP_REQUEST, NULL);
+    assert_string_equal(hc_http_parser_detail(&p), "no error");
+    assert_int_equal(feed_str(&p, "\x01garbage", 64), -EBADMSG);
+    assert_string_not_equal(hc_http_parser_detail(&p), "success");
+    assert_string_not_equal(hc_http_parser_detail(&p), "no error");
+    hc_http_parser_destroy(&p);
+}
+
 static void token_check_accepts_tchars_only(void **state)
 {
     (void)state;
@@ -460,6 +552,9 @@ int main(void)
         cmocka_unit_test(steady_state_parsing_reuses_its_storage),
         cmocka_unit_test(set_keep_switches_modes_between_responses_only),
         cmocka_unit_test(token_check_accepts_tchars_only),
+        cmocka_unit_test(the_host_rule_refuses_a_missing_a_second_or_an_invalid_host),
+        cmocka_unit_test(a_transfer_coding_other_than_chunked_is_not_supported),
+        cmocka_unit_test(an_error_names_its_fault),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,12 @@
  * compare the two, and a bench to measure what the fast path saves.
  */
 #define HC_HTTP_NO_FAST 0x10u
+/*
+ * Requests: RFC 9112 3.2's Host rule, which a server must apply: an HTTP/1.1 request without
+ * Host, any request with more than one, or with an invalid Host value, is malformed
+ * (-EBADMSG, a 400). Needs the headers: -EINVAL with HC_HTTP_SKIP_HEADERS.
+ */
+#define HC_HTTP_HOST_RULE 0x20u
 
 /*
  * A header as a name and a value with lengths. The parser hands these out pointing into its
@@ -168,6 +174,7 @@ struct hc_http_parser {
     bool head_response;    /* the response being parsed answers a HEAD request */
     bool stopped;          /* upgraded or closed: no more HTTP on this connection */
     int err;               /* sticky error, 0 when none */
+    const char *why;       /* with err: a static phrase naming the fault, or NULL */
 };
 
 /*
@@ -196,7 +203,8 @@ void hc_http_parser_expect_head(struct hc_http_parser *p);
  * HC_HTTP_SKIP_HEADERS and HC_HTTP_COUNT_BODY (the other flags stay as given at init), so a
  * client can keep the headers or the body of one response and only count the next. Only
  * between messages: -EBUSY while one is being parsed (nothing changes), -EINVAL for other
- * flags, else 0. The storage kept for the other mode stays allocated for reuse.
+ * flags (or HC_HTTP_SKIP_HEADERS on a parser with HC_HTTP_HOST_RULE), else 0. The storage
+ * kept for the other mode stays allocated for reuse.
  */
 int hc_http_parser_set_keep(struct hc_http_parser *p, unsigned keep);
 
@@ -207,6 +215,13 @@ int hc_http_parser_set_keep(struct hc_http_parser *p, unsigned keep);
  * error and once the message completes.
  */
 bool hc_http_parser_head_complete(const struct hc_http_parser *p);
+
+/*
+ * Whether the header section of the message being parsed was complete, also once parsing has
+ * failed: after HC_ETOOLARGE it tells a body (or trailers) over the limits (true) from a head
+ * over max_header_bytes or max_headers (false), so a server answers 413 or 431.
+ */
+bool hc_http_parser_head_seen(const struct hc_http_parser *p);
 
 /*
  * Parses up to len bytes. Returns the bytes consumed when they completed a message (p->msg is
@@ -229,7 +244,10 @@ ssize_t hc_http_parse(struct hc_http_parser *p, const char *data, size_t len);
  */
 int hc_http_parse_eof(struct hc_http_parser *p);
 
-/* A short description of the packaged parser's last error ("success" when none). */
+/*
+ * A short phrase naming the fault behind the last error ("a header field name that is not a
+ * token", "an HTTP version other than 1.x", ...), for error messages; "no error" when none.
+ */
 const char *hc_http_parser_detail(const struct hc_http_parser *p);
 
 /*
