@@ -74,6 +74,17 @@
 #define HC_LOOP_MAX_POSTS  (1 << 20)
 
 /*
+ * redis: commands one client holds pending (accepted and not yet called back; each costs
+ * hiredis a callback and its share of the output buffer), the default bound, the longest
+ * redis:// URL, and the largest reply the read buffer may grow to before the connection is
+ * reset (hiredis 0.14 itself bounds nothing).
+ */
+#define HC_REDIS_MAX_PENDING     1000000
+#define HC_REDIS_PENDING_DEFAULT 100000
+#define HC_REDIS_MAX_URL_BYTES   4096
+#define HC_REDIS_MAX_REPLY_BYTES ((size_t)512 * 1024 * 1024)
+
+/*
  * conf and opt: bytes of one config file (its longest line is libinih's INI_MAX_LINE, 200
  * bytes with the line end, and reported as an error past that); values one repeating option
  * (-H) may collect from the command line and config files together.
