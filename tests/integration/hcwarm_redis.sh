@@ -280,6 +280,78 @@ hc_redis_start
     hc_fail "rerun counts: $(cat "$W/d2.json")"
 echo "ok: Redis killed mid-way: exit 1 after $warmed keys, the rerun finished"
 
+# ---- --from-hotkeys and --from-store against a real hcserver ----
+source "$(dirname "$0")/lib_hcserver.sh" "$BUILD"
+rcli flushall >/dev/null
+start_server
+ids=()
+for u in 1 2 3 4 5 6 7 8; do
+    expect 201 POST /api/orders "{\"user_id\":$u,\"sku\":\"sku-$u\",\"qty\":$u,\"amount_cents\":$((u * 100))}" \
+        -H "Idempotency-Key: o$u"
+    ids+=("$(json "$LAST" "['id']")")
+done
+# Every order confirmed, so the bodies compared below no longer change.
+for _ in $(seq 200); do
+    pending=0
+    for id in "${ids[@]}"; do
+        curl -s "$URL/api/orders/$id" | grep -q '"status":"CONFIRMED"' || pending=1
+    done
+    [ $pending = 0 ] && break
+    sleep 0.1
+done
+[ $pending = 0 ] || hc_fail "orders not confirmed"
+# Four orders read often enough to be hot (the report samples one read in eight).
+hot=("${ids[1]}" "${ids[3]}" "${ids[4]}" "${ids[6]}")
+for _ in $(seq 60); do
+    for id in "${hot[@]}"; do
+        curl -s -o /dev/null "$URL/api/orders/$id"
+    done
+done
+for id in "${ids[@]}"; do
+    curl -s "$URL/api/orders/$id" >"$W/order.$id"
+done
+curl -s -H 'Authorization: Bearer tok' "$URL/admin/hotkeys" >"$W/hot.json"
+python3 -c 'import json, sys; print("\n".join(str(k["id"]) for k in json.load(open(sys.argv[1]))["keys"]))' \
+    "$W/hot.json" | sort >"$W/hot.ids"
+for id in "${hot[@]}"; do
+    grep -qx "$id" "$W/hot.ids" || hc_fail "order $id is not in the hot-key report: $(cat "$W/hot.json")"
+done
+# same_orders IDS_FILE: Redis holds exactly hc:order:ID for the ids in IDS_FILE, each with the
+# order's JSON as GET /api/orders/ID returned it.
+same_orders() {
+    rcli --scan --pattern 'hc:order:*' | sed 's/^hc:order://' | sort >"$W/redis.ids"
+    diff "$1" "$W/redis.ids" >/dev/null || hc_fail "keys $(tr '\n' ' ' <"$W/redis.ids") != $(tr '\n' ' ' <"$1")"
+    local id
+    while read -r id; do
+        [ "$(rcli get "hc:order:$id")" = "$(cat "$W/order.$id")" ] ||
+            hc_fail "hc:order:$id = $(rcli get "hc:order:$id"), GET gave $(cat "$W/order.$id")"
+    done <"$1"
+}
+HC_ADMIN_TOKEN=tok "$HCWARM" redis --target "$HC_REDIS_URL" --from-hotkeys "$URL" --ttl 1h -q ||
+    hc_fail "--from-hotkeys failed"
+same_orders "$W/hot.ids"
+rc=0
+"$HCWARM" redis --target "$HC_REDIS_URL" --from-hotkeys "$URL" --admin-token wrong -q 2>"$W/err" || rc=$?
+[ $rc = 1 ] && grep -q "status 401" "$W/err" || hc_fail "a wrong token: exit $rc $(cat "$W/err")"
+echo "ok: --from-hotkeys stored exactly the hot orders' JSON under hc:order:{id}"
+rcli flushall >/dev/null
+"$HCWARM" redis --target "$HC_REDIS_URL" --from-store "sqlite:$WORK/data" --order requested \
+    --from-hotkeys "$URL" --admin-token tok -q || hc_fail "--from-store --order requested failed"
+same_orders "$W/hot.ids"
+echo "ok: --from-store --order requested read the hot orders from the shard files"
+stop_server
+rcli flushall >/dev/null
+"$HCWARM" redis --target "$HC_REDIS_URL" --from-store "sqlite:$WORK/data" --limit 5 \
+    --json "$W/st.json" -q || hc_fail "--from-store failed"
+# The five most recently created: the last five posted.
+printf '%s\n' "${ids[@]:3}" | sort >"$W/recent.ids"
+same_orders "$W/recent.ids"
+[ "$(hc_json "$W/st.json" warmed)" = 5 ] || hc_fail "store counts: $(cat "$W/st.json")"
+rc=0
+"$HCWARM" redis --target "$HC_REDIS_URL" --from-store "sqlite:$W/nowhere" -q 2>"$W/err" || rc=$?
+[ $rc = 1 ] && grep -q "no shard files" "$W/err" || hc_fail "no store: exit $rc $(cat "$W/err")"
+echo "ok: --from-store put the most recent orders' JSON under hc:order:{id}"
+
 # ---- usage errors ----
 for args in "" "redis" "redis --target $HC_REDIS_URL" "bogus --target x" \
     "redis --target $HC_REDIS_URL --from-file x --format resp --ttl 1m" \
