@@ -35,7 +35,9 @@ hc_memcached_start() {
     HC_MC_PORT=$(hc_free_port)
     local mc
     mc=$(command -v memcached || echo /usr/bin/memcached)
-    "$mc" -l 127.0.0.1 -p "$HC_MC_PORT" -U 0 "$@" >"$HC_TMP/memcached.log" 2>&1 &
+    local user=()
+    [ "$(id -u)" = 0 ] && user=(-u root) # memcached refuses to run as root unless told
+    "$mc" -l 127.0.0.1 -p "$HC_MC_PORT" -U 0 "${user[@]}" "$@" >"$HC_TMP/memcached.log" 2>&1 &
     HC_MC_PID=$!
     hc_track "$HC_MC_PID"
     HC_MC_URL=memcached://127.0.0.1:$HC_MC_PORT
