@@ -20,6 +20,7 @@ void bucket_init(struct bucket *b, double rate, size_t burst, int64_t now_ns)
 {
     b->rate = rate;
     b->burst = burst < 1 ? 1 : (double)burst;
+    b->cap = 2 * b->burst;
     b->tokens = b->burst;
     b->last_ns = now_ns;
 }
@@ -29,8 +30,8 @@ static void bucket_refill(struct bucket *b, int64_t now_ns)
     if (now_ns <= b->last_ns)
         return;
     b->tokens += (double)(now_ns - b->last_ns) * b->rate / (double)HC_NSEC_PER_SEC;
-    if (b->tokens > b->burst)
-        b->tokens = b->burst;
+    if (b->tokens > b->cap)
+        b->tokens = b->cap;
     b->last_ns = now_ns;
 }
 

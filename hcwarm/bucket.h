@@ -1,10 +1,13 @@
 /*
  * bucket.h: the token bucket behind --max-rate: keys per second, with a small burst.
  *
- * Tokens accrue at `rate` per second up to `burst`; sending n keys takes n tokens. The burst is
- * what lets keys go out in pipelined batches at all; it is kept small (bucket_burst) so that
- * the rate measured over any second or two stays within a few per cent of the cap, which is
- * the point of the cap: a warm-up that never becomes the outage.
+ * Tokens accrue at `rate` per second; sending n keys takes n tokens. The burst is what lets
+ * keys go out in pipelined batches at all; it is kept small (bucket_burst) so that the rate
+ * measured over any second or two stays within a few per cent of the cap, which is the point
+ * of the cap: a warm-up that never becomes the outage. The bucket starts with one burst and
+ * holds up to two: a caller that waits for a burst and wakes up late (timers do) keeps the
+ * tokens that accrued meanwhile instead of losing them to a full bucket, so the long-run rate
+ * is the cap itself, not the cap minus the wake-up delays.
  */
 #ifndef HCWARM_BUCKET_H
 #define HCWARM_BUCKET_H
@@ -14,7 +17,8 @@
 
 struct bucket {
     double rate;     /* tokens per second, > 0 */
-    double burst;    /* the most tokens held, >= 1 */
+    double burst;    /* what a caller waits for at most, >= 1 */
+    double cap;      /* the most tokens held: two bursts */
     double tokens;   /* held now (as of last_ns) */
     int64_t last_ns; /* when tokens was last brought up to date (monotonic ns) */
 };
@@ -25,7 +29,7 @@ struct bucket {
  */
 size_t bucket_burst(double rate, size_t batch);
 
-/* bucket_init: a full bucket of burst tokens filling at rate per second from now_ns. */
+/* bucket_init: a bucket holding burst tokens, filling at rate per second from now_ns. */
 void bucket_init(struct bucket *b, double rate, size_t burst, int64_t now_ns);
 
 /*
