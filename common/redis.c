@@ -30,7 +30,15 @@
  * because hiredis still holds its callback. hiredis gets the record's sequence number as its
  * privdata, and each callback checks that it is the ring's head: the ring and hiredis's
  * callback list cannot drift apart unnoticed. The ring grows to its high-water mark and is
- * then reused, so issuing a command allocates nothing of ours.
+ * then reused, so the client's own bookkeeping allocates nothing per command (hiredis's
+ * formatting and callback list still do).
+ *
+ * Subscribers. hiredis keeps a SUBSCRIBE's callback in a per-channel table and calls it for
+ * the confirmation and for every message, so a subscription is not a ring entry: the client
+ * keeps its channels in a small array of its own, re-sends them after each handshake, counts
+ * the confirmations still due, and calls the connection READY when the last one arrives. Such
+ * a client takes no commands (hiredis would queue them on another list, and Redis refuses
+ * most of them in subscribed mode anyway).
  *
  * Timeouts keep the connection (see the header for why); a connection that reads nothing for
  * dead_timeout while commands are outstanding is reset. The dead check is lazy: reads only
@@ -53,6 +61,7 @@
  */
 #include "hc/redis.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +84,14 @@ struct redis_cmd {
     void *arg;             /* passed to cb */
     int64_t deadline;      /* when it times out (CLOCK_MONOTONIC ns) */
     bool timed_out;        /* cb already ran with -ETIMEDOUT: drop the reply */
+};
+
+/* One channel a subscriber client listens to, for its whole life. */
+struct redis_sub {
+    char *channel;           /* the name (binary safe) */
+    size_t len;              /* its length */
+    hc_redis_message_cb *cb; /* called for each message */
+    void *arg;               /* passed to cb */
 };
 
 struct hc_redis {
@@ -118,6 +135,11 @@ struct hc_redis {
     uint64_t head;          /* sequence number of the oldest pending command */
     uint64_t tail;          /* sequence number the next command gets */
     uint64_t tcursor;       /* commands before this one (and after head) have timed out */
+
+    struct redis_sub *subs;  /* channels subscribed to: sent again on every connection */
+    size_t nsubs;            /* entries in subs */
+    size_t subs_unconfirmed; /* SUBSCRIBEs of this connection not yet confirmed */
+    bool ping_done;          /* this connection's handshake PING answered */
 
     unsigned depth;      /* entry points of this client on the stack */
     bool free_requested; /* hc_redis_free was called; the outermost entry point frees */
@@ -194,7 +216,7 @@ static void redis_set_interest(struct hc_redis *r, unsigned interest)
         r->interest = interest;
 }
 
-/* Runs a user callback with the client counted as busy, and counts what it was given. */
+/* Runs a user callback and counts what it was given (always from an entry point: r outlives it). */
 static void redis_deliver(struct hc_redis *r, const struct redis_cmd *c, const redisReply *reply,
                           int err)
 {
@@ -494,6 +516,8 @@ static int redis_handshake_errno(enum redis_step step, const redisReply *reply)
     return HC_EPROTO;
 }
 
+static void redis_become_ready(struct hc_redis *r);
+
 static void redis_on_handshake(redisAsyncContext *ac, void *reply_, void *privdata)
 {
     struct hc_redis *r = ac->data;
@@ -515,6 +539,14 @@ static void redis_on_handshake(redisAsyncContext *ac, void *reply_, void *privda
     }
     if (step != STEP_PING)
         return;
+    r->ping_done = true;
+    if (r->subs_unconfirmed == 0)
+        redis_become_ready(r);
+}
+
+/* The handshake is complete (and, for a subscriber, every channel confirmed). */
+static void redis_become_ready(struct hc_redis *r)
+{
     hc_loop_timer_stop(r->loop, &r->connect_timer);
     r->failures = 0;
     r->stats.connects++;
@@ -526,6 +558,8 @@ static void redis_on_handshake(redisAsyncContext *ac, void *reply_, void *privda
         (void)hc_loop_timer_start(r->loop, &r->dead_timer, r->dead_timeout, redis_on_dead_timer, r);
     redis_set_state(r, HC_REDIS_READY, 0);
 }
+
+static void redis_send_subscribe(struct hc_redis *r, size_t i);
 
 static void redis_send_handshake(struct hc_redis *r)
 {
@@ -550,6 +584,80 @@ static void redis_send_handshake(struct hc_redis *r)
     }
     const char *ping[1] = {"PING"};
     redisAsyncCommandArgv(r->ac, redis_on_handshake, (void *)(uintptr_t)STEP_PING, 1, ping, NULL);
+    r->ping_done = false;
+    r->subs_unconfirmed = 0;
+    for (size_t i = 0; i < r->nsubs; i++)
+        redis_send_subscribe(r, i);
+}
+
+/* ---- subscriptions ---- */
+
+static bool name_is(const char *s, size_t len, const char *name);
+
+/*
+ * The callback of every SUBSCRIBE: hiredis calls it for the confirmation and then for each
+ * message on the channel (and with NULL when the context goes away).
+ */
+static void redis_on_message(redisAsyncContext *ac, void *reply_, void *privdata)
+{
+    struct hc_redis *r = ac->data;
+    const redisReply *reply = reply_;
+    size_t i = (size_t)(uintptr_t)privdata;
+    if (reply == NULL || r->free_requested || r->closing || i >= r->nsubs)
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 ||
+        reply->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    const redisReply *kind = reply->element[0];
+    if (name_is(kind->str, kind->len, "subscribe")) {
+        if (r->subs_unconfirmed > 0 && --r->subs_unconfirmed == 0 && r->ping_done &&
+            r->state == HC_REDIS_CONNECTING)
+            redis_become_ready(r);
+        return;
+    }
+    if (!name_is(kind->str, kind->len, "message") || reply->element[2]->type != REDIS_REPLY_STRING)
+        return;
+    struct redis_sub *sub = &r->subs[i];
+    r->stats.messages++;
+    sub->cb(r, sub->channel, sub->len, reply->element[2]->str, reply->element[2]->len, sub->arg);
+}
+
+static void redis_send_subscribe(struct hc_redis *r, size_t i)
+{
+    const char *argv[2] = {"SUBSCRIBE", r->subs[i].channel};
+    size_t lens[2] = {9, r->subs[i].len};
+    if (redisAsyncCommandArgv(r->ac, redis_on_message, (void *)(uintptr_t)i, 2, argv, lens) ==
+        REDIS_OK)
+        r->subs_unconfirmed++;
+}
+
+int hc_redis_subscribe(struct hc_redis *r, const char *channel, size_t len, hc_redis_message_cb *cb,
+                       void *arg)
+{
+    if (r == NULL || channel == NULL || cb == NULL)
+        return -EINVAL;
+    if (r->free_requested)
+        return -ECANCELED;
+    if (ring_len(r) > 0 || r->stats.commands > 0)
+        return -EBUSY; /* a client is either for commands or for subscriptions */
+    if (r->nsubs >= HC_REDIS_MAX_SUBSCRIPTIONS)
+        return HC_ETOOLARGE;
+    for (size_t i = 0; i < r->nsubs; i++) {
+        if (r->subs[i].len == len && memcmp(r->subs[i].channel, channel, len) == 0)
+            return -EEXIST;
+    }
+    r->subs = hc_xrealloc(r->subs, (r->nsubs + 1) * sizeof(*r->subs));
+    struct redis_sub *sub = &r->subs[r->nsubs];
+    sub->channel = hc_xmalloc(len + 1);
+    memcpy(sub->channel, channel, len);
+    sub->channel[len] = '\0';
+    sub->len = len;
+    sub->cb = cb;
+    sub->arg = arg;
+    r->nsubs++;
+    if (r->ac != NULL && !r->closing)
+        redis_send_subscribe(r, r->nsubs - 1);
+    return 0;
 }
 
 /* ---- connecting ---- */
@@ -584,7 +692,8 @@ static void redis_connect(struct hc_redis *r)
     if (ac->err != 0) {
         char msg[128];
         snprintf(msg, sizeof(msg), "%s", ac->errstr);
-        int err = ac->c.err == REDIS_ERR_IO ? -e : -ECONNREFUSED;
+        /* In 0.14 a connect's only REDIS_ERR_OTHER is a failed getaddrinfo (its text is kept). */
+        int err = ac->c.err == REDIS_ERR_IO ? -e : HC_EGAI(EAI_NONAME);
         redisAsyncFree(ac);
         redis_attempt_failed_now(r, err, msg);
         return;
@@ -735,6 +844,8 @@ static int redis_admit(struct hc_redis *r, hc_redis_reply_cb *cb)
         return -EINVAL;
     if (r->free_requested)
         return -ECANCELED;
+    if (r->nsubs > 0)
+        return -ENOTSUP; /* a subscribed connection takes only (UN)SUBSCRIBE and PING */
     if (r->ac == NULL || r->closing || r->state == HC_REDIS_DOWN) {
         r->stats.rejected++;
         return -ENOTCONN;
@@ -857,6 +968,9 @@ static void redis_destroy(struct hc_redis *r)
     hc_loop_timer_stop(r->loop, &r->connect_timer);
     hc_loop_timer_stop(r->loop, &r->retry_timer);
     free(r->ring);
+    for (size_t i = 0; i < r->nsubs; i++)
+        free(r->subs[i].channel);
+    free(r->subs);
     hc_redis_addr_destroy(&r->addr);
     free(r);
 }

@@ -8,6 +8,7 @@
  */
 #include "hc/redis.h"
 
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ int hc_redis_sync_connect(const char *url, int64_t timeout_ns, redisContext **ou
     }
     if (c->err != 0) {
         int e = errno;
-        rc = c->err == REDIS_ERR_IO && e != 0 ? -e : -ECONNREFUSED;
+        rc = c->err == REDIS_ERR_IO && e != 0 ? -e : HC_EGAI(EAI_NONAME); /* see redis.c */
         if (e == EINPROGRESS || e == EAGAIN)
             rc = -ETIMEDOUT;
         sync_fail(err, errlen, rc, "connect", c->errstr);

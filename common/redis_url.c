@@ -5,7 +5,8 @@
  * Redis address is another grammar (credentials are the normal way to pass a password to a
  * client, the path is a database number or a socket path), so it has its own small parser.
  * It is strict in the same spirit as hc_url: every part is checked, nothing is guessed (no
- * default host), and a rejection says which part and where. Messages never copy the
+ * default host), host names and IPv6 literals are lower-cased, and a rejection says which part
+ * and where. Messages never copy the
  * credentials, since they end up in logs.
  */
 #include "hc/redis.h"
@@ -150,6 +151,10 @@ static int url_host(struct url_parse *p, const char *b, const char *e, struct hc
         tmp[n] = '\0';
         if (inet_pton(AF_INET6, tmp, &a6) != 1)
             return url_fail(p, HC_ESYNTAX, b + 1, "redis URL: not an IPv6 address");
+        for (char *q = tmp; *q != '\0'; q++) {
+            if (*q >= 'A' && *q <= 'F')
+                *q = (char)(*q - 'A' + 'a');
+        }
         out->host = hc_xstrdup(tmp);
         return 0;
     }

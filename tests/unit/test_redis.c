@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -102,6 +103,8 @@ static pid_t server_spawn(const struct server *s)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
+        /* A test that crashes or is killed by ctest's timeout leaves no server behind. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execv(s->bin, (char *const *)(uintptr_t)argv);
         _exit(127);
     }
@@ -473,6 +476,68 @@ static void pipeline_of_10000_commands_is_answered_in_order_with_few_writes(void
     assert_int_equal(after.commands - before.commands, 10000);
 }
 
+static bool total_reached(void *arg);
+
+/* Each command's callback record. */
+struct call {
+    int calls;
+    int err;
+    int type;
+    int *total;
+};
+
+static void call_cb(struct hc_redis *r, const redisReply *reply, int err, void *arg)
+{
+    HC_UNUSED(r);
+    struct call *c = arg;
+    c->calls++;
+    c->err = err;
+    c->type = reply != NULL ? reply->type : 0;
+    (*c->total)++;
+}
+
+static void pipeline_larger_than_the_socket_buffer_is_written_as_it_drains(void **state)
+{
+    struct fixture *f = *state;
+    server_start(&f->srv, NULL);
+    struct hc_redis_config cfg = {.command_timeout_ns = 10 * HC_NSEC_PER_SEC};
+    connect_client(f, &cfg);
+    struct hc_redis_stats before;
+    hc_redis_stats(f->r, &before);
+
+    /* 16 MiB in one turn: more than a loopback socket takes at once. */
+    enum { N = 256, VALUE = 64 * 1024 };
+    static char value[VALUE];
+    static struct call calls[N + 1];
+    int total[2] = {0, N + 1};
+    memset(calls, 0, sizeof(calls));
+    for (int i = 0; i < N; i++) {
+        memset(value, 'a' + i % 26, sizeof(value));
+        calls[i].total = &total[0];
+        assert_int_equal(
+            hc_redis_command(f->r, call_cb, &calls[i], "SET big:%d %b", i, value, sizeof(value)),
+            0);
+    }
+    struct got get = {0};
+    calls[N].total = &total[0];
+    assert_int_equal(hc_redis_command(f->r, call_cb, &calls[N], "STRLEN big:%d", N - 1), 0);
+    assert_int_equal(hc_redis_command(f->r, got_cb, &get, "GETRANGE big:%d 0 3", N - 1), 0);
+    assert_true(run_until(f->loop, total_reached, total, WAIT_CAP_NS));
+    assert_true(run_until(f->loop, got_called, &get, WAIT_CAP_NS));
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(calls[i].err, 0);
+        assert_int_equal(calls[i].type, REDIS_REPLY_STATUS);
+    }
+    char want[4];
+    memset(want, 'a' + (N - 1) % 26, sizeof(want));
+    assert_int_equal(get.len, 4);
+    assert_memory_equal(get.str, want, 4);
+    struct hc_redis_stats after;
+    hc_redis_stats(f->r, &after);
+    assert_true(after.writes - before.writes > 1); /* it waited for the socket to drain */
+    assert_int_equal(after.errors, 0);
+}
+
 static void auth_and_select_run_before_user_commands(void **state)
 {
     struct fixture *f = *state;
@@ -556,7 +621,7 @@ static void command_timeout_fails_once_and_the_connection_recovers(void **state)
     connect_client(f, &cfg);
     struct got slow = {0};
     int64_t t0 = hc_now_ns();
-    assert_int_equal(hc_redis_command(f->r, got_cb, &slow, "DEBUG SLEEP 0.5"), 0);
+    assert_int_equal(hc_redis_command(f->r, got_cb, &slow, "DEBUG SLEEP 1"), 0);
     assert_true(run_until(f->loop, got_called, &slow, WAIT_CAP_NS));
     int64_t waited = hc_now_ns() - t0;
     assert_int_equal(slow.err, -ETIMEDOUT);
@@ -619,23 +684,6 @@ static void silent_connection_is_reset_by_the_dead_timeout(void **state)
     assert_int_equal(hc_redis_command(f->r, got_cb, &ping, "PING"), 0);
     assert_true(run_until(f->loop, got_called, &ping, WAIT_CAP_NS));
     assert_int_equal(ping.err, 0);
-}
-
-/* Each command's callback record. */
-struct call {
-    int calls;
-    int err;
-    int *total;
-};
-
-static void call_cb(struct hc_redis *r, const redisReply *reply, int err, void *arg)
-{
-    HC_UNUSED(r);
-    HC_UNUSED(reply);
-    struct call *c = arg;
-    c->calls++;
-    c->err = err;
-    (*c->total)++;
 }
 
 static bool total_reached(void *arg)
@@ -710,7 +758,7 @@ static void refused_connection_backs_off_and_fails_fast(void **state)
     run_for(f->loop, 600 * MS);
     struct hc_redis_stats st;
     hc_redis_stats(f->r, &st);
-    /* Delays in [10, 20], [20, 40], [40, 80], then [50, 100] ms: 6 to 12 attempts in 600 ms. */
+    /* Waits in [20, 40], [40, 80], then [50, 100] ms: 6 to 11 attempts in 600 ms when idle. */
     assert_true(st.connect_failures >= 2);
     assert_true(st.connect_failures <= 16);
     assert_int_equal(st.connects, 0);
@@ -878,6 +926,100 @@ static void free_accepts_null_and_a_client_that_never_connected(void **state)
     assert_int_equal(hc_redis_new(f->loop, &bad, &r), HC_ERANGE);
 }
 
+/* What a subscriber saw. */
+struct inbox {
+    int messages;
+    char channel[32];
+    char last[64];
+    size_t last_len;
+};
+
+static void inbox_cb(struct hc_redis *r, const char *channel, size_t channel_len, const char *msg,
+                     size_t msg_len, void *arg)
+{
+    HC_UNUSED(r);
+    struct inbox *in = arg;
+    in->messages++;
+    snprintf(in->channel, sizeof(in->channel), "%.*s", (int)channel_len, channel);
+    in->last_len = msg_len;
+    memcpy(in->last, msg, HC_MIN(msg_len, sizeof(in->last)));
+}
+
+static bool inbox_has_one(void *arg)
+{
+    return ((struct inbox *)arg)->messages > 0;
+}
+
+/* PUBLISHes msg on channel through a blocking connection; the number of receivers. */
+static long long publish(const struct server *s, const char *channel, const char *msg)
+{
+    char url[64];
+    snprintf(url, sizeof(url), "redis://127.0.0.1:%d", s->port);
+    redisContext *c;
+    assert_int_equal(hc_redis_sync_connect(url, 5 * HC_NSEC_PER_SEC, &c, NULL, 0), 0);
+    redisReply *reply = redisCommand(c, "PUBLISH %s %s", channel, msg);
+    assert_non_null(reply);
+    assert_int_equal(reply->type, REDIS_REPLY_INTEGER);
+    long long n = reply->integer;
+    freeReplyObject(reply);
+    redisFree(c);
+    return n;
+}
+
+static void subscriber_gets_messages_and_resubscribes_after_a_restart(void **state)
+{
+    struct fixture *f = *state;
+    server_start(&f->srv, NULL);
+    struct hc_redis_config cfg = {.backoff_initial_ns = 50 * MS, .backoff_max_ns = 200 * MS};
+    snprintf(f->url, sizeof(f->url), "redis://127.0.0.1:%d/2", f->srv.port);
+    cfg.url = f->url;
+    cfg.on_state = state_cb;
+    cfg.state_arg = &f->states;
+    assert_int_equal(hc_redis_new(f->loop, &cfg, &f->r), 0);
+    g_client = f->r;
+    struct inbox in = {0};
+    struct inbox other = {0};
+    assert_int_equal(hc_redis_subscribe(f->r, "orders", 6, inbox_cb, &in), 0);
+    assert_int_equal(hc_redis_subscribe(f->r, "orders", 6, inbox_cb, &in), -EEXIST);
+    assert_int_equal(hc_redis_subscribe(f->r, "other\0x", 7, inbox_cb, &other), 0);
+    struct got g = {0};
+    assert_int_equal(hc_redis_command(f->r, got_cb, &g, "PING"), -ENOTSUP);
+    /* READY only once both channels are confirmed: a PUBLISH then reaches this client. */
+    assert_true(run_until(f->loop, is_ready, NULL, WAIT_CAP_NS));
+    assert_int_equal(publish(&f->srv, "orders", "order:1"), 1);
+    assert_true(run_until(f->loop, inbox_has_one, &in, WAIT_CAP_NS));
+    assert_string_equal(in.channel, "orders");
+    assert_int_equal(in.last_len, 7);
+    assert_memory_equal(in.last, "order:1", 7);
+    assert_int_equal(other.messages, 0);
+
+    server_kill(&f->srv);
+    assert_true(run_until(f->loop, is_down, NULL, WAIT_CAP_NS));
+    assert_true(server_run(&f->srv));
+    assert_true(run_until(f->loop, is_ready, NULL, WAIT_CAP_NS));
+    in.messages = 0;
+    assert_int_equal(publish(&f->srv, "orders", "order:2"), 1);
+    assert_true(run_until(f->loop, inbox_has_one, &in, WAIT_CAP_NS));
+    assert_memory_equal(in.last, "order:2", 7);
+    struct hc_redis_stats st;
+    hc_redis_stats(f->r, &st);
+    assert_int_equal(st.messages, 2);
+    assert_int_equal(st.reconnects, 1);
+    assert_int_equal(f->states.readies, 2);
+
+    /* A client that has issued commands cannot also subscribe. */
+    struct hc_redis *cmds;
+    struct hc_redis_config c2 = {.url = f->url};
+    assert_int_equal(hc_redis_new(f->loop, &c2, &cmds), 0);
+    g_client = cmds;
+    assert_true(run_until(f->loop, is_ready, NULL, WAIT_CAP_NS));
+    assert_int_equal(hc_redis_command(cmds, got_cb, &g, "PING"), 0);
+    assert_int_equal(hc_redis_subscribe(cmds, "orders", 6, inbox_cb, &in), -EBUSY);
+    hc_redis_free(cmds);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.err, -ECANCELED);
+}
+
 /* ---- a fake server, for what a real one will not do ---- */
 
 /* A blocking loopback listener on a fresh port; it accepts only when the test says so. */
@@ -999,6 +1141,7 @@ int main(void)
         REDIS_TEST(ping_set_and_get_of_binary_values_work),
         REDIS_TEST(unix_socket_url_with_db_connects),
         REDIS_TEST(pipeline_of_10000_commands_is_answered_in_order_with_few_writes),
+        REDIS_TEST(pipeline_larger_than_the_socket_buffer_is_written_as_it_drains),
         REDIS_TEST(auth_and_select_run_before_user_commands),
         REDIS_TEST(wrong_or_missing_password_never_becomes_ready),
         REDIS_TEST(command_timeout_fails_once_and_the_connection_recovers),
@@ -1010,6 +1153,7 @@ int main(void)
         REDIS_TEST(free_with_commands_pending_cancels_each_once),
         REDIS_TEST(free_from_inside_a_callback_cancels_the_rest),
         REDIS_TEST(free_accepts_null_and_a_client_that_never_connected),
+        REDIS_TEST(subscriber_gets_messages_and_resubscribes_after_a_restart),
         REDIS_TEST(protocol_error_fails_commands_with_eproto),
         REDIS_TEST(server_that_never_answers_hits_the_connect_timeout),
         REDIS_TEST(reply_over_the_bound_resets_with_emsgsize),

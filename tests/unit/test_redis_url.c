@@ -68,7 +68,8 @@ static void ipv6_literal_in_brackets_parses(void **state)
     assert_int_equal(a.port, 6390);
     assert_int_equal(a.db, 3);
     hc_redis_addr_destroy(&a);
-    assert_int_equal(hc_redis_url_parse("redis://[fe80::1]", &a, NULL, 0), 0);
+    assert_int_equal(hc_redis_url_parse("redis://[FE80::1]", &a, NULL, 0), 0);
+    assert_string_equal(a.host, "fe80::1");
     assert_int_equal(a.port, 6379);
     hc_redis_addr_destroy(&a);
 }

@@ -83,6 +83,8 @@
 #define HC_REDIS_PENDING_DEFAULT 100000
 #define HC_REDIS_MAX_URL_BYTES   4096
 #define HC_REDIS_MAX_REPLY_BYTES ((size_t)512 * 1024 * 1024)
+/* redis: channels one subscriber client listens to (each is re-sent on every reconnection). */
+#define HC_REDIS_MAX_SUBSCRIPTIONS 1024
 
 /*
  * conf and opt: bytes of one config file (its longest line is libinih's INI_MAX_LINE, 200

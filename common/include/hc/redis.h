@@ -17,12 +17,14 @@
  * CONNECTING and READY and refused with -ENOTCONN while DOWN: a caller (a cache, a breaker)
  * learns at once that Redis is away and falls back, instead of queueing work behind an outage
  * of unknown length. A command accepted while CONNECTING rides on that attempt and fails with
- * -ENOTCONN if the attempt fails, so it waits at most the connect timeout.
+ * -ENOTCONN if the attempt fails, so it waits at most the connect timeout (or its own command
+ * timeout, when that is shorter).
  *
  * Reconnection. After a failed attempt or a lost connection the client waits, then tries
- * again, by itself and forever until freed. The n-th wait after the last ready connection is
- * drawn uniformly from [d/2, d] with d = min(backoff_max, backoff_initial * 2^n), so many
- * clients do not retry in step, and no wait is longer than backoff_max.
+ * again, by itself and forever until freed. After n failed attempts since the last ready
+ * connection (n = 0 right after losing one) the wait is drawn uniformly from [d/2, d] with
+ * d = min(backoff_max, backoff_initial * 2^n), so many clients do not retry in step, and no
+ * wait is longer than backoff_max.
  *
  * Commands and their callbacks. hc_redis_command_argv (binary safe) and hc_redis_command
  * (hiredis's format: %s, %b with a pointer and a length, %d ...) return 0 when the command was
@@ -42,10 +44,19 @@
  * timeout covers every command of a client, blocking commands (BLPOP, XREADGROUP BLOCK) want
  * a client of their own with a timeout above their blocking time.
  *
- * Not for this client: commands that change the connection behind its back or answer other
- * than once per command (SUBSCRIBE and the other pub/sub commands, MONITOR, QUIT, RESET,
+ * Not for hc_redis_command: commands that change the connection behind its back or answer
+ * other than once per command (SUBSCRIBE and the other pub/sub commands, MONITOR, QUIT, RESET,
  * HELLO, SELECT, AUTH, CLIENT REPLY) are refused with -ENOTSUP. The database and credentials
  * come from the URL so that every reconnection restores them.
+ *
+ * Subscribers. A client is either for commands or for subscriptions (a subscribed Redis
+ * connection takes no other commands). hc_redis_subscribe makes it a subscriber: the client
+ * sends SUBSCRIBE for each of its channels on every connection, after the handshake, and is
+ * READY only once Redis confirmed them all. Pub/sub is at most once: what is published while
+ * the client is not READY is lost, so a user that caches on the strength of messages (an L1
+ * invalidated by them) treats every return to READY as "I may have missed some". A subscriber
+ * has no commands in flight, so the dead timeout does not apply; TCP keepalive (hiredis's,
+ * about 30 s) finds a lost peer.
  *
  * SIGPIPE. hiredis writes with write(2), so a write to a connection the server has closed
  * raises SIGPIPE: a program using this client ignores SIGPIPE (hcload and hcserver do).
@@ -161,6 +172,14 @@ struct hc_redis_config {
     void *state_arg;             /* passed to on_state */
 };
 
+/*
+ * Called for each message on a channel the client subscribed to: the channel and the payload,
+ * both binary (channel is also NUL-terminated; msg is not). They belong to the client and are
+ * freed when cb returns. cb may call hc_redis_subscribe and hc_redis_free.
+ */
+typedef void hc_redis_message_cb(struct hc_redis *r, const char *channel, size_t channel_len,
+                                 const char *msg, size_t msg_len, void *arg);
+
 /* Counters since hc_redis_new (plain values, for metrics and tests). */
 struct hc_redis_stats {
     uint64_t commands;         /* commands accepted */
@@ -176,6 +195,7 @@ struct hc_redis_stats {
     uint64_t disconnects;      /* ready connections lost or reset */
     uint64_t dead_resets;      /* of which reset by the dead timeout */
     uint64_t writes;           /* times the client handed hiredis's buffer to the socket */
+    uint64_t messages;         /* pub/sub messages delivered to hc_redis_message_cb */
 };
 
 /*
@@ -203,8 +223,8 @@ void hc_redis_free(struct hc_redis *r);
  * argvlen means NUL-terminated strings). 0 when accepted (cb will run exactly once), or:
  * -ENOTCONN while DOWN (or while the connection is being torn down), -ENOBUFS when
  * max_pending commands are pending, -ENOTSUP for a command this client cannot track (see the
- * top of this file), -EINVAL for a NULL r, cb or argv or argc < 1, -ECANCELED after
- * hc_redis_free was called from a callback. On failure cb never runs.
+ * top of this file) or on a subscriber, -EINVAL for a NULL r, cb or argv or argc < 1, -ECANCELED
+ * after hc_redis_free was called from a callback. On failure cb never runs.
  */
 int hc_redis_command_argv(struct hc_redis *r, hc_redis_reply_cb *cb, void *arg, int argc,
                           const char *const *argv, const size_t *argvlen);
@@ -216,6 +236,18 @@ int hc_redis_command_argv(struct hc_redis *r, hc_redis_reply_cb *cb, void *arg, 
 int hc_redis_command(struct hc_redis *r, hc_redis_reply_cb *cb, void *arg, const char *fmt, ...);
 int hc_redis_vcommand(struct hc_redis *r, hc_redis_reply_cb *cb, void *arg, const char *fmt,
                       va_list ap);
+
+/*
+ * hc_redis_subscribe: subscribes the client to channel (len bytes, binary safe) for the rest
+ * of its life, now if it is connected or connecting and again on every reconnection; cb runs
+ * for each message. 0, -EBUSY if the client has issued commands (use a client of its own),
+ * -EEXIST if it is subscribed to channel already, HC_ETOOLARGE past
+ * HC_REDIS_MAX_SUBSCRIPTIONS channels, -EINVAL for a NULL r, channel or cb, -ECANCELED after
+ * hc_redis_free was called from a callback. Once it has a subscription, the client's
+ * hc_redis_command* return -ENOTSUP.
+ */
+int hc_redis_subscribe(struct hc_redis *r, const char *channel, size_t len, hc_redis_message_cb *cb,
+                       void *arg);
 
 /* hc_redis_state: the client's state now. */
 enum hc_redis_state hc_redis_state(const struct hc_redis *r);
