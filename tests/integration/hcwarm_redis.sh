@@ -159,6 +159,24 @@ grep -q "pausing" "$W/out" && grep -q "resuming" "$W/out" || hc_fail "no pause/r
 rcli config set maxmemory 0 >/dev/null
 echo "ok: --max-memory pauses and resumes"
 
+# ---- Redis answers OOM: exact counts, exit 1, the checkpoint lets a rerun finish ----
+rcli flushall >/dev/null
+rcli config set maxmemory 3mb >/dev/null
+rm -f "$W/ck-oom"
+rc=0
+"$HCWARM" redis --target "$HC_REDIS_URL" --from-file "$W/big.kv" --checkpoint "$W/ck-oom" \
+    --json "$W/oom.json" >"$W/out" 2>&1 || rc=$?
+[ $rc = 1 ] || hc_fail "OOM: exit $rc"
+grep -q "Redis is out of memory" "$W/out" || hc_fail "no OOM message: $(cat "$W/out")"
+[ "$(rcli dbsize)" = "$(hc_json "$W/oom.json" warmed)" ] ||
+    hc_fail "OOM: dbsize $(rcli dbsize) != warmed $(hc_json "$W/oom.json" warmed)"
+[ "$(hc_json "$W/oom.json" failed)" -gt 0 ] || hc_fail "OOM: no failed keys counted"
+rcli config set maxmemory 0 >/dev/null
+"$HCWARM" redis --target "$HC_REDIS_URL" --from-file "$W/big.kv" --checkpoint "$W/ck-oom" -q ||
+    hc_fail "rerun after OOM failed"
+[ "$(rcli dbsize)" = 20000 ] || hc_fail "after the OOM rerun: dbsize $(rcli dbsize)"
+echo "ok: an OOM reply stops the run with exact counts; the rerun finishes"
+
 # ---- killed mid-way, resumed from the checkpoint ----
 rcli flushall >/dev/null
 "$HCWARM" redis --target "$HC_REDIS_URL" --from-file "$W/k.kv" --checkpoint "$W/ck" --batch 100 \
