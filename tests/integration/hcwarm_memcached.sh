@@ -102,9 +102,9 @@ echo "ok: malformed lines and refused keys reported, the good ones loaded"
 # ---- killed mid-way, resumed ----
 sed 's/^k:/c:/' "$W/k.kv" >"$W/c.kv"
 "$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/c.kv" --checkpoint "$W/ck" --batch 100 \
-    --max-rate 4000/s -q &
+    --max-rate 2000/s -q &
 hp=$!
-for _ in $(seq 200); do
+for _ in $(seq 400); do
     [ -s "$W/ck" ] && [ "$(sed -n 's/^items //p' "$W/ck")" -ge 2000 ] && break
     sleep 0.05
 done
@@ -123,9 +123,9 @@ echo "ok: killed after $before keys, the rerun warmed $warmed"
 # ---- memcached dies mid-way ----
 sed 's/^k:/d:/' "$W/k.kv" >"$W/d.kv"
 "$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/d.kv" --checkpoint "$W/ck2" \
-    --batch 100 --max-rate 4000/s --timeout 2s --json "$W/d.json" >"$W/out" 2>&1 &
+    --batch 100 --max-rate 2000/s --timeout 2s --json "$W/d.json" >"$W/out" 2>&1 &
 hp=$!
-for _ in $(seq 200); do
+for _ in $(seq 400); do
     [ -s "$W/ck2" ] && [ "$(sed -n 's/^items //p' "$W/ck2")" -ge 1000 ] && break
     sleep 0.05
 done

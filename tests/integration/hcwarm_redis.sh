@@ -180,9 +180,9 @@ echo "ok: an OOM reply stops the run with exact counts; the rerun finishes"
 # ---- killed mid-way, resumed from the checkpoint ----
 rcli flushall >/dev/null
 "$HCWARM" redis --target "$HC_REDIS_URL" --from-file "$W/k.kv" --checkpoint "$W/ck" --batch 100 \
-    --max-rate 4000/s -q &
+    --max-rate 2000/s -q &
 hp=$!
-for _ in $(seq 200); do
+for _ in $(seq 400); do
     [ -s "$W/ck" ] && [ "$(sed -n 's/^items //p' "$W/ck")" -ge 2000 ] && break
     sleep 0.05
 done
@@ -276,9 +276,9 @@ echo "ok: malformed lines reported with file:line, the good ones loaded"
 rcli flushall >/dev/null
 rm -f "$W/ck"
 "$HCWARM" redis --target "$HC_REDIS_URL" --from-file "$W/k.kv" --checkpoint "$W/ck" --batch 100 \
-    --max-rate 4000/s --json "$W/d.json" >"$W/out" 2>&1 &
+    --max-rate 2000/s --json "$W/d.json" >"$W/out" 2>&1 &
 hp=$!
-for _ in $(seq 200); do
+for _ in $(seq 400); do
     [ -s "$W/ck" ] && [ "$(sed -n 's/^items //p' "$W/ck")" -ge 1000 ] && break
     sleep 0.05
 done
@@ -309,7 +309,7 @@ for u in 1 2 3 4 5 6 7 8; do
     ids+=("$(json "$LAST" "['id']")")
 done
 # Every order confirmed, so the bodies compared below no longer change.
-for _ in $(seq 200); do
+for _ in $(seq 400); do
     pending=0
     for id in "${ids[@]}"; do
         curl -s "$URL/api/orders/$id" | grep -q '"status":"CONFIRMED"' || pending=1
