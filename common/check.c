@@ -68,18 +68,6 @@ struct hc_check_set {
     unsigned needs; /* HC_CHECK_NEED_* */
 };
 
-static void check_errf(char *err, size_t errlen, const char *fmt, ...) HC_PRINTF(3, 4);
-
-static void check_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 struct hc_check_set *hc_check_set_new(void)
 {
     return hc_xcalloc(1, sizeof(struct hc_check_set));
@@ -113,8 +101,8 @@ void hc_check_set_free(struct hc_check_set *s)
 static int check_room(const struct hc_check_set *s, char *err, size_t errlen)
 {
     if (s->nchecks + s->nextracts >= HC_CHECK_MAX_PER_REQUEST) {
-        check_errf(err, errlen, "more than %d checks and extracts on one request",
-                   HC_CHECK_MAX_PER_REQUEST);
+        hc_errf(err, errlen, "more than %d checks and extracts on one request",
+                HC_CHECK_MAX_PER_REQUEST);
         return HC_ETOOLARGE;
     }
     return 0;
@@ -148,8 +136,7 @@ static int check_regex_budget(const char *pattern, char *err, size_t errlen)
     st[0] = (struct frame){0, 0, 0};
     size_t n = strlen(pattern);
     if (n > HC_CHECK_MAX_REGEX_BYTES) {
-        check_errf(err, errlen, "a regular expression longer than %d bytes",
-                   HC_CHECK_MAX_REGEX_BYTES);
+        hc_errf(err, errlen, "a regular expression longer than %d bytes", HC_CHECK_MAX_REGEX_BYTES);
         return HC_ETOOLARGE;
     }
     for (size_t i = 0; i < n; i++) {
@@ -158,7 +145,7 @@ static int check_regex_budget(const char *pattern, char *err, size_t errlen)
         double mult = -1; /* a postfix: the repeated item's new size is last * mult + 1 */
         if (c == '\\') {
             if (i + 1 < n && pattern[i + 1] >= '1' && pattern[i + 1] <= '9') {
-                check_errf(err, errlen, "back-references (\\%c) are not supported", pattern[i + 1]);
+                hc_errf(err, errlen, "back-references (\\%c) are not supported", pattern[i + 1]);
                 return HC_ESYNTAX;
             }
             i++;
@@ -179,8 +166,8 @@ static int check_regex_budget(const char *pattern, char *err, size_t errlen)
             i = j < n ? j : n;
         } else if (c == '(') {
             if (depth == HC_CHECK_MAX_REGEX_DEPTH) {
-                check_errf(err, errlen, "a regular expression nested deeper than %d groups",
-                           HC_CHECK_MAX_REGEX_DEPTH);
+                hc_errf(err, errlen, "a regular expression nested deeper than %d groups",
+                        HC_CHECK_MAX_REGEX_DEPTH);
                 return HC_ETOOLARGE;
             }
             st[++depth] = (struct frame){0, 0, 0};
@@ -226,10 +213,10 @@ static int check_regex_budget(const char *pattern, char *err, size_t errlen)
         for (size_t k = 0; k <= depth; k++)
             total += st[k].alts + st[k].cur;
         if (total > HC_CHECK_MAX_REGEX_SIZE) {
-            check_errf(err, errlen,
-                       "regular expression \"%.64s\" is too complex (its repetitions expand "
-                       "past %d parts)",
-                       pattern, HC_CHECK_MAX_REGEX_SIZE);
+            hc_errf(err, errlen,
+                    "regular expression \"%.64s\" is too complex (its repetitions expand "
+                    "past %d parts)",
+                    pattern, HC_CHECK_MAX_REGEX_SIZE);
             return HC_ETOOLARGE;
         }
     }
@@ -254,7 +241,7 @@ static int check_regcomp(struct check_item *it, const char *pattern, bool whole,
     if (rc != 0) {
         char msg[128];
         regerror(rc, &it->re, msg, sizeof(msg));
-        check_errf(err, errlen, "bad regular expression \"%.64s\": %s", pattern, msg);
+        hc_errf(err, errlen, "bad regular expression \"%.64s\": %s", pattern, msg);
         return HC_ESYNTAX;
     }
     it->has_re = true;
@@ -270,12 +257,12 @@ static bool check_is_tchar(char c)
 static int check_header_name(const char *name, char *err, size_t errlen)
 {
     if (name[0] == '\0') {
-        check_errf(err, errlen, "an empty header name");
+        hc_errf(err, errlen, "an empty header name");
         return HC_ESYNTAX;
     }
     for (const char *p = name; *p != '\0'; p++) {
         if (!check_is_tchar(*p)) {
-            check_errf(err, errlen, "\"%.64s\" is not a header name", name);
+            hc_errf(err, errlen, "\"%.64s\" is not a header name", name);
             return HC_ESYNTAX;
         }
     }
@@ -328,16 +315,16 @@ int hc_check_add_status(struct hc_check_set *s, const char *spec, char *err, siz
         if (rc == 0 && lo > hi)
             rc = HC_ERANGE;
         if (rc != 0) {
-            check_errf(err, errlen,
-                       rc == HC_ERANGE
-                           ? "status \"%.*s\": codes are 100..599, ranges LOW-HIGH"
-                           : "status \"%.*s\": expected a code like 201 or a range like 200-299",
-                       (int)HC_MIN((size_t)(end - start), 32), start);
+            hc_errf(err, errlen,
+                    rc == HC_ERANGE
+                        ? "status \"%.*s\": codes are 100..599, ranges LOW-HIGH"
+                        : "status \"%.*s\": expected a code like 201 or a range like 200-299",
+                    (int)HC_MIN((size_t)(end - start), 32), start);
             check_item_free(it);
             return rc;
         }
         if (it->nranges == CHECK_MAX_RANGES) {
-            check_errf(err, errlen, "more than %d status codes and ranges", CHECK_MAX_RANGES);
+            hc_errf(err, errlen, "more than %d status codes and ranges", CHECK_MAX_RANGES);
             check_item_free(it);
             return HC_ETOOLARGE;
         }
@@ -443,7 +430,7 @@ static int check_parse_path(struct check_item *it, const char *path, char *err, 
     size_t cap = 0;
     size_t i = 0;
     if (n == 0) {
-        check_errf(err, errlen, "an empty JSON path");
+        hc_errf(err, errlen, "an empty JSON path");
         return HC_ESYNTAX;
     }
     while (i < n) {
@@ -455,8 +442,8 @@ static int check_parse_path(struct check_item *it, const char *path, char *err, 
             while (i < n && path[i] >= '0' && path[i] <= '9')
                 i++;
             if (i == start || i >= n || path[i] != ']' || i - start > 9) {
-                check_errf(err, errlen, "JSON path \"%.64s\": expected [INDEX] at byte %zu", path,
-                           start);
+                hc_errf(err, errlen, "JSON path \"%.64s\": expected [INDEX] at byte %zu", path,
+                        start);
                 return HC_ESYNTAX;
             }
             end = i++;
@@ -467,8 +454,8 @@ static int check_parse_path(struct check_item *it, const char *path, char *err, 
                 i++;
             end = i;
             if (end == start) {
-                check_errf(err, errlen, "JSON path \"%.64s\": an empty part at byte %zu", path,
-                           start + 1);
+                hc_errf(err, errlen, "JSON path \"%.64s\": an empty part at byte %zu", path,
+                        start + 1);
                 return HC_ESYNTAX;
             }
         }
@@ -480,8 +467,8 @@ static int check_parse_path(struct check_item *it, const char *path, char *err, 
             part.index = (size_t)strtoul(part.key, NULL, 10);
         if (it->npath == HC_CHECK_MAX_PATH_PARTS) {
             free(part.key);
-            check_errf(err, errlen, "JSON path \"%.64s\": more than %d parts", path,
-                       HC_CHECK_MAX_PATH_PARTS);
+            hc_errf(err, errlen, "JSON path \"%.64s\": more than %d parts", path,
+                    HC_CHECK_MAX_PATH_PARTS);
             return HC_ETOOLARGE;
         }
         if (it->npath == cap) {
@@ -492,12 +479,12 @@ static int check_parse_path(struct check_item *it, const char *path, char *err, 
         if (i < n && path[i] == '.') {
             i++;
             if (i == n) {
-                check_errf(err, errlen, "JSON path \"%.64s\": ends with '.'", path);
+                hc_errf(err, errlen, "JSON path \"%.64s\": ends with '.'", path);
                 return HC_ESYNTAX;
             }
         } else if (i < n && path[i] != '[') {
-            check_errf(err, errlen, "JSON path \"%.64s\": unexpected '%c' at byte %zu", path,
-                       path[i], i + 1);
+            hc_errf(err, errlen, "JSON path \"%.64s\": unexpected '%c' at byte %zu", path, path[i],
+                    i + 1);
             return HC_ESYNTAX;
         }
     }
@@ -564,8 +551,8 @@ int hc_check_add_extract(struct hc_check_set *s, size_t var, enum hc_check_sourc
             size_t ngroups = it->re.re_nsub;
             it->group = group >= 0 ? group : (ngroups > 0 ? 1 : 0);
             if ((size_t)it->group > ngroups || it->group > 9) {
-                check_errf(err, errlen, "regex \"%.64s\" has %zu group%s, not group %d", what,
-                           ngroups, ngroups == 1 ? "" : "s", it->group);
+                hc_errf(err, errlen, "regex \"%.64s\" has %zu group%s, not group %d", what, ngroups,
+                        ngroups == 1 ? "" : "s", it->group);
                 rc = HC_ERANGE;
             }
         }

@@ -153,3 +153,18 @@ const char *hc_nearest_name(const char *name, const char *const *names, size_t n
         return NULL;
     return best;
 }
+
+void hc_verrf(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+    if (err == NULL || errlen == 0)
+        return;
+    vsnprintf(err, errlen, fmt, ap);
+}
+
+void hc_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    hc_verrf(err, errlen, fmt, ap);
+    va_end(ap);
+}

@@ -39,18 +39,6 @@ struct hc_feed {
     uint64_t hash;                /* FNV-1a of the bytes as read */
 };
 
-static void feed_errf(char *err, size_t errlen, const char *fmt, ...) HC_PRINTF(3, 4);
-
-static void feed_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static uint64_t feed_fnv(const char *p, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -85,8 +73,8 @@ static int feed_field(struct feed_parse *p, struct hc_tmpl_value *v, char *end)
         p->r++;
         for (;;) {
             if (p->r >= p->len) {
-                feed_errf(p->err, p->errlen, "%s:%zu: a quoted field without its closing quote",
-                          p->name, first_line);
+                hc_errf(p->err, p->errlen, "%s:%zu: a quoted field without its closing quote",
+                        p->name, first_line);
                 return HC_ESYNTAX;
             }
             char c = p->s[p->r++];
@@ -104,7 +92,7 @@ static int feed_field(struct feed_parse *p, struct hc_tmpl_value *v, char *end)
         }
         if (p->r < p->len && p->s[p->r] != ',' && p->s[p->r] != '\n' &&
             !(p->s[p->r] == '\r' && p->r + 1 < p->len && p->s[p->r + 1] == '\n')) {
-            feed_errf(p->err, p->errlen, "%s:%zu: text after a closing quote", p->name, p->line);
+            hc_errf(p->err, p->errlen, "%s:%zu: text after a closing quote", p->name, p->line);
             return HC_ESYNTAX;
         }
     } else {
@@ -113,10 +101,10 @@ static int feed_field(struct feed_parse *p, struct hc_tmpl_value *v, char *end)
             if (c == '\r' && p->r + 1 < p->len && p->s[p->r + 1] == '\n')
                 break;
             if (c == '"') {
-                feed_errf(p->err, p->errlen,
-                          "%s:%zu: a quote inside an unquoted field (quote the whole field and "
-                          "double the quote)",
-                          p->name, p->line);
+                hc_errf(p->err, p->errlen,
+                        "%s:%zu: a quote inside an unquoted field (quote the whole field and "
+                        "double the quote)",
+                        p->name, p->line);
                 return HC_ESYNTAX;
             }
             p->s[p->w++] = c;
@@ -165,7 +153,7 @@ int hc_feed_parse(const char *name, const char *data, size_t len, enum hc_feed_o
     if (name == NULL || out == NULL || (data == NULL && len > 0))
         return -EINVAL;
     if (len > HC_FEED_MAX_BYTES) {
-        feed_errf(err, errlen, "%s: larger than %zu MiB", name, HC_FEED_MAX_BYTES >> 20);
+        hc_errf(err, errlen, "%s: larger than %zu MiB", name, HC_FEED_MAX_BYTES >> 20);
         return HC_ETOOLARGE;
     }
     struct hc_feed *f = hc_xcalloc(1, sizeof(*f));
@@ -187,7 +175,7 @@ int hc_feed_parse(const char *name, const char *data, size_t len, enum hc_feed_o
     while (feed_skip_blank(&p))
         ;
     if (p.r >= p.len) {
-        feed_errf(err, errlen, "%s:%zu: no header row naming the columns", name, p.line);
+        hc_errf(err, errlen, "%s:%zu: no header row naming the columns", name, p.line);
         rc = HC_ESYNTAX;
         goto out;
     }
@@ -200,21 +188,20 @@ int hc_feed_parse(const char *name, const char *data, size_t len, enum hc_feed_o
         if (rc != 0)
             goto out;
         if (f->ncols == HC_FEED_MAX_COLUMNS) {
-            feed_errf(err, errlen, "%s:%zu: more than %d columns", name, header_line,
-                      HC_FEED_MAX_COLUMNS);
+            hc_errf(err, errlen, "%s:%zu: more than %d columns", name, header_line,
+                    HC_FEED_MAX_COLUMNS);
             rc = HC_ETOOLARGE;
             goto out;
         }
         if (v.len == 0) {
-            feed_errf(err, errlen, "%s:%zu: column %zu has no name", name, header_line,
-                      f->ncols + 1);
+            hc_errf(err, errlen, "%s:%zu: column %zu has no name", name, header_line, f->ncols + 1);
             rc = HC_ESYNTAX;
             goto out;
         }
         for (size_t i = 0; i < f->ncols; i++) {
             if (strcmp(f->names[i], v.ptr) == 0) {
-                feed_errf(err, errlen, "%s:%zu: column \"%.64s\" named twice", name, header_line,
-                          v.ptr);
+                hc_errf(err, errlen, "%s:%zu: column \"%.64s\" named twice", name, header_line,
+                        v.ptr);
                 rc = HC_ESYNTAX;
                 goto out;
             }
@@ -232,7 +219,7 @@ int hc_feed_parse(const char *name, const char *data, size_t len, enum hc_feed_o
         if (p.r >= p.len)
             break;
         if (f->nrows == HC_FEED_MAX_ROWS) {
-            feed_errf(err, errlen, "%s:%zu: more than %d rows", name, p.line, HC_FEED_MAX_ROWS);
+            hc_errf(err, errlen, "%s:%zu: more than %d rows", name, p.line, HC_FEED_MAX_ROWS);
             rc = HC_ETOOLARGE;
             goto out;
         }
@@ -254,15 +241,15 @@ int hc_feed_parse(const char *name, const char *data, size_t len, enum hc_feed_o
             n++;
         }
         if (n != f->ncols) {
-            feed_errf(err, errlen, "%s:%zu: %zu field%s, the header has %zu", name, row_line, n,
-                      n == 1 ? "" : "s", f->ncols);
+            hc_errf(err, errlen, "%s:%zu: %zu field%s, the header has %zu", name, row_line, n,
+                    n == 1 ? "" : "s", f->ncols);
             rc = HC_ESYNTAX;
             goto out;
         }
         f->nrows++;
     }
     if (f->nrows == 0) {
-        feed_errf(err, errlen, "%s:%zu: no data rows after the header", name, p.line);
+        hc_errf(err, errlen, "%s:%zu: no data rows after the header", name, p.line);
         rc = HC_ESYNTAX;
         goto out;
     }
@@ -284,13 +271,13 @@ int hc_feed_load(const char *path, enum hc_feed_order order, enum hc_feed_end on
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int rc = -errno;
-        feed_errf(err, errlen, "%s: %s", path, hc_strerror(rc));
+        hc_errf(err, errlen, "%s: %s", path, hc_strerror(rc));
         return rc;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        feed_errf(err, errlen, "%s: not a regular file", path);
+        hc_errf(err, errlen, "%s: not a regular file", path);
         return -EINVAL;
     }
     struct hc_buf b;
@@ -298,9 +285,9 @@ int hc_feed_load(const char *path, enum hc_feed_order order, enum hc_feed_end on
     int rc = hc_buf_read_fd(&b, fd);
     close(fd);
     if (rc == HC_ETOOLARGE)
-        feed_errf(err, errlen, "%s: larger than %zu MiB", path, HC_FEED_MAX_BYTES >> 20);
+        hc_errf(err, errlen, "%s: larger than %zu MiB", path, HC_FEED_MAX_BYTES >> 20);
     else if (rc != 0)
-        feed_errf(err, errlen, "%s: %s", path, hc_strerror(rc));
+        hc_errf(err, errlen, "%s: %s", path, hc_strerror(rc));
     else
         rc = hc_feed_parse(path, b.data, b.len, order, on_end, out, err, errlen);
     hc_buf_destroy(&b);

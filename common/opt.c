@@ -142,16 +142,6 @@ const struct hc_opt *hc_opt_find(const struct hc_opt_program *prog, const char *
     return NULL;
 }
 
-HC_PRINTF(3, 4) static void opt_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static const char *opt_state_keep(struct hc_opt_program *prog, const char *s)
 {
     if (prog->state == NULL)
@@ -374,10 +364,10 @@ int hc_opt_set(struct hc_opt_program *prog, const struct hc_opt *opt, const char
                 break;
             used += (size_t)w;
         }
-        opt_err(err, errlen, "%s: %s: \"%s\": expected one of %s", prog->name, where, value, list);
+        hc_errf(err, errlen, "%s: %s: \"%s\": expected one of %s", prog->name, where, value, list);
         return rc;
     }
-    opt_err(err, errlen, "%s: %s: \"%s\": %s", prog->name, where, value,
+    hc_errf(err, errlen, "%s: %s: \"%s\": %s", prog->name, where, value,
             why != NULL ? why : hc_strerror(rc));
     return rc;
 }
@@ -408,42 +398,42 @@ static bool opt_name_ok(const char *name)
 int hc_opt_check(struct hc_opt_program *prog, char *err, size_t errlen)
 {
     if (prog->name == NULL || prog->summary == NULL) {
-        opt_err(err, errlen, "options table: the program needs a name and a summary");
+        hc_errf(err, errlen, "options table: the program needs a name and a summary");
         return -EINVAL;
     }
     const struct hc_opt *o;
     for (size_t i = 0; (o = hc_opt_at(prog, i)) != NULL; i++) {
         const char *n = o->name;
         if (!opt_name_ok(n)) {
-            opt_err(err, errlen, "%s: option \"%s\": bad name", prog->name, n);
+            hc_errf(err, errlen, "%s: option \"%s\": bad name", prog->name, n);
             return -EINVAL;
         }
         if (o->help == NULL) {
-            opt_err(err, errlen, "%s: --%s: no help text", prog->name, n);
+            hc_errf(err, errlen, "%s: --%s: no help text", prog->name, n);
             return -EINVAL;
         }
         if (o->short_name != 0 && !isalnum((unsigned char)o->short_name)) {
-            opt_err(err, errlen, "%s: --%s: short option must be a letter or digit", prog->name, n);
+            hc_errf(err, errlen, "%s: --%s: short option must be a letter or digit", prog->name, n);
             return -EINVAL;
         }
         if (o->kind == HC_OPT_ENUM && (o->choices == NULL || o->choices[0] == NULL)) {
-            opt_err(err, errlen, "%s: --%s: an enum needs choices", prog->name, n);
+            hc_errf(err, errlen, "%s: --%s: an enum needs choices", prog->name, n);
             return -EINVAL;
         }
         bool text = o->kind == HC_OPT_STRING || o->kind == HC_OPT_FILE || o->kind == HC_OPT_URL;
         if ((o->flags & HC_OPT_REPEAT) && o->dest != NULL && !text) {
-            opt_err(err, errlen, "%s: --%s: a repeating option stores text only (use cb)",
+            hc_errf(err, errlen, "%s: --%s: a repeating option stores text only (use cb)",
                     prog->name, n);
             return -EINVAL;
         }
         const struct hc_opt *p;
         for (size_t j = 0; j < i && (p = hc_opt_at(prog, j)) != NULL; j++) {
             if (strcmp(p->name, n) == 0) {
-                opt_err(err, errlen, "%s: --%s: defined twice", prog->name, n);
+                hc_errf(err, errlen, "%s: --%s: defined twice", prog->name, n);
                 return -EINVAL;
             }
             if (o->short_name != 0 && p->short_name == o->short_name) {
-                opt_err(err, errlen, "%s: -%c: used by --%s and --%s", prog->name, o->short_name,
+                hc_errf(err, errlen, "%s: -%c: used by --%s and --%s", prog->name, o->short_name,
                         p->name, n);
                 return -EINVAL;
             }
@@ -510,16 +500,16 @@ static int opt_getopt_error(const struct hc_opt_program *prog, const struct opt_
 {
     if (c == ':') {
         const struct hc_opt *o = opt_tables_entry(t, optopt);
-        opt_err(err, errlen, "%s: --%s: missing %s", prog->name, o != NULL ? o->name : "?",
+        hc_errf(err, errlen, "%s: --%s: missing %s", prog->name, o != NULL ? o->name : "?",
                 o != NULL ? hc_opt_metavar(o) : "value");
         return HC_ESYNTAX;
     }
     if (optopt > 0 && optopt < OPT_VAL_BASE) {
-        opt_err(err, errlen, "%s: unknown option -%c", prog->name, optopt);
+        hc_errf(err, errlen, "%s: unknown option -%c", prog->name, optopt);
         return HC_EUNKNOWN;
     }
     if (optopt >= OPT_VAL_BASE) { /* a flag given a value: --help=x */
-        opt_err(err, errlen, "%s: --%s takes no value", prog->name,
+        hc_errf(err, errlen, "%s: --%s takes no value", prog->name,
                 opt_tables_entry(t, optopt)->name);
         return HC_ESYNTAX;
     }
@@ -544,10 +534,10 @@ static int opt_getopt_error(const struct hc_opt_program *prog, const struct opt_
     if (prefixes != 1)
         near = hc_opt_suggest(prog, name);
     if (near != NULL)
-        opt_err(err, errlen, "%s: unknown option --%s (did you mean --%s?)", prog->name, name,
+        hc_errf(err, errlen, "%s: unknown option --%s (did you mean --%s?)", prog->name, name,
                 near);
     else
-        opt_err(err, errlen, "%s: unknown option %s", prog->name, word);
+        hc_errf(err, errlen, "%s: unknown option %s", prog->name, word);
     return HC_EUNKNOWN;
 }
 
@@ -568,11 +558,11 @@ static int opt_check_args(struct hc_opt_program *prog, char *err, size_t errlen)
             unbounded = true;
     }
     if (prog->nrest < min) {
-        opt_err(err, errlen, "%s: missing %s", prog->name, first_missing);
+        hc_errf(err, errlen, "%s: missing %s", prog->name, first_missing);
         return HC_ESYNTAX;
     }
     if (!unbounded && prog->nrest > max) {
-        opt_err(err, errlen, "%s: unexpected argument \"%s\"", prog->name, prog->rest[max]);
+        hc_errf(err, errlen, "%s: unexpected argument \"%s\"", prog->name, prog->rest[max]);
         return HC_ESYNTAX;
     }
     return 0;
@@ -654,7 +644,7 @@ static int opt_scan(struct hc_opt_program *prog, const struct opt_tables *t, int
             union hc_opt_value v;
             const char *why;
             if (opt_convert(o, optarg, &v, &why) != 0) {
-                opt_err(err, errlen, "%s: --%s: \"%s\": expected one of bash, zsh, fish",
+                hc_errf(err, errlen, "%s: --%s: \"%s\": expected one of bash, zsh, fish",
                         prog->name, o->name, optarg);
                 return HC_EUNKNOWN;
             }

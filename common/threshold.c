@@ -42,17 +42,15 @@ static const struct {
 /* The tag keys a sub-metric may narrow by. */
 static const char *const threshold_tag_keys[] = {"name", "status", "flow", "method"};
 
-static int threshold_err(char *err, size_t errlen, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* Fills err (hc_errf) and returns rc, so a failing parse step is one statement. */
+static int threshold_err(char *err, size_t errlen, int rc, const char *fmt, ...) HC_PRINTF(4, 5);
 
 static int threshold_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
-    if (err != NULL && errlen > 0) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    hc_verrf(err, errlen, fmt, ap);
+    va_end(ap);
     return rc;
 }
 

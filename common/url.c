@@ -29,18 +29,6 @@ struct url_span {
     size_t len;
 };
 
-static void url_errf(char *err, size_t errlen, const char *fmt, ...) HC_PRINTF(3, 4);
-
-static void url_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int url_is_alpha(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -89,7 +77,7 @@ static int url_check_chars(const char *s, size_t off, size_t len, int allow_qmar
         char c = s[i];
         if (c == '%') {
             if (i + 2 >= off + len || !url_is_hex(s[i + 1]) || !url_is_hex(s[i + 2])) {
-                url_errf(err, errlen, "bad percent-escape at offset %zu in the %s", i, what);
+                hc_errf(err, errlen, "bad percent-escape at offset %zu in the %s", i, what);
                 return HC_ESYNTAX;
             }
             i += 2;
@@ -97,8 +85,8 @@ static int url_check_chars(const char *s, size_t off, size_t len, int allow_qmar
         }
         if (url_is_pchar(c) || c == '/' || (allow_qmark && c == '?'))
             continue;
-        url_errf(err, errlen, "%s not allowed at offset %zu in the %s (percent-encode it)",
-                 url_show((unsigned char)c, tmp, sizeof(tmp)), i, what);
+        hc_errf(err, errlen, "%s not allowed at offset %zu in the %s (percent-encode it)",
+                url_show((unsigned char)c, tmp, sizeof(tmp)), i, what);
         return HC_ESYNTAX;
     }
     return 0;
@@ -125,14 +113,14 @@ static int url_check_ipv4(const char *h, size_t len, char *err, size_t errlen)
             continue;
         int rc = parts < 4 ? url_ipv4_part(h + start, i - start) : HC_ESYNTAX;
         if (rc != 0) {
-            url_errf(err, errlen, "bad IPv4 address '%.*s'", (int)len, h);
+            hc_errf(err, errlen, "bad IPv4 address '%.*s'", (int)len, h);
             return rc;
         }
         parts++;
         start = i + 1;
     }
     if (parts != 4) {
-        url_errf(err, errlen, "bad IPv4 address '%.*s' (need four parts)", (int)len, h);
+        hc_errf(err, errlen, "bad IPv4 address '%.*s' (need four parts)", (int)len, h);
         return HC_ESYNTAX;
     }
     return 0;
@@ -147,15 +135,15 @@ static int url_check_name(const char *s, size_t off, size_t len, char *err, size
         char c = s[i];
         if (c == '.') {
             if (label == 0) {
-                url_errf(err, errlen, "empty label at offset %zu in the host", i);
+                hc_errf(err, errlen, "empty label at offset %zu in the host", i);
                 return HC_ESYNTAX;
             }
             label = 0;
             continue;
         }
         if (!url_is_alpha(c) && !url_is_digit(c) && c != '-' && c != '_') {
-            url_errf(err, errlen, "%s not allowed at offset %zu in the host",
-                     url_show((unsigned char)c, tmp, sizeof(tmp)), i);
+            hc_errf(err, errlen, "%s not allowed at offset %zu in the host",
+                    url_show((unsigned char)c, tmp, sizeof(tmp)), i);
             return HC_ESYNTAX;
         }
         label++;
@@ -170,18 +158,18 @@ static int url_check_ipv6(const char *s, size_t off, size_t len, char *err, size
     unsigned char bin[16];
     for (size_t i = off; i < off + len; i++) {
         if (s[i] == '%') {
-            url_errf(err, errlen, "IPv6 zone ids are not supported (offset %zu)", i);
+            hc_errf(err, errlen, "IPv6 zone ids are not supported (offset %zu)", i);
             return HC_ESYNTAX;
         }
     }
     if (len >= sizeof(addr)) {
-        url_errf(err, errlen, "bad IPv6 address at offset %zu", off);
+        hc_errf(err, errlen, "bad IPv6 address at offset %zu", off);
         return HC_ESYNTAX;
     }
     memcpy(addr, s + off, len);
     addr[len] = '\0';
     if (inet_pton(AF_INET6, addr, bin) != 1) {
-        url_errf(err, errlen, "bad IPv6 address '%s'", addr);
+        hc_errf(err, errlen, "bad IPv6 address '%s'", addr);
         return HC_ESYNTAX;
     }
     return 0;
@@ -192,21 +180,21 @@ static int url_parse_port(const char *s, size_t off, size_t len, uint16_t *port,
                           size_t errlen)
 {
     if (len == 0) {
-        url_errf(err, errlen, "empty port at offset %zu", off);
+        hc_errf(err, errlen, "empty port at offset %zu", off);
         return HC_ESYNTAX;
     }
     unsigned long v = 0;
     for (size_t i = off; i < off + len; i++) {
         if (!url_is_digit(s[i])) {
-            url_errf(err, errlen, "bad port '%.*s' at offset %zu", (int)HC_MIN(len, 16), s + off,
-                     off);
+            hc_errf(err, errlen, "bad port '%.*s' at offset %zu", (int)HC_MIN(len, 16), s + off,
+                    off);
             return HC_ESYNTAX;
         }
         if (v <= 65535)
             v = v * 10 + (unsigned long)(s[i] - '0');
     }
     if (v == 0 || v > 65535) {
-        url_errf(err, errlen, "port '%.*s' out of range 1..65535", (int)HC_MIN(len, 16), s + off);
+        hc_errf(err, errlen, "port '%.*s' out of range 1..65535", (int)HC_MIN(len, 16), s + off);
         return HC_ERANGE;
     }
     *port = (uint16_t)v;
@@ -236,7 +224,7 @@ static int url_parse_scheme(const char *s, size_t *pos, struct hc_url *u, char *
     }
     /* "localhost:8080/x" reads as scheme "localhost"; a digit after the ':' says it is not. */
     if (i == 0 || s[i] != ':' || url_is_digit(s[i + 1])) {
-        url_errf(err, errlen, "missing scheme: write http://... or https://...");
+        hc_errf(err, errlen, "missing scheme: write http://... or https://...");
         return HC_ESYNTAX;
     }
     if (i == 4 && strncasecmp(s, "http", 4) == 0) {
@@ -245,12 +233,12 @@ static int url_parse_scheme(const char *s, size_t *pos, struct hc_url *u, char *
         u->scheme = "https";
         u->tls = true;
     } else {
-        url_errf(err, errlen, "unsupported scheme '%.*s' (only http and https)", (int)HC_MIN(i, 32),
-                 s);
+        hc_errf(err, errlen, "unsupported scheme '%.*s' (only http and https)", (int)HC_MIN(i, 32),
+                s);
         return -EPROTONOSUPPORT;
     }
     if (s[i + 1] != '/' || s[i + 2] != '/') {
-        url_errf(err, errlen, "expected '//' after '%s:'", u->scheme);
+        hc_errf(err, errlen, "expected '//' after '%s:'", u->scheme);
         return HC_ESYNTAX;
     }
     *pos = i + 3;
@@ -264,9 +252,9 @@ static int url_parse_authority(const char *s, size_t off, size_t len, struct hc_
     size_t end = off + len;
     const char *at = memchr(s + off, '@', len);
     if (at != NULL) {
-        url_errf(err, errlen,
-                 "credentials in the URL (user@host) are not supported; "
-                 "send an Authorization header instead");
+        hc_errf(err, errlen,
+                "credentials in the URL (user@host) are not supported; "
+                "send an Authorization header instead");
         return HC_ESYNTAX;
     }
     size_t port_at; /* offset of the ':' before the port, or end */
@@ -274,15 +262,15 @@ static int url_parse_authority(const char *s, size_t off, size_t len, struct hc_
     if (len > 0 && s[off] == '[') {
         const char *close = memchr(s + off, ']', len);
         if (close == NULL) {
-            url_errf(err, errlen, "missing ']' after the IPv6 address at offset %zu", off);
+            hc_errf(err, errlen, "missing ']' after the IPv6 address at offset %zu", off);
             return HC_ESYNTAX;
         }
         host->off = off + 1;
         host->len = (size_t)(close - s) - host->off;
         port_at = (size_t)(close - s) + 1;
         if (port_at < end && s[port_at] != ':') {
-            url_errf(err, errlen, "unexpected '%c' at offset %zu after the IPv6 address",
-                     s[port_at], port_at);
+            hc_errf(err, errlen, "unexpected '%c' at offset %zu after the IPv6 address", s[port_at],
+                    port_at);
             return HC_ESYNTAX;
         }
         rc = url_check_ipv6(s, host->off, host->len, err, errlen);
@@ -295,11 +283,11 @@ static int url_parse_authority(const char *s, size_t off, size_t len, struct hc_
         host->off = off;
         host->len = port_at - off;
         if (host->len == 0) {
-            url_errf(err, errlen, "empty host at offset %zu", off);
+            hc_errf(err, errlen, "empty host at offset %zu", off);
             return HC_ESYNTAX;
         }
         if (host->len > HC_URL_MAX_HOST_BYTES) {
-            url_errf(err, errlen, "host longer than %d bytes", HC_URL_MAX_HOST_BYTES);
+            hc_errf(err, errlen, "host longer than %d bytes", HC_URL_MAX_HOST_BYTES);
             return HC_ETOOLARGE;
         }
         size_t digits_dots = strspn(s + off, "0123456789.");
@@ -340,12 +328,12 @@ int hc_url_parse(const char *s, struct hc_url *out, char *err, size_t errlen)
     if (out != NULL)
         memset(out, 0, sizeof(*out));
     if (s == NULL || out == NULL) {
-        url_errf(err, errlen, "no URL given");
+        hc_errf(err, errlen, "no URL given");
         return -EINVAL;
     }
     size_t len = strnlen(s, (size_t)HC_URL_MAX_BYTES + 1);
     if (len > HC_URL_MAX_BYTES) {
-        url_errf(err, errlen, "URL longer than %d bytes", HC_URL_MAX_BYTES);
+        hc_errf(err, errlen, "URL longer than %d bytes", HC_URL_MAX_BYTES);
         return HC_ETOOLARGE;
     }
     /* Spaces and controls first: they are the typos (a pasted newline) worth naming. */
@@ -353,8 +341,8 @@ int hc_url_parse(const char *s, struct hc_url *out, char *err, size_t errlen)
         unsigned char c = (unsigned char)s[i];
         if (c <= 0x20 || c >= 0x7f) {
             char tmp[16];
-            url_errf(err, errlen, "%s not allowed at offset %zu%s", url_show(c, tmp, sizeof(tmp)),
-                     i, c >= 0x80 ? " (percent-encode it)" : "");
+            hc_errf(err, errlen, "%s not allowed at offset %zu%s", url_show(c, tmp, sizeof(tmp)), i,
+                    c >= 0x80 ? " (percent-encode it)" : "");
             return HC_ESYNTAX;
         }
     }

@@ -15,6 +15,7 @@
 #define HC_CORE_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -87,6 +88,14 @@ const char *hc_nearest_name(const char *name, const char *const *names, size_t n
 
 /* Prints "hc: fatal: <message>" to stderr and aborts. For broken invariants only. */
 HC_NORETURN void hc_panic(const char *fmt, ...) HC_PRINTF(1, 2);
+
+/*
+ * hc_errf: writes a formatted one-line reason into the caller's error buffer err (errlen bytes,
+ * truncated to fit, always NUL-terminated), the way library code reports what went wrong
+ * without printing. Does nothing when err is NULL or errlen is 0. hc_verrf takes a va_list.
+ */
+void hc_errf(char *err, size_t errlen, const char *fmt, ...) HC_PRINTF(3, 4);
+void hc_verrf(char *err, size_t errlen, const char *fmt, va_list ap) HC_PRINTF(3, 0);
 
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC): for durations and deadlines. */
 static inline int64_t hc_now_ns(void)
