@@ -12,6 +12,14 @@ _hcmon()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
+    --target|-i|--interval|-T|--timeout|--max-page|--stream|--alert|--warn|-n|--count)
+        return 0
+        ;;
+    --password-file)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --config)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -19,7 +27,7 @@ _hcmon()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--target --interval -i --timeout -T --max-page --password-file --stream --insecure -k --alert --warn --once --count -n --json --help -h --version -V --config' -- "$cur")
         return 0
     fi
     return 0

@@ -74,6 +74,11 @@ void model_apply(struct model *m, struct poll_result *r)
         t->up = false;
         t->failures++;
         snprintf(t->reason, sizeof(t->reason), "%s", r->reason);
+        /* Reasons quote outside input: keep them printable ASCII for the screen and JSON. */
+        for (char *c = t->reason; *c != '\0'; c++) {
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                *c = '?';
+        }
         t->retry_at_ns = r->mono_ns + r->retry_ns;
         summary_clear(&t->summary);
         t->summary.v[SUMMARY_UP] = 0;
