@@ -9,6 +9,8 @@ complete -c hcmon -l stream -x -d 'Show the length of this Redis stream (XLEN) i
 complete -c hcmon -s k -l insecure -d 'Do not verify the TLS certificates of https:// targets'
 complete -c hcmon -l alert -x -d 'Show a target in red while EXPR holds, such as \'p99 > 50ms\' or \'error_ratio > 1%\''
 complete -c hcmon -l warn -x -d 'Show a target in yellow while EXPR holds, such as \'hit_ratio < 0.9\''
+complete -c hcmon -l panel -x -a 'overview routes pools queues shards caches governance redis mysql metrics' -d 'The panel the screen opens on'
+complete -c hcmon -l no-color -d 'No colours, whatever the terminal can do (as NO_COLOR=1 in the environment)'
 complete -c hcmon -l once -d 'Take one sample of every target, print it and exit (same as -n 1)'
 complete -c hcmon -s n -l count -x -d 'Take N samples of every target, print them and exit, instead of the screen'
 complete -c hcmon -l json -d 'Print JSON lines, one per sample and target, with the computed rates and quantiles'

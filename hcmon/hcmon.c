@@ -19,12 +19,14 @@
 #include "alert.h"
 #include "hc/buf.h"
 #include "hc/limits.h"
+#include "hc/units.h"
 #include "model.h"
 #include "options.h"
 #include "poller.h"
 #include "report.h"
 #include "scrape.h"
 #include "target.h"
+#include "ui.h"
 
 /* Everything one run holds, freed in one place. */
 struct hcmon_run {
@@ -169,6 +171,79 @@ static int hcmon_setup(struct hc_opt_program *prog, const struct options *o, str
     return 0;
 }
 
+/* The live source of the screen: the pollers' queue. */
+struct hcmon_live {
+    struct poller_set *ps;
+    bool paused; /* results taken while paused are dropped by the screen */
+};
+
+static bool hcmon_live_take(void *arg, struct poll_result *r)
+{
+    struct hcmon_live *l = arg;
+    return poller_set_take(l->ps, r);
+}
+
+static void hcmon_live_faster(void *arg, bool faster)
+{
+    struct hcmon_live *l = arg;
+    int64_t i = poller_set_get_interval(l->ps);
+    i = faster ? i / 2 : i * 2;
+    i = HC_MAX(i, 100 * HC_NSEC_PER_MSEC);
+    i = HC_MIN(i, 3600 * HC_NSEC_PER_SEC);
+    poller_set_interval(l->ps, i);
+}
+
+static void hcmon_live_pause(void *arg, bool paused)
+{
+    struct hcmon_live *l = arg;
+    l->paused = paused;
+}
+
+static void hcmon_live_describe(void *arg, char *dst, size_t dstlen)
+{
+    struct hcmon_live *l = arg;
+    char d[HC_UNITS_FMT_MAX];
+    hc_units_format_duration(poller_set_get_interval(l->ps), d, sizeof(d));
+    snprintf(dst, dstlen, "every %s", d);
+}
+
+/* Screen mode: pollers without end, the screen until q or a signal. */
+static int hcmon_screen(const struct options *o, struct hcmon_run *r)
+{
+    int wake[2];
+    if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
+        fprintf(stderr, "hcmon: pipe: %s\n", hc_strerror(-errno));
+        return 1;
+    }
+    struct poller_set *ps = NULL;
+    int rc =
+        poller_set_start(r->targets, r->ntargets, &r->scfg, o->interval_ns, 0, false, wake[1], &ps);
+    if (rc != 0) {
+        fprintf(stderr, "hcmon: cannot start the pollers: %s\n", hc_strerror(rc));
+        close(wake[0]);
+        close(wake[1]);
+        return 1;
+    }
+    struct model m;
+    model_init(&m, r->targets, r->ntargets, r->alerts, r->nalerts);
+    struct hcmon_live live = {.ps = ps};
+    struct ui_source src = {
+        .arg = &live,
+        .take = hcmon_live_take,
+        .faster = hcmon_live_faster,
+        .pause = hcmon_live_pause,
+        .describe = hcmon_live_describe,
+        .wake_fd = wake[0],
+    };
+    struct ui_config ucfg = {.panel = (enum panel_id)o->panel, .no_color = o->no_color};
+    int status = ui_run(&m, &src, &ucfg);
+    poller_set_stop(ps);
+    model_destroy(&m);
+    close(wake[0]);
+    close(wake[1]);
+    return status;
+}
+
 /* Batch mode: a line per result until every poller took its samples. */
 static int hcmon_batch(const struct options *o, struct hcmon_run *r, uint64_t count)
 {
@@ -230,9 +305,8 @@ int hcmon_main(int argc, char **argv)
     if (status == 0) {
         scrape_global_init();
         uint64_t count = o->once ? 1 : o->count;
-        if (count == 0 && !isatty(STDOUT_FILENO))
-            count = 0; /* batch until killed */
-        status = hcmon_batch(o, &run, count);
+        bool batch = count > 0 || o->json || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
+        status = batch ? hcmon_batch(o, &run, count) : hcmon_screen(o, &run);
     }
     hcmon_run_destroy(&run);
     hc_opt_release(prog);

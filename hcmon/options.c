@@ -8,6 +8,10 @@
 
 #include "hc/conf.h"
 
+const char *const options_panels[] = {"overview", "routes",  "pools",      "queues",
+                                      "shards",   "caches",  "governance", "redis",
+                                      "mysql",    "metrics", NULL};
+
 static struct options opts;
 
 static const struct hc_opt options_table[] = {
@@ -73,6 +77,19 @@ static const struct hc_opt options_table[] = {
      .group = "Alerts",
      .flags = HC_OPT_REPEAT,
      .dest = &opts.warn},
+    {.name = "panel",
+     .kind = HC_OPT_ENUM,
+     .metavar = "NAME",
+     .help = "The panel the screen opens on",
+     .def = "overview",
+     .choices = options_panels,
+     .group = "Screen",
+     .dest = &opts.panel},
+    {.name = "no-color",
+     .kind = HC_OPT_FLAG,
+     .help = "No colours, whatever the terminal can do (as NO_COLOR=1 in the environment)",
+     .group = "Screen",
+     .dest = &opts.no_color},
     {.name = "once",
      .kind = HC_OPT_FLAG,
      .help = "Take one sample of every target, print it and exit (same as -n 1)",

@@ -24,7 +24,12 @@ struct options {
     const char *password_file; /* --password-file: the MySQL password */
     struct hc_opt_list stream; /* --stream NAME: Redis streams whose length is shown */
     bool insecure;             /* -k: https without certificate checks */
+    int panel;                 /* --panel: index into options_panels (enum panel_id) */
+    bool no_color;             /* --no-color: monochrome (as NO_COLOR=1) */
 };
+
+/* The choices of --panel, NULL-terminated, in enum panel_id order. */
+extern const char *const options_panels[];
 
 /* The program (its table writes into the struct options returned by options_values). */
 struct hc_opt_program *options_program(void);

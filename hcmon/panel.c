@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hc/core.h"
 #include "hc/limits.h"
@@ -577,31 +578,56 @@ static void panel_mysql(struct panel_table *t, const char *name, const struct ra
 static void panel_metrics(struct panel_table *t, const char *name, const struct rate_index *prev,
                           const struct hc_metrics_page *cur, double dt_s)
 {
-    for (size_t f = 0; f < cur->nfamilies; f++) {
-        const struct hc_metrics_page_family *fam = &cur->families[f];
-        char sname[HC_METRICS_MAX_NAME_BYTES + 16];
+    /* One pass over the samples (a big exporter page has 10^5 of them): per family, the sum
+     * and count of its series (histograms and summaries: their _count series) and the
+     * increase of counters since the previous page. */
+    size_t nf = cur->nfamilies;
+    double *sum = hc_xcalloc(nf ? nf : 1, sizeof(double));
+    double *inc = hc_xcalloc(nf ? nf : 1, sizeof(double));
+    size_t *series = hc_xcalloc(nf ? nf : 1, sizeof(size_t));
+    for (size_t i = 0; i < cur->nsamples; i++) {
+        const struct hc_metrics_sample *s = &cur->samples[i];
+        if (s->family >= nf)
+            continue;
+        const struct hc_metrics_page_family *fam = &cur->families[s->family];
         bool hist = fam->type == HC_METRICS_HISTOGRAM || fam->type == HC_METRICS_SUMMARY;
-        snprintf(sname, sizeof(sname), "%s%s", fam->name, hist ? "_count" : "");
-        size_t series = 0;
-        double v = hc_metrics_page_sum(cur, sname, NULL, &series);
-        if (series == 0)
+        if (hist) {
+            size_t fl = strlen(fam->name);
+            if (strncmp(s->name, fam->name, fl) != 0 || strcmp(s->name + fl, "_count") != 0)
+                continue;
+        } else if (strcmp(s->name, fam->name) != 0) {
+            continue;
+        }
+        sum[s->family] += s->value;
+        series[s->family]++;
+        const struct hc_metrics_sample *ps = rate_index_find(prev, s);
+        inc[s->family] += ps != NULL ? rate_increase(ps->value, s->value) : s->value;
+    }
+    bool have_prev = rate_index_page(prev) != NULL && dt_s > 0;
+    for (size_t f = 0; f < nf; f++) {
+        const struct hc_metrics_page_family *fam = &cur->families[f];
+        if (series[f] == 0)
             continue;
         struct panel_row *r = panel_add(t, name);
         if (r == NULL)
-            return;
+            break;
+        bool hist = fam->type == HC_METRICS_HISTOGRAM || fam->type == HC_METRICS_SUMMARY;
         panel_text(r, 1, fam->name);
         panel_text(r, 2, hc_metrics_type_name(fam->type));
-        panel_num(r, 3, (double)series, SUMMARY_UNIT_NUMBER);
-        panel_num(r, 4, v, SUMMARY_UNIT_NUMBER);
+        panel_num(r, 3, (double)series[f], SUMMARY_UNIT_NUMBER);
+        panel_num(r, 4, sum[f], SUMMARY_UNIT_NUMBER);
         size_t nl = strlen(fam->name);
         bool counter = fam->type == HC_METRICS_COUNTER || hist ||
                        (nl > 6 && strcmp(fam->name + nl - 6, "_total") == 0);
-        if (counter)
-            panel_num(r, 5, rate_family_rate(prev, cur, sname, NULL, dt_s), SUMMARY_UNIT_PER_SEC);
+        if (counter && have_prev)
+            panel_num(r, 5, inc[f] / dt_s, SUMMARY_UNIT_PER_SEC);
         if (fam->type == HC_METRICS_HISTOGRAM)
             panel_num(r, 6, rate_quantile(prev, cur, fam->name, NULL, 0.99, NULL),
                       SUMMARY_UNIT_NUMBER);
     }
+    free(sum);
+    free(inc);
+    free(series);
 }
 
 static void panel_overview(struct panel_table *t, const char *name, enum target_kind kind,
@@ -715,6 +741,20 @@ static bool panel_contains(const char *hay, const char *needle)
             return true;
     }
     return false;
+}
+
+bool panel_text_matches(const char *text, const char *filter)
+{
+    return filter == NULL || *filter == '\0' || panel_contains(text, filter);
+}
+
+int panel_find(const char *name)
+{
+    for (int i = 0; i < PANEL_COUNT; i++) {
+        if (strcasecmp(name, panel_defs[i].title) == 0)
+            return i;
+    }
+    return -1;
 }
 
 bool panel_row_matches(const struct panel_table *t, const struct panel_row *r, const char *filter)

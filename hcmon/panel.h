@@ -81,6 +81,12 @@ void panel_build(struct panel_table *t, const char *name, enum target_kind kind,
  * desc; ties keep build order. Column 0 ascending restores build order. */
 void panel_sort(struct panel_table *t, size_t col, bool desc);
 
+/* Whether text contains filter, ignoring case (an empty filter matches). */
+bool panel_text_matches(const char *text, const char *filter);
+
+/* The panel whose title is name, any case ("pools"), or -1. */
+int panel_find(const char *name);
+
 /* Whether any cell of row r contains filter, ignoring case (an empty filter matches). */
 bool panel_row_matches(const struct panel_table *t, const struct panel_row *r, const char *filter);
 

@@ -268,7 +268,10 @@ void summary_format(enum summary_field f, double v, char *dst, size_t dstlen)
     char tmp[HC_UNITS_FMT_MAX];
     switch (summary_field_unit(f)) {
     case SUMMARY_UNIT_SECONDS:
-        hc_units_format_duration((int64_t)llround(v * 1e9), tmp, sizeof(tmp));
+        if (fabs(v) < 9e9)
+            hc_units_format_duration((int64_t)llround(v * 1e9), tmp, sizeof(tmp));
+        else
+            snprintf(tmp, sizeof(tmp), "%.3gs", v);
         break;
     case SUMMARY_UNIT_PER_SEC:
         hc_units_format_rate(v, tmp, sizeof(tmp));
@@ -281,7 +284,9 @@ void summary_format(enum summary_field f, double v, char *dst, size_t dstlen)
         break;
     case SUMMARY_UNIT_NUMBER:
     default:
-        if (v >= 0 && v < 1e19 && v == floor(v))
+        if (v > -1e7 && v < 1e7 && v == floor(v))
+            snprintf(tmp, sizeof(tmp), "%.0f", v); /* exact, as the endpoint says it */
+        else if (v >= 0 && v < 1e19 && v == floor(v))
             hc_units_format_count((uint64_t)v, tmp, sizeof(tmp));
         else
             snprintf(tmp, sizeof(tmp), "%.3g", v);

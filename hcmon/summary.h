@@ -82,7 +82,8 @@ void summary_clear(struct summary *s);
 void summary_compute(struct summary *s, enum target_kind kind, const struct rate_index *prev,
                      const struct hc_metrics_page *cur, double dt_s);
 
-/* Formats field f's value for a screen: "1.23ms", "12.5k", "97.1%", "3.20MiB", "-" for NaN. */
+/* Formats field f's value for a screen: "1.23ms", "12.5k" (rates), "97.1%", "3.20MiB", whole
+ * numbers below 10^7 exactly ("127947"), "-" for NaN. */
 void summary_format(enum summary_field f, double v, char *dst, size_t dstlen);
 
 #endif
