@@ -23,6 +23,7 @@
 #include "model.h"
 #include "options.h"
 #include "poller.h"
+#include "record.h"
 #include "report.h"
 #include "scrape.h"
 #include "target.h"
@@ -36,10 +37,14 @@ struct hcmon_run {
     size_t nalerts;
     char *password;
     struct scrape_config scfg;
+    struct record *rec;    /* --record, until a mode takes it */
+    struct replay *replay; /* --replay */
 };
 
 static void hcmon_run_destroy(struct hcmon_run *r)
 {
+    record_close(r->rec);
+    replay_close(r->replay);
     for (size_t i = 0; i < r->ntargets; i++)
         target_destroy(&r->targets[i]);
     free(r->targets);
@@ -127,7 +132,19 @@ static int hcmon_setup(struct hc_opt_program *prog, const struct options *o, str
         if (hcmon_add_target(r, prog, prog->rest[i]) != 0)
             return 2;
     }
-    if (r->ntargets == 0) {
+    if (o->replay != NULL) {
+        if (r->ntargets > 0 || o->record != NULL) {
+            fprintf(stderr,
+                    "%s: --replay takes its targets from the recording (no targets, "
+                    "no --record)\n",
+                    prog->name);
+            return 2;
+        }
+        if (!(o->speed > 0)) {
+            fprintf(stderr, "%s: --speed must be more than zero\n", prog->name);
+            return 2;
+        }
+    } else if (r->ntargets == 0) {
         fprintf(stderr,
                 "%s: name at least one target (http://HOST:PORT/metrics, "
                 "redis://HOST:PORT, mysql://USER@HOST:PORT)\n",
@@ -174,13 +191,33 @@ static int hcmon_setup(struct hc_opt_program *prog, const struct options *o, str
 /* The live source of the screen: the pollers' queue. */
 struct hcmon_live {
     struct poller_set *ps;
-    bool paused; /* results taken while paused are dropped by the screen */
+    bool paused;        /* results taken while paused are dropped by the screen */
+    struct record *rec; /* --record, or NULL (closed after a write failed) */
+    char rec_err[256];  /* why recording stopped */
 };
+
+/* Records r when recording; on a failure recording stops with the reason kept. */
+static void hcmon_record(struct record **rec, const struct poll_result *r, char *err, size_t errlen)
+{
+    if (*rec != NULL && record_write(*rec, r, err, errlen) != 0) {
+        record_close(*rec);
+        *rec = NULL;
+    }
+}
 
 static bool hcmon_live_take(void *arg, struct poll_result *r)
 {
     struct hcmon_live *l = arg;
-    return poller_set_take(l->ps, r);
+    if (!poller_set_take(l->ps, r))
+        return false;
+    hcmon_record(&l->rec, r, l->rec_err, sizeof(l->rec_err));
+    return true;
+}
+
+static int64_t hcmon_live_now(void *arg)
+{
+    HC_UNUSED(arg);
+    return hc_now_ns();
 }
 
 static void hcmon_live_faster(void *arg, bool faster)
@@ -226,13 +263,15 @@ static int hcmon_screen(const struct options *o, struct hcmon_run *r)
     }
     struct model m;
     model_init(&m, r->targets, r->ntargets, r->alerts, r->nalerts);
-    struct hcmon_live live = {.ps = ps};
+    struct hcmon_live live = {.ps = ps, .rec = r->rec};
+    r->rec = NULL;
     struct ui_source src = {
         .arg = &live,
         .take = hcmon_live_take,
         .faster = hcmon_live_faster,
         .pause = hcmon_live_pause,
         .describe = hcmon_live_describe,
+        .now = hcmon_live_now,
         .wake_fd = wake[0],
     };
     struct ui_config ucfg = {.panel = (enum panel_id)o->panel, .no_color = o->no_color};
@@ -241,7 +280,149 @@ static int hcmon_screen(const struct options *o, struct hcmon_run *r)
     model_destroy(&m);
     close(wake[0]);
     close(wake[1]);
+    bool recorded = o->record == NULL || live.rec != NULL;
+    record_close(live.rec);
+    if (!recorded) {
+        fprintf(stderr, "hcmon: --record %s stopped: %s\n", o->record, live.rec_err);
+        status = status == 0 ? 1 : status;
+    }
     return status;
+}
+
+/* The replay source of the screen: a clock that runs at --speed from the first sample. */
+struct hcmon_replay {
+    struct replay *rp;
+    double speed;      /* recorded seconds per real second */
+    bool paused;       /* the clock stands still */
+    bool started;      /* vnow was set to the first sample's time */
+    bool ended;        /* every sample was shown */
+    int64_t vnow;      /* the replay's position on the recorded monotonic clock */
+    int64_t last_real; /* when vnow was last advanced */
+    int64_t wall_ns;   /* the recorded wall-clock time of the last sample shown */
+    char err[256];     /* a row that could not be read */
+};
+
+static bool hcmon_replay_take(void *arg, struct poll_result *r)
+{
+    struct hcmon_replay *p = arg;
+    int64_t real = hc_now_ns();
+    int64_t next;
+    if (!p->started) {
+        p->started = true;
+        p->last_real = real;
+        if (replay_peek(p->rp, &next))
+            p->vnow = next;
+    }
+    if (!p->paused)
+        p->vnow += (int64_t)((double)(real - p->last_real) * p->speed);
+    p->last_real = real;
+    if (p->ended || !replay_peek(p->rp, &next)) {
+        p->ended = true;
+        return false;
+    }
+    if (next > p->vnow)
+        return false;
+    int rc = replay_next(p->rp, r, p->err, sizeof(p->err));
+    if (rc <= 0) {
+        p->ended = true;
+        return false;
+    }
+    p->wall_ns = r->wall_ns;
+    return true;
+}
+
+static void hcmon_replay_faster(void *arg, bool faster)
+{
+    struct hcmon_replay *p = arg;
+    p->speed = faster ? HC_MIN(p->speed * 2, 4096.0) : HC_MAX(p->speed / 2, 1.0 / 64);
+}
+
+static void hcmon_replay_pause(void *arg, bool paused)
+{
+    struct hcmon_replay *p = arg;
+    p->paused = paused;
+}
+
+static void hcmon_replay_describe(void *arg, char *dst, size_t dstlen)
+{
+    struct hcmon_replay *p = arg;
+    char when[40] = "";
+    if (p->wall_ns != 0)
+        report_time(p->wall_ns, when, sizeof(when));
+    snprintf(dst, dstlen, "replay x%g%s%s%s%s", p->speed, when[0] ? " at " : "", when,
+             p->ended ? ", ended" : "", p->err[0] != '\0' ? " (a damaged row stopped it)" : "");
+}
+
+static int64_t hcmon_replay_now(void *arg)
+{
+    struct hcmon_replay *p = arg;
+    return p->vnow;
+}
+
+/* --replay: the screen at --speed, or batch lines as fast as they can be read. */
+static int hcmon_replay(const struct options *o, struct hcmon_run *r, bool batch)
+{
+    struct model m;
+    model_init(&m, r->targets, r->ntargets, r->alerts, r->nalerts);
+    int status = 0;
+    if (!batch) {
+        struct hcmon_replay p = {.rp = r->replay, .speed = o->speed};
+        struct ui_source src = {
+            .arg = &p,
+            .take = hcmon_replay_take,
+            .faster = hcmon_replay_faster,
+            .pause = hcmon_replay_pause,
+            .describe = hcmon_replay_describe,
+            .now = hcmon_replay_now,
+            .wake_fd = -1,
+        };
+        struct ui_config ucfg = {.panel = (enum panel_id)o->panel, .no_color = o->no_color};
+        status = ui_run(&m, &src, &ucfg);
+        model_destroy(&m);
+        return status;
+    }
+    bool down = false;
+    bool alert = false;
+    struct hc_buf line;
+    hc_buf_init(&line, 0);
+    uint64_t count = o->once ? 1 : o->count;
+    uint64_t *seen = hc_xcalloc(r->ntargets, sizeof(uint64_t));
+    for (;;) {
+        struct poll_result res;
+        char err[256];
+        int rc = replay_next(r->replay, &res, err, sizeof(err));
+        if (rc < 0) {
+            fprintf(stderr, "hcmon: --replay %s: %s\n", o->replay, err);
+            status = 1;
+            break;
+        }
+        if (rc == 0)
+            break;
+        size_t ti = res.target;
+        if (ti >= m.ntargets || (count > 0 && seen[ti] >= count)) {
+            poll_result_destroy(&res);
+            continue;
+        }
+        seen[ti]++;
+        model_apply(&m, &res);
+        poll_result_destroy(&res);
+        const struct model_target *t = &m.targets[ti];
+        down |= !t->up;
+        alert |= t->level != ALERT_NONE;
+        hc_buf_reset(&line);
+        if (o->json)
+            report_json_line(t, &line);
+        else
+            report_text_line(t, &line);
+        fwrite(line.data, 1, line.len, stdout);
+    }
+    fflush(stdout);
+    free(seen);
+    hc_buf_destroy(&line);
+    model_destroy(&m);
+    if (status != 0)
+        return status;
+    return down ? 1 : alert ? HCMON_EXIT_ALERT : 0;
 }
 
 /* Batch mode: a line per result until every poller took its samples. */
@@ -258,6 +439,8 @@ static int hcmon_batch(const struct options *o, struct hcmon_run *r, uint64_t co
     model_init(&m, r->targets, r->ntargets, r->alerts, r->nalerts);
     bool down = false;
     bool alert = false;
+    char rec_err[256] = "";
+    bool recording = r->rec != NULL;
     struct hc_buf line;
     hc_buf_init(&line, 0);
     for (;;) {
@@ -268,6 +451,7 @@ static int hcmon_batch(const struct options *o, struct hcmon_run *r, uint64_t co
             continue;
         }
         size_t ti = res.target < m.ntargets ? res.target : 0;
+        hcmon_record(&r->rec, &res, rec_err, sizeof(rec_err));
         model_apply(&m, &res);
         poll_result_destroy(&res);
         const struct model_target *t = &m.targets[ti];
@@ -284,6 +468,10 @@ static int hcmon_batch(const struct options *o, struct hcmon_run *r, uint64_t co
     hc_buf_destroy(&line);
     poller_set_stop(ps);
     model_destroy(&m);
+    if (recording && r->rec == NULL) {
+        fprintf(stderr, "hcmon: --record %s stopped: %s\n", o->record, rec_err);
+        return 1;
+    }
     return down ? 1 : alert ? HCMON_EXIT_ALERT : 0;
 }
 
@@ -302,11 +490,28 @@ int hcmon_main(int argc, char **argv)
         hc_opt_release(prog);
         hc_opt_usage_exit(prog, NULL);
     }
-    if (status == 0) {
-        scrape_global_init();
-        uint64_t count = o->once ? 1 : o->count;
-        bool batch = count > 0 || o->json || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
-        status = batch ? hcmon_batch(o, &run, count) : hcmon_screen(o, &run);
+    uint64_t count = o->once ? 1 : o->count;
+    bool batch = count > 0 || o->json || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
+    char err[512];
+    if (status == 0 && o->replay != NULL) {
+        free(run.targets);
+        run.targets = NULL;
+        if (replay_open(o->replay, &run.replay, &run.targets, &run.ntargets, err, sizeof(err)) !=
+            0) {
+            fprintf(stderr, "hcmon: --replay: %s\n", err);
+            status = 1;
+        } else {
+            status = hcmon_replay(o, &run, batch);
+        }
+    } else if (status == 0) {
+        if (o->record != NULL &&
+            record_open(o->record, run.targets, run.ntargets, &run.rec, err, sizeof(err)) != 0) {
+            fprintf(stderr, "hcmon: --record: %s\n", err);
+            status = 1;
+        } else {
+            scrape_global_init();
+            status = batch ? hcmon_batch(o, &run, count) : hcmon_screen(o, &run);
+        }
     }
     hcmon_run_destroy(&run);
     hc_opt_release(prog);

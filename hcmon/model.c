@@ -80,6 +80,7 @@ void model_apply(struct model *m, struct poll_result *r)
                 *c = '?';
         }
         t->retry_at_ns = r->mono_ns + r->retry_ns;
+        t->retry_ns = r->retry_ns;
         summary_clear(&t->summary);
         t->summary.v[SUMMARY_UP] = 0;
         t->summary.v[SUMMARY_SCRAPE_SECONDS] = r->scrape_s;

@@ -31,6 +31,7 @@ struct model_target {
     bool up;                       /* the last sample worked */
     char reason[256];              /* why the last one did not */
     int64_t retry_at_ns;           /* down: when the next try starts (monotonic) */
+    int64_t retry_ns;              /* down: how long after the failed sample that is */
     double scrape_s;               /* how long the last sample took */
     int64_t wall_ns;               /* when the last sample was taken */
     uint64_t samples;              /* samples taken */

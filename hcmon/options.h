@@ -26,6 +26,9 @@ struct options {
     bool insecure;             /* -k: https without certificate checks */
     int panel;                 /* --panel: index into options_panels (enum panel_id) */
     bool no_color;             /* --no-color: monochrome (as NO_COLOR=1) */
+    const char *record;        /* --record FILE.db: every sample into SQLite */
+    const char *replay;        /* --replay FILE.db: play a recording back */
+    double speed;              /* --speed: replay this many times faster than recorded */
 };
 
 /* The choices of --panel, NULL-terminated, in enum panel_id order. */

@@ -95,10 +95,8 @@ int report_json_line(const struct model_target *t, struct hc_buf *out)
         }
     }
     json_object_set_new(o, "alerts", alerts);
-    if (!t->up) {
-        int64_t left = t->retry_at_ns - hc_now_ns();
-        json_object_set_new(o, "retry_in_s", json_real(left > 0 ? (double)left / 1e9 : 0));
-    }
+    if (!t->up)
+        json_object_set_new(o, "retry_in_s", json_real((double)t->retry_ns / 1e9));
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(o);
     int rc = hc_buf_append_str(out, s);

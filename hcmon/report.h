@@ -9,7 +9,8 @@
  * sample), "routes" (http targets with hc_http_requests_total: per route label, its
  * "requests", "rate", "error_rate", "error_ratio", "p50", "p99", "p999"), "level" ("ok",
  * "warn", "crit") and "alerts" (the expressions that held); a target
- * that is down has "reason" and "retry_in_s" instead of the figures.
+ * that is down has "reason" and "retry_in_s" (how long after this sample the next try
+ * starts) instead of the figures.
  */
 #ifndef HCMON_REPORT_H
 #define HCMON_REPORT_H

@@ -189,7 +189,7 @@ static void ui_fig(char *dst, size_t dstlen, const struct model_target *t, const
 
 static int ui_overview(struct ui *u, int y)
 {
-    int64_t now = hc_now_ns();
+    int64_t now = u->src->now(u->src->arg);
     for (size_t i = 0; i < u->m->ntargets && y < LINES - 1; i++) {
         const struct model_target *t = &u->m->targets[i];
         if (!panel_text_matches(t->target->name, u->filter))

@@ -29,8 +29,8 @@ struct ui_source {
     void (*pause)(void *arg, bool paused);
     /* What the header says about the pace: "every 1.00s", "replay x4". */
     void (*describe)(void *arg, char *dst, size_t dstlen);
-    /* Whether no result will come any more (a replay at its end). NULL: never. */
-    bool (*finished)(void *arg);
+    /* The time on the results' monotonic clock now (a replay's position), for countdowns. */
+    int64_t (*now)(void *arg);
     /* A descriptor that becomes readable when a result is queued, or -1: the screen then
      * looks every 100 ms. */
     int wake_fd;
