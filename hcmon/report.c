@@ -60,6 +60,23 @@ static json_t *report_routes(const struct model_target *t)
     return routes;
 }
 
+/* Redis and MySQL: the figures of their panel, by label (numbers, or text such as the role). */
+static json_t *report_figures(const struct model_target *t)
+{
+    json_t *figs = json_object();
+    struct panel_table tab;
+    panel_table_init(&tab, t->target->kind == TARGET_REDIS ? PANEL_REDIS : PANEL_MYSQL);
+    panel_build(&tab, t->target->name, t->target->kind, t->prev_index, t->cur, t->dt_s);
+    for (size_t i = 0; i < tab.nrows; i++) {
+        const struct panel_cell *c = tab.rows[i].cells;
+        json_t *v = isnan(c[2].num) && strcmp(c[2].text, "-") != 0 ? json_string(c[2].text)
+                                                                   : report_num(c[2].num);
+        json_object_set_new(figs, c[1].text, v != NULL ? v : json_null());
+    }
+    panel_table_destroy(&tab);
+    return figs;
+}
+
 int report_json_line(const struct model_target *t, struct hc_buf *out)
 {
     json_t *o = json_object();
@@ -81,6 +98,8 @@ int report_json_line(const struct model_target *t, struct hc_buf *out)
     }
     if (t->up && t->target->kind == TARGET_HTTP)
         json_object_set_new(o, "routes", report_routes(t));
+    else if (t->up)
+        json_object_set_new(o, "figures", report_figures(t));
     json_object_set_new(o, "level", json_string(report_level(t->level)));
     json_t *alerts = json_array();
     if (t->alert[0] != '\0') {

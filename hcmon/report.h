@@ -7,10 +7,11 @@
  * since the target's previous good sample; null on the first), every field of struct summary
  * by its name in base units (null when the target has no such figure or it needs an earlier
  * sample), "routes" (http targets with hc_http_requests_total: per route label, its
- * "requests", "rate", "error_rate", "error_ratio", "p50", "p99", "p999"), "level" ("ok",
- * "warn", "crit") and "alerts" (the expressions that held); a target
- * that is down has "reason" and "retry_in_s" (how long after this sample the next try
- * starts) instead of the figures.
+ * "requests", "rate", "error_rate", "error_ratio", "p50", "p99", "p999"), "figures" (Redis and
+ * MySQL targets: the rows of their panel by label, "keys", "questions", "role", ...), "level"
+ * ("ok", "warn", "crit") and "alerts" (the expressions that held); a target that is down has
+ * "reason" and "retry_in_s" (how long after this sample the next try starts) instead of the
+ * figures.
  */
 #ifndef HCMON_REPORT_H
 #define HCMON_REPORT_H

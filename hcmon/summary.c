@@ -222,12 +222,18 @@ static void summary_mysql(struct summary *s, const struct rate_index *prev,
     s->v[SUMMARY_OPS] = summary_rate(prev, cur, "mysql_questions_total", dt_s);
     s->v[SUMMARY_CLIENTS] = summary_sum(cur, "mysql_threads_connected", NULL);
     s->v[SUMMARY_LAG] = summary_sum(cur, "mysql_replica_lag_seconds", NULL);
+    /* MySQL counts InnoDB's row operations; MariaDB (which dropped Innodb_rows_*) counts
+     * rows read and the handler's row writes, updates and deletes. */
     static const char *const rows[] = {
         "mysql_innodb_rows_read_total", "mysql_innodb_rows_inserted_total",
         "mysql_innodb_rows_updated_total", "mysql_innodb_rows_deleted_total"};
+    static const char *const mariadb_rows[] = {"mysql_rows_read_total", "mysql_handler_write_total",
+                                               "mysql_handler_update_total",
+                                               "mysql_handler_delete_total"};
+    bool innodb = hc_metrics_page_find(cur, rows[0], NULL) != NULL;
     double sum = NAN;
     for (size_t i = 0; i < HC_ARRAY_LEN(rows); i++) {
-        double r = summary_rate(prev, cur, rows[i], dt_s);
+        double r = summary_rate(prev, cur, innodb ? rows[i] : mariadb_rows[i], dt_s);
         if (!isnan(r))
             sum = isnan(sum) ? r : sum + r;
     }

@@ -45,7 +45,7 @@ enum summary_field {
     SUMMARY_MEMORY,        /* Redis used memory / process resident memory, bytes */
     SUMMARY_CLIENTS,       /* Redis connected clients / MySQL threads connected */
     SUMMARY_LAG,           /* replication lag, seconds */
-    SUMMARY_ROW_OPS,       /* MySQL InnoDB rows read + inserted + updated + deleted per second */
+    SUMMARY_ROW_OPS,       /* MySQL rows read + inserted + updated + deleted per second */
     SUMMARY_COUNT,
 };
 
