@@ -122,7 +122,8 @@ static int info_name_part(struct hc_buf *out, const char *s, size_t n, bool lowe
     return 0;
 }
 
-/* Appends a label value, escaped, with bytes that are not valid UTF-8 replaced by '?'. */
+/* Appends a label value, escaped, with control bytes and bytes that are not valid UTF-8
+ * replaced by '?'. */
 static int info_label_value(struct hc_buf *out, const char *s, size_t n)
 {
     int rc = 0;
@@ -134,6 +135,8 @@ static int info_label_value(struct hc_buf *out, const char *s, size_t n)
             rc = hc_buf_append_str(out, "\\\"");
         else if (c == '\n')
             rc = hc_buf_append_str(out, "\\n");
+        else if (c < 0x20 || c == 0x7f)
+            rc = hc_buf_putc(out, '?'); /* NUL and other controls have no place in a page */
         else if (c < 0x80)
             rc = hc_buf_putc(out, (char)c);
         else {
