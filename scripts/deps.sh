@@ -16,7 +16,7 @@ packages=(
     nginx redis-server memcached mariadb-server sqlite3 procps iproute2 curl python3 strace openssl
     tmux
     # benchmarks: the anchors hc is measured against
-    wrk hyperfine
+    wrk hyperfine glances
 )
 
 missing=()
