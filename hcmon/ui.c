@@ -556,6 +556,11 @@ int ui_run(struct model *m, const struct ui_source *src, const struct ui_config 
     if (ui_setup(&u, cfg) != 0) {
         ui_restore();
         panel_table_destroy(&u.table);
+        for (int i = 0; i < 2; i++) {
+            if (ui_sig_pipe[i] >= 0)
+                close(ui_sig_pipe[i]);
+            ui_sig_pipe[i] = -1;
+        }
         return 1;
     }
     bool running = true;

@@ -67,7 +67,7 @@ case $(hc_json "$tmp/bad.json" reason) in *"Access denied"*) ;; *) hc_fail "reas
 # The MySQL panel on screen.
 sock=$tmp/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
-tm -f /dev/null new-session -d -s t -x 130 -y 45 "env -i PATH=$PATH HOME=$tmp TERM=screen-256color LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
+tm -f /dev/null new-session -d -s t -x 130 -y 45 "env -i PATH=$PATH HOME=$tmp TERM=screen LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
 hc_track "$(tm display -p -t t '#{pid}')"
 tm send-keys -t t "$hcmon --password-file $tmp/pw --panel mysql $target; echo EXIT=\$?" Enter
 want=$(sql "SHOW GLOBAL STATUS LIKE 'Com_insert'" | awk '{print $2}')

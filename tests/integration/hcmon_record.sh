@@ -54,7 +54,7 @@ l=[json.loads(x) for x in open(sys.argv[1]) if "/metrics" in json.loads(x)["url"
 print("%.0f" % l["routes"]["GET /api/orders/{id}"]["requests"])' "$tmp/live.jsonl")
 sock=$tmp/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
-tm -f /dev/null new-session -d -s t -x 150 -y 40 "env -i PATH=$PATH HOME=$tmp TERM=screen-256color LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
+tm -f /dev/null new-session -d -s t -x 150 -y 40 "env -i PATH=$PATH HOME=$tmp TERM=screen LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
 hc_track "$(tm display -p -t t '#{pid}')"
 screen() { tm capture-pane -p -t t; }
 wait_for() {

@@ -33,7 +33,7 @@ redis-cli -p "$rport" xadd orders '*' id 2 >/dev/null
 # tmux on a socket of our own; its server is stopped by PID at exit.
 sock=$tmp/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
-tm -f /dev/null new-session -d -s t -x 150 -y 45 "env -i PATH=$PATH HOME=$tmp TERM=screen-256color LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
+tm -f /dev/null new-session -d -s t -x 150 -y 45 "env -i PATH=$PATH HOME=$tmp TERM=screen LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
 hc_track "$(tm display -p -t t '#{pid}')"
 screen() { tm capture-pane -p -t t; }
 # wait_for TEXT [SECONDS]: until the screen shows TEXT.
