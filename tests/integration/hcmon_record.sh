@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # hcmon --record and --replay: a live batch run against a real hcserver under a bounded load
 # and a real redis-server, recorded to SQLite, then replayed: the replayed JSON lines equal
-# the live ones exactly (same pages, same computations), and the replayed screen (in tmux)
-# shows the recorded figures. A file that is not a recording is refused with a reason.
+# the live ones exactly (same pages, same computations), the replayed screen (in tmux) shows
+# the recorded figures, and a live screen and its replay show the same panels. A file that is not a recording is refused with a reason.
 # Usage: hcmon_record.sh BUILD_DIR SOURCE_DIR
 source "$(dirname "$0")/lib.sh"
 hc_need tmux redis-server redis-cli sqlite3 python3
@@ -75,6 +75,40 @@ tm send-keys -t t 8
 wait_for "redis_version"
 tm send-keys -t t q
 wait_for "EXIT=0"
+
+# The same screens: a live screen over the scripted endpoint (its pages change, then hold
+# still), held still by a long interval, against its replay, panel by panel; only the header
+# line (the clock and the pace) may differ.
+python3 "$src/tests/integration/tools/hcmon_exporter.py" "$tmp/xport" "$tmp/xserved" &
+hc_track $!
+hc_wait_file "$tmp/xport" || hc_fail "the test exporter did not start"
+ex=http://127.0.0.1:$(cat "$tmp/xport")
+tm send-keys -t t "clear; $hcmon -i 200ms --record $tmp/screen.db $ex/seq; echo EXIT=\$?" Enter
+for _ in $(seq 100); do [ -f "$tmp/xserved" ] && [ "$(wc -l <"$tmp/xserved")" -ge 8 ] && break; sleep 0.1; done
+for _ in $(seq 16); do tm send-keys -t t -; done
+sleep 1.5
+served=$(wc -l <"$tmp/xserved")
+for key in 1 2 3 0; do
+    tm send-keys -t t "$key"
+    sleep 0.4
+    screen | tail -n +2 >"$tmp/live.$key"
+done
+[ "$(wc -l <"$tmp/xserved")" = "$served" ] || hc_fail "the endpoint was scraped while the screens were captured"
+tm send-keys -t t q
+wait_for "EXIT=0"
+tm send-keys -t t "clear; $hcmon --replay $tmp/screen.db --speed 1000; echo EXIT=\$?" Enter
+wait_for "ended"
+for key in 1 2 3 0; do
+    tm send-keys -t t "$key"
+    sleep 0.4
+    screen | tail -n +2 >"$tmp/replay.$key"
+    diff "$tmp/live.$key" "$tmp/replay.$key" >"$tmp/diff" ||
+        hc_fail "panel $key differs in the replay: $(cat "$tmp/diff")"
+done
+grep -q "GET /x" "$tmp/replay.2" || hc_fail "the Routes panel is empty"
+tm send-keys -t t q
+wait_for "EXIT=0"
+echo "replay: the screens equal the live ones"
 
 # Not a recording.
 rc=0
