@@ -20,6 +20,11 @@ _hcmon()
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
         ;;
+    --redis-password-file)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --panel)
         mapfile -t COMPREPLY < <(compgen -W 'overview routes pools queues shards caches governance redis mysql metrics' -- "$cur")
         return 0
@@ -41,7 +46,7 @@ _hcmon()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--target --interval -i --timeout -T --max-page --password-file --stream --insecure -k --alert --warn --panel --no-color --record --replay --speed --once --count -n --json --help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--target --interval -i --timeout -T --max-page --password-file --redis-password-file --stream --insecure -k --alert --warn --panel --no-color --record --replay --speed --once --count -n --json --help -h --version -V --config' -- "$cur")
         return 0
     fi
     return 0

@@ -5,6 +5,7 @@ complete -c hcmon -s i -l interval -x -d 'Take a sample of each target this ofte
 complete -c hcmon -s T -l timeout -x -d 'Give up on a sample (connect included) after this long: the target shows as down'
 complete -c hcmon -l max-page -x -d 'A larger page or reply shows its target as down (at most 32MiB)'
 complete -c hcmon -l password-file -r -F -d 'Read the MySQL password from FILE (default: the MYSQL_PWD environment variable)'
+complete -c hcmon -l redis-password-file -r -F -d 'Send AUTH with the password in FILE to redis:// targets (default: the REDISCLI_AUTH environment variable, as redis-cli does)'
 complete -c hcmon -l stream -x -d 'Show the length of this Redis stream (XLEN) in the Redis panel'
 complete -c hcmon -s k -l insecure -d 'Do not verify the TLS certificates of https:// targets'
 complete -c hcmon -l alert -x -d 'Show a target in red while EXPR holds, such as \'p99 > 50ms\' or \'error_ratio > 1%\''

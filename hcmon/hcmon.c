@@ -35,7 +35,8 @@ struct hcmon_run {
     size_t ntargets;
     struct alert *alerts;
     size_t nalerts;
-    char *password;
+    char *password;       /* MySQL */
+    char *redis_password; /* Redis AUTH */
     struct scrape_config scfg;
     struct record *rec;    /* --record, until a mode takes it */
     struct replay *replay; /* --replay */
@@ -49,9 +50,12 @@ static void hcmon_run_destroy(struct hcmon_run *r)
         target_destroy(&r->targets[i]);
     free(r->targets);
     free(r->alerts);
-    if (r->password != NULL) {
-        memset(r->password, 0, strlen(r->password));
-        free(r->password);
+    char *secrets[] = {r->password, r->redis_password};
+    for (size_t i = 0; i < HC_ARRAY_LEN(secrets); i++) {
+        if (secrets[i] != NULL) {
+            memset(secrets[i], 0, strlen(secrets[i]));
+            free(secrets[i]);
+        }
     }
 }
 
@@ -180,7 +184,18 @@ static int hcmon_setup(struct hc_opt_program *prog, const struct options *o, str
     } else if (getenv("MYSQL_PWD") != NULL) {
         r->password = hc_xstrdup(getenv("MYSQL_PWD"));
     }
+    if (o->redis_password_file != NULL) {
+        int rc = hcmon_read_password(o->redis_password_file, &r->redis_password);
+        if (rc != 0) {
+            fprintf(stderr, "%s: --redis-password-file %s: %s\n", prog->name,
+                    o->redis_password_file, hc_strerror(rc));
+            return 1;
+        }
+    } else if (getenv("REDISCLI_AUTH") != NULL) {
+        r->redis_password = hc_xstrdup(getenv("REDISCLI_AUTH"));
+    }
     r->scfg.timeout_ns = o->timeout_ns;
+    r->scfg.redis_password = r->redis_password;
     r->scfg.max_page = (size_t)o->max_page;
     r->scfg.mysql_password = r->password;
     r->scfg.streams = &o->stream;

@@ -50,6 +50,12 @@ static const struct hc_opt options_table[] = {
      .help = "Read the MySQL password from FILE (default: the MYSQL_PWD environment variable)",
      .group = "Targets",
      .dest = &opts.password_file},
+    {.name = "redis-password-file",
+     .kind = HC_OPT_FILE,
+     .help = "Send AUTH with the password in FILE to redis:// targets (default: the "
+             "REDISCLI_AUTH environment variable, as redis-cli does)",
+     .group = "Targets",
+     .dest = &opts.redis_password_file},
     {.name = "stream",
      .kind = HC_OPT_STRING,
      .metavar = "NAME",

@@ -177,6 +177,21 @@ static int scraper_redis(struct scraper *s, struct hc_buf *out, char *err, size_
             return -ECONNREFUSED;
         }
         redisSetTimeout(s->redis, tv);
+        if (s->cfg->redis_password != NULL) {
+            redisReply *a =
+                s->target->user != NULL
+                    ? redisCommand(s->redis, "AUTH %s %s", s->target->user, s->cfg->redis_password)
+                    : redisCommand(s->redis, "AUTH %s", s->cfg->redis_password);
+            if (a == NULL || a->type == REDIS_REPLY_ERROR) {
+                snprintf(err, errlen, "Redis: AUTH: %.*s",
+                         a != NULL ? (int)HC_MIN(a->len, (size_t)200) : 8,
+                         a != NULL ? a->str : "no reply");
+                freeReplyObject(a);
+                scraper_close(s);
+                return -EACCES;
+            }
+            freeReplyObject(a);
+        }
     }
     redisReply *r = scraper_redis_cmd(s, "INFO", NULL, err, errlen);
     if (r == NULL)

@@ -22,6 +22,7 @@ struct scrape_config {
     int64_t timeout_ns;                /* the most one sample may take, connect included */
     size_t max_page;                   /* the largest page (or reply) accepted, bytes */
     const char *mysql_password;        /* for mysql:// targets, or NULL */
+    const char *redis_password;        /* for redis:// targets (AUTH), or NULL */
     const struct hc_opt_list *streams; /* Redis streams whose XLEN is shown */
     bool insecure;                     /* https: do not verify certificates */
 };

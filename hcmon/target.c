@@ -3,9 +3,9 @@
  *
  * http(s) URLs go through the url module (the same rules hcload applies); redis:// and
  * mysql:// are parsed here because they carry no request target, only an authority: an
- * optional user (mysql), a host (a name, an IPv4 address or a bracketed IPv6 literal) and an
- * optional port. A "user:password@" form is refused so that a password never sits in argv,
- * shell history or a recording.
+ * optional user (mysql, or a Redis ACL user), a host (a name, an IPv4 address or a bracketed IPv6
+ * literal) and an optional port. A "user:password@" form is refused so that a password never sits
+ * in argv, shell history or a recording.
  */
 #include "target.h"
 
@@ -54,12 +54,12 @@ static int target_parse_authority(const char *s, struct target *t, uint16_t def_
 {
     const char *at = strrchr(s, '@');
     if (at != NULL) {
-        if (t->kind != TARGET_MYSQL) {
-            snprintf(err, errlen, "%s:// takes no user", target_kind_name(t->kind));
-            return HC_ESYNTAX;
-        }
         if (memchr(s, ':', (size_t)(at - s)) != NULL) {
-            snprintf(err, errlen, "no password in a target: use --password-file or MYSQL_PWD");
+            snprintf(err, errlen, "%s",
+                     t->kind == TARGET_MYSQL
+                         ? "no password in a target: use --password-file or MYSQL_PWD"
+                         : "no password in a target: use --redis-password-file or "
+                           "REDISCLI_AUTH");
             return HC_ESYNTAX;
         }
         if (at == s) {

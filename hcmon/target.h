@@ -1,8 +1,9 @@
 /*
  * target.h: what hcmon watches. A target is given as a URL on the command line or in the
  * config file: http(s)://HOST:PORT/PATH (a Prometheus text endpoint), redis://HOST:PORT
- * (INFO) or mysql://USER@HOST:PORT (SHOW GLOBAL STATUS and replication status). A password
- * never appears in a target: MySQL's comes from --password-file or MYSQL_PWD.
+ * (INFO; redis://USER@HOST:PORT for an ACL user) or mysql://USER@HOST:PORT (SHOW GLOBAL
+ * STATUS and replication status). A password never appears in a target: MySQL's comes from
+ * --password-file or MYSQL_PWD, Redis's from --redis-password-file or REDISCLI_AUTH.
  */
 #ifndef HCMON_TARGET_H
 #define HCMON_TARGET_H
@@ -22,7 +23,7 @@ struct target {
     char *name;            /* what the screen calls it: HOST:PORT, plus the path for http */
     char *host;            /* redis, mysql: the host (no brackets around IPv6) */
     uint16_t port;         /* redis, mysql: the port (default 6379, 3306) */
-    char *user;            /* mysql: the user (default "root"); NULL otherwise */
+    char *user;            /* mysql: the user (default "root"); redis: the ACL user or NULL */
 };
 
 /* The name of a kind: "http", "redis", "mysql". */

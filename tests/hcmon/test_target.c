@@ -30,6 +30,11 @@ static void http_redis_and_mysql_targets_parse(void **state)
     target_destroy(&t);
     assert_int_equal(target_parse("redis://cache", &t, err, sizeof(err)), 0);
     assert_int_equal(t.port, 6379);
+    assert_null(t.user);
+    target_destroy(&t);
+    assert_int_equal(target_parse("redis://monitor@cache:7000", &t, err, sizeof(err)), 0);
+    assert_string_equal(t.user, "monitor");
+    assert_int_equal(t.port, 7000);
     target_destroy(&t);
     assert_int_equal(target_parse("mysql://mon@[::1]:3307/", &t, err, sizeof(err)), 0);
     assert_int_equal(t.kind, TARGET_MYSQL);
@@ -49,6 +54,9 @@ static void a_password_in_a_target_is_refused(void **state)
     (void)state;
     struct target t;
     char err[200];
+    assert_int_equal(target_parse("redis://default:secret@h", &t, err, sizeof(err)), HC_ESYNTAX);
+    assert_non_null(strstr(err, "REDISCLI_AUTH"));
+    target_destroy(&t);
     assert_int_equal(target_parse("mysql://root:secret@h:3306", &t, err, sizeof(err)), HC_ESYNTAX);
     assert_non_null(strstr(err, "--password-file"));
     target_destroy(&t);
@@ -64,7 +72,7 @@ static void malformed_targets_say_why(void **state)
                                       "redis://h:",
                                       "redis://h:0",
                                       "redis://h:70000",
-                                      "redis://u@h",
+                                      "redis://u:p@h",
                                       "redis://h/x",
                                       "mysql://@h",
                                       "mysql://[::1",

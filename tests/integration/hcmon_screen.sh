@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # hcmon's screen driven as a person would, in tmux (send-keys, capture-pane): against a real
 # hcserver after a small bounded hcload run, a real redis-server started here on a loopback
-# port, and a port nobody listens on. The panels show the values a scrape made beside them
-# shows (the load has ended, so they hold still), number keys and Tab switch panels, / filters,
-# a resize redraws for the new size, q and SIGTERM both give the terminal back in the state
-# they found it (echo and canonical mode on).
+# port (and one that wants a password), and a port nobody listens on. The panels show the
+# values a scrape made beside them shows (the load has ended, so they hold still), number keys
+# and Tab switch panels, / filters, a resize redraws for the new size, q and SIGTERM both give
+# the terminal back in the state they found it (echo and canonical mode on).
 # Usage: hcmon_screen.sh BUILD_DIR SOURCE_DIR
 source "$(dirname "$0")/lib.sh"
 hc_need tmux redis-server redis-cli curl python3
@@ -29,6 +29,31 @@ for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sle
 for k in 1 2 3 4 5; do redis-cli -p "$rport" set "key$k" v >/dev/null; done
 redis-cli -p "$rport" xadd orders '*' id 1 >/dev/null
 redis-cli -p "$rport" xadd orders '*' id 2 >/dev/null
+
+# A Redis that wants a password: NOAUTH without one, WRONGPASS with a wrong one (both down,
+# with Redis's words), up with REDISCLI_AUTH or --redis-password-file.
+aport=$(hc_free_port)
+mkdir -p "$tmp/redis-auth"
+redis-server --port "$aport" --bind 127.0.0.1 --dir "$tmp/redis-auth" --save '' \
+    --appendonly no --requirepass s3cret >"$tmp/redis-auth/log" 2>&1 &
+hc_track $!
+for _ in $(seq 100); do redis-cli -p "$aport" ping >/dev/null 2>&1 && break; sleep 0.05; done
+rc=0
+"$hcmon" --once --json "redis://127.0.0.1:$aport" >"$tmp/auth.json" || rc=$?
+[ "$rc" = 1 ] && grep -q 'NOAUTH' "$tmp/auth.json" || hc_fail "no password: $rc $(cat "$tmp/auth.json")"
+printf 'wrong\n' >"$tmp/redis.pw"
+rc=0
+"$hcmon" --once --json --redis-password-file "$tmp/redis.pw" "redis://127.0.0.1:$aport" \
+    >"$tmp/auth.json" || rc=$?
+[ "$rc" = 1 ] && grep -q 'AUTH: WRONGPASS' "$tmp/auth.json" || hc_fail "wrong password: $(cat "$tmp/auth.json")"
+rc=0
+REDISCLI_AUTH=s3cret "$hcmon" --once --json "redis://127.0.0.1:$aport" >"$tmp/auth.json" || rc=$?
+[ "$rc" = 0 ] || hc_fail "REDISCLI_AUTH: $rc $(cat "$tmp/auth.json")"
+printf 's3cret\n' >"$tmp/redis.pw"
+rc=0
+"$hcmon" --once --json --redis-password-file "$tmp/redis.pw" "redis://default@127.0.0.1:$aport" \
+    >"$tmp/auth.json" || rc=$?
+[ "$rc" = 0 ] || hc_fail "an ACL user and --redis-password-file: $rc $(cat "$tmp/auth.json")"
 
 # tmux on a socket of our own; its server is stopped by PID at exit.
 sock=$tmp/tmux.sock
