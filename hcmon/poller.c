@@ -19,6 +19,9 @@
 #include "hc/limits.h"
 
 #define POLLER_MAX_BACKOFF_NS (30 * HC_NSEC_PER_SEC)
+/* A page buffer that grew past this (a large page, or the start of a runaway one) is freed
+ * after the sample rather than kept for the next one. */
+#define POLLER_KEEP_PAGE_BYTES ((size_t)1 << 20)
 
 struct poller {
     struct poller_set *set; /* the set it belongs to */
@@ -134,8 +137,8 @@ static void *poller_main(void *arg)
             poll_result_parse(&r);
         }
         hc_buf_reset(&page);
-        if (page.cap > 4 * HC_BUF_READ_CHUNK * 16) {
-            hc_buf_destroy(&page); /* do not keep a huge page's storage between samples */
+        if (page.cap > POLLER_KEEP_PAGE_BYTES) {
+            hc_buf_destroy(&page);
             hc_buf_init(&page, ps->cfg->max_page);
         }
         int64_t wait = interval;

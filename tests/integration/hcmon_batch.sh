@@ -40,6 +40,26 @@ rc=0
 [ "$rc" = 2 ] || hc_fail "a bad alert expression gave exit status $rc, not 2"
 grep -q "p99 >> 5" "$tmp/err" || hc_fail "the usage error does not quote the expression"
 
+# A config file says what the flags say: targets, alerts, the interval.
+cat >"$tmp/hcmon.conf" <<CONF
+# hcmon.conf
+target   = $ex/seq
+interval = 100ms
+alert    = requests > 10
+CONF
+rc=0
+"$hcmon" --config "$tmp/hcmon.conf" -n 2 --json >"$tmp/conf.jsonl" || rc=$?
+[ "$rc" = 99 ] || hc_fail "the config file's alert gave exit status $rc, not 99"
+[ "$(wc -l <"$tmp/conf.jsonl")" = 2 ] || hc_fail "the config file's target gave $(wc -l <"$tmp/conf.jsonl") lines"
+python3 -c 'import json, sys
+l = [json.loads(x) for x in open(sys.argv[1])]
+assert 0.05 < l[1]["interval_s"] < 0.5, l[1]["interval_s"]' "$tmp/conf.jsonl" ||
+    hc_fail "the config file's interval was not used"
+printf 'targte = x\n' >"$tmp/bad.conf"
+rc=0
+"$hcmon" --config "$tmp/bad.conf" --once 2>"$tmp/err" || rc=$?
+[ "$rc" = 2 ] && grep -q 'did you mean "target"' "$tmp/err" || hc_fail "a misspelt key: $rc $(cat "$tmp/err")"
+
 # 3. Misbehaving endpoints: each is down with its reason, within the timeout, never a crash.
 #    path | what the reason must say
 cases='garbage|bad page: line 1

@@ -128,6 +128,28 @@ wait_for "redis_version"
 [ "$(row 'stream orders' | awk '{print $4}')" = 2 ] || hc_fail "stream length: $(row 'stream orders')"
 tm send-keys -t t Tab
 wait_for "MySQL: nothing to show"
+# s sorts (the pool names alphabetically first, then threads largest first), r reverses.
+tm send-keys -t t 3 s
+wait_for "sorted by pool (asc)"
+order=$(screen | grep -oE "$name  (critical|secondary|noncritical)" | awk '{print $2}' | tr '\n' ' ')
+[ "$order" = "critical noncritical secondary " ] || hc_fail "sorted by pool: $order"
+tm send-keys -t t s
+wait_for "sorted by threads (desc)"
+tm send-keys -t t r
+wait_for "sorted by threads (asc)"
+order=$(screen | grep -oE "$name  (critical|secondary|noncritical)" | awk '{print $2}' | tr '\n' ' ')
+[ "$order" = "noncritical secondary critical " ] || hc_fail "sorted by threads ascending: $order"
+# ? shows the help over the panel, any key closes it; p pauses and resumes.
+tm send-keys -t t '?'
+wait_for "hcmon keys"
+tm send-keys -t t x
+sleep 0.3
+screen | grep -q "hcmon keys" && hc_fail "the help did not close"
+tm send-keys -t t p
+wait_for "PAUSED"
+tm send-keys -t t p
+sleep 0.3
+screen | head -1 | grep -q PAUSED && hc_fail "p did not resume"
 tm send-keys -t t 3 / s e c o n d Enter
 wait_for 'filter "second"'
 screen | grep -q "$name  critical" && hc_fail "the filter let the critical pool through"
