@@ -93,6 +93,8 @@ int report_json_line(const struct model_target *t, struct hc_buf *out)
         json_object_set_new(o, "scrape_seconds", report_num(t->scrape_s));
     } else {
         json_object_set_new(o, "interval_s", t->dt_s > 0 ? json_real(t->dt_s) : json_null());
+        json_object_set_new(o, "families", json_integer((json_int_t)t->cur->nfamilies));
+        json_object_set_new(o, "series", json_integer((json_int_t)t->cur->nsamples));
         for (int f = SUMMARY_SCRAPE_SECONDS; f < SUMMARY_COUNT; f++)
             json_object_set_new(o, summary_field_name(f), report_num(t->summary.v[f]));
     }

@@ -4,7 +4,8 @@
  *
  * JSON keys: "time" (UTC, ISO 8601 with milliseconds), "target" (its screen name), "url",
  * "kind" (http, redis, mysql), "sample" (1, 2, ... per target), "up", "interval_s" (seconds
- * since the target's previous good sample; null on the first), every field of struct summary
+ * since the target's previous good sample; null on the first), "families" and "series" (what
+ * the page held: families and sample lines), every field of struct summary
  * by its name in base units (null when the target has no such figure or it needs an earlier
  * sample), "routes" (http targets with hc_http_requests_total: per route label, its
  * "requests", "rate", "error_rate", "error_ratio", "p50", "p99", "p999"), "figures" (Redis and

@@ -214,6 +214,12 @@ static int ui_overview(struct ui *u, int y)
         }
         switch (t->target->kind) {
         case TARGET_HTTP:
+            if (isnan(t->summary.v[SUMMARY_REQUESTS]) && t->cur != NULL) {
+                /* Not one of hc's programs: what the page holds; panel 0 shows it. */
+                snprintf(line, sizeof(line), "  %zu families, %zu series (0: Metrics)",
+                         t->cur->nfamilies, t->cur->nsamples);
+                break;
+            }
             ui_fig(line, sizeof(line), t, "req/s", SUMMARY_RATE);
             ui_fig(line, sizeof(line), t, "5xx", SUMMARY_ERROR_RATIO);
             ui_fig(line, sizeof(line), t, "p50", SUMMARY_P50);
@@ -249,7 +255,9 @@ static int ui_overview(struct ui *u, int y)
             attroff(ui_attr_level(u, t->level));
             y++;
         }
-        if (t->target->kind == TARGET_HTTP) {
+        if (t->target->kind == TARGET_HTTP && isnan(t->summary.v[SUMMARY_REQUESTS])) {
+            ui_spark(u, y++, t, "scrape", SUMMARY_SCRAPE_SECONDS);
+        } else if (t->target->kind == TARGET_HTTP) {
             ui_spark(u, y++, t, "req/s", SUMMARY_RATE);
             ui_spark(u, y++, t, "p99", SUMMARY_P99);
             ui_spark(u, y++, t, "5xx", SUMMARY_ERROR_RATIO);
