@@ -38,14 +38,14 @@ struct hcmon_run {
     char *password;       /* MySQL */
     char *redis_password; /* Redis AUTH */
     struct scrape_config scfg;
-    struct record *rec;    /* --record, until a mode takes it */
-    struct replay *replay; /* --replay */
+    struct record *rec;           /* --record, until a mode takes it */
+    struct record_replay *replay; /* --replay */
 };
 
 static void hcmon_run_destroy(struct hcmon_run *r)
 {
     record_close(r->rec);
-    replay_close(r->replay);
+    record_replay_close(r->replay);
     for (size_t i = 0; i < r->ntargets; i++)
         target_destroy(&r->targets[i]);
     free(r->targets);
@@ -212,7 +212,8 @@ struct hcmon_live {
 };
 
 /* Records r when recording; on a failure recording stops with the reason kept. */
-static void hcmon_record(struct record **rec, const struct poll_result *r, char *err, size_t errlen)
+static void hcmon_record(struct record **rec, const struct poller_result *r, char *err,
+                         size_t errlen)
 {
     if (*rec != NULL && record_write(*rec, r, err, errlen) != 0) {
         record_close(*rec);
@@ -220,7 +221,7 @@ static void hcmon_record(struct record **rec, const struct poll_result *r, char 
     }
 }
 
-static bool hcmon_live_take(void *arg, struct poll_result *r)
+static bool hcmon_live_take(void *arg, struct poller_result *r)
 {
     struct hcmon_live *l = arg;
     if (!poller_set_take(l->ps, r))
@@ -306,7 +307,7 @@ static int hcmon_screen(const struct options *o, struct hcmon_run *r)
 
 /* The replay source of the screen: a clock that runs at --speed from the first sample. */
 struct hcmon_replay {
-    struct replay *rp;
+    struct record_replay *rp;
     double speed;      /* recorded seconds per real second */
     bool paused;       /* the clock stands still */
     bool started;      /* vnow was set to the first sample's time */
@@ -317,7 +318,7 @@ struct hcmon_replay {
     char err[256];     /* a row that could not be read */
 };
 
-static bool hcmon_replay_take(void *arg, struct poll_result *r)
+static bool hcmon_replay_take(void *arg, struct poller_result *r)
 {
     struct hcmon_replay *p = arg;
     int64_t real = hc_now_ns();
@@ -325,19 +326,19 @@ static bool hcmon_replay_take(void *arg, struct poll_result *r)
     if (!p->started) {
         p->started = true;
         p->last_real = real;
-        if (replay_peek(p->rp, &next))
+        if (record_replay_peek(p->rp, &next))
             p->vnow = next;
     }
     if (!p->paused)
         p->vnow += (int64_t)((double)(real - p->last_real) * p->speed);
     p->last_real = real;
-    if (p->ended || !replay_peek(p->rp, &next)) {
+    if (p->ended || !record_replay_peek(p->rp, &next)) {
         p->ended = true;
         return false;
     }
     if (next > p->vnow)
         return false;
-    int rc = replay_next(p->rp, r, p->err, sizeof(p->err));
+    int rc = record_replay_next(p->rp, r, p->err, sizeof(p->err));
     if (rc <= 0) {
         p->ended = true;
         return false;
@@ -403,9 +404,9 @@ static int hcmon_replay(const struct options *o, struct hcmon_run *r, bool batch
     uint64_t count = o->once ? 1 : o->count;
     uint64_t *seen = hc_xcalloc(r->ntargets, sizeof(uint64_t));
     for (;;) {
-        struct poll_result res;
+        struct poller_result res;
         char err[256];
-        int rc = replay_next(r->replay, &res, err, sizeof(err));
+        int rc = record_replay_next(r->replay, &res, err, sizeof(err));
         if (rc < 0) {
             fprintf(stderr, "hcmon: --replay %s: %s\n", o->replay, err);
             status = 1;
@@ -415,12 +416,12 @@ static int hcmon_replay(const struct options *o, struct hcmon_run *r, bool batch
             break;
         size_t ti = res.target;
         if (ti >= m.ntargets || (count > 0 && seen[ti] >= count)) {
-            poll_result_destroy(&res);
+            poller_result_destroy(&res);
             continue;
         }
         seen[ti]++;
         model_apply(&m, &res);
-        poll_result_destroy(&res);
+        poller_result_destroy(&res);
         const struct model_target *t = &m.targets[ti];
         down |= !t->up;
         alert |= t->level != ALERT_NONE;
@@ -459,7 +460,7 @@ static int hcmon_batch(const struct options *o, struct hcmon_run *r, uint64_t co
     struct hc_buf line;
     hc_buf_init(&line, 0);
     for (;;) {
-        struct poll_result res;
+        struct poller_result res;
         if (!poller_set_wait(ps, &res, HC_NSEC_PER_SEC)) {
             if (poller_set_done(ps) && !poller_set_take(ps, &res))
                 break;
@@ -468,7 +469,7 @@ static int hcmon_batch(const struct options *o, struct hcmon_run *r, uint64_t co
         size_t ti = res.target < m.ntargets ? res.target : 0;
         hcmon_record(&r->rec, &res, rec_err, sizeof(rec_err));
         model_apply(&m, &res);
-        poll_result_destroy(&res);
+        poller_result_destroy(&res);
         const struct model_target *t = &m.targets[ti];
         down |= !t->up;
         alert |= t->level != ALERT_NONE;
@@ -511,8 +512,8 @@ int hcmon_main(int argc, char **argv)
     if (status == 0 && o->replay != NULL) {
         free(run.targets);
         run.targets = NULL;
-        if (replay_open(o->replay, &run.replay, &run.targets, &run.ntargets, err, sizeof(err)) !=
-            0) {
+        if (record_replay_open(o->replay, &run.replay, &run.targets, &run.ntargets, err,
+                               sizeof(err)) != 0) {
             fprintf(stderr, "hcmon: --replay: %s\n", err);
             status = 1;
         } else {

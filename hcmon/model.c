@@ -61,7 +61,7 @@ static void model_alerts(struct model *m, struct model_target *t)
     }
 }
 
-void model_apply(struct model *m, struct poll_result *r)
+void model_apply(struct model *m, struct poller_result *r)
 {
     if (r->target >= m->ntargets)
         return;

@@ -62,7 +62,7 @@ void model_destroy(struct model *m);
  * marks the target down with its reason (the pages stay, so the panels show the last known
  * state and the next rate spans the outage). r->target must be < ntargets.
  */
-void model_apply(struct model *m, struct poll_result *r);
+void model_apply(struct model *m, struct poller_result *r);
 
 /* Whether any target is down or crosses an alert (for the exit status). */
 bool model_any_down(const struct model *m);

@@ -39,18 +39,18 @@ struct poller_set {
     bool batch;     /* retries keep the interval */
     int wake_fd;    /* written a byte per queued result, or -1 */
 
-    pthread_mutex_t lock;                         /* guards everything below */
-    pthread_cond_t cond;                          /* results queued, stop, or ended */
-    pthread_condattr_t cattr;                     /* CLOCK_MONOTONIC for timed waits */
-    struct poll_result queue[HC_HCMON_MAX_QUEUE]; /* a ring */
-    size_t qhead;                                 /* the oldest result */
-    size_t qlen;                                  /* results queued */
-    int64_t interval_ns;                          /* between samples of one target */
-    size_t running;                               /* pollers not yet ended */
-    bool stop;                                    /* poller_set_stop was called */
+    pthread_mutex_t lock;                           /* guards everything below */
+    pthread_cond_t cond;                            /* results queued, stop, or ended */
+    pthread_condattr_t cattr;                       /* CLOCK_MONOTONIC for timed waits */
+    struct poller_result queue[HC_HCMON_MAX_QUEUE]; /* a ring */
+    size_t qhead;                                   /* the oldest result */
+    size_t qlen;                                    /* results queued */
+    int64_t interval_ns;                            /* between samples of one target */
+    size_t running;                                 /* pollers not yet ended */
+    bool stop;                                      /* poller_set_stop was called */
 };
 
-void poll_result_destroy(struct poll_result *r)
+void poller_result_destroy(struct poller_result *r)
 {
     if (r == NULL)
         return;
@@ -59,7 +59,7 @@ void poll_result_destroy(struct poll_result *r)
     memset(r, 0, sizeof(*r));
 }
 
-void poll_result_parse(struct poll_result *r)
+void poller_result_parse(struct poller_result *r)
 {
     char err[200];
     int rc = hc_metrics_parse(r->text != NULL ? r->text : "", r->len, &r->page, err, sizeof(err));
@@ -81,11 +81,11 @@ static struct timespec poller_abs(int64_t mono_ns)
     return ts;
 }
 
-static void poller_push(struct poller_set *ps, struct poll_result *r)
+static void poller_push(struct poller_set *ps, struct poller_result *r)
 {
     pthread_mutex_lock(&ps->lock);
     if (ps->qlen == HC_HCMON_MAX_QUEUE) {
-        poll_result_destroy(&ps->queue[ps->qhead]);
+        poller_result_destroy(&ps->queue[ps->qhead]);
         ps->qhead = (ps->qhead + 1) % HC_HCMON_MAX_QUEUE;
         ps->qlen--;
     }
@@ -105,7 +105,7 @@ static void *poller_main(void *arg)
 {
     struct poller *p = arg;
     struct poller_set *ps = p->set;
-    struct scraper *sc = scraper_new(p->target, ps->cfg);
+    struct scrape_session *sc = scrape_new(p->target, ps->cfg);
     struct hc_buf page;
     hc_buf_init(&page, ps->cfg->max_page);
     int64_t next = hc_now_ns();
@@ -121,12 +121,12 @@ static void *poller_main(void *arg)
         pthread_mutex_unlock(&ps->lock);
         if (stop)
             break;
-        struct poll_result r;
+        struct poller_result r;
         memset(&r, 0, sizeof(r));
         r.target = p->index;
         r.wall_ns = hc_wall_ns();
         r.mono_ns = hc_now_ns();
-        int rc = scraper_fetch(sc, &page, r.reason, sizeof(r.reason));
+        int rc = scrape_fetch(sc, &page, r.reason, sizeof(r.reason));
         int64_t done = hc_now_ns();
         r.scrape_s = (double)(done - r.mono_ns) / 1e9;
         if (rc == 0) {
@@ -134,7 +134,7 @@ static void *poller_main(void *arg)
             r.text = hc_xmalloc(page.len + 1);
             memcpy(r.text, page.data != NULL ? page.data : "", page.len);
             r.text[page.len] = '\0';
-            poll_result_parse(&r);
+            poller_result_parse(&r);
         }
         hc_buf_reset(&page);
         if (page.cap > POLLER_KEEP_PAGE_BYTES) {
@@ -159,7 +159,7 @@ static void *poller_main(void *arg)
         poller_push(ps, &r);
     }
     hc_buf_destroy(&page);
-    scraper_free(sc);
+    scrape_free(sc);
     pthread_mutex_lock(&ps->lock);
     ps->running--;
     pthread_cond_broadcast(&ps->cond);
@@ -211,7 +211,7 @@ int poller_set_start(const struct target *targets, size_t ntargets, const struct
     return 0;
 }
 
-static bool poller_pop_locked(struct poller_set *ps, struct poll_result *r)
+static bool poller_pop_locked(struct poller_set *ps, struct poller_result *r)
 {
     if (ps->qlen == 0)
         return false;
@@ -222,7 +222,7 @@ static bool poller_pop_locked(struct poller_set *ps, struct poll_result *r)
     return true;
 }
 
-bool poller_set_take(struct poller_set *ps, struct poll_result *r)
+bool poller_set_take(struct poller_set *ps, struct poller_result *r)
 {
     pthread_mutex_lock(&ps->lock);
     bool got = poller_pop_locked(ps, r);
@@ -230,7 +230,7 @@ bool poller_set_take(struct poller_set *ps, struct poll_result *r)
     return got;
 }
 
-bool poller_set_wait(struct poller_set *ps, struct poll_result *r, int64_t timeout_ns)
+bool poller_set_wait(struct poller_set *ps, struct poller_result *r, int64_t timeout_ns)
 {
     int64_t deadline = hc_now_ns() + timeout_ns;
     pthread_mutex_lock(&ps->lock);
@@ -278,9 +278,9 @@ void poller_set_stop(struct poller_set *ps)
         if (ps->pollers[i].started)
             pthread_join(ps->pollers[i].thread, NULL);
     }
-    struct poll_result r;
+    struct poller_result r;
     while (poller_pop_locked(ps, &r))
-        poll_result_destroy(&r);
+        poller_result_destroy(&r);
     pthread_cond_destroy(&ps->cond);
     pthread_condattr_destroy(&ps->cattr);
     pthread_mutex_destroy(&ps->lock);

@@ -23,7 +23,7 @@
 #include "target.h"
 
 /* One sample of one target, as taken by a poller or read back from a recording. */
-struct poll_result {
+struct poller_result {
     size_t target;                /* index into the targets */
     int64_t wall_ns;              /* when the sample was taken (CLOCK_REALTIME) */
     int64_t mono_ns;              /* the same on the monotonic clock: rates divide by its steps */
@@ -37,13 +37,13 @@ struct poll_result {
 };
 
 /* Frees what a result owns and zeroes it. Accepts NULL. */
-void poll_result_destroy(struct poll_result *r);
+void poller_result_destroy(struct poller_result *r);
 
 /*
  * Parses r->text into r->page; on failure sets ok false with the parser's message as the
  * reason ("line 3: bad value \"x\""). Used by the pollers and by replay.
  */
-void poll_result_parse(struct poll_result *r);
+void poller_result_parse(struct poller_result *r);
 
 struct poller_set;
 
@@ -59,11 +59,11 @@ int poller_set_start(const struct target *targets, size_t ntargets, const struct
 
 /* Takes the oldest queued result into *r (true), or returns false at once when none is.
  * When the queue is full, the oldest result is dropped for the new one. */
-bool poller_set_take(struct poller_set *ps, struct poll_result *r);
+bool poller_set_take(struct poller_set *ps, struct poller_result *r);
 
 /* Waits up to timeout_ns for a result (true) ; false on timeout or when every poller ended
  * and nothing is queued. */
-bool poller_set_wait(struct poller_set *ps, struct poll_result *r, int64_t timeout_ns);
+bool poller_set_wait(struct poller_set *ps, struct poller_result *r, int64_t timeout_ns);
 
 /* Whether every poller has ended (all `count` samples taken). */
 bool poller_set_done(struct poller_set *ps);

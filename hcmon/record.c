@@ -23,7 +23,7 @@ struct record {
     int64_t run;          /* this run's id */
 };
 
-struct replay {
+struct record_replay {
     sqlite3 *db;
     sqlite3_stmt *rows; /* the run's samples in time order */
     bool have;          /* rows is on a row not yet taken */
@@ -112,7 +112,7 @@ out:
     return 0;
 }
 
-int record_write(struct record *rec, const struct poll_result *r, char *err, size_t errlen)
+int record_write(struct record *rec, const struct poller_result *r, char *err, size_t errlen)
 {
     sqlite3_stmt *st = rec->insert;
     sqlite3_reset(st);
@@ -155,13 +155,13 @@ void record_close(struct record *rec)
     free(rec);
 }
 
-int replay_open(const char *path, struct replay **out, struct target **targets, size_t *ntargets,
-                char *err, size_t errlen)
+int record_replay_open(const char *path, struct record_replay **out, struct target **targets,
+                       size_t *ntargets, char *err, size_t errlen)
 {
     *out = NULL;
     *targets = NULL;
     *ntargets = 0;
-    struct replay *rp = hc_xcalloc(1, sizeof(*rp));
+    struct record_replay *rp = hc_xcalloc(1, sizeof(*rp));
     sqlite3_stmt *st = NULL;
     struct target *ts = NULL;
     size_t n = 0;
@@ -220,7 +220,7 @@ out:
         for (size_t i = 0; i < n; i++)
             target_destroy(&ts[i]);
         free(ts);
-        replay_close(rp);
+        record_replay_close(rp);
         return rc;
     }
     *out = rp;
@@ -229,7 +229,7 @@ out:
     return 0;
 }
 
-static bool replay_step(struct replay *rp)
+static bool record_replay_step(struct record_replay *rp)
 {
     if (!rp->have && !rp->done) {
         if (sqlite3_step(rp->rows) == SQLITE_ROW)
@@ -240,18 +240,18 @@ static bool replay_step(struct replay *rp)
     return rp->have;
 }
 
-bool replay_peek(struct replay *rp, int64_t *mono_ns)
+bool record_replay_peek(struct record_replay *rp, int64_t *mono_ns)
 {
-    if (!replay_step(rp))
+    if (!record_replay_step(rp))
         return false;
     *mono_ns = sqlite3_column_int64(rp->rows, 2);
     return true;
 }
 
-int replay_next(struct replay *rp, struct poll_result *r, char *err, size_t errlen)
+int record_replay_next(struct record_replay *rp, struct poller_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof(*r));
-    if (!replay_step(rp))
+    if (!record_replay_step(rp))
         return 0;
     sqlite3_stmt *st = rp->rows;
     rp->have = false;
@@ -274,7 +274,7 @@ int replay_next(struct replay *rp, struct poll_result *r, char *err, size_t errl
         uLongf len = (uLongf)plen;
         r->text = hc_xmalloc((size_t)plen + 1);
         if (uncompress((Bytef *)r->text, &len, z, (uLong)zlen) != Z_OK || len != (uLongf)plen) {
-            poll_result_destroy(r);
+            poller_result_destroy(r);
             snprintf(err, errlen, "a recorded page does not inflate");
             return -EINVAL;
         }
@@ -282,14 +282,14 @@ int replay_next(struct replay *rp, struct poll_result *r, char *err, size_t errl
         r->len = (size_t)len;
     }
     if (ok) {
-        poll_result_parse(r);
+        poller_result_parse(r);
     } else {
         r->ok = false;
     }
     return 1;
 }
 
-void replay_close(struct replay *rp)
+void record_replay_close(struct record_replay *rp)
 {
     if (rp == NULL)
         return;

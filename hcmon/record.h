@@ -20,7 +20,7 @@
 #include "target.h"
 
 struct record;
-struct replay;
+struct record_replay;
 
 /*
  * Opens (or creates) the file at path and starts a new run with these targets. Returns 0
@@ -30,7 +30,7 @@ int record_open(const char *path, const struct target *targets, size_t ntargets,
                 struct record **out, char *err, size_t errlen);
 
 /* Stores one sample. 0, or a negative code with the reason in err. */
-int record_write(struct record *rec, const struct poll_result *r, char *err, size_t errlen);
+int record_write(struct record *rec, const struct poller_result *r, char *err, size_t errlen);
 
 /* Closes the file. Accepts NULL. */
 void record_close(struct record *rec);
@@ -40,21 +40,21 @@ void record_close(struct record *rec);
  * owned by the caller: target_destroy each, then free) from the run's URLs. Returns 0 with
  * *out, or a negative code with the reason in err (no such file, not a recording, no run).
  */
-int replay_open(const char *path, struct replay **out, struct target **targets, size_t *ntargets,
-                char *err, size_t errlen);
+int record_replay_open(const char *path, struct record_replay **out, struct target **targets,
+                       size_t *ntargets, char *err, size_t errlen);
 
 /*
  * The monotonic time of the next sample, without taking it; false at the end.
  */
-bool replay_peek(struct replay *rp, int64_t *mono_ns);
+bool record_replay_peek(struct record_replay *rp, int64_t *mono_ns);
 
 /*
  * Takes the next sample, in recorded time order, into *r (its page parsed). Returns 1, 0 at
  * the end, or a negative code (a row that cannot be read) with the reason in err.
  */
-int replay_next(struct replay *rp, struct poll_result *r, char *err, size_t errlen);
+int record_replay_next(struct record_replay *rp, struct poller_result *r, char *err, size_t errlen);
 
 /* Closes the recording. Accepts NULL. */
-void replay_close(struct replay *rp);
+void record_replay_close(struct record_replay *rp);
 
 #endif

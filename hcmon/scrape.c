@@ -23,7 +23,7 @@
 #include "hc/units.h"
 #include "info.h"
 
-struct scraper {
+struct scrape_session {
     const struct target *target;     /* what is polled */
     const struct scrape_config *cfg; /* shared, read-only */
     CURL *curl;                      /* http: the handle (its connection cache) */
@@ -39,15 +39,15 @@ void scrape_global_init(void)
     mysql_library_init(0, NULL, NULL);
 }
 
-struct scraper *scraper_new(const struct target *t, const struct scrape_config *cfg)
+struct scrape_session *scrape_new(const struct target *t, const struct scrape_config *cfg)
 {
-    struct scraper *s = hc_xcalloc(1, sizeof(*s));
+    struct scrape_session *s = hc_xcalloc(1, sizeof(*s));
     s->target = t;
     s->cfg = cfg;
     return s;
 }
 
-static void scraper_close(struct scraper *s)
+static void scraper_close(struct scrape_session *s)
 {
     if (s->redis != NULL) {
         redisFree(s->redis);
@@ -59,7 +59,7 @@ static void scraper_close(struct scraper *s)
     }
 }
 
-void scraper_free(struct scraper *s)
+void scrape_free(struct scrape_session *s)
 {
     if (s == NULL)
         return;
@@ -76,7 +76,7 @@ static void scraper_size_text(size_t n, char *dst, size_t dstlen)
 
 static size_t scraper_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
-    struct scraper *s = arg;
+    struct scrape_session *s = arg;
     size_t n = size * nmemb;
     if (hc_buf_append(s->sink, data, n) != 0) {
         s->too_large = true;
@@ -85,7 +85,7 @@ static size_t scraper_write_cb(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-static int scraper_http(struct scraper *s, struct hc_buf *out, char *err, size_t errlen)
+static int scraper_http(struct scrape_session *s, struct hc_buf *out, char *err, size_t errlen)
 {
     if (s->curl == NULL) {
         s->curl = curl_easy_init();
@@ -151,8 +151,8 @@ static struct timeval scraper_tv(int64_t ns)
 }
 
 /* Runs one command; NULL (with the reason, and the session dropped) when it failed. */
-static redisReply *scraper_redis_cmd(struct scraper *s, const char *fmt, const char *arg, char *err,
-                                     size_t errlen)
+static redisReply *scraper_redis_cmd(struct scrape_session *s, const char *fmt, const char *arg,
+                                     char *err, size_t errlen)
 {
     redisReply *r = arg != NULL ? redisCommand(s->redis, fmt, arg) : redisCommand(s->redis, fmt);
     if (r == NULL) {
@@ -162,7 +162,7 @@ static redisReply *scraper_redis_cmd(struct scraper *s, const char *fmt, const c
     return r;
 }
 
-static int scraper_redis(struct scraper *s, struct hc_buf *out, char *err, size_t errlen)
+static int scraper_redis(struct scrape_session *s, struct hc_buf *out, char *err, size_t errlen)
 {
     struct timeval tv = scraper_tv(s->cfg->timeout_ns);
     if (s->redis == NULL) {
@@ -230,7 +230,8 @@ static int scraper_redis(struct scraper *s, struct hc_buf *out, char *err, size_
 }
 
 /* Runs a query and returns its result (NULL with the reason on failure). */
-static MYSQL_RES *scraper_mysql_query(struct scraper *s, const char *q, char *err, size_t errlen)
+static MYSQL_RES *scraper_mysql_query(struct scrape_session *s, const char *q, char *err,
+                                      size_t errlen)
 {
     if (mysql_query(s->mysql, q) != 0) {
         snprintf(err, errlen, "MySQL: %s", mysql_error(s->mysql));
@@ -243,7 +244,7 @@ static MYSQL_RES *scraper_mysql_query(struct scraper *s, const char *q, char *er
 }
 
 /* The replica status row as samples: lag, IO and SQL threads running. */
-static int scraper_mysql_replica(struct scraper *s, struct hc_buf *out)
+static int scraper_mysql_replica(struct scrape_session *s, struct hc_buf *out)
 {
     char ignored[256];
     MYSQL_RES *res = scraper_mysql_query(s, "SHOW REPLICA STATUS", ignored, sizeof(ignored));
@@ -276,7 +277,7 @@ static int scraper_mysql_replica(struct scraper *s, struct hc_buf *out)
     return rc;
 }
 
-static int scraper_mysql(struct scraper *s, struct hc_buf *out, char *err, size_t errlen)
+static int scraper_mysql(struct scrape_session *s, struct hc_buf *out, char *err, size_t errlen)
 {
     if (s->mysql == NULL) {
         s->mysql = mysql_init(NULL);
@@ -319,7 +320,7 @@ static int scraper_mysql(struct scraper *s, struct hc_buf *out, char *err, size_
     return rc;
 }
 
-int scraper_fetch(struct scraper *s, struct hc_buf *out, char *err, size_t errlen)
+int scrape_fetch(struct scrape_session *s, struct hc_buf *out, char *err, size_t errlen)
 {
     if (errlen > 0)
         err[0] = '\0';

@@ -27,21 +27,21 @@ struct scrape_config {
     bool insecure;                     /* https: do not verify certificates */
 };
 
-struct scraper;
+struct scrape_session;
 
 /* A scraper for target t (which, like cfg, must outlive it). Never fails: connecting
  * happens at the first fetch. */
-struct scraper *scraper_new(const struct target *t, const struct scrape_config *cfg);
+struct scrape_session *scrape_new(const struct target *t, const struct scrape_config *cfg);
 
 /* Frees the scraper and closes its connection. Accepts NULL. */
-void scraper_free(struct scraper *s);
+void scrape_free(struct scrape_session *s);
 
 /*
  * Takes one sample: the page text replaces out's content. Returns 0, or a negative code
  * with a one-line reason in err ("connection refused", "timed out after 2s", "HTTP 503",
  * "page larger than 32.0MiB", "Redis: NOAUTH ..."): the target is down.
  */
-int scraper_fetch(struct scraper *s, struct hc_buf *out, char *err, size_t errlen);
+int scrape_fetch(struct scrape_session *s, struct hc_buf *out, char *err, size_t errlen);
 
 /* Once per process, before any scraper thread starts (libcurl's and libmariadb's globals). */
 void scrape_global_init(void);

@@ -575,14 +575,14 @@ int ui_run(struct model *m, const struct ui_source *src, const struct ui_config 
     bool dirty = true;
     int64_t last_draw = 0;
     while (running && ui_signal == 0) {
-        struct poll_result r;
+        struct poller_result r;
         while (src->take(src->arg, &r)) {
             if (!u.paused) {
                 model_apply(m, &r);
                 u.stale = true;
                 dirty = true;
             }
-            poll_result_destroy(&r);
+            poller_result_destroy(&r);
         }
         int ch;
         while ((ch = getch()) != ERR) {

@@ -22,7 +22,7 @@
 struct ui_source {
     void *arg;
     /* A result that is due now (true), or false. */
-    bool (*take)(void *arg, struct poll_result *r);
+    bool (*take)(void *arg, struct poller_result *r);
     /* + (faster true) or -: a shorter interval, or a faster replay. */
     void (*faster)(void *arg, bool faster);
     /* p: pause or resume (a replay stops its clock; live results are dropped). */

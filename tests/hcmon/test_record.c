@@ -37,7 +37,7 @@ static int teardown(void **state)
 
 static void put(struct record *rec, size_t target, int64_t mono, const char *text, bool ok)
 {
-    struct poll_result r;
+    struct poller_result r;
     memset(&r, 0, sizeof(r));
     r.target = target;
     r.wall_ns = 1000 + mono;
@@ -69,34 +69,34 @@ static void samples_come_back_in_time_order_and_parse(void **state)
     put(rec, 1, 100, NULL, false);
     put(rec, 0, 200, "x_total 2\n", true);
     record_close(rec);
-    struct replay *rp;
+    struct record_replay *rp;
     struct target *ts;
     size_t n;
-    assert_int_equal(replay_open(path, &rp, &ts, &n, err, sizeof(err)), 0);
+    assert_int_equal(record_replay_open(path, &rp, &ts, &n, err, sizeof(err)), 0);
     assert_int_equal(n, 2);
     assert_string_equal(ts[1].url, "redis://127.0.0.1:6379");
-    struct poll_result r;
+    struct poller_result r;
     int64_t at;
-    assert_true(replay_peek(rp, &at));
+    assert_true(record_replay_peek(rp, &at));
     assert_int_equal(at, 100);
-    assert_int_equal(replay_next(rp, &r, err, sizeof(err)), 1);
+    assert_int_equal(record_replay_next(rp, &r, err, sizeof(err)), 1);
     assert_int_equal(r.target, 1);
     assert_false(r.ok);
     assert_string_equal(r.reason, "connection refused");
     assert_int_equal(r.retry_ns, 5);
-    poll_result_destroy(&r);
-    assert_int_equal(replay_next(rp, &r, err, sizeof(err)), 1);
+    poller_result_destroy(&r);
+    assert_int_equal(record_replay_next(rp, &r, err, sizeof(err)), 1);
     assert_int_equal(r.mono_ns, 200);
     assert_int_equal(r.wall_ns, 1200);
     assert_true(r.ok);
     assert_true(r.scrape_s == 0.25);
     assert_true(hc_metrics_page_find(r.page, "x_total", NULL)->value == 2);
-    poll_result_destroy(&r);
-    assert_int_equal(replay_next(rp, &r, err, sizeof(err)), 1);
-    poll_result_destroy(&r);
-    assert_int_equal(replay_next(rp, &r, err, sizeof(err)), 0);
-    assert_false(replay_peek(rp, &at));
-    replay_close(rp);
+    poller_result_destroy(&r);
+    assert_int_equal(record_replay_next(rp, &r, err, sizeof(err)), 1);
+    poller_result_destroy(&r);
+    assert_int_equal(record_replay_next(rp, &r, err, sizeof(err)), 0);
+    assert_false(record_replay_peek(rp, &at));
+    record_replay_close(rp);
     for (size_t i = 0; i < n; i++)
         target_destroy(&ts[i]);
     free(ts);
@@ -119,14 +119,14 @@ static void a_row_claiming_a_huge_page_is_refused(void **state)
     assert_int_equal(sqlite3_exec(db, "UPDATE samples SET page_bytes = 1e12", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    struct replay *rp;
+    struct record_replay *rp;
     struct target *ts;
     size_t n;
-    assert_int_equal(replay_open(path, &rp, &ts, &n, err, sizeof(err)), 0);
-    struct poll_result r;
-    assert_true(replay_next(rp, &r, err, sizeof(err)) < 0);
+    assert_int_equal(record_replay_open(path, &rp, &ts, &n, err, sizeof(err)), 0);
+    struct poller_result r;
+    assert_true(record_replay_next(rp, &r, err, sizeof(err)) < 0);
     assert_non_null(strstr(err, "claims"));
-    replay_close(rp);
+    record_replay_close(rp);
     target_destroy(&ts[0]);
     free(ts);
     target_destroy(&t);

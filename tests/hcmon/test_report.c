@@ -15,16 +15,16 @@
 
 static void apply_text(struct model *m, const char *text, int64_t mono_ns)
 {
-    struct poll_result r;
+    struct poller_result r;
     memset(&r, 0, sizeof(r));
     r.target = 0;
     r.wall_ns = 1764637200 * HC_NSEC_PER_SEC + 123 * HC_NSEC_PER_MSEC;
     r.mono_ns = mono_ns;
     r.text = strdup(text);
     r.len = strlen(text);
-    poll_result_parse(&r);
+    poller_result_parse(&r);
     model_apply(m, &r);
-    poll_result_destroy(&r);
+    poller_result_destroy(&r);
 }
 
 static json_t *line_json(const struct model_target *t)
