@@ -112,3 +112,44 @@ void hc_panic(const char *fmt, ...)
     fputc('\n', stderr);
     abort();
 }
+
+/* Levenshtein distance, capped: names longer than the row are never "close". */
+static size_t core_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a);
+    size_t lb = strlen(b);
+    size_t row[65];
+    if (la >= HC_ARRAY_LEN(row) || lb >= HC_ARRAY_LEN(row))
+        return SIZE_MAX;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            row[j] = HC_MIN(HC_MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+const char *hc_nearest_name(const char *name, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = core_distance(name, names[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    /* Two edits catch a typo or a swapped pair; more than a third of the name is a guess. */
+    size_t len = strlen(name);
+    if (best_d > 2 || best_d * 3 > len)
+        return NULL;
+    return best;
+}

@@ -684,6 +684,11 @@ bool hc_http_parser_head_complete(const struct hc_http_parser *p)
     return p->err == 0 && p->in_message && p->headers_done;
 }
 
+bool hc_http_parser_head_seen(const struct hc_http_parser *p)
+{
+    return p->headers_done;
+}
+
 /* Whether the bytes now being parsed count against max_header_bytes. */
 static bool in_head_phase(const struct hc_http_parser *p)
 {

@@ -188,6 +188,27 @@ int hc_net_listen(const struct sockaddr_storage *addr, int backlog, unsigned fla
     return 0;
 }
 
+int hc_net_in_use(const struct sockaddr_storage *addr)
+{
+    socklen_t len = hc_net_addr_len(addr);
+    if (len == 0)
+        return -EAFNOSUPPORT;
+    in_port_t port = addr->ss_family == AF_INET ? ((const struct sockaddr_in *)addr)->sin_port
+                                                : ((const struct sockaddr_in6 *)addr)->sin6_port;
+    if (port == 0)
+        return 0;
+    int fd = socket(addr->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int rc = net_setopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (rc == 0 && addr->ss_family == AF_INET6)
+        rc = net_setopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+    if (rc == 0 && bind(fd, (const struct sockaddr *)addr, len) != 0)
+        rc = errno == EADDRINUSE ? 1 : -errno;
+    close(fd);
+    return rc;
+}
+
 int hc_net_bound_port(int fd)
 {
     struct sockaddr_storage ss;

@@ -382,48 +382,16 @@ int hc_opt_set(struct hc_opt_program *prog, const struct hc_opt *opt, const char
     return rc;
 }
 
-/* Levenshtein distance, capped: names longer than the row are never "close". */
-static size_t opt_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a);
-    size_t lb = strlen(b);
-    size_t row[65];
-    if (la >= HC_ARRAY_LEN(row) || lb >= HC_ARRAY_LEN(row))
-        return SIZE_MAX;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            row[j] = HC_MIN(HC_MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 const char *hc_opt_suggest(const struct hc_opt_program *prog, const char *name)
 {
+    const char *names[HC_OPT_SUGGEST_MAX];
+    size_t n = 0;
     const struct hc_opt *o;
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    for (size_t i = 0; (o = hc_opt_at(prog, i)) != NULL; i++) {
-        if (o->flags & HC_OPT_HIDDEN)
-            continue;
-        size_t d = opt_distance(name, o->name);
-        if (d < best_d) {
-            best_d = d;
-            best = o->name;
-        }
+    for (size_t i = 0; (o = hc_opt_at(prog, i)) != NULL && n < HC_ARRAY_LEN(names); i++) {
+        if (!(o->flags & HC_OPT_HIDDEN))
+            names[n++] = o->name;
     }
-    /* Two edits catch a typo or a swapped pair; more than a third of the name is a guess. */
-    size_t len = strlen(name);
-    if (best_d > 2 || best_d * 3 > len)
-        return NULL;
-    return best;
+    return hc_nearest_name(name, names, n);
 }
 
 static bool opt_name_ok(const char *name)

@@ -183,11 +183,13 @@ static const char *const options_description[] = {
 };
 
 static const struct hc_opt_example options_examples[] = {
-    {"hcload -t 2 -c 100 -d 30s --latency http://127.0.0.1:8080/",
-     "Closed model, 100 connections for 30 seconds, full percentile spectrum."},
-    {"hcload -R 2000 -d 1m --json out.json http://127.0.0.1:8080/api/orders/1",
-     "Open model at 2000 requests per second, summary as JSON."},
-    {"hcload -R 0 --stages 10s:500,30s:500,10s:0 http://127.0.0.1:8080/",
+    {"hcload -t 2 -c 100 -d 30s --latency http://127.0.0.1:8080/static/menu.json",
+     "Closed model, 100 connections for 30 seconds, full percentile spectrum (against a fresh "
+     "hcserver: its static menu)."},
+    {"hcload -R 2000 -d 1m --json out.json http://127.0.0.1:8080/api/orders/$ID",
+     "Open model at 2000 requests per second on one order's GET, summary as JSON ($ID: the id "
+     "a POST /api/orders answered)."},
+    {"hcload -R 0 --stages 10s:500,30s:500,10s:0 http://127.0.0.1:8080/static/menu.json",
      "Ramp the rate up to 500/s, hold it, ramp down."},
     {"hcload -n 1000 -m POST --body-file order.json -H 'Content-Type: application/json' "
      "http://127.0.0.1:8080/api/orders",

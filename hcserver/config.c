@@ -14,7 +14,7 @@
 
 #include "hc/conf.h"
 #include "hc/limits.h"
-#include "order.h"
+#include "domain/order.h"
 
 const char *const config_sync_names[] = {"off", "normal", "full", "extra", NULL};
 
@@ -88,6 +88,21 @@ static struct hc_opt opts[] = {
      .def = "./hcdata",
      .group = G_STORE,
      .dest = &settings.data_dir},
+    {.name = "store",
+     .kind = HC_OPT_STRING,
+     .metavar = "URL",
+     .help = "The order store: sqlite (shard files in the data directory)",
+     .def = "sqlite",
+     .group = G_STORE,
+     .dest = &settings.store},
+    {.name = "queue",
+     .kind = HC_OPT_STRING,
+     .metavar = "URL",
+     .help = "The flash-sale queue: local (a file in the data directory) or "
+             "redis://HOST[:PORT][/DB], redis+unix:///PATH",
+     .def = "local",
+     .group = G_STORE,
+     .dest = &settings.queue},
     {.name = "shards",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
@@ -116,6 +131,14 @@ static struct hc_opt opts[] = {
      .def = "50000",
      .group = G_STORE,
      .dest = &settings.write_queue},
+    {.name = "cache",
+     .kind = HC_OPT_STRING,
+     .metavar = "URL",
+     .help = "The second cache level: none, redis://HOST[:PORT][/DB], redis+unix:///PATH "
+             "or memcached://HOST[:PORT]",
+     .def = "none",
+     .group = G_CACHE,
+     .dest = &settings.cache},
     {.name = "cache-entries",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
@@ -144,7 +167,7 @@ static struct hc_opt opts[] = {
     {.name = "critical-threads",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
-     .help = "Threads of the critical pool (order reads, status changes)",
+     .help = "Threads of the critical pool (order reads that miss the cache)",
      .def = "4",
      .group = G_WORK,
      .dest = &settings.critical_threads},

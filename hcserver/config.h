@@ -13,6 +13,9 @@
 struct config {
     const char *listen;      /* host:port */
     const char *data_dir;    /* where the shard files and the queue live */
+    const char *store;       /* the order store backend (backends.h): "sqlite" */
+    const char *cache;       /* the L2 backend: "none", redis://, redis+unix://, memcached:// */
+    const char *queue;       /* the flash-sale queue backend: "local", redis://, redis+unix:// */
     uint64_t shards;         /* shard files */
     uint64_t threads;        /* event-loop threads */
     const char *admin_token; /* needed by /admin/ routes; "" disables them */

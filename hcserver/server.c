@@ -20,18 +20,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
-#include "confirm.h"
-#include "flash.h"
-#include "govern.h"
+#include "domain/cache.h"
+#include "domain/confirm.h"
+#include "domain/flash.h"
+#include "domain/breaker.h"
+#include "domain/degrade.h"
+#include "domain/hotkeys.h"
+#include "domain/orders.h"
+#include "domain/ratelimit.h"
 #include "hc/log.h"
 #include "hc/net.h"
-#include "idem.h"
-#include "jsonmem.h"
-#include "l2.h"
-#include "static_json.h"
-#include "stats.h"
-#include "store_sqlite.h"
+#include "domain/idem.h"
+#include "api/jsonmem.h"
+#include "api/static_json.h"
+#include "http/conn.h"
+#include "http/router.h"
+#include "http/stats.h"
+#include "backend/backends.h"
 
 static void *io_main(void *arg)
 {
@@ -131,15 +136,8 @@ static int start_parts(struct server *srv)
 {
     struct config *cfg = srv->cfg;
     char err[512] = "";
-    struct store_sqlite_config sc = {
-        .dir = cfg->data_dir,
-        .shards = (unsigned)cfg->shards,
-        .synchronous = cfg->synchronous,
-        .batch_max = cfg->commit_batch,
-        .queue_cap = cfg->write_queue,
-        .m = srv->m,
-        .fail_shard = (int)cfg->fail_shard,
-    };
+    struct backends b;
+    struct queue *q = NULL;
     struct cache_config cc = {
         .capacity = cfg->cache_entries,
         .ttl_ns = cfg->cache_ttl,
@@ -150,18 +148,40 @@ static int start_parts(struct server *srv)
     };
     int rc;
 
-    rc = store_sqlite_open(&sc, &srv->store, err, sizeof(err));
+    /* main() checked the backend URLs already; this cannot fail but keeps one reader. */
+    rc = backends_check(cfg, &b, err, sizeof(err));
+    if (rc == 0)
+        rc = backends_open_store(&b, cfg, srv->m, &srv->store, err, sizeof(err));
     if (rc < 0) {
         HC_LOG_ERROR("store: %s", err);
         return rc;
     }
     rc = cache_new(&cc, &srv->cache);
-    if (rc == 0)
-        rc = l2_none_open(&srv->l2);
+    if (rc == 0 && (rc = backends_open_l2(&b, cfg, &srv->l2, err, sizeof(err))) < 0)
+        HC_LOG_ERROR("cache: %s", err);
     if (rc == 0)
         rc = idem_new(cfg->idem_keys, cfg->idem_ttl, &srv->idem);
+    if (rc == 0) {
+        double rates[ROUTE_COUNT];
+        router_rates(cfg, rates);
+        rc = ratelimit_new(rates, ROUTE_COUNT, &srv->rl);
+    }
     if (rc == 0)
-        rc = govern_new(srv, &srv->gov);
+        rc = breaker_new(srv->store->shards, cfg->breaker_errors, cfg->breaker_cooldown, srv->m,
+                         &srv->breakers);
+    if (rc == 0)
+        rc = hotkeys_new(&srv->hot);
+    if (rc == 0) {
+        struct orders_config oc = {
+            .store = srv->store,
+            .l1 = srv->cache,
+            .l2 = srv->l2,
+            .breakers = srv->breakers,
+            .l2_ttl_ns = cfg->cache_ttl,
+            .read_pref = STORE_READ_ANY,
+        };
+        rc = orders_new(&oc, &srv->orders);
+    }
     if (rc == 0)
         rc = hc_pool_new("critical", (unsigned)cfg->critical_threads, cfg->pool_queue, srv->m,
                          &srv->critical);
@@ -171,13 +191,24 @@ static int start_parts(struct server *srv)
     if (rc == 0)
         rc = hc_pool_new("noncritical", (unsigned)cfg->noncritical_threads, cfg->pool_queue, srv->m,
                          &srv->noncritical);
+    if (rc == 0) {
+        /* Events are the first thing to go: shed them automatically while a pool is deep. */
+        struct degrade_config dc = {
+            .names = router_names,
+            .nroutes = ROUTE_COUNT,
+            .auto_route = ROUTE_EVENTS,
+            .depth = cfg->degrade_depth,
+            .watch = {srv->noncritical, srv->critical},
+            .m = srv->m,
+        };
+        rc = degrade_new(&dc, &srv->degrade);
+    }
     if (rc == 0)
         rc = confirm_new(srv, &srv->confirm);
-    if (rc == 0) {
-        rc = flash_new(srv, err, sizeof(err), &srv->flash);
-        if (rc < 0)
-            HC_LOG_ERROR("flash: %s", err);
-    }
+    if (rc == 0 && (rc = backends_open_queue(&b, cfg, "flash", srv->m, &q, err, sizeof(err))) < 0)
+        HC_LOG_ERROR("queue: %s", err);
+    if (rc == 0 && (rc = flash_new(srv, q, err, sizeof(err), &srv->flash)) < 0)
+        HC_LOG_ERROR("flash: %s", err);
     if (rc < 0)
         HC_LOG_ERROR("start-up failed: %s", hc_strerror(rc));
     return rc;
@@ -195,10 +226,14 @@ static void stop_parts(struct server *srv)
     flash_free(srv->flash);
     confirm_free(srv->confirm);
     store_close(srv->store);
+    orders_free(srv->orders);
     hc_pool_free(srv->critical);
     hc_pool_free(srv->secondary);
     hc_pool_free(srv->noncritical);
-    govern_free(srv->gov);
+    degrade_free(srv->degrade);
+    hotkeys_free(srv->hot);
+    breaker_free(srv->breakers);
+    ratelimit_free(srv->rl);
     idem_free(srv->idem);
     cache_free(srv->cache);
     if (srv->l2 != NULL)
@@ -209,7 +244,7 @@ static double gauge_conns(void *arg)
 {
     struct server *srv = arg;
 
-    return (double)atomic_load(&srv->nconns);
+    return (double)atomic_load(&srv->cs->nconns);
 }
 
 static double gauge_ready(void *arg)
@@ -256,13 +291,13 @@ static void drain(struct server *srv)
     for (unsigned i = 0; i < srv->nio; i++)
         hc_loop_post(srv->io[i].loop, io_drain_post, &srv->io[i]);
     while (hc_now_ns() < deadline &&
-           (atomic_load(&srv->nconns) > 0 || atomic_load(&srv->inflight) > 0)) {
+           (atomic_load(&srv->cs->nconns) > 0 || atomic_load(&srv->cs->inflight) > 0)) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (atomic_load(&srv->nconns) > 0 || atomic_load(&srv->inflight) > 0)
+    if (atomic_load(&srv->cs->nconns) > 0 || atomic_load(&srv->cs->inflight) > 0)
         HC_LOG_WARN("drain timeout: closing %ld connections with %ld requests in flight",
-                    (long)atomic_load(&srv->nconns), (long)atomic_load(&srv->inflight));
+                    (long)atomic_load(&srv->cs->nconns), (long)atomic_load(&srv->cs->inflight));
     for (unsigned i = 0; i < srv->nio; i++)
         hc_loop_post(srv->io[i].loop, io_stop_post, &srv->io[i]);
     for (unsigned i = 0; i < srv->nio; i++)
@@ -272,6 +307,12 @@ static void drain(struct server *srv)
 int server_run(struct config *cfg)
 {
     struct server *srv = hc_xcalloc(1, sizeof(*srv));
+    struct conn_server cs = {
+        .header_timeout = cfg->header_timeout,
+        .idle_timeout = cfg->idle_timeout,
+        .max_body = cfg->max_body,
+    };
+    struct req_app app;
     sigset_t set;
     unsigned started = 0;
     int rc;
@@ -287,13 +328,17 @@ int server_run(struct config *cfg)
 
     jsonmem_install(); /* before any thread parses JSON */
     srv->cfg = cfg;
+    srv->cs = &cs;
     srv->nio = (unsigned)cfg->threads;
+    /* The connection layer's one way into the application. */
+    router_app(srv, &app);
+    cs.app = &app;
     hc_metrics_new(&srv->m);
     static_json_new(&srv->statics);
     rc = register_server_metrics(srv);
     srv->io = hc_xcalloc(srv->nio, sizeof(*srv->io));
     for (unsigned i = 0; i < srv->nio; i++) {
-        srv->io[i].srv = srv;
+        srv->io[i].cs = &cs;
         srv->io[i].idx = i;
         srv->io[i].listen_fd = -1;
     }
@@ -333,15 +378,7 @@ int server_run(struct config *cfg)
     stop_parts(srv);
     for (unsigned i = 0; i < srv->nio; i++) {
         struct io_thread *io = &srv->io[i];
-        while (io->free_reqs != NULL) {
-            struct req *r = io->free_reqs;
-            io->free_reqs = r->next;
-            hc_buf_destroy(&r->target);
-            hc_buf_destroy(&r->body);
-            hc_buf_destroy(&r->resp);
-            hc_arena_destroy(&r->arena);
-            free(r);
-        }
+        conn_free_reqs(io);
         if (io->listen_fd >= 0)
             close(io->listen_fd);
         hc_loop_free(io->loop);

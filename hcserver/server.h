@@ -16,9 +16,9 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "conn.h"
 #include "hc/metrics.h"
 #include "hc/pool.h"
+#include "http/req.h"
 
 struct server {
     struct config *cfg;          /* read-only once threads start */
@@ -26,22 +26,31 @@ struct server {
     struct store *store;         /* orders */
     struct cache *cache;         /* L1 */
     struct l2 *l2;               /* L2 (the embedded default has none) */
+    struct orders *orders;       /* reads and writes of orders through L1, L2 and the store */
     struct idem *idem;           /* Idempotency-Keys */
     struct confirm *confirm;     /* PENDING -> CONFIRMED workers and compensation */
     struct flash *flash;         /* flash sales */
-    struct govern *gov;          /* rate limits, breakers, degradation, hot keys */
+    struct ratelimit *rl;        /* per-route rate limits */
+    struct breaker *breakers;    /* one per shard */
+    struct degrade *degrade;     /* routes shed by an admin or by deep pools */
+    struct hotkeys *hot;         /* the most read orders */
     struct stats *stats;         /* per-route metrics */
     struct static_json *statics; /* /static documents */
     struct hc_pool *critical;    /* order create/read/patch */
     struct hc_pool *secondary;   /* listings */
     struct hc_pool *noncritical; /* behaviour events */
+    struct conn_server *cs;      /* the connection layer's settings and counts */
     struct io_thread *io;        /* event-loop threads */
     unsigned nio;
     atomic_bool ready;    /* /readyz */
     atomic_bool draining; /* SIGTERM seen */
-    atomic_long inflight; /* requests handed to pools or stores and not answered */
-    atomic_long nconns;   /* open client connections, all threads */
 };
+
+/* The application a request belongs to (its req_app.arg). */
+static inline struct server *server_of(const struct req *r)
+{
+    return r->app;
+}
 
 /*
  * Runs hcserver with the parsed settings until SIGTERM/SIGINT. Returns the exit status: 0 after

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "order.h"
-#include "static_json.h"
+#include "domain/order.h"
+#include "api/static_json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache.h"
+#include "domain/cache.h"
 
 static struct order make(uint64_t id, int status)
 {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "idem.h"
+#include "domain/idem.h"
 
 static void a_key_is_new_then_in_flight_then_replayed(void **state)
 {

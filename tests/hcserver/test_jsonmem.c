@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "hc/buf.h"
-#include "jsonmem.h"
-#include "order.h"
+#include "api/jsonmem.h"
+#include "domain/order.h"
 
 static const char order_body[] =
     "{\"user_id\":7,\"sku\":\"pizza\",\"qty\":2,\"amount_cents\":1999}";

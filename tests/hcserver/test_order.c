@@ -10,7 +10,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "order.h"
+#include "domain/order.h"
 
 static void an_id_carries_its_shard_and_row(void **state)
 {

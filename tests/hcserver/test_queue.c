@@ -1,7 +1,12 @@
 /*
- * tests/hcserver/test_queue.c: the embedded durable queue: an append is visible to takers only once
- * committed, ids are unique across reopen, acked messages stay done, unacked ones are
- * delivered again after a reopen, metadata persists, and the bound refuses appends.
+ * tests/hcserver/test_queue.c: the durable queue's contract (backend/queue.h), written once and run
+ * against every implementation in `impls`: an append is visible to takers only once committed,
+ * ids are unique across reopen, acked messages stay done, unacked ones are delivered again after
+ * a reopen, metadata persists, a scan gives back every message and pair, and the bound refuses
+ * appends.
+ *
+ * A new backend joins by adding one entry to `impls` (an open function over a scratch
+ * directory, which a server-backed queue may use to name its stream).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "queue_local.h"
+#include "backend/queue_local.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -49,20 +54,38 @@ static void on_meta(void *arg, const char *key, int64_t value)
         meta_value = value;
 }
 
-static struct queue *open_queue(const char *path, size_t cap)
+/* A queue of at most cap waiting messages whose data lives in (or is named by) dir. */
+static struct queue *open_local(const char *dir, size_t cap)
 {
-    struct queue_local_config cfg = {.path = path,
-                                     .synchronous = 1,
-                                     .cap = cap,
-                                     .name = "test",
-                                     .replay = on_replay,
-                                     .meta = on_meta};
+    char path[256];
+    struct queue_local_config cfg = {.path = path, .synchronous = 1, .cap = cap, .name = "test"};
     struct queue *q = NULL;
     char err[256];
 
+    snprintf(path, sizeof(path), "%s/queue.db", dir);
+    assert_int_equal(queue_local_open(&cfg, &q, err, sizeof(err)), 0);
+    return q;
+}
+
+/* An implementation of the interface under test. */
+struct impl {
+    const char *name;
+    struct queue *(*open)(const char *dir, size_t cap);
+};
+
+static const struct impl impls[] = {
+    {"local", open_local},
+};
+
+/* Opens the implementation a test runs against (its cmocka state) and scans what it holds. */
+static struct queue *open_queue(void **state, const char *dir, size_t cap)
+{
+    const struct impl *impl = *state;
+    struct queue *q = impl->open(dir, cap);
+
     replayed = replayed_done = 0;
     meta_value = -1;
-    assert_int_equal(queue_local_open(&cfg, &q, err, sizeof(err)), 0);
+    assert_int_equal(q->ops->scan(q, on_replay, on_meta, NULL), 0);
     return q;
 }
 
@@ -87,17 +110,16 @@ static void append_n(struct queue *q, struct queue_append *a, int n)
 static void messages_are_taken_in_order_and_acks_survive_a_reopen(void **state)
 {
     char dir[] = "/tmp/hcserver-test-queue-XXXXXX";
-    char path[256], cmd[300];
+    char cmd[300];
     struct queue_append a[10];
     struct queue_msg got[10], m;
     struct queue *q;
     int st;
     uint64_t result;
 
-    (void)state;
     assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/queue.db", dir);
-    q = open_queue(path, 100);
+    q = open_queue(state, dir, 100);
+    assert_int_equal(replayed, 0);
     assert_int_equal(q->ops->take(q, got, 10, 1000), 0); /* empty: times out */
     append_n(q, a, 10);
     for (int i = 0; i < 10; i++) {
@@ -122,7 +144,7 @@ static void messages_are_taken_in_order_and_acks_survive_a_reopen(void **state)
     q->ops->shutdown(q);
     q->ops->close(q);
 
-    q = open_queue(path, 100);
+    q = open_queue(state, dir, 100);
     assert_int_equal(replayed, 10);
     assert_int_equal(replayed_done, 4);
     assert_int_equal(meta_value, 77);
@@ -140,15 +162,13 @@ static void messages_are_taken_in_order_and_acks_survive_a_reopen(void **state)
 static void a_full_queue_refuses_appends(void **state)
 {
     char dir[] = "/tmp/hcserver-test-queue-XXXXXX";
-    char path[256], cmd[300];
+    char cmd[300];
     struct queue_append a[3], extra;
     struct queue_msg got[3];
     struct queue *q;
 
-    (void)state;
     assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/queue.db", dir);
-    q = open_queue(path, 3);
+    q = open_queue(state, dir, 3);
     append_n(q, a, 3);
     memset(&extra, 0, sizeof(extra));
     extra.done = done_cb;
@@ -164,10 +184,15 @@ static void a_full_queue_refuses_appends(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(messages_are_taken_in_order_and_acks_survive_a_reopen),
-        cmocka_unit_test(a_full_queue_refuses_appends),
-    };
+    int failed = 0;
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]); i++) {
+        void *impl = (void *)&impls[i];
+        const struct CMUnitTest contract[] = {
+            cmocka_unit_test_prestate(messages_are_taken_in_order_and_acks_survive_a_reopen, impl),
+            cmocka_unit_test_prestate(a_full_queue_refuses_appends, impl),
+        };
+        failed += cmocka_run_group_tests_name(impls[i].name, contract, NULL, NULL);
+    }
+    return failed;
 }

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "hc/core.h"
-#include "sqlite_file.h"
+#include "backend/sqlite_file.h"
 
 /* A fresh path in a new temporary directory. */
 static void temp_path(char *dir, size_t dirlen, char *path, size_t pathlen)

@@ -1,7 +1,12 @@
 /*
- * tests/hcserver/test_store.c: the SQLite order store: group-committed creations, ids that route to
- * their shard, Idempotency-Key and ticket uniqueness, the status machine in the store, listings,
- * pending scans, and data surviving a close and reopen.
+ * tests/hcserver/test_store.c: the order store's contract (backend/store.h), written once and run
+ * against every implementation in `impls`: group-committed creations, ids that route to their
+ * shard, Idempotency-Key and ticket uniqueness, the status machine in the store, listings,
+ * pending scans, and data surviving a close and reopen. Then what the fault wrapper adds: a
+ * failing shard fails every call while the others work.
+ *
+ * A new backend joins by adding one entry to `impls` (an open function over a scratch
+ * directory, which a server-backed store may ignore).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store_sqlite.h"
+#include "backend/store_faulty.h"
+#include "backend/store_sqlite.h"
 
 #define N 2000
 
@@ -55,19 +61,48 @@ static void run(struct store *s, struct store_op *ops, int n)
     wait_all();
 }
 
-static struct store *open_store(const char *dir, size_t batch)
+/* 4 shards whose data lives in (or is named by) dir, committing up to batch ops at once. */
+static struct store *open_sqlite(const char *dir, size_t batch)
 {
-    struct store_sqlite_config cfg = {.dir = dir,
-                                      .shards = 4,
-                                      .synchronous = 1,
-                                      .batch_max = batch,
-                                      .queue_cap = 10000,
-                                      .fail_shard = -1};
+    struct store_sqlite_config cfg = {
+        .dir = dir,
+        .shards = 4,
+        .synchronous = 1,
+        .batch_max = batch,
+        .queue_cap = 10000,
+    };
     struct store *s = NULL;
     char err[256];
 
     assert_int_equal(store_sqlite_open(&cfg, &s, err, sizeof(err)), 0);
     return s;
+}
+
+static struct store *open_faulty_none(const char *dir, size_t batch)
+{
+    struct store *s = NULL;
+
+    assert_int_equal(store_faulty_open(open_sqlite(dir, batch), -1, NULL, &s), 0);
+    return s;
+}
+
+/* An implementation of the interface under test. */
+struct impl {
+    const char *name;
+    struct store *(*open)(const char *dir, size_t batch);
+};
+
+static const struct impl impls[] = {
+    {"sqlite", open_sqlite},
+    {"sqlite behind the fault wrapper, no faults", open_faulty_none},
+};
+
+/* The implementation a test runs against (its cmocka state). */
+static struct store *open_store(void **state, const char *dir, size_t batch)
+{
+    const struct impl *impl = *state;
+
+    return impl->open(dir, batch);
 }
 
 static void create_op(struct store_op *op, uint64_t user, const char *key, uint64_t ticket)
@@ -103,11 +138,10 @@ static void remove_dir(char *dir)
 static void concurrent_creations_commit_with_unique_routable_ids(void **state)
 {
     char *dir = make_dir();
-    struct store *s = open_store(dir, 1024);
+    struct store *s = open_store(state, dir, 1024);
     struct store_op *ops = calloc(N, sizeof(*ops));
     struct order o;
 
-    (void)state;
     for (int i = 0; i < N; i++)
         create_op(&ops[i], (uint64_t)i + 1, NULL, 0);
     run(s, ops, N);
@@ -118,11 +152,11 @@ static void concurrent_creations_commit_with_unique_routable_ids(void **state)
         for (int j = 0; j < i; j++)
             assert_true(ops[j].order.id != ops[i].order.id);
     }
-    assert_int_equal(store_get(s, ops[17].order.id, &o), 0);
+    assert_int_equal(store_get(s, ops[17].order.id, STORE_READ_PRIMARY, &o), 0);
     assert_int_equal(o.user_id, 18);
     assert_string_equal(o.sku, "sku-18");
-    assert_int_equal(store_get(s, order_make_id(999999, 1), &o), -ENOENT);
-    assert_int_equal(store_get(s, order_make_id(1, 7), &o), -ENODEV);
+    assert_int_equal(store_get(s, order_make_id(999999, 1), STORE_READ_PRIMARY, &o), -ENOENT);
+    assert_int_equal(store_get(s, order_make_id(1, 7), STORE_READ_PRIMARY, &o), -ENODEV);
     store_close(s);
     free(ops);
     remove_dir(dir);
@@ -131,10 +165,9 @@ static void concurrent_creations_commit_with_unique_routable_ids(void **state)
 static void a_repeated_key_or_ticket_finds_the_first_order(void **state)
 {
     char *dir = make_dir();
-    struct store *s = open_store(dir, 1);
+    struct store *s = open_store(state, dir, 1);
     struct store_op ops[4];
 
-    (void)state;
     create_op(&ops[0], 5, "key-a", 0);
     create_op(&ops[1], 5, "key-a", 0);
     create_op(&ops[2], 6, "key-a", 0); /* another user may use the same key */
@@ -155,12 +188,11 @@ static void a_repeated_key_or_ticket_finds_the_first_order(void **state)
 static void status_changes_follow_the_machine(void **state)
 {
     char *dir = make_dir();
-    struct store *s = open_store(dir, 16);
+    struct store *s = open_store(state, dir, 16);
     struct store_op op;
     uint64_t id;
     struct order o;
 
-    (void)state;
     create_op(&op, 9, NULL, 0);
     run(s, &op, 1);
     id = op.order.id;
@@ -175,7 +207,7 @@ static void status_changes_follow_the_machine(void **state)
     run(s, &op, 1);
     assert_int_equal(op.result, 0);
     assert_int_equal(op.order.status, ORDER_CONFIRMED);
-    assert_int_equal(store_get(s, id, &o), 0);
+    assert_int_equal(store_get(s, id, STORE_READ_PRIMARY, &o), 0);
     assert_int_equal(o.status, ORDER_CONFIRMED);
     op.id = order_make_id(12345, order_id_shard(id));
     run(s, &op, 1);
@@ -187,42 +219,81 @@ static void status_changes_follow_the_machine(void **state)
 static void listings_page_newest_first_and_survive_a_reopen(void **state)
 {
     char *dir = make_dir();
-    struct store *s = open_store(dir, 8);
+    struct store *s = open_store(state, dir, 8);
     struct store_op ops[5];
     struct order page[3];
     size_t n = 0;
     uint64_t ids[16];
 
-    (void)state;
     for (int i = 0; i < 5; i++)
         create_op(&ops[i], 11, NULL, 0);
     run(s, ops, 5);
     store_close(s);
-    s = open_store(dir, 8);
-    assert_int_equal(s->ops->list_user(s, 11, 0, page, 3, &n), 0);
+    s = open_store(state, dir, 8);
+    assert_int_equal(s->ops->list_user(s, 11, 0, STORE_READ_PRIMARY, page, 3, &n), 0);
     assert_int_equal(n, 3);
     assert_true(page[0].id > page[1].id && page[1].id > page[2].id);
-    assert_int_equal(s->ops->list_user(s, 11, page[2].id, page, 3, &n), 0);
+    assert_int_equal(s->ops->list_user(s, 11, page[2].id, STORE_READ_PRIMARY, page, 3, &n), 0);
     assert_int_equal(n, 2);
-    assert_int_equal(s->ops->list_user(s, 12, 0, page, 3, &n), 0);
+    assert_int_equal(s->ops->list_user(s, 12, 0, STORE_READ_PRIMARY, page, 3, &n), 0);
     assert_int_equal(n, 0);
     /* All five are still PENDING: the compensation scan finds them on shard 11 % 4. */
-    assert_int_equal(s->ops->list_pending(s, 3, INT64_MAX, ids, 16, &n), 0);
+    assert_int_equal(s->ops->list_pending(s, 3, INT64_MAX, STORE_READ_PRIMARY, ids, 16, &n), 0);
     assert_int_equal(n, 5);
-    assert_int_equal(s->ops->list_pending(s, 3, 0, ids, 16, &n), 0);
+    assert_int_equal(s->ops->list_pending(s, 3, 0, STORE_READ_PRIMARY, ids, 16, &n), 0);
     assert_int_equal(n, 0);
+    store_close(s);
+    remove_dir(dir);
+}
+
+static void a_failing_shard_fails_every_call_and_the_others_work(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = NULL;
+    struct store_op ops[2];
+    struct order o, page[2];
+    uint64_t ids[2];
+    size_t n = 9;
+
+    (void)state;
+    assert_int_equal(store_faulty_open(open_sqlite(dir, 8), 1, NULL, &s), 0);
+    create_op(&ops[0], 5, NULL, 0); /* user 5: shard 1, failing */
+    assert_int_equal(store_submit(s, &ops[0]), -EIO);
+    create_op(&ops[1], 6, NULL, 0); /* user 6: shard 2 */
+    run(s, &ops[1], 1);
+    assert_int_equal(ops[1].result, 0);
+    assert_int_equal(store_get(s, ops[1].order.id, STORE_READ_PRIMARY, &o), 0);
+    assert_int_equal(o.user_id, 6);
+    assert_int_equal(store_get(s, order_make_id(1, 1), STORE_READ_ANY, &o), -EIO);
+    assert_int_equal(s->ops->list_user(s, 5, 0, STORE_READ_ANY, page, 2, &n), -EIO);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->list_pending(s, 1, INT64_MAX, STORE_READ_PRIMARY, ids, 2, &n), -EIO);
+    assert_int_equal(s->ops->list_pending(s, 2, INT64_MAX, STORE_READ_PRIMARY, ids, 2, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(s->ops->name, "sqlite");
     store_close(s);
     remove_dir(dir);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(concurrent_creations_commit_with_unique_routable_ids),
-        cmocka_unit_test(a_repeated_key_or_ticket_finds_the_first_order),
-        cmocka_unit_test(status_changes_follow_the_machine),
-        cmocka_unit_test(listings_page_newest_first_and_survive_a_reopen),
-    };
+    int failed = 0;
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]); i++) {
+        void *impl = (void *)&impls[i];
+        const struct CMUnitTest contract[] = {
+            cmocka_unit_test_prestate(concurrent_creations_commit_with_unique_routable_ids, impl),
+            cmocka_unit_test_prestate(a_repeated_key_or_ticket_finds_the_first_order, impl),
+            cmocka_unit_test_prestate(status_changes_follow_the_machine, impl),
+            cmocka_unit_test_prestate(listings_page_newest_first_and_survive_a_reopen, impl),
+        };
+        failed += cmocka_run_group_tests_name(impls[i].name, contract, NULL, NULL);
+    }
+    {
+        const struct CMUnitTest wrapper[] = {
+            cmocka_unit_test(a_failing_shard_fails_every_call_and_the_others_work),
+        };
+        failed += cmocka_run_group_tests_name("the fault wrapper", wrapper, NULL, NULL);
+    }
+    return failed;
 }

@@ -12,11 +12,15 @@ fail() { echo "FAIL: $*"; [ -f "$WORK/log" ] && tail -20 "$WORK/log"; exit 1; }
 # the log line START_UNTIL (default " ready: "; "listening on " to catch a server that is not
 # ready yet) for at most START_WAIT seconds (default 20: a sanitizer build on a loaded machine
 # starts slowly), and runs hcserver under the command in the array WRAP when set (valgrind).
+# Options in the array HCSERVER_ARGS (or the string HCSERVER_EXTRA, split on spaces, for a
+# test run by another with its backends: "--cache redis://127.0.0.1:6390") come before the
+# test's own, so a test can run the same checks on every backend.
 WRAP=()
+read -r -a HCSERVER_ARGS <<<"${HCSERVER_EXTRA:-}"
 start_server() {
     : >"$WORK/log" # not the last run's lines: the child truncates the log only once it runs
     "${WRAP[@]}" "$BIN" --listen 127.0.0.1:0 --data-dir "$WORK/data" --admin-token tok \
-        --threads 2 "$@" >"$WORK/log" 2>&1 &
+        --threads 2 "${HCSERVER_ARGS[@]}" "$@" >"$WORK/log" 2>&1 &
     PID=$!
     hc_track "$PID"
     for _ in $(seq $((${START_WAIT:-20} * 20))); do

@@ -184,6 +184,26 @@ static void a_failed_message_is_never_head_complete(void **state)
     hc_http_parser_destroy(&p);
 }
 
+static void a_too_large_failure_says_whether_the_head_was_whole(void **state)
+{
+    (void)state;
+    struct hc_http_limits lim = {.max_header_bytes = 1024, .max_headers = 8, .max_body_bytes = 4};
+    struct hc_http_parser p;
+    char big[200];
+
+    hc_http_parser_init(&p, HC_HTTP_REQUEST, &lim);
+    assert_int_equal(hc_http_parse(&p, expect_head, strlen(expect_head)), HC_ETOOLARGE);
+    assert_true(hc_http_parser_head_seen(&p)); /* Content-Length 5 over a 4-byte body limit */
+    hc_http_parser_destroy(&p);
+    memset(big, 'a', sizeof(big));
+    memcpy(big, "GET /", 5);
+    lim.max_header_bytes = 64;
+    hc_http_parser_init(&p, HC_HTTP_REQUEST, &lim);
+    assert_int_equal(hc_http_parse(&p, big, sizeof(big)), HC_ETOOLARGE);
+    assert_false(hc_http_parser_head_seen(&p)); /* the request line alone is over 64 bytes */
+    hc_http_parser_destroy(&p);
+}
+
 static void an_http10_head_says_its_version(void **state)
 {
     (void)state;
@@ -227,6 +247,7 @@ int main(void)
         cmocka_unit_test(a_pipelined_head_belongs_to_the_message_after_the_complete_one),
         cmocka_unit_test(chunked_trailers_keep_the_head_fields_intact),
         cmocka_unit_test(a_failed_message_is_never_head_complete),
+        cmocka_unit_test(a_too_large_failure_says_whether_the_head_was_whole),
         cmocka_unit_test(an_http10_head_says_its_version),
         cmocka_unit_test(a_response_head_is_readable_before_a_body_delimited_by_close),
     };

@@ -135,6 +135,36 @@ static void reuseport_lets_two_listeners_share_a_port(void **state)
     close(b);
 }
 
+static void in_use_sees_a_listener_of_any_kind_and_not_time_wait(void **state)
+{
+    (void)state;
+    int a;
+    int port;
+    listen_on("127.0.0.1", HC_NET_REUSEPORT, &a, &port);
+    struct sockaddr_storage ss;
+    socklen_t len;
+    assert_int_equal(hc_net_resolve("127.0.0.1", (uint16_t)port, AF_INET, &ss, &len), 0);
+    assert_int_equal(hc_net_in_use(&ss), 1);
+    /* A connection closed by this side first leaves TIME_WAIT on the listener's port. */
+    int c;
+    assert_int_equal(hc_net_connect(&ss, &c), 0);
+    assert_true(wait_for(c, POLLOUT) & POLLOUT);
+    int s;
+    assert_true(wait_for(a, POLLIN) & POLLIN);
+    assert_int_equal(hc_net_accept(a, &s, NULL), 0);
+    close(s);
+    close(c);
+    close(a);
+    assert_int_equal(hc_net_in_use(&ss), 0);
+    /* A plain listener counts too; port 0 never does. */
+    listen_on("127.0.0.1", 0, &a, &port);
+    assert_int_equal(hc_net_resolve("127.0.0.1", (uint16_t)port, AF_INET, &ss, &len), 0);
+    assert_int_equal(hc_net_in_use(&ss), 1);
+    close(a);
+    assert_int_equal(hc_net_resolve("127.0.0.1", 0, AF_INET, &ss, &len), 0);
+    assert_int_equal(hc_net_in_use(&ss), 0);
+}
+
 static void connect_to_a_closed_port_reports_econnrefused(void **state)
 {
     (void)state;
@@ -400,6 +430,7 @@ int main(void)
         cmocka_unit_test(ipv6_loopback_on_port_zero_connects_accepts_and_exchanges_bytes),
         cmocka_unit_test(accept_with_nothing_waiting_says_eagain),
         cmocka_unit_test(reuseport_lets_two_listeners_share_a_port),
+        cmocka_unit_test(in_use_sees_a_listener_of_any_kind_and_not_time_wait),
         cmocka_unit_test(connect_to_a_closed_port_reports_econnrefused),
         cmocka_unit_test(linger0_makes_close_reset_the_connection),
         cmocka_unit_test(nodelay_sets_and_clears_the_option),

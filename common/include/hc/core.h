@@ -77,6 +77,14 @@ char *hc_xstrndup(const char *s, size_t n);
 char *hc_dec_u64(char buf[HC_DEC_MAX], uint64_t v);
 char *hc_dec_i64(char buf[HC_DEC_MAX], int64_t v);
 
+/*
+ * hc_nearest_name: of the n names, the one nearest to name by spelling (Levenshtein distance),
+ * when it is close enough to be a typo of it: at most two edits, and at most a third of name's
+ * length. NULL when none is (or names longer than 64 bytes). For "did you mean" messages: an
+ * unknown option, config key, plan key or metric.
+ */
+const char *hc_nearest_name(const char *name, const char *const *names, size_t n);
+
 /* Prints "hc: fatal: <message>" to stderr and aborts. For broken invariants only. */
 HC_NORETURN void hc_panic(const char *fmt, ...) HC_PRINTF(1, 2);
 

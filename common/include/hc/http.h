@@ -207,6 +207,13 @@ void hc_http_parser_expect_head(struct hc_http_parser *p);
 bool hc_http_parser_head_complete(const struct hc_http_parser *p);
 
 /*
+ * Whether the header section of the message being parsed was complete, also once parsing has
+ * failed: after HC_ETOOLARGE it tells a body (or trailers) over the limits (true) from a head
+ * over max_header_bytes or max_headers (false), so a server answers 413 or 431.
+ */
+bool hc_http_parser_head_seen(const struct hc_http_parser *p);
+
+/*
  * Parses up to len bytes. Returns the bytes consumed when they completed a message (p->msg is
  * then that message, and the rest of data is the next one's); -EAGAIN when all len bytes were
  * consumed and the message is not complete yet; -EBADMSG for malformed input (obs-fold

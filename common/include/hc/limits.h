@@ -74,12 +74,35 @@
 #define HC_LOOP_MAX_POSTS  (1 << 20)
 
 /*
+ * redis: commands one client holds pending (accepted and not yet called back; each costs
+ * hiredis a callback and its share of the output buffer), the default bound, the longest
+ * redis:// URL, and the largest reply the read buffer may grow to before the connection is
+ * reset (hiredis 0.14 itself bounds nothing).
+ */
+#define HC_REDIS_MAX_PENDING     1000000
+#define HC_REDIS_PENDING_DEFAULT 100000
+#define HC_REDIS_MAX_URL_BYTES   4096
+#define HC_REDIS_MAX_REPLY_BYTES ((size_t)512 * 1024 * 1024)
+/* redis: channels one subscriber client listens to (each is re-sent on every reconnection). */
+#define HC_REDIS_MAX_SUBSCRIPTIONS 1024
+
+/*
  * conf and opt: bytes of one config file (its longest line is libinih's INI_MAX_LINE, 200
  * bytes with the line end, and reported as an error past that); values one repeating option
  * (-H) may collect from the command line and config files together.
  */
 #define HC_CONF_MAX_BYTES (1024 * 1024)
 #define HC_OPT_MAX_REPEAT 4096
+/* opt: options one program's table and the common ones may hold, for "did you mean". */
+#define HC_OPT_SUGGEST_MAX 256
+
+/*
+ * threshold: bytes of a metric or tag name or tag value, tags narrowing one sub-metric, and
+ * bytes of a threshold's text as it is echoed in summaries and reports.
+ */
+#define HC_THRESHOLD_NAME_MAX 63
+#define HC_THRESHOLD_TAGS_MAX 4
+#define HC_THRESHOLD_TEXT_MAX 255
 
 /*
  * hcload: connections in one run (each holds a descriptor, a parser and its in-flight ring),
@@ -95,6 +118,20 @@
 #define HC_HCLOAD_MAX_BATCH_BYTES   (64 * 1024 * 1024)
 #define HC_HCLOAD_MAX_STAGES        256
 #define HC_HCLOAD_READ_BYTES        (64 * 1024)
+
+/*
+ * hcwarm: the longest input line (kv, jsonl) or RESP command read from a source file, the
+ * elements of one RESP command, keys sent to Redis in one pipelined batch (--batch), the bytes
+ * of one HTTP response read from hcserver (the hot-key report, one order), the ids taken from
+ * one hot-key report or shard store (--limit), and error messages printed in full before the
+ * rest are only counted.
+ */
+#define HC_HCWARM_MAX_LINE_BYTES   (16 * 1024 * 1024)
+#define HC_HCWARM_MAX_ARGS         65536
+#define HC_HCWARM_MAX_BATCH        100000
+#define HC_HCWARM_MAX_HTTP_BYTES   (16 * 1024 * 1024)
+#define HC_HCWARM_MAX_ITEMS        10000000
+#define HC_HCWARM_MAX_ERRORS_SHOWN 20
 
 /*
  * hcserver: requests in flight on one connection (pipelining) before it stops reading;
@@ -127,6 +164,56 @@
  */
 #define HC_SERVER_REQ_ARENA_BYTES     (8 * 1024)
 #define HC_SERVER_REQ_ARENA_MAX_BYTES ((size_t)1024 * 1024)
+
+/*
+ * tmpl: bytes of one template's text (a body_file may be as large as a request), holes in one
+ * template, bytes of a name inside a hole, and the variables and feeders a template can name
+ * (each template keeps a 64-bit mask of the ones it uses).
+ */
+#define HC_TMPL_MAX_BYTES      HC_HCLOAD_MAX_REQUEST_BYTES
+#define HC_TMPL_MAX_HOLES      65536
+#define HC_TMPL_MAX_NAME_BYTES 128
+#define HC_TMPL_MAX_VARS       64
+#define HC_TMPL_MAX_FEEDS      64
+
+/*
+ * feed: bytes of one CSV file (read whole, fields point into it), its data rows, its columns
+ * (the row table costs 16 bytes a field: 1M rows of 4 columns is 64 MiB).
+ */
+#define HC_FEED_MAX_BYTES   ((size_t)64 * 1024 * 1024)
+#define HC_FEED_MAX_ROWS    1000000
+#define HC_FEED_MAX_COLUMNS 256
+
+/*
+ * check: checks plus extractions of one request; bytes of one extracted value (each in-flight
+ * iteration holds HC_TMPL_MAX_VARS of them at most); parts of a JSON path; bytes of a failure
+ * reason (with its NUL).
+ */
+#define HC_CHECK_MAX_PER_REQUEST 64
+#define HC_CHECK_MAX_VAR_BYTES   1024
+#define HC_CHECK_MAX_PATH_PARTS  32
+#define HC_CHECK_REASON_BYTES    160
+/*
+ * check regexes: bytes of a pattern, groups nested in it, and the size of the tree glibc's
+ * regcomp expands it into (every repetition copies what it repeats, so "a++++" and nested
+ * counted repeats would otherwise take memory exponential in the pattern's length).
+ */
+#define HC_CHECK_MAX_REGEX_BYTES 1024
+#define HC_CHECK_MAX_REGEX_DEPTH 32
+#define HC_CHECK_MAX_REGEX_SIZE  10000
+
+/*
+ * plan (hcload run): bytes of a plan file; requests, flows, steps of one flow, headers of one
+ * request, stages, CSV feeders (one mask bit each in a template) and threshold strings.
+ */
+#define HC_PLAN_MAX_BYTES      (1024 * 1024)
+#define HC_PLAN_MAX_REQUESTS   1024
+#define HC_PLAN_MAX_FLOWS      1024
+#define HC_PLAN_MAX_STEPS      256
+#define HC_PLAN_MAX_HEADERS    HC_HTTP_MAX_HEADERS
+#define HC_PLAN_MAX_STAGES     HC_HCLOAD_MAX_STAGES
+#define HC_PLAN_MAX_FEEDS      32
+#define HC_PLAN_MAX_THRESHOLDS 256
 
 /*
  * hcmon: targets watched at once (each has a poller thread), bytes of one scraped page or

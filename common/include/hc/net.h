@@ -61,6 +61,16 @@ socklen_t hc_net_addr_len(const struct sockaddr_storage *addr);
  */
 int hc_net_listen(const struct sockaddr_storage *addr, int backlog, unsigned flags, int *fd_out);
 
+/*
+ * hc_net_in_use: whether some socket already listens on addr (of this process or another).
+ * SO_REUSEPORT lets a second server join a port and silently take a share of its
+ * connections; a server calls this before opening its own SO_REUSEPORT listeners and refuses
+ * to start on 1. It tries a bind with SO_REUSEADDR and without SO_REUSEPORT, which fails only
+ * when a listening (or bound) socket holds the address, not for connections in TIME_WAIT.
+ * 1 in use, 0 free (or port 0), or a negative errno (-EADDRNOTAVAIL, -EACCES ...).
+ */
+int hc_net_in_use(const struct sockaddr_storage *addr);
+
 /* hc_net_bound_port: the local port of a bound socket (> 0), or a negative errno. */
 int hc_net_bound_port(int fd);
 

@@ -1,0 +1,262 @@
+/*
+ * backends.c: the backend factory: backend URLs read and checked, and the chosen
+ * implementations opened.
+ *
+ * The URL reader is small and strict on purpose: an operator's typo in a backend address
+ * should stop hcserver before it listens, with the option and the offending part named, not
+ * become a connection error at the first request. Redis and Memcached URLs are accepted by
+ * the reader already, so their implementations slot in here without a new syntax.
+ */
+#include "backend/backends.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/l2.h"
+#include "backend/queue_local.h"
+#include "backend/store_faulty.h"
+#include "backend/store_sqlite.h"
+#include "hc/core.h"
+#include "hc/limits.h"
+
+#define KIND(k) (1u << (k))
+
+static int bad(char *err, size_t errlen, const char *opt, const char *s, const char *fmt, ...)
+    HC_PRINTF(5, 6);
+
+/* Writes "OPT S: reason" into err; -EINVAL. */
+static int bad(char *err, size_t errlen, const char *opt, const char *s, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    snprintf(err, errlen, "%s %s: %s", opt, s, why);
+    return -EINVAL;
+}
+
+/* Reads decimal digits [p, end) into *out, at most max. false when empty, not digits or over. */
+static bool read_number(const char *p, const char *end, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+
+    if (p == end || end - p > 10)
+        return false;
+    for (; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (unsigned long)(*p - '0');
+    }
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* HOST[:PORT] in [p, end) into u (port defaults to def). 0 or -EINVAL. */
+static int read_authority(const char *opt, const char *s, const char *p, const char *end,
+                          uint16_t def, struct backend_url *u, char *err, size_t errlen)
+{
+    const char *host = p, *host_end, *colon = NULL;
+    unsigned long port = def;
+
+    if (p == end)
+        return bad(err, errlen, opt, s, "a host is needed after \"//\"");
+    if (memchr(p, '@', (size_t)(end - p)) != NULL)
+        return bad(err, errlen, opt, s, "credentials in the URL are not supported");
+    if (*p == '[') {
+        const char *close = memchr(p, ']', (size_t)(end - p));
+        if (close == NULL)
+            return bad(err, errlen, opt, s, "an IPv6 address needs its closing ']'");
+        host = p + 1;
+        host_end = close;
+        for (const char *q = host; q < host_end; q++) {
+            if (!(strchr("0123456789abcdefABCDEF:.", *q) != NULL))
+                return bad(err, errlen, opt, s, "'%c' is not part of an IPv6 address", *q);
+        }
+        if (close + 1 < end && close[1] != ':')
+            return bad(err, errlen, opt, s, "only \":PORT\" may follow an IPv6 address");
+        colon = close + 1 < end ? close + 1 : NULL;
+    } else {
+        colon = memchr(p, ':', (size_t)(end - p));
+        host_end = colon != NULL ? colon : end;
+        for (const char *q = host; q < host_end; q++) {
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == '_'))
+                return bad(err, errlen, opt, s, "'%c' is not allowed in a host name", *q);
+        }
+    }
+    if (host_end == host)
+        return bad(err, errlen, opt, s, "the host is empty");
+    if ((size_t)(host_end - host) >= sizeof(u->host))
+        return bad(err, errlen, opt, s, "the host is longer than %zu bytes", sizeof(u->host) - 1);
+    if (colon != NULL && (!read_number(colon + 1, end, 65535, &port) || port == 0))
+        return bad(err, errlen, opt, s, "the port must be a number from 1 to 65535");
+    memcpy(u->host, host, (size_t)(host_end - host));
+    u->host[host_end - host] = '\0';
+    u->port = (uint16_t)port;
+    return 0;
+}
+
+int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct backend_url *out,
+                       char *err, size_t errlen)
+{
+    static const struct {
+        const char *word;
+        enum backend_kind kind;
+    } words[] = {{"none", BACKEND_NONE}, {"local", BACKEND_LOCAL}, {"sqlite", BACKEND_SQLITE}};
+    const char *end;
+
+    memset(out, 0, sizeof(*out));
+    out->text = s;
+    if (s == NULL || s[0] == '\0')
+        return bad(err, errlen, opt, "\"\"", "a backend is needed");
+    end = s + strlen(s);
+    for (size_t i = 0; i < HC_ARRAY_LEN(words); i++) {
+        if (strcmp(s, words[i].word) == 0) {
+            out->kind = words[i].kind;
+            goto check_kind;
+        }
+    }
+    if (strncmp(s, "redis://", 8) == 0) {
+        const char *p = s + 8, *slash = strchr(p, '/');
+        unsigned long db = 0;
+        int rc;
+
+        if (strchr(p, '?') != NULL || strchr(p, '#') != NULL)
+            return bad(err, errlen, opt, s, "a redis:// URL takes no query or fragment");
+        rc = read_authority(opt, s, p, slash != NULL ? slash : end, 6379, out, err, errlen);
+        if (rc < 0)
+            return rc;
+        if (slash != NULL && slash[1] != '\0' && !read_number(slash + 1, end, 1u << 30, &db))
+            return bad(err, errlen, opt, s, "the database after '/' must be a number");
+        out->kind = BACKEND_REDIS;
+        out->db = (unsigned)db;
+    } else if (strncmp(s, "redis+unix://", 13) == 0) {
+        const char *p = s + 13, *q = strchr(p, '?');
+        const char *pend = q != NULL ? q : end;
+        unsigned long db = 0;
+
+        if (*p != '/')
+            return bad(err, errlen, opt, s,
+                       "the socket path must be absolute "
+                       "(redis+unix:///run/redis.sock)");
+        if (pend - p < 2)
+            return bad(err, errlen, opt, s, "the socket path is empty");
+        if ((size_t)(pend - p) >= sizeof(out->path))
+            return bad(err, errlen, opt, s, "the socket path is longer than %zu bytes",
+                       sizeof(out->path) - 1);
+        if (q != NULL && (strncmp(q, "?db=", 4) != 0 || !read_number(q + 4, end, 1u << 30, &db)))
+            return bad(err, errlen, opt, s, "the only query is ?db=N");
+        memcpy(out->path, p, (size_t)(pend - p));
+        out->path[pend - p] = '\0';
+        out->kind = BACKEND_REDIS_UNIX;
+        out->db = (unsigned)db;
+    } else if (strncmp(s, "memcached://", 12) == 0) {
+        const char *p = s + 12;
+        const char *pend = end;
+        int rc;
+
+        if (pend > p && pend[-1] == '/')
+            pend--;
+        if (memchr(p, '/', (size_t)(pend - p)) != NULL || strchr(p, '?') != NULL)
+            return bad(err, errlen, opt, s, "a memcached:// URL has no path or query");
+        rc = read_authority(opt, s, p, pend, 11211, out, err, errlen);
+        if (rc < 0)
+            return rc;
+        out->kind = BACKEND_MEMCACHED;
+    } else {
+        return bad(err, errlen, opt, s, "unknown backend");
+    }
+check_kind:
+    if (!(allowed & KIND(out->kind)))
+        return bad(err, errlen, opt, s, "not a backend of this option");
+    return 0;
+}
+
+/* The message for a well-formed URL whose implementation is not in this build. */
+static int not_built(const char *opt, const struct backend_url *u, const char *what, char *err,
+                     size_t errlen)
+{
+    snprintf(err, errlen, "%s %s: the %s is not in this build", opt, u->text, what);
+    return -ENOTSUP;
+}
+
+int backends_check(const struct config *cfg, struct backends *out, char *err, size_t errlen)
+{
+    int rc =
+        backends_parse_url("--store", cfg->store, KIND(BACKEND_SQLITE), &out->store, err, errlen);
+
+    if (rc == 0)
+        rc = backends_parse_url("--cache", cfg->cache,
+                                KIND(BACKEND_NONE) | KIND(BACKEND_REDIS) |
+                                    KIND(BACKEND_REDIS_UNIX) | KIND(BACKEND_MEMCACHED),
+                                &out->cache, err, errlen);
+    if (rc == 0)
+        rc =
+            backends_parse_url("--queue", cfg->queue,
+                               KIND(BACKEND_LOCAL) | KIND(BACKEND_REDIS) | KIND(BACKEND_REDIS_UNIX),
+                               &out->queue, err, errlen);
+    if (rc < 0)
+        return rc;
+    if (out->cache.kind == BACKEND_REDIS || out->cache.kind == BACKEND_REDIS_UNIX)
+        return not_built("--cache", &out->cache, "Redis L2", err, errlen);
+    if (out->cache.kind == BACKEND_MEMCACHED)
+        return not_built("--cache", &out->cache, "Memcached L2", err, errlen);
+    if (out->queue.kind != BACKEND_LOCAL)
+        return not_built("--queue", &out->queue, "Redis queue", err, errlen);
+    return 0;
+}
+
+int backends_open_store(const struct backends *b, const struct config *cfg, struct hc_metrics *m,
+                        struct store **out, char *err, size_t errlen)
+{
+    struct store_sqlite_config sc = {
+        .dir = cfg->data_dir,
+        .shards = (unsigned)cfg->shards,
+        .synchronous = cfg->synchronous,
+        .batch_max = cfg->commit_batch,
+        .queue_cap = cfg->write_queue,
+        .m = m,
+    };
+    int rc;
+
+    if (b->store.kind != BACKEND_SQLITE)
+        return not_built("--store", &b->store, "store", err, errlen);
+    rc = store_sqlite_open(&sc, out, err, errlen);
+    if (rc == 0 && cfg->fail_shard >= 0)
+        rc = store_faulty_open(*out, (int)cfg->fail_shard, m, out);
+    return rc;
+}
+
+int backends_open_l2(const struct backends *b, const struct config *cfg, struct l2 **out, char *err,
+                     size_t errlen)
+{
+    HC_UNUSED(cfg);
+    if (b->cache.kind != BACKEND_NONE)
+        return not_built("--cache", &b->cache, "L2", err, errlen);
+    return l2_none_open(out);
+}
+
+int backends_open_queue(const struct backends *b, const struct config *cfg, const char *name,
+                        struct hc_metrics *m, struct queue **out, char *err, size_t errlen)
+{
+    char path[4096];
+    struct queue_local_config qc = {
+        .path = path,
+        .synchronous = cfg->synchronous,
+        .cap = HC_SERVER_MAX_FLASH_QUEUE,
+        .name = name,
+        .m = m,
+    };
+
+    if (b->queue.kind != BACKEND_LOCAL)
+        return not_built("--queue", &b->queue, "queue", err, errlen);
+    snprintf(path, sizeof(path), "%s/queue.db", cfg->data_dir);
+    return queue_local_open(&qc, out, err, errlen);
+}

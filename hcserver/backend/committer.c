@@ -1,0 +1,189 @@
+/*
+ * committer.c: per-shard group commit, independent of the database behind it.
+ *
+ * Each shard's queue is a singly linked list through the ops themselves (store_op.next), so
+ * queueing allocates nothing and its bound is a count. The thread takes a whole run of ops
+ * off the queue under the lock and commits it without the lock, so submitters only ever wait
+ * for a pointer swap, never for the disk.
+ */
+#include "backend/committer.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "backend/shard_stats.h"
+#include "hc/core.h"
+
+struct cshard {
+    struct committer *c;      /* the owner */
+    unsigned idx;             /* shard number */
+    pthread_t thread;         /* commits this shard's batches */
+    bool started;             /* thread is running */
+    pthread_mutex_t mu;       /* guards head, tail, depth, stopping */
+    pthread_cond_t cv;        /* signalled on submit and on stop */
+    struct store_op *head;    /* queue, oldest first */
+    struct store_op *tail;    /* newest */
+    size_t depth;             /* ops queued */
+    bool stopping;            /* commit what is queued, then exit */
+    struct shard_stats stats; /* hc_shard_* of this shard */
+};
+
+struct committer {
+    struct committer_config cfg;
+    struct cshard *s; /* cfg.shards of them */
+};
+
+static void commit_batch(struct cshard *sh, struct store_op *batch, size_t n)
+{
+    const struct committer_ops *ops = sh->c->cfg.ops;
+    void *arg = sh->c->cfg.arg;
+    int64_t start = hc_now_ns();
+    bool ok = ops->begin(arg, sh->idx) == 0;
+    struct store_op *op, *next;
+
+    for (op = batch; ok && op != NULL; op = op->next)
+        ok = ops->apply(arg, sh->idx, op) == 0;
+    if (ok)
+        ok = ops->commit(arg, sh->idx) == 0;
+    if (!ok) {
+        ops->rollback(arg, sh->idx);
+        for (op = batch; op != NULL; op = op->next)
+            op->result = -EIO;
+    }
+    shard_stats_observe(&sh->stats, start, ok);
+    shard_stats_batch(&sh->stats, n, ok);
+    /* Only now is every op in the batch durable (or known failed): acknowledge them. */
+    for (op = batch; op != NULL; op = next) {
+        next = op->next;
+        op->next = NULL;
+        op->done(op);
+    }
+}
+
+static void *committer_main(void *arg)
+{
+    struct cshard *sh = arg;
+
+    for (;;) {
+        struct store_op *batch, *last;
+        size_t n;
+
+        pthread_mutex_lock(&sh->mu);
+        while (sh->head == NULL && !sh->stopping)
+            pthread_cond_wait(&sh->cv, &sh->mu);
+        if (sh->head == NULL) {
+            pthread_mutex_unlock(&sh->mu);
+            break;
+        }
+        batch = sh->head;
+        last = batch;
+        n = 1;
+        while (n < sh->c->cfg.batch_max && last->next != NULL) {
+            last = last->next;
+            n++;
+        }
+        sh->head = last->next;
+        if (sh->head == NULL)
+            sh->tail = NULL;
+        last->next = NULL;
+        sh->depth -= n;
+        pthread_mutex_unlock(&sh->mu);
+        commit_batch(sh, batch, n);
+    }
+    return NULL;
+}
+
+int committer_new(const struct committer_config *cfg, struct committer **out)
+{
+    struct committer *c;
+    int rc = 0;
+
+    if (cfg->shards == 0 || cfg->shards > HCSERVER_MAX_SHARDS || cfg->batch_max == 0 ||
+        cfg->queue_cap == 0 || cfg->ops == NULL)
+        return -EINVAL;
+    c = hc_xcalloc(1, sizeof(*c));
+    c->cfg = *cfg;
+    c->s = hc_xcalloc(cfg->shards, sizeof(*c->s));
+    for (unsigned i = 0; i < cfg->shards; i++) {
+        struct cshard *sh = &c->s[i];
+        sh->c = c;
+        sh->idx = i;
+        pthread_mutex_init(&sh->mu, NULL);
+        pthread_cond_init(&sh->cv, NULL);
+        shard_stats_init(&sh->stats, cfg->m, i, "primary");
+    }
+    for (unsigned i = 0; i < cfg->shards && rc == 0; i++) {
+        struct cshard *sh = &c->s[i];
+        rc = -pthread_create(&sh->thread, NULL, committer_main, sh);
+        sh->started = rc == 0;
+    }
+    if (rc < 0) {
+        committer_free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+int committer_submit(struct committer *c, unsigned shard, struct store_op *op)
+{
+    struct cshard *sh;
+    int rc = 0;
+
+    if (shard >= c->cfg.shards)
+        return -ENODEV;
+    sh = &c->s[shard];
+    op->next = NULL;
+    op->enqueued_ns = hc_now_ns();
+    pthread_mutex_lock(&sh->mu);
+    if (sh->stopping)
+        rc = -ESHUTDOWN;
+    else if (sh->depth >= c->cfg.queue_cap)
+        rc = -EAGAIN;
+    if (rc == 0) {
+        if (sh->tail != NULL)
+            sh->tail->next = op;
+        else
+            sh->head = op;
+        sh->tail = op;
+        sh->depth++;
+        pthread_cond_signal(&sh->cv);
+    }
+    pthread_mutex_unlock(&sh->mu);
+    return rc;
+}
+
+size_t committer_depth(struct committer *c, unsigned shard)
+{
+    size_t d;
+
+    if (shard >= c->cfg.shards)
+        return 0;
+    pthread_mutex_lock(&c->s[shard].mu);
+    d = c->s[shard].depth;
+    pthread_mutex_unlock(&c->s[shard].mu);
+    return d;
+}
+
+void committer_free(struct committer *c)
+{
+    if (c == NULL)
+        return;
+    for (unsigned i = 0; i < c->cfg.shards; i++) {
+        struct cshard *sh = &c->s[i];
+        if (sh->started) {
+            pthread_mutex_lock(&sh->mu);
+            sh->stopping = true;
+            pthread_cond_broadcast(&sh->cv);
+            pthread_mutex_unlock(&sh->mu);
+            pthread_join(sh->thread, NULL);
+        }
+        shard_stats_up(&sh->stats, false);
+        pthread_mutex_destroy(&sh->mu);
+        pthread_cond_destroy(&sh->cv);
+    }
+    free(c->s);
+    free(c);
+}

@@ -1,0 +1,550 @@
+/*
+ * store_sqlite.c: orders in N SQLite files, one per shard, in WAL mode.
+ *
+ * Writes. Each shard has one write connection, used only by the shard's thread of the group
+ * committer (committer.h), which runs a batch as BEGIN IMMEDIATE, the ops' statements, COMMIT:
+ * with synchronous=FULL every COMMIT costs an fsync of the WAL, and one fsync acknowledges as
+ * many orders as arrived while the previous one was running. Because a shard's writes all come
+ * from one thread, writers never wait on SQLite's lock either. This file supplies only the
+ * transaction (sq_begin, sq_apply, sq_commit, sq_rollback); the queues, threads and batching
+ * are the committer's.
+ *
+ * Reads. WAL lets readers run beside the writer; each reading thread opens its own connection
+ * to every shard on first use (kept in thread-local storage, closed when the thread ends) with
+ * its statements prepared once, so a read is a reset, some binds and a step.
+ *
+ * Ids. An order's id is its rowid shifted left by HCSERVER_SHARD_BITS with the shard number
+ * below, so a GET knows which file to open from the id alone.
+ */
+#include "backend/store_sqlite.h"
+
+#include <stdlib.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "backend/committer.h"
+#include "backend/shard_stats.h"
+#include "backend/sqlite_file.h"
+#include "hc/core.h"
+#include "hc/limits.h"
+#include "hc/log.h"
+
+#define COLS "seq, user_id, sku, qty, amount_cents, status, created_ms, updated_ms, ticket"
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS orders ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " user_id INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL,"
+    " amount_cents INTEGER NOT NULL, status INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    " idem_key TEXT, ticket INTEGER);"
+    "CREATE INDEX IF NOT EXISTS orders_by_user ON orders(user_id, seq);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS orders_by_key ON orders(user_id, idem_key)"
+    " WHERE idem_key IS NOT NULL;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS orders_by_ticket ON orders(ticket)"
+    " WHERE ticket IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS orders_pending ON orders(updated_ms) WHERE status = 0;";
+
+struct shard {
+    struct store_sqlite *st;                               /* the store */
+    unsigned idx;                                          /* shard number */
+    char path[4096];                                       /* the file */
+    sqlite3 *wdb;                                          /* the committer's connection */
+    sqlite3_stmt *ins, *by_key, *by_ticket, *by_seq, *upd; /* the committer's statements */
+    sqlite3_stmt *begin, *commit, *rollback;               /* transactions, prepared once */
+    struct shard_stats stats;                              /* hc_shard_* (reads count here) */
+};
+
+struct store_sqlite {
+    struct store base; /* must be first: the store handed out */
+    struct store_sqlite_config cfg;
+    struct shard *shards;        /* cfg.shards of them */
+    struct committer *committer; /* the shards' write queues and threads */
+    uint64_t gen;                /* tells this store's thread-local connections from older ones */
+    atomic_bool closing;         /* refuse submits */
+};
+
+/* A reading thread's connections to every shard of one store. */
+struct reader {
+    struct store_sqlite *st;
+    uint64_t gen;
+    unsigned n;
+    sqlite3 **db;
+    sqlite3_stmt **get, **list, **list_before, **pending;
+};
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+static atomic_uint_fast64_t store_gen;
+
+static void reader_free(void *p)
+{
+    struct reader *r = p;
+
+    if (r == NULL)
+        return;
+    for (unsigned i = 0; i < r->n; i++) {
+        sqlite3_finalize(r->get[i]);
+        sqlite3_finalize(r->list[i]);
+        sqlite3_finalize(r->list_before[i]);
+        sqlite3_finalize(r->pending[i]);
+        sqlite3_close(r->db[i]);
+    }
+    free(r->db);
+    free(r->get);
+    free(r->list);
+    free(r->list_before);
+    free(r->pending);
+    free(r);
+}
+
+static void reader_key_init(void)
+{
+    pthread_key_create(&reader_key, reader_free);
+}
+
+static sqlite3_stmt *prep(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        return NULL;
+    return s;
+}
+
+/* This thread's connections to st, opened on first use. NULL when a file would not open. */
+static struct reader *reader_get(struct store_sqlite *st)
+{
+    struct reader *r;
+    unsigned n = st->cfg.shards;
+
+    pthread_once(&reader_once, reader_key_init);
+    r = pthread_getspecific(reader_key);
+    if (r != NULL && r->st == st && r->gen == st->gen)
+        return r;
+    reader_free(r);
+    pthread_setspecific(reader_key, NULL);
+    r = hc_xcalloc(1, sizeof(*r));
+    r->st = st;
+    r->gen = st->gen;
+    r->db = hc_xcalloc(n, sizeof(*r->db));
+    r->get = hc_xcalloc(n, sizeof(*r->get));
+    r->list = hc_xcalloc(n, sizeof(*r->list));
+    r->list_before = hc_xcalloc(n, sizeof(*r->list_before));
+    r->pending = hc_xcalloc(n, sizeof(*r->pending));
+    for (unsigned i = 0; i < n; i++) {
+        r->n = i + 1;
+        char err[256];
+        if (sqlite_file_open(st->shards[i].path, st->cfg.synchronous, &r->db[i], err, sizeof(err)) <
+            0) {
+            HC_LOG_ERROR("store: %s", err);
+            goto fail;
+        }
+        r->get[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE seq = ?");
+        r->list[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE user_id = ?"
+                                    " ORDER BY seq DESC LIMIT ?");
+        r->list_before[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE user_id = ?"
+                                           " AND seq < ? ORDER BY seq DESC LIMIT ?");
+        r->pending[i] = prep(r->db[i], "SELECT seq FROM orders WHERE status = 0"
+                                       " AND updated_ms < ? LIMIT ?");
+        if (!r->get[i] || !r->list[i] || !r->list_before[i] || !r->pending[i])
+            goto fail;
+    }
+    pthread_setspecific(reader_key, r);
+    return r;
+fail:
+    reader_free(r);
+    return NULL;
+}
+
+static int64_t now_ms(void)
+{
+    return hc_wall_ns() / HC_NSEC_PER_MSEC;
+}
+
+/* Reads the row under s (columns COLS) into o. */
+static void row_to_order(sqlite3_stmt *s, unsigned shard, struct order *o)
+{
+    const unsigned char *sku = sqlite3_column_text(s, 2);
+
+    memset(o, 0, sizeof(*o));
+    o->id = order_make_id((uint64_t)sqlite3_column_int64(s, 0), shard);
+    o->user_id = (uint64_t)sqlite3_column_int64(s, 1);
+    if (sku != NULL)
+        snprintf(o->sku, sizeof(o->sku), "%s", (const char *)sku);
+    o->qty = sqlite3_column_int64(s, 3);
+    o->amount_cents = sqlite3_column_int64(s, 4);
+    o->status = sqlite3_column_int(s, 5);
+    o->created_ms = sqlite3_column_int64(s, 6);
+    o->updated_ms = sqlite3_column_int64(s, 7);
+    o->ticket = (uint64_t)sqlite3_column_int64(s, 8);
+}
+
+static void observe(struct shard *sh, int64_t start_ns, bool ok)
+{
+    shard_stats_observe(&sh->stats, start_ns, ok);
+}
+
+/* ---- the transaction (committer callbacks)
+ * ----------------------------------------------------------------------- */
+
+/* Looks up the order a CREATE collided with (same user and key, or same ticket). */
+static int find_existing(struct shard *sh, struct store_op *op)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (op->order.ticket != 0) {
+        s = sh->by_ticket;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)op->order.ticket);
+    } else {
+        s = sh->by_key;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)op->order.user_id);
+        sqlite3_bind_text(s, 2, op->idem_key, -1, SQLITE_STATIC);
+    }
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        row_to_order(s, sh->idx, &op->order);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_ROW ? -EEXIST : -EIO;
+}
+
+static void run_create(struct shard *sh, struct store_op *op)
+{
+    sqlite3_stmt *s = sh->ins;
+    int64_t t = now_ms();
+    int rc;
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)op->order.user_id);
+    sqlite3_bind_text(s, 2, op->order.sku, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, op->order.qty);
+    sqlite3_bind_int64(s, 4, op->order.amount_cents);
+    sqlite3_bind_int64(s, 5, t);
+    if (op->idem_key[0] != '\0')
+        sqlite3_bind_text(s, 6, op->idem_key, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 6);
+    if (op->order.ticket != 0)
+        sqlite3_bind_int64(s, 7, (sqlite3_int64)op->order.ticket);
+    else
+        sqlite3_bind_null(s, 7);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (rc == SQLITE_DONE) {
+        op->order.id = order_make_id((uint64_t)sqlite3_last_insert_rowid(sh->wdb), sh->idx);
+        op->order.status = ORDER_PENDING;
+        op->order.created_ms = t;
+        op->order.updated_ms = t;
+        op->result = 0;
+    } else if (rc == SQLITE_CONSTRAINT) {
+        op->result = find_existing(sh, op);
+    } else {
+        op->result = -EIO;
+    }
+}
+
+static void run_set_status(struct shard *sh, struct store_op *op)
+{
+    sqlite3_stmt *s = sh->by_seq;
+    int rc;
+
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)order_id_seq(op->id));
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        row_to_order(s, sh->idx, &op->order);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW) {
+        op->result = rc == SQLITE_DONE ? -ENOENT : -EIO;
+        return;
+    }
+    if (!order_transition_ok(op->order.status, op->new_status)) {
+        op->result = -EPERM;
+        return;
+    }
+    op->order.status = op->new_status;
+    op->order.updated_ms = now_ms();
+    s = sh->upd;
+    sqlite3_bind_int(s, 1, op->new_status);
+    sqlite3_bind_int64(s, 2, op->order.updated_ms);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)order_id_seq(op->id));
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    op->result = rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Runs a prepared statement that returns no rows. true when it completed. */
+static bool run_stmt(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE;
+}
+
+static int sq_begin(void *arg, unsigned shard)
+{
+    struct store_sqlite *st = arg;
+
+    return run_stmt(st->shards[shard].begin) ? 0 : -EIO;
+}
+
+static int sq_apply(void *arg, unsigned shard, struct store_op *op)
+{
+    struct store_sqlite *st = arg;
+
+    if (op->kind == STORE_CREATE)
+        run_create(&st->shards[shard], op);
+    else
+        run_set_status(&st->shards[shard], op);
+    return 0;
+}
+
+static int sq_commit(void *arg, unsigned shard)
+{
+    struct store_sqlite *st = arg;
+
+    return run_stmt(st->shards[shard].commit) ? 0 : -EIO;
+}
+
+static void sq_rollback(void *arg, unsigned shard)
+{
+    struct store_sqlite *st = arg;
+
+    /* Fails harmlessly when no transaction is open (BEGIN failed). */
+    run_stmt(st->shards[shard].rollback);
+}
+
+static const struct committer_ops sqlite_tx = {
+    .begin = sq_begin,
+    .apply = sq_apply,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+};
+
+/* ---- the interface ------------------------------------------------------------------- */
+
+static int sq_submit(struct store *s, struct store_op *op)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+
+    return committer_submit(st->committer, store_shard_of_op(s, op), op);
+}
+
+static int sq_get(struct store *s, uint64_t id, enum store_read pref, struct order *out)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+    unsigned idx = order_id_shard(id);
+    struct reader *r;
+    sqlite3_stmt *q;
+    int64_t start = hc_now_ns();
+    int rc;
+
+    HC_UNUSED(pref); /* one copy: every read is a primary read */
+    if (idx >= st->cfg.shards)
+        return -ENODEV;
+    r = reader_get(st);
+    if (r == NULL)
+        return -EIO;
+    q = r->get[idx];
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)order_id_seq(id));
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        row_to_order(q, idx, out);
+    sqlite3_reset(q);
+    observe(&st->shards[idx], start, rc == SQLITE_ROW || rc == SQLITE_DONE);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -ENOENT : -EIO;
+}
+
+static int sq_list_user(struct store *s, uint64_t user, uint64_t before, enum store_read pref,
+                        struct order *out, size_t cap, size_t *n)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+    unsigned idx = store_shard_of_user(s, user);
+    struct reader *r = reader_get(st);
+    sqlite3_stmt *q;
+    int64_t start = hc_now_ns();
+    int rc;
+
+    HC_UNUSED(pref);
+    *n = 0;
+    if (r == NULL)
+        return -EIO;
+    if (before != 0 && order_id_shard(before) != idx)
+        return 0; /* that id is not this user's: nothing is "before" it on this shard */
+    q = before != 0 ? r->list_before[idx] : r->list[idx];
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)user);
+    if (before != 0) {
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)order_id_seq(before));
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)cap);
+    } else {
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)cap);
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap)
+        row_to_order(q, idx, &out[(*n)++]);
+    sqlite3_reset(q);
+    observe(&st->shards[idx], start, rc == SQLITE_DONE || rc == SQLITE_ROW);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int sq_list_pending(struct store *s, unsigned shard, int64_t older_than_ms,
+                           enum store_read pref, uint64_t *ids, size_t cap, size_t *n)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+    struct reader *r = reader_get(st);
+    sqlite3_stmt *q;
+    int rc;
+
+    HC_UNUSED(pref);
+    *n = 0;
+    if (r == NULL || shard >= st->cfg.shards)
+        return -EIO;
+    q = r->pending[shard];
+    sqlite3_bind_int64(q, 1, older_than_ms);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)cap);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap)
+        ids[(*n)++] = order_make_id((uint64_t)sqlite3_column_int64(q, 0), shard);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static size_t sq_queue_depth(struct store *s, unsigned shard)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+
+    return st->committer != NULL ? committer_depth(st->committer, shard) : 0;
+}
+
+static void shard_close(struct shard *sh)
+{
+    sqlite3_finalize(sh->ins);
+    sqlite3_finalize(sh->by_key);
+    sqlite3_finalize(sh->by_ticket);
+    sqlite3_finalize(sh->by_seq);
+    sqlite3_finalize(sh->upd);
+    sqlite3_finalize(sh->begin);
+    sqlite3_finalize(sh->commit);
+    sqlite3_finalize(sh->rollback);
+    sqlite3_close(sh->wdb);
+}
+
+static void sq_close(struct store *s)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+    struct reader *r;
+
+    atomic_store(&st->closing, true);
+    /* Commits what is queued and stops the threads that use the write connections. */
+    committer_free(st->committer);
+    for (unsigned i = 0; i < st->cfg.shards; i++)
+        shard_close(&st->shards[i]);
+    /* The calling thread's readers; other threads closed theirs when they ended. */
+    pthread_once(&reader_once, reader_key_init);
+    r = pthread_getspecific(reader_key);
+    if (r != NULL && r->st == st) {
+        reader_free(r);
+        pthread_setspecific(reader_key, NULL);
+    }
+    free(st->shards);
+    free(st);
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .submit = sq_submit,
+    .get = sq_get,
+    .list_user = sq_list_user,
+    .list_pending = sq_list_pending,
+    .queue_depth = sq_queue_depth,
+    .close = sq_close,
+};
+
+static int shard_open(struct shard *sh, char *err, size_t errlen)
+{
+    int rc = sqlite_file_open(sh->path, sh->st->cfg.synchronous, &sh->wdb, err, errlen);
+
+    if (rc < 0)
+        return rc;
+    if (sqlite3_exec(sh->wdb, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: schema: %s", sh->path, sqlite3_errmsg(sh->wdb));
+        return -EIO;
+    }
+    sh->ins = prep(sh->wdb, "INSERT INTO orders (user_id, sku, qty, amount_cents, status,"
+                            " created_ms, updated_ms, idem_key, ticket)"
+                            " VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5, ?6, ?7)");
+    sh->by_key = prep(sh->wdb, "SELECT " COLS " FROM orders WHERE user_id = ? AND idem_key = ?");
+    sh->by_ticket = prep(sh->wdb, "SELECT " COLS " FROM orders WHERE ticket = ?");
+    sh->by_seq = prep(sh->wdb, "SELECT " COLS " FROM orders WHERE seq = ?");
+    sh->upd = prep(sh->wdb, "UPDATE orders SET status = ?, updated_ms = ? WHERE seq = ?");
+    sh->begin = prep(sh->wdb, "BEGIN IMMEDIATE");
+    sh->commit = prep(sh->wdb, "COMMIT");
+    sh->rollback = prep(sh->wdb, "ROLLBACK");
+    if (!sh->ins || !sh->by_key || !sh->by_ticket || !sh->by_seq || !sh->upd || !sh->begin ||
+        !sh->commit || !sh->rollback) {
+        snprintf(err, errlen, "%s: prepare: %s", sh->path, sqlite3_errmsg(sh->wdb));
+        return -EIO;
+    }
+    return 0;
+}
+
+int store_sqlite_open(const struct store_sqlite_config *cfg, struct store **out, char *err,
+                      size_t errlen)
+{
+    struct store_sqlite *st;
+    int rc = 0;
+
+    if (cfg->shards == 0 || cfg->shards > HCSERVER_MAX_SHARDS || cfg->batch_max == 0 ||
+        cfg->queue_cap == 0 || cfg->queue_cap > HC_SERVER_MAX_WRITE_QUEUE) {
+        snprintf(err, errlen, "store: bad shard count, batch or queue size");
+        return -EINVAL;
+    }
+    if (mkdir(cfg->dir, 0755) < 0 && errno != EEXIST) {
+        rc = -errno;
+        snprintf(err, errlen, "%s: %s", cfg->dir, hc_strerror(rc));
+        return rc;
+    }
+    st = hc_xcalloc(1, sizeof(*st));
+    st->base.ops = &sqlite_ops;
+    st->base.shards = cfg->shards;
+    st->cfg = *cfg;
+    st->gen = atomic_fetch_add(&store_gen, 1) + 1;
+    st->shards = hc_xcalloc(cfg->shards, sizeof(*st->shards));
+    for (unsigned i = 0; i < cfg->shards; i++) {
+        struct shard *sh = &st->shards[i];
+        sh->st = st;
+        sh->idx = i;
+        snprintf(sh->path, sizeof(sh->path), "%s/shard-%u.db", cfg->dir, i);
+    }
+    for (unsigned i = 0; i < cfg->shards && rc == 0; i++)
+        rc = shard_open(&st->shards[i], err, errlen);
+    if (rc == 0) {
+        struct committer_config cc = {
+            .shards = cfg->shards,
+            .batch_max = cfg->batch_max,
+            .queue_cap = cfg->queue_cap,
+            .ops = &sqlite_tx,
+            .arg = st,
+            .m = cfg->m,
+        };
+        for (unsigned i = 0; i < cfg->shards; i++)
+            shard_stats_init(&st->shards[i].stats, cfg->m, i, "primary");
+        rc = committer_new(&cc, &st->committer);
+        if (rc < 0)
+            snprintf(err, errlen, "store: cannot start the committer threads");
+    }
+    if (rc < 0) {
+        sq_close(&st->base);
+        return rc;
+    }
+    *out = &st->base;
+    return 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * breaker.c: per-shard circuit breakers. Each has its own lock, so shards never contend; the
+ * state is also published as a gauge on every change.
+ */
+#include "domain/breaker.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hc/core.h"
+
+struct cell {
+    pthread_mutex_t mu;             /* guards the fields below */
+    int state;                      /* enum breaker_state */
+    uint64_t failures;              /* consecutive */
+    int64_t opened_at;              /* ns */
+    bool trial_running;             /* half-open: the one call let through */
+    struct hc_metrics_gauge *gauge; /* hc_breaker_state of this shard */
+};
+
+struct breaker {
+    struct cell *c; /* n cells */
+    unsigned n;
+    uint64_t errors;     /* failures that open */
+    int64_t cooldown_ns; /* open this long before a trial */
+};
+
+int breaker_new(unsigned n, uint64_t errors, int64_t cooldown_ns, struct hc_metrics *m,
+                struct breaker **out)
+{
+    struct breaker *b = hc_xcalloc(1, sizeof(*b));
+    struct hc_metrics_family *f = NULL;
+    int rc;
+
+    b->c = hc_xcalloc(n, sizeof(*b->c));
+    b->n = n;
+    b->errors = errors;
+    b->cooldown_ns = cooldown_ns;
+    for (unsigned i = 0; i < n; i++)
+        pthread_mutex_init(&b->c[i].mu, NULL);
+    rc = hc_metrics_register_gauge(m, "hc_breaker_state",
+                                   "Circuit breaker per dependency: 0 closed, 1 open, 2 "
+                                   "half-open.",
+                                   "dependency", &f);
+    for (unsigned i = 0; rc == 0 && i < n; i++) {
+        char name[32];
+        const char *v[] = {name};
+        snprintf(name, sizeof(name), "shard-%u", i);
+        rc = hc_metrics_gauge_get(f, v, &b->c[i].gauge);
+    }
+    if (rc < 0) {
+        breaker_free(b);
+        return rc;
+    }
+    *out = b;
+    return 0;
+}
+
+void breaker_free(struct breaker *b)
+{
+    if (b == NULL)
+        return;
+    for (unsigned i = 0; i < b->n; i++)
+        pthread_mutex_destroy(&b->c[i].mu);
+    free(b->c);
+    free(b);
+}
+
+bool breaker_allow(struct breaker *b, unsigned shard)
+{
+    struct cell *c;
+    bool ok = true;
+
+    if (shard >= b->n)
+        return true;
+    c = &b->c[shard];
+    pthread_mutex_lock(&c->mu);
+    if (c->state == BREAKER_OPEN && hc_now_ns() - c->opened_at >= b->cooldown_ns) {
+        c->state = BREAKER_HALF_OPEN;
+        c->trial_running = false;
+    }
+    if (c->state == BREAKER_OPEN) {
+        ok = false;
+    } else if (c->state == BREAKER_HALF_OPEN) {
+        ok = !c->trial_running;
+        c->trial_running = true;
+    }
+    hc_metrics_gauge_set(c->gauge, c->state);
+    pthread_mutex_unlock(&c->mu);
+    return ok;
+}
+
+void breaker_report(struct breaker *b, unsigned shard, bool ok)
+{
+    struct cell *c;
+
+    if (shard >= b->n)
+        return;
+    c = &b->c[shard];
+    pthread_mutex_lock(&c->mu);
+    if (ok) {
+        c->failures = 0;
+        c->state = BREAKER_CLOSED;
+    } else {
+        c->failures++;
+        if (c->state == BREAKER_HALF_OPEN || c->failures >= b->errors) {
+            c->state = BREAKER_OPEN;
+            c->opened_at = hc_now_ns();
+        }
+    }
+    c->trial_running = false;
+    hc_metrics_gauge_set(c->gauge, c->state);
+    pthread_mutex_unlock(&c->mu);
+}
+
+enum breaker_state breaker_state(struct breaker *b, unsigned shard)
+{
+    enum breaker_state s;
+
+    if (shard >= b->n)
+        return BREAKER_CLOSED;
+    pthread_mutex_lock(&b->c[shard].mu);
+    s = (enum breaker_state)b->c[shard].state;
+    pthread_mutex_unlock(&b->c[shard].mu);
+    return s;
+}

@@ -1,0 +1,248 @@
+/*
+ * orders.c: reads and writes of orders through L1, L2 and the store (the rules are in
+ * orders.h).
+ *
+ * Locks. An order's lock is one of ORDERS_LOCKS striped mutexes, chosen by a multiplicative
+ * hash of its id, each with a count of the writes that went through it. A write bumps the
+ * count when it deletes the order from the caches and again when it fills them; a load notes
+ * the count before it reads and fills L2 only if the count has not moved, under the same
+ * lock. That keeps a slow load from putting an order's older state into L2 after a write
+ * filled it with the newer one (L1 has its own generation check, cache.h). Striping shares a
+ * count between unrelated orders, which only costs such a load its L2 fill.
+ *
+ * The cached path (orders_peek) is L1 alone: no lock of this module, no L2, no store.
+ */
+#include "domain/orders.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "hc/core.h"
+
+#define ORDERS_LOCKS 1024
+
+struct stripe {
+    pthread_mutex_t mu; /* the lock of every order that hashes here; guards writes */
+    uint64_t writes;    /* cache deletions and fills by writers */
+} __attribute__((aligned(64)));
+
+struct orders {
+    struct orders_config cfg;
+    struct stripe locks[ORDERS_LOCKS];
+};
+
+/* What a miss loads through (cache_load's callback). */
+struct load {
+    struct orders *o;
+    enum orders_source source; /* where the value came from */
+};
+
+int orders_new(const struct orders_config *cfg, struct orders **out)
+{
+    struct orders *o = hc_xcalloc(1, sizeof(*o));
+
+    o->cfg = *cfg;
+    for (int i = 0; i < ORDERS_LOCKS; i++)
+        pthread_mutex_init(&o->locks[i].mu, NULL);
+    *out = o;
+    return 0;
+}
+
+void orders_free(struct orders *o)
+{
+    if (o == NULL)
+        return;
+    for (int i = 0; i < ORDERS_LOCKS; i++)
+        pthread_mutex_destroy(&o->locks[i].mu);
+    free(o);
+}
+
+unsigned orders_shards(const struct orders *o)
+{
+    return o->cfg.store->shards;
+}
+
+bool orders_shard_ok(int rc)
+{
+    switch (rc) {
+    case 0:
+    case -ENOENT:    /* an answer: no such order */
+    case -ENODEV:    /* no such shard: nothing was asked of one */
+    case -EEXIST:    /* a duplicate key or ticket, found */
+    case -EPERM:     /* the status machine refused */
+    case -EAGAIN:    /* back pressure: the shard's queue is full, not failing */
+    case -ESHUTDOWN: /* closing */
+        return true;
+    default:
+        return false; /* -EIO, timeouts, lost connections */
+    }
+}
+
+static struct stripe *stripe_of(struct orders *o, uint64_t id)
+{
+    return &o->locks[(id * 0x9E3779B97F4A7C15ULL) >> 54];
+}
+
+/* Deletes id from both levels under its lock: the first step of every write. */
+static void invalidate(struct orders *o, uint64_t id)
+{
+    struct stripe *s = stripe_of(o, id);
+
+    pthread_mutex_lock(&s->mu);
+    s->writes++;
+    cache_delete(o->cfg.l1, id);
+    o->cfg.l2->ops->del(o->cfg.l2, id);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Puts the order as the store now holds it into both levels: the last step of every write. */
+static void fill(struct orders *o, const struct order *ord)
+{
+    struct stripe *s = stripe_of(o, ord->id);
+
+    pthread_mutex_lock(&s->mu);
+    s->writes++;
+    cache_put(o->cfg.l1, ord);
+    o->cfg.l2->ops->set(o->cfg.l2, ord, o->cfg.l2_ttl_ns);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Reads id from the store through its shard's breaker. */
+static int store_read(struct orders *o, uint64_t id, enum store_read pref, struct order *out)
+{
+    unsigned shard = order_id_shard(id);
+    int rc;
+
+    if (!breaker_allow(o->cfg.breakers, shard))
+        return -EHOSTUNREACH;
+    rc = store_get(o->cfg.store, id, pref, out);
+    breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    return rc;
+}
+
+static int load_through(void *arg, uint64_t id, struct order *out)
+{
+    struct load *ld = arg;
+    struct orders *o = ld->o;
+    struct stripe *s = stripe_of(o, id);
+    uint64_t writes;
+    int rc;
+
+    if (o->cfg.l2->ops->get(o->cfg.l2, id, out) == 0) {
+        ld->source = ORDERS_L2;
+        return 0;
+    }
+    pthread_mutex_lock(&s->mu);
+    writes = s->writes;
+    pthread_mutex_unlock(&s->mu);
+    ld->source = ORDERS_STORE;
+    rc = store_read(o, id, o->cfg.read_pref, out);
+    /* A replica's "not found" may be a write it has not seen: only the primary's is final,
+     * and only a final one may become a negative cache entry. */
+    if (rc == -ENOENT && o->cfg.read_pref != STORE_READ_PRIMARY && o->cfg.store->replicas)
+        rc = store_read(o, id, STORE_READ_PRIMARY, out);
+    if (rc == 0) {
+        pthread_mutex_lock(&s->mu);
+        if (s->writes == writes)
+            o->cfg.l2->ops->set(o->cfg.l2, out, o->cfg.l2_ttl_ns);
+        pthread_mutex_unlock(&s->mu);
+    }
+    return rc;
+}
+
+int orders_peek(struct orders *o, uint64_t id, struct order *out)
+{
+    return cache_get(o->cfg.l1, id, out);
+}
+
+int orders_get(struct orders *o, uint64_t id, struct order *out, enum orders_source *source)
+{
+    struct load ld = {o, ORDERS_L1};
+    int rc = cache_load(o->cfg.l1, id, load_through, &ld, out);
+
+    *source = ld.source;
+    return rc;
+}
+
+int orders_list(struct orders *o, uint64_t user, uint64_t before, struct order *out, size_t cap,
+                size_t *n)
+{
+    struct store *st = o->cfg.store;
+    unsigned shard = store_shard_of_user(st, user);
+    int rc;
+
+    *n = 0;
+    if (!breaker_allow(o->cfg.breakers, shard))
+        return -EHOSTUNREACH;
+    rc = st->ops->list_user(st, user, before, o->cfg.read_pref, out, cap, n);
+    breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    return rc;
+}
+
+int orders_list_pending(struct orders *o, unsigned shard, int64_t older_than_ms, uint64_t *ids,
+                        size_t cap, size_t *n)
+{
+    struct store *st = o->cfg.store;
+    int rc;
+
+    *n = 0;
+    /* Background work: it runs only while the breaker is closed and never takes the one trial
+     * a half-open breaker lets through (that belongs to a client's request). */
+    if (breaker_state(o->cfg.breakers, shard) != BREAKER_CLOSED)
+        return -EHOSTUNREACH;
+    rc = st->ops->list_pending(st, shard, older_than_ms, STORE_READ_PRIMARY, ids, cap, n);
+    breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    return rc;
+}
+
+/* On the store's thread, in the shard's commit order: report, fill the caches, tell. */
+static void write_done(struct store_op *op)
+{
+    struct orders_write *w = op->arg;
+    struct orders *o = w->o;
+
+    breaker_report(o->cfg.breakers, store_shard_of_op(o->cfg.store, op),
+                   orders_shard_ok(op->result));
+    if (op->result == 0 || op->result == -EEXIST || op->result == -EPERM)
+        fill(o, &op->order);
+    w->done(w);
+}
+
+/*
+ * Submits w's op through its shard's breaker; a status change first deletes the order from
+ * both levels. 0, or why it was not submitted.
+ */
+static int submit(struct orders *o, struct orders_write *w)
+{
+    unsigned shard = store_shard_of_op(o->cfg.store, &w->op);
+    int rc;
+
+    if (shard >= o->cfg.store->shards)
+        return -ENODEV;
+    if (!breaker_allow(o->cfg.breakers, shard))
+        return -EHOSTUNREACH;
+    if (w->op.kind == STORE_SET_STATUS)
+        invalidate(o, w->op.id);
+    w->o = o;
+    w->op.done = write_done;
+    w->op.arg = w;
+    rc = store_submit(o->cfg.store, &w->op);
+    if (rc < 0) /* no verdict will come: close the trial a half-open breaker let through */
+        breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    return rc;
+}
+
+int orders_create(struct orders *o, struct orders_write *w)
+{
+    w->op.kind = STORE_CREATE;
+    return submit(o, w);
+}
+
+int orders_set_status(struct orders *o, struct orders_write *w, uint64_t id, int status)
+{
+    w->op.kind = STORE_SET_STATUS;
+    w->op.id = id;
+    w->op.new_status = status;
+    return submit(o, w);
+}

@@ -1,0 +1,373 @@
+/*
+ * tests/hcserver/test_orders.c: the rules the orders module owns (domain/orders.h), over a fake
+ * store with a lagging replica and a fake L2 that remembers what it was told: a miss fills L2
+ * and L1; a replica's "not found" is confirmed on the primary and never cached on its own; only
+ * a final "not found" becomes a negative entry; a write deletes both levels before the store
+ * runs it and fills both once it is committed; store answers feed the shard's breaker by one
+ * rule, and an open breaker keeps calls away from the shard.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/breaker.h"
+#include "domain/cache.h"
+#include "domain/orders.h"
+#include "hc/core.h"
+
+/* ---- a fake store: one order per shard slot, a replica that may lag, ops run by hand ---- */
+
+#define SLOTS 16
+
+struct fake_store {
+    struct store base;
+    struct order primary[SLOTS]; /* by seq; id 0: none */
+    struct order replica[SLOTS]; /* what the replica has seen */
+    int fail;                    /* returned by every read when not 0 */
+    bool fail_primary_only;      /* ... by primary reads only */
+    int reads_primary, reads_any;
+    struct store_op *pending; /* the op submitted last, run by commit() */
+};
+
+static int fs_get(struct store *s, uint64_t id, enum store_read pref, struct order *out)
+{
+    struct fake_store *f = (struct fake_store *)s;
+    uint64_t seq = order_id_seq(id);
+    const struct order *o;
+
+    if (order_id_shard(id) >= s->shards)
+        return -ENODEV;
+    if (f->fail != 0 && (pref == STORE_READ_PRIMARY || !f->fail_primary_only))
+        return f->fail;
+    if (pref == STORE_READ_PRIMARY)
+        f->reads_primary++;
+    else
+        f->reads_any++;
+    o = pref == STORE_READ_PRIMARY ? &f->primary[seq % SLOTS] : &f->replica[seq % SLOTS];
+    if (o->id != id)
+        return -ENOENT;
+    *out = *o;
+    return 0;
+}
+
+static int fs_submit(struct store *s, struct store_op *op)
+{
+    struct fake_store *f = (struct fake_store *)s;
+
+    f->pending = op;
+    return 0;
+}
+
+static int fs_list_user(struct store *s, uint64_t user, uint64_t before, enum store_read pref,
+                        struct order *out, size_t cap, size_t *n)
+{
+    HC_UNUSED(s);
+    HC_UNUSED(user);
+    HC_UNUSED(before);
+    HC_UNUSED(pref);
+    HC_UNUSED(out);
+    HC_UNUSED(cap);
+    *n = 0;
+    return 0;
+}
+
+static int fs_list_pending(struct store *s, unsigned shard, int64_t older, enum store_read pref,
+                           uint64_t *ids, size_t cap, size_t *n)
+{
+    HC_UNUSED(s);
+    HC_UNUSED(shard);
+    HC_UNUSED(older);
+    HC_UNUSED(pref);
+    HC_UNUSED(ids);
+    HC_UNUSED(cap);
+    *n = 0;
+    return 0;
+}
+
+static size_t fs_depth(struct store *s, unsigned shard)
+{
+    HC_UNUSED(s);
+    HC_UNUSED(shard);
+    return 0;
+}
+
+static void fs_close(struct store *s)
+{
+    HC_UNUSED(s);
+}
+
+static const struct store_ops fake_ops = {
+    .name = "fake",
+    .submit = fs_submit,
+    .get = fs_get,
+    .list_user = fs_list_user,
+    .list_pending = fs_list_pending,
+    .queue_depth = fs_depth,
+    .close = fs_close,
+};
+
+/* Commits the pending status change on the primary (the replica does not see it yet). */
+static void commit(struct fake_store *f)
+{
+    struct store_op *op = f->pending;
+    struct order *o = &f->primary[order_id_seq(op->id) % SLOTS];
+
+    f->pending = NULL;
+    op->order = *o;
+    if (o->id != op->id) {
+        op->result = -ENOENT;
+    } else if (!order_transition_ok(o->status, op->new_status)) {
+        op->result = -EPERM;
+    } else {
+        o->status = op->new_status;
+        op->order = *o;
+        op->result = 0;
+    }
+    op->done(op);
+}
+
+/* ---- a fake L2 that remembers one order and counts what it was asked ---- */
+
+struct fake_l2 {
+    struct l2 base;
+    struct order held; /* id 0: nothing */
+    int sets, dels;
+};
+
+static int fl_get(struct l2 *c, uint64_t id, struct order *out)
+{
+    struct fake_l2 *f = (struct fake_l2 *)c;
+
+    if (f->held.id != id || id == 0)
+        return -ENOENT;
+    *out = f->held;
+    return 0;
+}
+
+static int fl_set(struct l2 *c, const struct order *o, int64_t ttl_ns)
+{
+    struct fake_l2 *f = (struct fake_l2 *)c;
+
+    HC_UNUSED(ttl_ns);
+    f->held = *o;
+    f->sets++;
+    return 0;
+}
+
+static int fl_del(struct l2 *c, uint64_t id)
+{
+    struct fake_l2 *f = (struct fake_l2 *)c;
+
+    if (f->held.id == id)
+        memset(&f->held, 0, sizeof(f->held));
+    f->dels++;
+    return 0;
+}
+
+static void fl_close(struct l2 *c)
+{
+    HC_UNUSED(c);
+}
+
+static const struct l2_ops fake_l2_ops = {
+    .name = "fake", .get = fl_get, .set = fl_set, .del = fl_del, .close = fl_close};
+
+/* ---- the module over the fakes ---- */
+
+struct fixture {
+    struct fake_store st;
+    struct fake_l2 l2;
+    struct cache *l1;
+    struct breaker *br;
+    struct hc_metrics *m;
+    struct orders *o;
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof(*fx));
+    struct cache_config cc = {.capacity = 64,
+                              .ttl_ns = 60 * HC_NSEC_PER_SEC,
+                              .neg_ttl_ns = 60 * HC_NSEC_PER_SEC,
+                              .stripes = 4};
+    struct orders_config oc;
+
+    fx->st.base.ops = &fake_ops;
+    fx->st.base.shards = 2;
+    fx->st.base.replicas = true;
+    fx->l2.base.ops = &fake_l2_ops;
+    assert_int_equal(hc_metrics_new(&fx->m), 0);
+    assert_int_equal(cache_new(&cc, &fx->l1), 0);
+    assert_int_equal(breaker_new(2, 2, 60 * HC_NSEC_PER_SEC, fx->m, &fx->br), 0);
+    oc = (struct orders_config){.store = &fx->st.base,
+                                .l1 = fx->l1,
+                                .l2 = &fx->l2.base,
+                                .breakers = fx->br,
+                                .l2_ttl_ns = HC_NSEC_PER_SEC,
+                                .read_pref = STORE_READ_ANY};
+    assert_int_equal(orders_new(&oc, &fx->o), 0);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+
+    orders_free(fx->o);
+    breaker_free(fx->br);
+    cache_free(fx->l1);
+    hc_metrics_free(fx->m);
+    free(fx);
+    return 0;
+}
+
+/* Puts an order on the primary (and, with both, on the replica too). */
+static uint64_t put(struct fixture *fx, uint64_t seq, unsigned shard, bool both)
+{
+    struct order o;
+
+    memset(&o, 0, sizeof(o));
+    o.id = order_make_id(seq, shard);
+    o.user_id = 7;
+    snprintf(o.sku, sizeof(o.sku), "soup");
+    o.qty = 1;
+    o.status = ORDER_PENDING;
+    fx->st.primary[seq % SLOTS] = o;
+    if (both)
+        fx->st.replica[seq % SLOTS] = o;
+    return o.id;
+}
+
+static void a_miss_loads_from_the_store_and_fills_both_levels(void **state)
+{
+    struct fixture *fx = *state;
+    uint64_t id = put(fx, 3, 1, true);
+    struct order out;
+    enum orders_source src;
+
+    assert_int_equal(orders_peek(fx->o, id, &out), -EAGAIN);
+    assert_int_equal(orders_get(fx->o, id, &out, &src), 0);
+    assert_int_equal(src, ORDERS_STORE);
+    assert_string_equal(out.sku, "soup");
+    assert_int_equal(fx->st.reads_any, 1); /* the read preference reached the store */
+    assert_int_equal(fx->l2.held.id, id);
+    assert_int_equal(orders_peek(fx->o, id, &out), 0);
+    /* Once L1 forgets it, L2 answers without the store. */
+    cache_delete(fx->l1, id);
+    assert_int_equal(orders_get(fx->o, id, &out, &src), 0);
+    assert_int_equal(src, ORDERS_L2);
+    assert_int_equal(fx->st.reads_any, 1);
+}
+
+static void a_replica_not_found_is_confirmed_on_the_primary_and_never_cached(void **state)
+{
+    struct fixture *fx = *state;
+    uint64_t id = put(fx, 4, 0, false); /* committed, not yet on the replica */
+    uint64_t none = order_make_id(5, 0);
+    struct order out;
+    enum orders_source src;
+
+    assert_int_equal(orders_get(fx->o, id, &out, &src), 0);
+    assert_int_equal(out.id, id);
+    assert_int_equal(fx->st.reads_primary, 1);
+    /* Not on either: the primary's answer is final, and only it is cached as "not found". */
+    assert_int_equal(orders_get(fx->o, none, &out, &src), -ENOENT);
+    assert_int_equal(orders_peek(fx->o, none, &out), -ENOENT);
+    /* The replica says "not found" and the primary cannot be asked: nothing is cached. */
+    fx->st.fail = -EIO;
+    fx->st.fail_primary_only = true;
+    assert_int_equal(orders_get(fx->o, order_make_id(6, 0), &out, &src), -EIO);
+    assert_int_equal(fx->st.reads_any, 3);
+    assert_int_equal(orders_peek(fx->o, order_make_id(6, 0), &out), -EAGAIN);
+}
+
+/* A write's done callback: counts into the int at w->arg. */
+static void count_done(struct orders_write *w)
+{
+    (*(int *)w->arg)++;
+}
+
+static void a_write_empties_both_levels_first_and_fills_them_once_committed(void **state)
+{
+    struct fixture *fx = *state;
+    uint64_t id = put(fx, 8, 1, true);
+    struct orders_write w;
+    struct order out;
+    enum orders_source src;
+    int done = 0;
+
+    assert_int_equal(orders_get(fx->o, id, &out, &src), 0); /* both levels hold PENDING */
+    memset(&w, 0, sizeof(w));
+    w.done = count_done;
+    w.arg = &done;
+    assert_int_equal(orders_set_status(fx->o, &w, id, ORDER_CONFIRMED), 0);
+    assert_int_equal(orders_peek(fx->o, id, &out), -EAGAIN); /* deleted before the store ran */
+    assert_int_equal(fx->l2.held.id, 0);
+    assert_int_equal(fx->l2.dels, 1);
+    commit(&fx->st);
+    assert_int_equal(done, 1);
+    assert_int_equal(w.op.result, 0);
+    assert_int_equal(orders_peek(fx->o, id, &out), 0);
+    assert_int_equal(out.status, ORDER_CONFIRMED);
+    assert_int_equal(fx->l2.held.status, ORDER_CONFIRMED);
+    /* A refused transition also leaves the order as it is in both levels. */
+    assert_int_equal(orders_set_status(fx->o, &w, id, ORDER_PENDING), 0);
+    commit(&fx->st);
+    assert_int_equal(w.op.result, -EPERM);
+    assert_int_equal(orders_peek(fx->o, id, &out), 0);
+    assert_int_equal(out.status, ORDER_CONFIRMED);
+}
+
+static void failures_open_the_shard_breaker_and_outcomes_do_not(void **state)
+{
+    struct fixture *fx = *state;
+    struct order out;
+    enum orders_source src;
+    struct orders_write w;
+
+    assert_true(orders_shard_ok(0));
+    assert_true(orders_shard_ok(-ENOENT));
+    assert_true(orders_shard_ok(-EPERM));
+    assert_true(orders_shard_ok(-EAGAIN));
+    assert_false(orders_shard_ok(-EIO));
+    assert_false(orders_shard_ok(-ETIMEDOUT));
+    /* Not found is an answer: many of them leave the breaker closed. */
+    for (uint64_t seq = 1; seq <= 4; seq++)
+        assert_int_equal(orders_get(fx->o, order_make_id(seq, 1), &out, &src), -ENOENT);
+    assert_int_equal(breaker_state(fx->br, 1), BREAKER_CLOSED);
+    /* Two I/O errors (the threshold) open it; then reads and writes stay away from the shard. */
+    fx->st.fail = -EIO;
+    assert_int_equal(orders_get(fx->o, order_make_id(9, 1), &out, &src), -EIO);
+    assert_int_equal(orders_get(fx->o, order_make_id(10, 1), &out, &src), -EIO);
+    assert_int_equal(breaker_state(fx->br, 1), BREAKER_OPEN);
+    assert_int_equal(orders_get(fx->o, order_make_id(11, 1), &out, &src), -EHOSTUNREACH);
+    memset(&w, 0, sizeof(w));
+    assert_int_equal(orders_set_status(fx->o, &w, order_make_id(11, 1), ORDER_CONFIRMED),
+                     -EHOSTUNREACH);
+    assert_null(fx->st.pending);
+    assert_int_equal(breaker_state(fx->br, 0), BREAKER_CLOSED); /* the other shard is apart */
+    assert_int_equal(orders_set_status(fx->o, &w, order_make_id(1, 7), ORDER_CONFIRMED), -ENODEV);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(a_miss_loads_from_the_store_and_fills_both_levels, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            a_replica_not_found_is_confirmed_on_the_primary_and_never_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_write_empties_both_levels_first_and_fills_them_once_committed, setup, teardown),
+        cmocka_unit_test_setup_teardown(failures_open_the_shard_breaker_and_outcomes_do_not, setup,
+                                        teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
