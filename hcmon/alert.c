@@ -140,6 +140,9 @@ int alert_parse(const char *text, enum alert_level level, struct alert *out, cha
     } else if (strncmp(p, ">=", 2) == 0) {
         out->op = ALERT_GE;
         oplen = 2;
+    } else if (strncmp(p, "===", 3) == 0) { /* k6's (and hc/threshold.h's) spelling */
+        out->op = ALERT_EQ;
+        oplen = 3;
     } else if (strncmp(p, "==", 2) == 0) {
         out->op = ALERT_EQ;
         oplen = 2;

@@ -31,6 +31,9 @@ static void expressions_read_figures_operators_and_units(void **state)
     assert_int_equal(alert_parse("warn: memory > 64MiB", ALERT_CRIT, &a, err, sizeof(err)), 0);
     assert_int_equal(a.level, ALERT_WARN);
     assert_true(a.value == 64.0 * 1024 * 1024);
+    assert_int_equal(alert_parse("shards_down === 0", ALERT_CRIT, &a, err, sizeof(err)), 0);
+    assert_int_equal(a.op, ALERT_EQ);
+    assert_true(a.value == 0);
     assert_int_equal(alert_parse("ops != 10k", ALERT_CRIT, &a, err, sizeof(err)), 0);
     assert_int_equal(a.op, ALERT_NE);
     assert_true(a.value == 10000);
