@@ -12,6 +12,33 @@ _hcmon()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
+    --target|-i|--interval|-T|--timeout|--max-page|--stream|--alert|--warn|--speed|-n|--count)
+        return 0
+        ;;
+    --password-file)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --redis-password-file)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --panel)
+        mapfile -t COMPREPLY < <(compgen -W 'overview routes pools queues shards caches governance redis mysql metrics' -- "$cur")
+        return 0
+        ;;
+    --record)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --replay)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --config)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -19,7 +46,7 @@ _hcmon()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--target --interval -i --timeout -T --max-page --password-file --redis-password-file --stream --insecure -k --alert --warn --panel --no-color --record --replay --speed --once --count -n --json --help -h --version -V --config' -- "$cur")
         return 0
     fi
     return 0

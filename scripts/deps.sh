@@ -11,11 +11,12 @@ packages=(
     zlib1g-dev libhttp-parser-dev libinih-dev libjansson-dev libcurl4-openssl-dev libncurses-dev
     libsqlite3-dev libhiredis-dev libmariadb-dev libyaml-dev libmemcached-dev
     # tests: unit framework, HdrHistogram's own tools for interop, shells for completions,
-    # man page checks, real servers started by integration tests
+    # man page checks, real servers started by integration tests, tmux to drive hcmon's screen
     libcmocka-dev default-jre-headless libhdrhistogram-java zsh fish groff-base man-db
     nginx redis-server memcached mariadb-server sqlite3 procps iproute2 curl python3 strace openssl
+    tmux
     # benchmarks: the anchors hc is measured against
-    wrk hyperfine
+    wrk hyperfine glances
 )
 
 missing=()

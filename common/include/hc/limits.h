@@ -226,4 +226,19 @@
 #define HC_PLAN_MAX_FEEDS      32
 #define HC_PLAN_MAX_THRESHOLDS 256
 
+/*
+ * hcmon: targets watched at once (each has a poller thread), bytes of one scraped page or
+ * Redis INFO reply (the metrics parser's own bound; --max-page lowers it), rows of one panel,
+ * samples kept per target for sparklines, results queued from the pollers to the screen,
+ * Redis streams named for XLEN, alert expressions, bytes of a --password-file.
+ */
+#define HC_HCMON_MAX_TARGETS        64
+#define HC_HCMON_MAX_PAGE_BYTES     HC_METRICS_MAX_PAGE_BYTES
+#define HC_HCMON_MAX_ROWS           10000
+#define HC_HCMON_HISTORY            600
+#define HC_HCMON_MAX_QUEUE          1024
+#define HC_HCMON_MAX_STREAMS        64
+#define HC_HCMON_MAX_ALERTS         256
+#define HC_HCMON_MAX_PASSWORD_BYTES 4096
+
 #endif
