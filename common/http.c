@@ -679,6 +679,20 @@ void hc_http_parser_expect_head(struct hc_http_parser *p)
     p->head_response = true;
 }
 
+int hc_http_parser_set_keep(struct hc_http_parser *p, unsigned keep)
+{
+    const unsigned modes = HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY;
+    if ((keep & ~modes) != 0)
+        return -EINVAL;
+    /* The Host rule reads the headers, as at init. */
+    if ((p->flags & HC_HTTP_HOST_RULE) && (keep & HC_HTTP_SKIP_HEADERS))
+        return -EINVAL;
+    if (p->in_message)
+        return -EBUSY;
+    p->flags = (p->flags & ~modes) | keep;
+    return 0;
+}
+
 bool hc_http_parser_head_complete(const struct hc_http_parser *p)
 {
     return p->err == 0 && p->in_message && p->headers_done;

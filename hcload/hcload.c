@@ -1,10 +1,8 @@
 /*
  * hcload.c: one run from start to summary: resolve the options, raise the open-files limit,
- * start one worker per thread, show progress and write the interval log once a second while
- * they run, then add up their statistics and report.
- *
- * The main thread never touches a worker's state while it runs: it only takes each worker's
- * hand-off slot under the slot's mutex (worker.h), so a ThreadSanitizer build stays quiet.
+ * hand the run to the client (hc/client.h: its worker threads do the sending), show progress
+ * and write the interval log once a second from the client's hand-off while they run, then add
+ * up their statistics and report.
  */
 #include "hcload.h"
 
@@ -17,28 +15,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hc/client.h"
 #include "hc/hist.h"
 #include "hc/limits.h"
 #include "hc/net.h"
 #include "hc/units.h"
-#include "multi.h"
 #include "options.h"
 #include "report.h"
-#include "worker.h"
 
 /* Descriptors a run needs besides its connections: loops, standard streams, output files. */
 #define HCLOAD_SPARE_FDS 64
 
-static struct worker *hcload_workers;
-static unsigned hcload_nworkers;
+static struct hc_client *hcload_client;
 static volatile sig_atomic_t hcload_interrupted;
 
 static void hcload_on_signal(int sig)
 {
     HC_UNUSED(sig);
     hcload_interrupted = 1;
-    for (unsigned i = 0; i < hcload_nworkers; i++)
-        worker_stop(&hcload_workers[i]);
+    if (hcload_client != NULL)
+        hc_client_stop(hcload_client);
 }
 
 static void hcload_signals(void)
@@ -72,7 +68,7 @@ static void monitor_interval(struct monitor *m, double until_sec, uint64_t respo
     double len = until_sec - m->last_sec;
     if (m->hlog_file != NULL && (hc_hist_total_count(m->lat) > 0 || !last) && len > 0) {
         hc_hlog_writer_interval(&m->hlog, NULL, m->base_sec + m->last_sec, len, m->lat);
-        if (m->cfg->model == MODEL_OPEN)
+        if (m->cfg->model == HC_CLIENT_OPEN)
             hc_hlog_writer_interval(&m->hlog, "uncorrected", m->base_sec + m->last_sec, len,
                                     m->raw);
         fflush(m->hlog_file);
@@ -95,17 +91,18 @@ static void monitor_interval(struct monitor *m, double until_sec, uint64_t respo
  * Runs the once-a-second hand-off until every worker is done; wakes early when the last one
  * finishes, so a short -n run does not wait for the next second.
  */
-static void monitor_run(struct monitor *m, struct run *run, struct worker *workers, unsigned n)
+static void monitor_run(struct monitor *m, struct hc_client *c)
 {
+    unsigned n = hc_client_threads(c);
     uint64_t errors_so_far = 0;
     for (int64_t k = 1;; k++) {
         /* A little after each worker's own tick, so the second is complete. */
-        run_wait_done(run, n, m->start_ns + k * HC_NSEC_PER_SEC + 20 * HC_NSEC_PER_MSEC);
+        hc_client_wait(c, m->start_ns + k * HC_NSEC_PER_SEC + 20 * HC_NSEC_PER_MSEC);
         bool all_done = true;
         uint64_t responses = 0, errors = 0;
         for (unsigned i = 0; i < n; i++) {
             uint64_t r = 0;
-            bool done = worker_take(&workers[i], m->lat, m->raw, &r, &errors);
+            bool done = hc_client_take(c, i, m->lat, m->raw, &r, &errors);
             if (!done)
                 hc_hist_record(m->rate, (int64_t)r);
             responses += r;
@@ -113,9 +110,8 @@ static void monitor_run(struct monitor *m, struct run *run, struct worker *worke
         }
         errors_so_far += errors;
         if (all_done) {
-            double end = 0;
-            for (unsigned i = 0; i < n; i++)
-                end = HC_MAX(end, (double)(workers[i].end_ns - m->start_ns) / HC_NSEC_PER_SEC);
+            /* Every thread is done, so its end time is final (hc_client_take synchronised). */
+            double end = (double)(hc_client_end_ns(c) - m->start_ns) / HC_NSEC_PER_SEC;
             if (end < m->last_sec)
                 end = m->last_sec;
             monitor_interval(m, end, responses, errors_so_far, true);
@@ -145,37 +141,42 @@ static int hcload_write_file(const char *path, const struct hc_buf *b)
 }
 
 /* Requests per second the plan asked for, over the planned duration. */
-static double hcload_requested_rate(const struct run *run, const struct config *cfg)
+static double hcload_requested_rate(const struct hc_client *c, const struct config *cfg)
 {
-    if (cfg->model != MODEL_OPEN)
+    if (cfg->model != HC_CLIENT_OPEN)
         return 0;
     if (cfg->duration_ns == INT64_MAX)
         return cfg->rate;
-    double planned = schedule_count_until(&run->sched, cfg->duration_ns);
+    double planned = hc_client_planned(c, cfg->duration_ns);
     return planned / ((double)cfg->duration_ns / HC_NSEC_PER_SEC);
+}
+
+/* The client's configuration for the run cfg describes. */
+static void hcload_client_config(const struct config *cfg, struct hc_client_config *cc)
+{
+    memset(cc, 0, sizeof(*cc));
+    cc->addr = cfg->addr;
+    cc->curl = cfg->curl;
+    cc->tls = cfg->url.tls;
+    cc->http2 = cfg->http2;
+    cc->insecure = cfg->insecure;
+    cc->threads = cfg->threads;
+    cc->connections = cfg->connections;
+    cc->requests = cfg->requests;
+    cc->duration_ns = cfg->duration_ns;
+    cc->timeout_ns = cfg->timeout_ns;
+    cc->pipeline = cfg->pipeline;
+    cc->model = cfg->model;
+    cc->rate = cfg->rate;
+    cc->poisson = cfg->poisson;
+    cc->stages = cfg->stages;
+    cc->nstages = cfg->nstages;
+    cc->reqs = &cfg->reqs;
 }
 
 static int hcload_run(const struct hc_opt_program *prog, const struct config *cfg)
 {
     int status = 1;
-    struct run run;
-    memset(&run, 0, sizeof(run));
-    run.cfg = cfg;
-    atomic_init(&run.tickets, 0);
-    if (cfg->model == MODEL_OPEN) {
-        schedule_init(&run.sched, cfg->rate, cfg->stages, cfg->nstages,
-                      cfg->nstages == 0 || cfg->duration_ns == INT64_MAX);
-        if (cfg->nstages == 0 && cfg->duration_ns != INT64_MAX) {
-            /* A constant rate for the duration: one flat stage, so the pacer stops there. */
-            struct stage flat = {.dur_ns = cfg->duration_ns, .target = cfg->rate};
-            schedule_destroy(&run.sched);
-            schedule_init(&run.sched, cfg->rate, &flat, 1, false);
-        }
-    } else if (cfg->nstages > 0) {
-        schedule_init(&run.sched, 0, cfg->stages, cfg->nstages, false);
-        run.conn_stages = true;
-    }
-
     uint64_t need = cfg->connections + (uint64_t)cfg->threads * 4 + HCLOAD_SPARE_FDS;
     uint64_t got = 0;
     int rc = hc_net_raise_nofile(need, &got);
@@ -184,91 +185,73 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
                 "%s: %zu connections need %llu open files, but the system allows only %llu: "
                 "raise the hard limit (ulimit -Hn, or nofile in /etc/security/limits.conf)\n",
                 prog->name, cfg->connections, (unsigned long long)need, (unsigned long long)got);
-        schedule_destroy(&run.sched);
         return 1;
     }
 
-    if (cfg->curl && multi_global_init() != 0) {
+    if (cfg->curl && hc_client_global_init() != 0) {
         fprintf(stderr, "%s: libcurl could not be initialised\n", prog->name);
-        schedule_destroy(&run.sched);
         return 1;
     }
-    run_sync_init(&run);
-    struct worker *workers = hc_xcalloc(cfg->threads, sizeof(*workers));
-    for (unsigned i = 0; i < cfg->threads; i++) {
-        size_t share = cfg->connections / cfg->threads + (i < cfg->connections % cfg->threads);
-        rc = worker_init(&workers[i], &run, i, share);
-        if (rc != 0) {
-            fprintf(stderr, "%s: cannot set up thread %u: %s\n", prog->name, i, hc_strerror(rc));
-            goto out;
-        }
-    }
-
+    struct hc_client_config cc;
+    hcload_client_config(cfg, &cc);
+    struct hc_client *client = NULL;
     struct monitor m;
     memset(&m, 0, sizeof(m));
+    rc = hc_client_new(&cc, &client);
+    if (rc != 0) {
+        fprintf(stderr, "%s: cannot set up the worker threads: %s\n", prog->name, hc_strerror(rc));
+        goto out;
+    }
+
     m.cfg = cfg;
     m.progress = !cfg->quiet && isatty(STDOUT_FILENO) &&
                  !(cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0);
-    stats_new_hist(&m.lat);
-    stats_new_hist(&m.raw);
+    hc_client_stats_new_hist(&m.lat);
+    hc_client_stats_new_hist(&m.raw);
     hc_hist_new(1, INT64_C(1) << 40, 3, &m.rate);
     if (cfg->hlog_path != NULL) {
         m.hlog_file = fopen(cfg->hlog_path, "we");
         if (m.hlog_file == NULL) {
             fprintf(stderr, "%s: --hlog %s: %s\n", prog->name, cfg->hlog_path, strerror(errno));
-            goto out_monitor;
+            goto out;
         }
         hc_hlog_writer_init(&m.hlog, NULL, m.hlog_file, 0);
     }
 
-    hcload_workers = workers;
-    hcload_nworkers = cfg->threads;
+    hcload_client = client;
     hcload_signals();
-    run.start_ns = hc_now_ns();
-    m.start_ns = run.start_ns;
     m.base_sec = (double)hc_wall_ns() / HC_NSEC_PER_SEC;
+    rc = hc_client_start(client);
+    m.start_ns = hc_client_start_ns(client);
     if (m.hlog_file != NULL) {
         hc_hlog_writer_header(&m.hlog, m.base_sec, m.base_sec);
         hc_hlog_writer_comment(&m.hlog, "hcload: latency in ns, written as ms; tag "
                                         "\"uncorrected\": send-to-receive in the open model");
     }
-    unsigned started = 0;
-    for (unsigned i = 0; i < cfg->threads; i++) {
-        rc = pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
-        if (rc != 0) {
-            fprintf(stderr, "%s: cannot start a thread: %s\n", prog->name, strerror(rc));
-            run_open_gate(&run);
-            for (unsigned j = 0; j < started; j++)
-                worker_stop(&workers[j]);
-            break;
-        }
-        workers[i].started = true;
-        started++;
-    }
-    if (started == cfg->threads)
-        monitor_run(&m, &run, workers, cfg->threads);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(workers[i].thread, NULL);
-    hcload_nworkers = 0;
-    if (started < cfg->threads)
-        goto out_monitor;
+    if (rc != 0)
+        fprintf(stderr, "%s: cannot start a thread: %s\n", prog->name, strerror(-rc));
+    else
+        monitor_run(&m, client);
+    hc_client_join(client);
+    hcload_client = NULL;
+    if (rc != 0)
+        goto out;
 
-    struct stats total;
-    stats_init(&total);
-    int64_t end = run.start_ns;
+    struct hc_client_stats total;
+    hc_client_stats_init(&total);
+    hc_client_total(client, &total);
     for (unsigned i = 0; i < cfg->threads; i++) {
-        stats_add(&total, &workers[i].stats);
-        end = HC_MAX(end, workers[i].end_ns);
-        if (workers[i].error != 0)
+        int err = hc_client_thread_error(client, i);
+        if (err != 0)
             fprintf(stderr, "%s: thread %u: event loop failed: %s\n", prog->name, i,
-                    hc_strerror(workers[i].error));
+                    hc_strerror(err));
     }
     struct report r = {
         .cfg = cfg,
         .total = &total,
         .rate = m.rate,
-        .elapsed_ns = end - run.start_ns,
-        .requested_rate = hcload_requested_rate(&run, cfg),
+        .elapsed_ns = hc_client_end_ns(client) - hc_client_start_ns(client),
+        .requested_rate = hcload_requested_rate(client, cfg),
         .interrupted = hcload_interrupted != 0,
     };
     struct hc_buf out;
@@ -280,18 +263,15 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         fflush(stdout);
     }
     status = report_exit_code(&r);
-    if (cfg->model == MODEL_OPEN && total.queued > total.sent / 100)
+    if (cfg->model == HC_CLIENT_OPEN && total.queued > total.sent / 100)
         fprintf(stderr,
                 "%s: note: %llu of %llu requests waited for a free connection (their wait "
                 "counts in the corrected latency); more connections (-c) would keep the "
                 "schedule\n",
                 prog->name, (unsigned long long)total.queued, (unsigned long long)total.sent);
-    for (unsigned i = 0; i < cfg->threads; i++) {
-        if (workers[i].first_error[0] != '\0') {
-            fprintf(stderr, "%s: first failure: %s\n", prog->name, workers[i].first_error);
-            break;
-        }
-    }
+    const char *first = hc_client_first_failure(client);
+    if (first != NULL)
+        fprintf(stderr, "%s: first failure: %s\n", prog->name, first);
     if (cfg->json_path != NULL) {
         hc_buf_reset(&out);
         rc = report_json(&r, &out);
@@ -303,8 +283,8 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         }
     }
     hc_buf_destroy(&out);
-    stats_destroy(&total);
-out_monitor:
+    hc_client_stats_destroy(&total);
+out:
     if (m.hlog_file != NULL) {
         hc_hlog_writer_destroy(&m.hlog);
         fclose(m.hlog_file);
@@ -312,14 +292,9 @@ out_monitor:
     hc_hist_free(m.lat);
     hc_hist_free(m.raw);
     hc_hist_free(m.rate);
-out:
-    for (unsigned i = 0; i < cfg->threads; i++)
-        worker_destroy(&workers[i]);
-    free(workers);
-    run_sync_destroy(&run);
-    schedule_destroy(&run.sched);
+    hc_client_free(client);
     if (cfg->curl)
-        multi_global_cleanup();
+        hc_client_global_cleanup();
     return status;
 }
 

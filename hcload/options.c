@@ -273,7 +273,7 @@ static int options_build_request(const struct options *o, struct config *cfg, ch
     bool has_host = false;
     int rc = 0;
     struct hc_buf body;
-    hc_buf_init(&body, HC_HCLOAD_MAX_REQUEST_BYTES);
+    hc_buf_init(&body, HC_CLIENT_MAX_REQUEST_BYTES);
     for (size_t i = 0; i < nh; i++) {
         if (!options_split_header(o->header.items[i], &hdrs[i])) {
             snprintf(err, errlen, "--header: \"%s\": expected 'Name: value'", o->header.items[i]);
@@ -300,16 +300,17 @@ static int options_build_request(const struct options *o, struct config *cfg, ch
         bp = body.data != NULL ? body.data : "";
         blen = body.len;
     }
-    if (bp != NULL) {
-        cfg->body = hc_xmalloc(blen + 1);
-        memcpy(cfg->body, bp, blen);
-        cfg->body[blen] = '\0';
-        cfg->body_len = blen;
-    }
-    cfg->headers = o->header.items;
-    cfg->nheaders = nh;
-    rc = hc_http_write_request(&cfg->request, cfg->method, cfg->url.target,
-                               has_host ? NULL : cfg->url.host_header, hdrs, nh, bp, blen);
+    struct hc_client_request_spec spec = {
+        .method = cfg->method,
+        .url = cfg->url_text,
+        .target = cfg->url.target,
+        .host = has_host ? NULL : cfg->url.host_header,
+        .headers = hdrs,
+        .nheaders = nh,
+        .body = bp,
+        .body_len = blen,
+    };
+    rc = hc_client_reqset_add(&cfg->reqs, &spec);
     if (rc != 0) {
         snprintf(err, errlen, "%s",
                  rc == HC_ETOOLARGE ? "the request is larger than 16 MiB"
@@ -317,14 +318,12 @@ static int options_build_request(const struct options *o, struct config *cfg, ch
         rc = rc == HC_ETOOLARGE ? HC_ERANGE : HC_ESYNTAX;
         goto out;
     }
-    if ((uint64_t)cfg->request.len * cfg->pipeline > HC_HCLOAD_MAX_BATCH_BYTES) {
+    if (hc_client_reqset_batch(&cfg->reqs, cfg->pipeline) != 0) {
         snprintf(err, errlen, "--pipeline %u x %zu request bytes is more than 64 MiB",
-                 cfg->pipeline, cfg->request.len);
+                 cfg->pipeline, cfg->reqs.reqs[0].wire.len);
         rc = HC_ERANGE;
         goto out;
     }
-    for (unsigned i = 0; i < cfg->pipeline; i++)
-        hc_buf_append(&cfg->batch, cfg->request.data, cfg->request.len);
 out:
     hc_buf_destroy(&body);
     free(hdrs);
@@ -341,8 +340,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
                     bool *usage, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
-    hc_buf_init(&cfg->request, HC_HCLOAD_MAX_REQUEST_BYTES);
-    hc_buf_init(&cfg->batch, HC_HCLOAD_MAX_BATCH_BYTES);
+    hc_client_reqset_init(&cfg->reqs);
     *usage = true;
     err[0] = '\0';
     if (prog->nrest != 1) {
@@ -359,19 +357,19 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     cfg->curl = cfg->url.tls || o->http2;
     cfg->http2 = o->http2;
     cfg->insecure = o->insecure;
-    if (o->connections < 1 || o->connections > HC_HCLOAD_MAX_CONNECTIONS) {
-        snprintf(err, errlen, "--connections must be 1..%d", HC_HCLOAD_MAX_CONNECTIONS);
+    if (o->connections < 1 || o->connections > HC_CLIENT_MAX_CONNECTIONS) {
+        snprintf(err, errlen, "--connections must be 1..%d", HC_CLIENT_MAX_CONNECTIONS);
         return HC_ERANGE;
     }
     cfg->connections = o->connections;
     uint64_t threads = o->threads ? o->threads : options_cpus();
-    if (threads > HC_HCLOAD_MAX_THREADS) {
-        snprintf(err, errlen, "--threads must be 1..%d", HC_HCLOAD_MAX_THREADS);
+    if (threads > HC_CLIENT_MAX_THREADS) {
+        snprintf(err, errlen, "--threads must be 1..%d", HC_CLIENT_MAX_THREADS);
         return HC_ERANGE;
     }
     cfg->threads = (unsigned)HC_MIN(threads, (uint64_t)cfg->connections);
-    if (o->pipeline < 1 || o->pipeline > HC_HCLOAD_MAX_PIPELINE) {
-        snprintf(err, errlen, "--pipeline must be 1..%d", HC_HCLOAD_MAX_PIPELINE);
+    if (o->pipeline < 1 || o->pipeline > HC_CLIENT_MAX_PIPELINE) {
+        snprintf(err, errlen, "--pipeline must be 1..%d", HC_CLIENT_MAX_PIPELINE);
         return HC_ERANGE;
     }
     cfg->pipeline = (unsigned)o->pipeline;
@@ -395,7 +393,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
         return HC_ESYNTAX;
     }
     cfg->requests = o->requests;
-    cfg->model = o->rate_given ? MODEL_OPEN : MODEL_CLOSED;
+    cfg->model = o->rate_given ? HC_CLIENT_OPEN : HC_CLIENT_CLOSED;
     cfg->rate = o->rate;
     cfg->poisson = o->arrival == 1;
     if (o->stages != NULL) {
@@ -406,14 +404,16 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
             return HC_ESYNTAX;
         }
         char serr[200];
-        rc = schedule_parse_stages(o->stages, &cfg->stages, &cfg->nstages, serr, sizeof(serr));
+        rc = hc_client_schedule_parse_stages(o->stages, &cfg->stages, &cfg->nstages, serr,
+                                             sizeof(serr));
         if (rc != 0) {
             snprintf(err, errlen, "--stages: %s", serr);
             return rc;
         }
         int64_t total = 0;
         for (size_t i = 0; i < cfg->nstages; i++) {
-            if (cfg->model == MODEL_CLOSED && cfg->stages[i].target > (double)cfg->connections) {
+            if (cfg->model == HC_CLIENT_CLOSED &&
+                cfg->stages[i].target > (double)cfg->connections) {
                 snprintf(err, errlen, "--stages: %g connections is more than --connections %zu",
                          cfg->stages[i].target, cfg->connections);
                 return HC_ERANGE;
@@ -425,7 +425,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
             total += cfg->stages[i].dur_ns;
         }
         cfg->duration_ns = total;
-        if (cfg->curl && cfg->model == MODEL_CLOSED) {
+        if (cfg->curl && cfg->model == HC_CLIENT_CLOSED) {
             snprintf(err, errlen, "--stages without -R are for http:// over HTTP/1.1");
             return HC_ESYNTAX;
         }
@@ -434,14 +434,13 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     } else {
         cfg->duration_ns = o->requests > 0 ? INT64_MAX : 10 * HC_NSEC_PER_SEC;
     }
-    if (cfg->model == MODEL_OPEN && cfg->rate <= 0 && cfg->nstages == 0) {
+    if (cfg->model == HC_CLIENT_OPEN && cfg->rate <= 0 && cfg->nstages == 0) {
         snprintf(err, errlen, "--rate must be more than zero (or give --stages)");
         return HC_ERANGE;
     }
     cfg->method = o->method;
     if (cfg->method == NULL)
         cfg->method = o->body != NULL || o->body_file != NULL ? "POST" : "GET";
-    cfg->head = strcmp(cfg->method, "HEAD") == 0;
     cfg->latency = o->latency;
     cfg->quiet = o->quiet;
     cfg->json_path = o->json;
@@ -467,10 +466,7 @@ void options_config_destroy(struct config *cfg)
     if (cfg == NULL)
         return;
     hc_url_destroy(&cfg->url);
-    hc_buf_destroy(&cfg->request);
-    hc_buf_destroy(&cfg->batch);
+    hc_client_reqset_destroy(&cfg->reqs);
     free(cfg->stages);
     cfg->stages = NULL;
-    free(cfg->body);
-    cfg->body = NULL;
 }

@@ -3,8 +3,9 @@
  * page and the shell completions) and the checked, resolved configuration a run works from.
  *
  * The table's values land in struct options as the user wrote them; options_resolve() turns
- * them into struct config: the URL parsed and its address resolved, the request built once
- * (and repeated --pipeline times for batched writes), the load model picked, the stages parsed.
+ * them into struct config: the URL parsed and its address resolved, a request set of the one
+ * request built once (with its batch of --pipeline copies for batched writes), the load model
+ * picked, the stages parsed.
  * Everything in struct config is read-only once the worker threads start.
  */
 #ifndef HCLOAD_OPTIONS_H
@@ -16,9 +17,9 @@
 #include <sys/socket.h>
 
 #include "hc/buf.h"
+#include "hc/client.h"
 #include "hc/opt.h"
 #include "hc/url.h"
-#include "schedule.h"
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
 struct options {
@@ -44,42 +45,31 @@ struct options {
     bool insecure;             /* -k */
 };
 
-enum model {
-    MODEL_CLOSED, /* each connection sends its next request when the last one completes */
-    MODEL_OPEN,   /* requests follow a schedule of arrival times, whatever the server does */
-};
-
 /* The resolved configuration of one run. */
 struct config {
-    const char *url_text;         /* the URL as given (points into argv) */
-    struct hc_url url;            /* parsed */
-    struct sockaddr_storage addr; /* resolved address of url.host:url.port */
-    unsigned threads;             /* worker threads, 1..HC_HCLOAD_MAX_THREADS */
-    size_t connections;           /* connections in all, >= threads */
-    uint64_t requests;            /* stop after this many requests; 0: no bound */
-    int64_t duration_ns;          /* run length; INT64_MAX: until `requests` are done */
-    int64_t timeout_ns;           /* per request (and per connect) */
-    unsigned pipeline;            /* requests in flight per connection, >= 1 */
-    enum model model;             /* open when -R was given */
-    double rate;                  /* open model: requests per second (start of the stages) */
-    bool poisson;                 /* open model: Poisson arrivals instead of constant ones */
-    struct stage *stages;         /* nstages stages (owned), or NULL */
-    size_t nstages;               /* 0: none */
-    bool head;                    /* the method is HEAD: responses carry no body */
-    bool latency;                 /* print the percentile spectrum */
-    bool quiet;                   /* no progress line, no text summary */
-    const char *json_path;        /* --json, or NULL */
-    const char *hlog_path;        /* --hlog, or NULL */
-    const char *method;           /* the method sent */
-    bool curl;                    /* https:// or --http2: the libcurl engine (multi.c) */
-    bool http2;                   /* --http2 */
-    bool insecure;                /* -k: no TLS certificate checks */
-    const char *const *headers;   /* the -H texts as given (the libcurl engine sends them) */
-    size_t nheaders;
-    char *body;            /* the request body (owned), or NULL */
-    size_t body_len;       /* its bytes */
-    struct hc_buf request; /* one request, as written on the wire */
-    struct hc_buf batch;   /* `pipeline` copies of it back to back */
+    const char *url_text;           /* the URL as given (points into argv) */
+    struct hc_url url;              /* parsed */
+    struct sockaddr_storage addr;   /* resolved address of url.host:url.port */
+    unsigned threads;               /* worker threads, 1..HC_CLIENT_MAX_THREADS */
+    size_t connections;             /* connections in all, >= threads */
+    uint64_t requests;              /* stop after this many requests; 0: no bound */
+    int64_t duration_ns;            /* run length; INT64_MAX: until `requests` are done */
+    int64_t timeout_ns;             /* per request (and per connect) */
+    unsigned pipeline;              /* requests in flight per connection, >= 1 */
+    enum hc_client_model model;     /* open when -R was given */
+    double rate;                    /* open model: requests per second (start of the stages) */
+    bool poisson;                   /* open model: Poisson arrivals instead of constant ones */
+    struct hc_client_stage *stages; /* nstages stages (owned), or NULL */
+    size_t nstages;                 /* 0: none */
+    bool latency;                   /* print the percentile spectrum */
+    bool quiet;                     /* no progress line, no text summary */
+    const char *json_path;          /* --json, or NULL */
+    const char *hlog_path;          /* --hlog, or NULL */
+    const char *method;             /* the method sent */
+    bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
+    bool http2;    /* --http2 */
+    bool insecure; /* -k: no TLS certificate checks */
+    struct hc_client_reqset reqs; /* the one request, with its batch of `pipeline` copies */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */

@@ -104,9 +104,9 @@ static void report_spectrum(struct hc_buf *out, const char *title, const struct 
 int report_text(const struct report *r, struct hc_buf *out)
 {
     const struct config *cfg = r->cfg;
-    const struct stats *s = r->total;
+    const struct hc_client_stats *s = r->total;
     char a[HC_UNITS_FMT_MAX], b[HC_UNITS_FMT_MAX];
-    bool open = cfg->model == MODEL_OPEN;
+    bool open = cfg->model == HC_CLIENT_OPEN;
     if (cfg->duration_ns == INT64_MAX) {
         hc_buf_appendf(out, "Running %llu requests @ %s\n", (unsigned long long)cfg->requests,
                        cfg->url_text);
@@ -151,7 +151,7 @@ int report_text(const struct report *r, struct hc_buf *out)
                    b, r->interrupted ? " (interrupted)" : "");
     hc_buf_appendf(out, "  Status codes:");
     const char *sep = " ";
-    for (int i = 0; i < STATS_STATUS_MAX; i++) {
+    for (int i = 0; i < HC_CLIENT_STATUS_MAX; i++) {
         if (s->status[i] == 0)
             continue;
         hc_buf_appendf(out, "%s%d: %llu", sep, i, (unsigned long long)s->status[i]);
@@ -162,13 +162,13 @@ int report_text(const struct report *r, struct hc_buf *out)
     if (s->responses == 0)
         hc_buf_appendf(out, " none");
     hc_buf_appendf(out, "\n");
-    uint64_t bad = stats_non_2xx_3xx(s);
+    uint64_t bad = hc_client_stats_non_2xx_3xx(s);
     if (bad)
         hc_buf_appendf(out, "  Non-2xx or 3xx responses: %llu\n", (unsigned long long)bad);
-    if (stats_errors_total(s)) {
+    if (hc_client_stats_errors_total(s)) {
         hc_buf_appendf(out, "  Socket errors:");
-        for (int i = 0; i < STATS_ERR_KINDS; i++)
-            hc_buf_appendf(out, "%s %s %llu", i ? "," : "", stats_err_names[i],
+        for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
+            hc_buf_appendf(out, "%s %s %llu", i ? "," : "", hc_client_err_names[i],
                            (unsigned long long)s->errors[i]);
         hc_buf_appendf(out, "\n");
     }
@@ -205,14 +205,14 @@ static json_t *report_json_latency(const struct hc_hist *h)
 int report_json(const struct report *r, struct hc_buf *out)
 {
     const struct config *cfg = r->cfg;
-    const struct stats *s = r->total;
+    const struct hc_client_stats *s = r->total;
     double sec = report_seconds(r->elapsed_ns);
     json_t *errors = json_object();
-    for (int i = 0; i < STATS_ERR_KINDS; i++)
-        json_object_set_new(errors, stats_err_names[i], json_integer((json_int_t)s->errors[i]));
-    json_object_set_new(errors, "total", json_integer((json_int_t)stats_errors_total(s)));
+    for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
+        json_object_set_new(errors, hc_client_err_names[i], json_integer((json_int_t)s->errors[i]));
+    json_object_set_new(errors, "total", json_integer((json_int_t)hc_client_stats_errors_total(s)));
     json_t *status = json_object();
-    for (int i = 0; i < STATS_STATUS_MAX; i++) {
+    for (int i = 0; i < HC_CLIENT_STATUS_MAX; i++) {
         if (s->status[i] == 0)
             continue;
         char key[12]; /* any int, so -Wformat-truncation can prove it fits */
@@ -225,9 +225,10 @@ int report_json(const struct report *r, struct hc_buf *out)
     json_object_set_new(root, "version", json_string(HC_VERSION));
     json_object_set_new(root, "url", json_string(cfg->url_text));
     json_object_set_new(root, "method", json_string(cfg->method));
-    json_object_set_new(root, "model", json_string(cfg->model == MODEL_OPEN ? "open" : "closed"));
+    json_object_set_new(root, "model",
+                        json_string(cfg->model == HC_CLIENT_OPEN ? "open" : "closed"));
     json_object_set_new(root, "arrival",
-                        cfg->model == MODEL_OPEN
+                        cfg->model == HC_CLIENT_OPEN
                             ? json_string(cfg->poisson ? "poisson" : "constant")
                             : json_null());
     json_object_set_new(root, "threads", json_integer(cfg->threads));
@@ -248,11 +249,12 @@ int report_json(const struct report *r, struct hc_buf *out)
     json_object_set_new(
         root, "rate",
         json_pack("{s:o, s:f}", "requested",
-                  cfg->model == MODEL_OPEN ? json_real(r->requested_rate) : json_null(), "achieved",
-                  sec > 0 ? (double)s->responses / sec : 0.0));
+                  cfg->model == HC_CLIENT_OPEN ? json_real(r->requested_rate) : json_null(),
+                  "achieved", sec > 0 ? (double)s->responses / sec : 0.0));
     json_object_set_new(root, "errors", errors);
     json_object_set_new(root, "responses", status);
-    json_object_set_new(root, "non_2xx_3xx", json_integer((json_int_t)stats_non_2xx_3xx(s)));
+    json_object_set_new(root, "non_2xx_3xx",
+                        json_integer((json_int_t)hc_client_stats_non_2xx_3xx(s)));
     json_object_set_new(root, "latency_us",
                         json_pack("{s:o, s:o}", "corrected", report_json_latency(s->lat),
                                   "uncorrected", report_json_latency(s->raw)));
@@ -269,8 +271,8 @@ int report_json(const struct report *r, struct hc_buf *out)
 
 int report_exit_code(const struct report *r)
 {
-    const struct stats *s = r->total;
-    if (stats_errors_total(s) > 0 || s->unsent > 0 || s->responses == 0)
+    const struct hc_client_stats *s = r->total;
+    if (hc_client_stats_errors_total(s) > 0 || s->unsent > 0 || s->responses == 0)
         return 1;
     return 0;
 }

@@ -9,17 +9,17 @@
 #include <stdint.h>
 
 #include "hc/buf.h"
+#include "hc/client.h"
 #include "hc/hist.h"
 #include "options.h"
-#include "stats.h"
 
 struct report {
-    const struct config *cfg;   /* the run's configuration */
-    const struct stats *total;  /* all threads added together */
-    const struct hc_hist *rate; /* responses per second per thread, one value a second */
-    int64_t elapsed_ns;         /* from the start to the last worker's end */
-    double requested_rate;      /* open model: planned requests per second; else 0 */
-    bool interrupted;           /* stopped by a signal before its end */
+    const struct config *cfg;            /* the run's configuration */
+    const struct hc_client_stats *total; /* all threads added together */
+    const struct hc_hist *rate;          /* responses per second per thread, one value a second */
+    int64_t elapsed_ns;                  /* from the start to the last worker's end */
+    double requested_rate;               /* open model: planned requests per second; else 0 */
+    bool interrupted;                    /* stopped by a signal before its end */
 };
 
 /* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */

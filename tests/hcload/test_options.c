@@ -38,14 +38,15 @@ static void a_bare_url_runs_the_closed_model_for_ten_seconds(void **state)
     char err[512];
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "http://127.0.0.1:8080/x?y=1", NULL),
                      0);
-    assert_int_equal(cfg.model, MODEL_CLOSED);
+    assert_int_equal(cfg.model, HC_CLIENT_CLOSED);
     assert_int_equal(cfg.duration_ns, 10 * HC_NSEC_PER_SEC);
     assert_int_equal(cfg.connections, 10);
     assert_true(cfg.threads >= 1 && cfg.threads <= 10);
     assert_int_equal(cfg.pipeline, 1);
     assert_int_equal(cfg.timeout_ns, 2 * HC_NSEC_PER_SEC);
-    assert_string_equal(cfg.request.data, "GET /x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
-    assert_int_equal(cfg.batch.len, cfg.request.len);
+    assert_string_equal(cfg.reqs.reqs[0].wire.data,
+                        "GET /x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n");
+    assert_int_equal(cfg.reqs.batch.len, cfg.reqs.reqs[0].wire.len);
     options_config_destroy(&cfg);
 }
 
@@ -58,7 +59,7 @@ static void a_rate_selects_the_open_model(void **state)
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "-R", "2k/s", "--arrival", "poisson",
                              "http://127.0.0.1:8080/", NULL),
                      0);
-    assert_int_equal(cfg.model, MODEL_OPEN);
+    assert_int_equal(cfg.model, HC_CLIENT_OPEN);
     assert_true(cfg.rate == 2000.0);
     assert_true(cfg.poisson);
     options_config_destroy(&cfg);
@@ -88,7 +89,7 @@ static void stages_set_the_duration(void **state)
                      0);
     assert_int_equal(cfg.nstages, 2);
     assert_int_equal(cfg.duration_ns, 15 * HC_NSEC_PER_SEC);
-    assert_int_equal(cfg.model, MODEL_CLOSED);
+    assert_int_equal(cfg.model, HC_CLIENT_CLOSED);
     options_config_destroy(&cfg);
 }
 
@@ -103,10 +104,10 @@ static void a_body_makes_a_post_with_its_length(void **state)
                              "http://127.0.0.1:8080/api", NULL),
                      0);
     assert_string_equal(cfg.method, "POST");
-    assert_string_equal(cfg.request.data, "POST /api HTTP/1.1\r\n"
-                                          "Content-Type: application/json\r\n"
-                                          "Host: example.com\r\n"
-                                          "Content-Length: 2\r\n\r\n{}");
+    assert_string_equal(cfg.reqs.reqs[0].wire.data, "POST /api HTTP/1.1\r\n"
+                                                    "Content-Type: application/json\r\n"
+                                                    "Host: example.com\r\n"
+                                                    "Content-Length: 2\r\n\r\n{}");
     options_config_destroy(&cfg);
 }
 
@@ -119,9 +120,10 @@ static void pipelining_repeats_the_request_in_the_batch(void **state)
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--pipeline", "3", "-m", "HEAD",
                              "http://127.0.0.1/", NULL),
                      0);
-    assert_int_equal(cfg.batch.len, 3 * cfg.request.len);
-    assert_memory_equal(cfg.batch.data + 2 * cfg.request.len, cfg.request.data, cfg.request.len);
-    assert_true(cfg.head);
+    assert_int_equal(cfg.reqs.batch.len, 3 * cfg.reqs.reqs[0].wire.len);
+    assert_memory_equal(cfg.reqs.batch.data + 2 * cfg.reqs.reqs[0].wire.len,
+                        cfg.reqs.reqs[0].wire.data, cfg.reqs.reqs[0].wire.len);
+    assert_true(cfg.reqs.reqs[0].head);
     options_config_destroy(&cfg);
 }
 

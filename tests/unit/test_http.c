@@ -399,6 +399,31 @@ static void steady_state_parsing_reuses_its_storage(void **state)
     hc_http_parser_destroy(&p);
 }
 
+static void set_keep_switches_modes_between_responses_only(void **state)
+{
+    (void)state;
+    struct hc_http_parser p;
+    hc_http_parser_init(&p, HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY, NULL);
+    const char *r = "HTTP/1.1 200 OK\r\nX-A: 1\r\nContent-Length: 2\r\n\r\nhi";
+    size_t len = strlen(r);
+    assert_int_equal(hc_http_parse(&p, r, len), (ssize_t)len);
+    assert_int_equal(p.msg.nheaders, 0);
+    assert_int_equal(p.msg.body_len, 0);
+    assert_int_equal(hc_http_parser_set_keep(&p, 0), 0);
+    assert_int_equal(hc_http_parse(&p, r, len), (ssize_t)len);
+    assert_string_equal(hc_http_header_get(&p.msg, "x-a", NULL), "1");
+    assert_string_equal(p.msg.body, "hi");
+    assert_int_equal(hc_http_parser_set_keep(&p, HC_HTTP_COUNT_BODY), 0);
+    assert_int_equal(hc_http_parse(&p, r, 10), -EAGAIN);
+    assert_int_equal(hc_http_parser_set_keep(&p, 0), -EBUSY);
+    assert_int_equal(hc_http_parse(&p, r + 10, len - 10), (ssize_t)(len - 10));
+    assert_string_equal(hc_http_header_get(&p.msg, "x-a", NULL), "1");
+    assert_int_equal(p.msg.body_len, 0);
+    assert_int_equal(p.msg.body_bytes, 2);
+    assert_int_equal(hc_http_parser_set_keep(&p, HC_HTTP_NO_FAST), -EINVAL);
+    hc_http_parser_destroy(&p);
+}
+
 /*
  * Parses req whole and a byte at a time, with and without the fast path; all four must give
  * want (0: the whole of req, as one message) and, when why is not NULL, that detail.
@@ -525,6 +550,7 @@ int main(void)
         cmocka_unit_test(a_body_over_the_cap_fails_with_etoolarge),
         cmocka_unit_test(bad_flags_and_limits_above_the_maximum_are_refused),
         cmocka_unit_test(steady_state_parsing_reuses_its_storage),
+        cmocka_unit_test(set_keep_switches_modes_between_responses_only),
         cmocka_unit_test(token_check_accepts_tchars_only),
         cmocka_unit_test(the_host_rule_refuses_a_missing_a_second_or_an_invalid_host),
         cmocka_unit_test(a_transfer_coding_other_than_chunked_is_not_supported),

@@ -199,6 +199,16 @@ void hc_http_parser_reset(struct hc_http_parser *p);
 void hc_http_parser_expect_head(struct hc_http_parser *p);
 
 /*
+ * hc_http_parser_set_keep: changes what the parser keeps of the next message: keep is any of
+ * HC_HTTP_SKIP_HEADERS and HC_HTTP_COUNT_BODY (the other flags stay as given at init), so a
+ * client can keep the headers or the body of one response and only count the next. Only
+ * between messages: -EBUSY while one is being parsed (nothing changes), -EINVAL for other
+ * flags (or HC_HTTP_SKIP_HEADERS on a parser with HC_HTTP_HOST_RULE), else 0. The storage
+ * kept for the other mode stays allocated for reuse.
+ */
+int hc_http_parser_set_keep(struct hc_http_parser *p, unsigned keep);
+
+/*
  * Whether the message being parsed has a complete header section while the message itself is
  * not complete yet (its body or trailers are still to come). While true, p->msg holds the
  * message's head (see "The head before the body" above). False between messages, after an

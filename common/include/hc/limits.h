@@ -105,19 +105,30 @@
 #define HC_THRESHOLD_TEXT_MAX 255
 
 /*
- * hcload: connections in one run (each holds a descriptor, a parser and its in-flight ring),
- * worker threads (each holds four latency histograms of 256 KiB), requests in flight on one
- * connection (--pipeline), bytes of one request (start line, headers and --body-file body),
- * bytes of the pipelined batch a connection writes at once (pipeline x request), stages in
- * --stages, and the read buffer each thread parses responses from.
+ * The HTTP load client (hc/client.h, run by hcload): connections in one run (each holds a
+ * descriptor, a parser and its in-flight ring), worker threads (each holds four latency
+ * histograms of 256 KiB), requests in flight on one connection (pipelining), prepared requests
+ * in one request set (a plan's requests, each a few hundred bytes up to the next bound), bytes
+ * of one request (start line, headers and body), bytes of the output a connection writes at
+ * once (the pipelined batch of one request, or the requests a picker wrote), stages of a
+ * schedule, and the read buffer each thread parses responses from.
  */
-#define HC_HCLOAD_MAX_CONNECTIONS   500000
-#define HC_HCLOAD_MAX_THREADS       256
-#define HC_HCLOAD_MAX_PIPELINE      1024
-#define HC_HCLOAD_MAX_REQUEST_BYTES (16 * 1024 * 1024)
-#define HC_HCLOAD_MAX_BATCH_BYTES   (64 * 1024 * 1024)
-#define HC_HCLOAD_MAX_STAGES        256
-#define HC_HCLOAD_READ_BYTES        (64 * 1024)
+#define HC_CLIENT_MAX_CONNECTIONS   500000
+#define HC_CLIENT_MAX_THREADS       256
+#define HC_CLIENT_MAX_PIPELINE      1024
+#define HC_CLIENT_MAX_REQUESTS      65536
+#define HC_CLIENT_MAX_REQUEST_BYTES (16 * 1024 * 1024)
+#define HC_CLIENT_MAX_BATCH_BYTES   (64 * 1024 * 1024)
+#define HC_CLIENT_MAX_STAGES        256
+#define HC_CLIENT_READ_BYTES        (64 * 1024)
+
+/* hcload's names for the same bounds (its options and the plan's load settings use them). */
+#define HC_HCLOAD_MAX_CONNECTIONS   HC_CLIENT_MAX_CONNECTIONS
+#define HC_HCLOAD_MAX_THREADS       HC_CLIENT_MAX_THREADS
+#define HC_HCLOAD_MAX_PIPELINE      HC_CLIENT_MAX_PIPELINE
+#define HC_HCLOAD_MAX_REQUEST_BYTES HC_CLIENT_MAX_REQUEST_BYTES
+#define HC_HCLOAD_MAX_BATCH_BYTES   HC_CLIENT_MAX_BATCH_BYTES
+#define HC_HCLOAD_MAX_STAGES        HC_CLIENT_MAX_STAGES
 
 /*
  * hcwarm: the longest input line (kv, jsonl) or RESP command read from a source file, the

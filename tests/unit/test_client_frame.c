@@ -1,7 +1,7 @@
 /*
- * test_frame.c: hcload's fast response framing (hcload/frame.c): what it takes, and that it
- * leaves everything else to the library parser. tests/fuzz/fuzz_hcload_frame.c checks it
- * against the library on arbitrary bytes.
+ * test_client_frame.c: the client's fast response framing (common/client_frame.c): what it
+ * takes, and that it leaves everything else to the library parser. tests/fuzz/fuzz_client_frame.c
+ * checks it against the library on arbitrary bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "frame.h"
+#include "hc/client.h"
 #include "hc/core.h"
 
 #define NGINX_200                                                                                  \
@@ -20,11 +20,12 @@
     "Content-Type: application/json\r\nContent-Length: 22\r\nConnection: keep-alive\r\n\r\n"       \
     "{\"id\":1,\"status\":\"ok\"}"
 
-/* frame_response on a C string: its answer, with the status in *status (-1 if untouched). */
+/* hc_client_frame_response on a C string: its answer, with the status in *status (-1 if untouched).
+ */
 static size_t frame(const char *s, int *status)
 {
     *status = -1;
-    return frame_response(s, strlen(s), status);
+    return hc_client_frame_response(s, strlen(s), status);
 }
 
 static void an_nginx_response_is_framed_whole(void **state)
@@ -52,7 +53,7 @@ static void a_response_cut_anywhere_is_left_to_the_library(void **state)
     (void)state;
     int status = -1;
     for (size_t n = 0; n < strlen(NGINX_200); n++)
-        assert_int_equal(frame_response(NGINX_200, n, &status), 0);
+        assert_int_equal(hc_client_frame_response(NGINX_200, n, &status), 0);
     assert_int_equal(status, -1);
 }
 
@@ -97,7 +98,7 @@ static void every_other_shape_is_left_to_the_library(void **state)
     }
 }
 
-/* RFC 9110 tchar, spelled out apart from frame.c's table. */
+/* RFC 9110 tchar, spelled out apart from client_frame.c's table. */
 static bool is_tchar(int b)
 {
     return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
@@ -114,21 +115,21 @@ static void every_byte_is_classed_as_the_rfc_says(void **state)
         int status;
         /* A ':' just ends the name "X", and "Y: v" is the value. */
         size_t want = is_tchar(b) || b == ':' ? (size_t)n : 0;
-        assert_int_equal(frame_response(r, (size_t)n, &status), want);
+        assert_int_equal(hc_client_frame_response(r, (size_t)n, &status), want);
         n = snprintf(r, sizeof(r), "HTTP/1.1 200 OK\r\nX: a%cb\r\nContent-Length: 0\r\n\r\n", b);
         bool text = (b >= 0x20 && b < 0x7f) || b == '\t';
         want = text ? (size_t)n : 0;
-        assert_int_equal(frame_response(r, (size_t)n, &status), want);
+        assert_int_equal(hc_client_frame_response(r, (size_t)n, &status), want);
     }
 }
 
 static void a_head_longer_than_the_bound_is_left_to_the_library(void **state)
 {
     (void)state;
-    static char big[FRAME_MAX_HEAD_BYTES + 64];
+    static char big[HC_CLIENT_FRAME_MAX_HEAD_BYTES + 64];
     size_t n = 0;
     n += (size_t)snprintf(big, sizeof(big), "HTTP/1.1 200 OK\r\nX: ");
-    while (n < FRAME_MAX_HEAD_BYTES)
+    while (n < HC_CLIENT_FRAME_MAX_HEAD_BYTES)
         big[n++] = 'a';
     snprintf(big + n, sizeof(big) - n, "\r\nContent-Length: 0\r\n\r\n");
     int status;

@@ -1,5 +1,5 @@
 /*
- * worker.c: one thread of the native engine: its loop, timers, pacing and hand-off.
+ * client_worker.c: one thread of the native engine: its loop, timers, pacing and hand-off.
  *
  * Timers, all in the worker's loop. The pace timer wakes the thread at the next due request
  * of the open model (no timer per request, one re-armed timer). The sweep timer (a tenth of a
@@ -32,6 +32,14 @@
  * is not dropped and not stored: the pacer simply does not advance, so the schedule itself is
  * the queue, bounded by nothing but time, and each waiting request keeps its intended send
  * time, which its corrected latency counts from. A connection that frees up takes the oldest.
+ *
+ * The seam. Both engines hand every outcome to hc_client_worker_response / _failure, which
+ * record it in this thread's statistics (counts, status, the interval histograms, the first
+ * failure) and then call the caller's on_response / on_failure, if any. In the one-request
+ * quick mode that is one direct call per response where the engine used to write the counters
+ * itself, and nothing is allocated: the report lives on the stack and points into the
+ * parser's storage. The rate set while running (hc_client_set_rate) is taken up where due
+ * requests are looked for (worker_follow_rate): one relaxed atomic load per dispatch.
  */
 #include <errno.h>
 #include <sched.h>
@@ -41,9 +49,9 @@
 #include <time.h>
 
 #include "hc/limits.h"
-#include "worker.h"
+#include "client_engine.h"
 
-unsigned run_claim(struct run *r, unsigned want)
+unsigned hc_client_run_claim(struct hc_client_run *r, unsigned want)
 {
     uint64_t limit = r->cfg->requests;
     if (limit == 0)
@@ -59,7 +67,7 @@ unsigned run_claim(struct run *r, unsigned want)
     }
 }
 
-void run_sync_init(struct run *r)
+void hc_client_run_sync_init(struct hc_client_run *r)
 {
     pthread_mutex_init(&r->done_lock, NULL);
     pthread_condattr_t attr;
@@ -72,13 +80,13 @@ void run_sync_init(struct run *r)
     r->gate_open = false;
 }
 
-void run_sync_destroy(struct run *r)
+void hc_client_run_sync_destroy(struct hc_client_run *r)
 {
     pthread_cond_destroy(&r->done_cond);
     pthread_mutex_destroy(&r->done_lock);
 }
 
-bool run_wait_done(struct run *r, unsigned n, int64_t deadline_ns)
+bool hc_client_run_wait_done(struct hc_client_run *r, unsigned n, int64_t deadline_ns)
 {
     struct timespec ts = {.tv_sec = deadline_ns / HC_NSEC_PER_SEC,
                           .tv_nsec = deadline_ns % HC_NSEC_PER_SEC};
@@ -92,7 +100,7 @@ bool run_wait_done(struct run *r, unsigned n, int64_t deadline_ns)
     return all;
 }
 
-void run_open_gate(struct run *r)
+void hc_client_run_open_gate(struct hc_client_run *r)
 {
     pthread_mutex_lock(&r->done_lock);
     r->gate_open = true;
@@ -117,9 +125,9 @@ void run_open_gate(struct run *r)
 #endif
 
 /* The start gate (see the top of this file). A failed unshare only costs the saving. */
-static void worker_private_fds(struct worker *w)
+static void worker_private_fds(struct hc_client_worker *w)
 {
-    struct run *r = w->run;
+    struct hc_client_run *r = w->run;
     if (WORKER_PRIVATE_FDS)
         (void)unshare(CLONE_FILES);
     pthread_mutex_lock(&r->done_lock);
@@ -132,7 +140,7 @@ static void worker_private_fds(struct worker *w)
     pthread_mutex_unlock(&r->done_lock);
 }
 
-static void run_mark_done(struct run *r)
+static void run_mark_done(struct hc_client_run *r)
 {
     pthread_mutex_lock(&r->done_lock);
     r->done++;
@@ -140,30 +148,42 @@ static void run_mark_done(struct run *r)
     pthread_mutex_unlock(&r->done_lock);
 }
 
-void worker_count_error(struct worker *w, enum stats_err kind, uint64_t n)
+/* ---- the engine seam: statistics first, then the caller ---- */
+
+void hc_client_worker_response(struct hc_client_worker *w, const struct hc_client_response *r)
 {
-    w->stats.errors[kind] += n;
-    w->ival_errors += n;
+    hc_client_stats_response(&w->stats, r->status);
+    w->ival_responses++;
+    hc_hist_record(w->ival_lat, r->done_ns - r->due_ns);
+    hc_hist_record(w->ival_raw, r->done_ns - r->sent_ns);
+    if (w->cfg->on_response != NULL)
+        w->cfg->on_response(w->cfg->cb_ctx, r);
 }
 
-void worker_note_error(struct worker *w, enum stats_err kind, const char *text)
+void hc_client_worker_failure(struct hc_client_worker *w, const struct hc_client_failure *f)
 {
-    if (w->first_error[0] != '\0')
-        return;
-    snprintf(w->first_error, sizeof(w->first_error), "%s: %s", stats_err_names[kind], text);
+    if (f->kind < HC_CLIENT_ERR_KINDS) {
+        w->stats.errors[f->kind]++;
+        w->ival_errors++;
+    }
+    if (f->detail != NULL && w->first_error[0] == '\0')
+        snprintf(w->first_error, sizeof(w->first_error), "%s: %s", hc_client_err_names[f->kind],
+                 f->detail);
+    if (w->cfg->on_failure != NULL)
+        w->cfg->on_failure(w->cfg->cb_ctx, f);
 }
 
 /* ---- the ready stack (open model) ---- */
 
-void worker_ready_update(struct worker *w, struct conn *c)
+void hc_client_worker_ready_update(struct hc_client_worker *w, struct hc_client_conn *c)
 {
-    bool want = w->cfg->model == MODEL_OPEN && c->state == CONN_OPEN && !w->ending && c->wanted &&
-                c->count < w->cfg->pipeline && c->wpos == c->wend;
+    bool want = w->cfg->model == HC_CLIENT_OPEN && c->state == HC_CLIENT_CONN_OPEN && !w->ending &&
+                c->wanted && c->count < w->cfg->pipeline && c->wpos == c->wend;
     if (want && c->ready_pos < 0) {
         c->ready_pos = (long)w->nready;
         w->ready[w->nready++] = c;
     } else if (!want && c->ready_pos >= 0) {
-        struct conn *last = w->ready[--w->nready];
+        struct hc_client_conn *last = w->ready[--w->nready];
         w->ready[c->ready_pos] = last;
         last->ready_pos = c->ready_pos;
         c->ready_pos = -1;
@@ -174,33 +194,48 @@ static void worker_on_pace(struct hc_loop *loop, struct hc_loop_timer *t, void *
 {
     HC_UNUSED(loop);
     HC_UNUSED(t);
-    worker_dispatch(data);
+    hc_client_worker_dispatch(data);
 }
 
-void worker_dispatch(struct worker *w)
+/* Takes up a rate set by hc_client_set_rate since the pacer last looked (see client.c). */
+static void worker_follow_rate(struct hc_client_worker *w)
+{
+    struct hc_client_run *r = w->run;
+    if (HC_LIKELY(atomic_load_explicit(&r->rate_gen, memory_order_acquire) == w->rate_gen))
+        return;
+    pthread_mutex_lock(&r->rate_lock);
+    w->rate_gen = atomic_load_explicit(&r->rate_gen, memory_order_relaxed);
+    double rate = r->rate;
+    int64_t at = r->rate_at_ns;
+    pthread_mutex_unlock(&r->rate_lock);
+    hc_client_pacer_set_rate(&w->pacer, rate, at);
+}
+
+void hc_client_worker_dispatch(struct hc_client_worker *w)
 {
     if (w->ending)
         return;
+    worker_follow_rate(w);
     int64_t now = hc_now_ns();
     while (w->pacer.next_ns <= now) {
-        size_t idle = w->multi != NULL ? multi_idle(w->multi) : w->nready;
+        size_t idle = w->multi != NULL ? hc_client_multi_idle(w->multi) : w->nready;
         if (idle == 0) {
             w->starved = true;
             return;
         }
-        if (run_claim(w->run, 1) == 0) {
+        if (hc_client_run_claim(w->run, 1) == 0) {
             w->ending = true;
-            worker_check_done(w);
+            hc_client_worker_check_done(w);
             return;
         }
         if (w->starved)
             w->stats.queued++;
         int64_t due = w->pacer.next_ns;
-        pacer_next(&w->pacer);
+        hc_client_pacer_next(&w->pacer);
         if (w->multi != NULL)
-            multi_send(w->multi, due, now);
+            hc_client_multi_send(w->multi, due, now);
         else
-            conn_send(w->ready[w->nready - 1], due, now);
+            hc_client_conn_send(w->ready[w->nready - 1], due, now);
         if (w->ending)
             return;
     }
@@ -216,17 +251,17 @@ static void worker_on_fill(struct hc_loop *loop, struct hc_loop_timer *t, void *
 {
     HC_UNUSED(loop);
     HC_UNUSED(t);
-    struct worker *w = data;
-    /* conn_fill skips a connection closed since it joined, and may end the run (-n). */
+    struct hc_client_worker *w = data;
+    /* hc_client_conn_fill skips a connection closed since it joined, and may end the run (-n). */
     for (size_t i = 0; i < w->nfills; i++) {
-        struct conn *c = w->fills[i];
+        struct hc_client_conn *c = w->fills[i];
         c->fill_pending = false;
-        conn_fill(c);
+        hc_client_conn_fill(c);
     }
     w->nfills = 0;
 }
 
-void worker_defer_fill(struct worker *w, struct conn *c)
+void hc_client_worker_defer_fill(struct hc_client_worker *w, struct hc_client_conn *c)
 {
     if (c->fill_pending)
         return;
@@ -240,7 +275,7 @@ void worker_defer_fill(struct worker *w, struct conn *c)
 /* ---- ending ---- */
 
 /* Moves this second's latencies into the totals and the main thread's slot. */
-static void worker_flush_interval(struct worker *w, bool done)
+static void worker_flush_interval(struct hc_client_worker *w, bool done)
 {
     hc_hist_add(w->stats.lat, w->ival_lat);
     hc_hist_add(w->stats.raw, w->ival_raw);
@@ -258,16 +293,16 @@ static void worker_flush_interval(struct worker *w, bool done)
     w->ival_errors = 0;
 }
 
-static void worker_finish(struct worker *w)
+static void worker_finish(struct hc_client_worker *w)
 {
     if (w->finished)
         return;
     w->finished = true;
     w->ending = true;
     for (size_t i = 0; i < w->nconns; i++)
-        conn_close(&w->conns[i]);
+        hc_client_conn_close(&w->conns[i]);
     if (w->multi != NULL)
-        multi_stop_all(w->multi, false);
+        hc_client_multi_stop_all(w->multi, false);
     hc_loop_timer_stop(w->loop, &w->pace_timer);
     hc_loop_timer_stop(w->loop, &w->sweep_timer);
     hc_loop_timer_stop(w->loop, &w->tick_timer);
@@ -280,39 +315,39 @@ static void worker_finish(struct worker *w)
     hc_loop_stop(w->loop);
 }
 
-void worker_check_done(struct worker *w)
+void hc_client_worker_check_done(struct hc_client_worker *w)
 {
     if (w->ending && w->inflight == 0)
         worker_finish(w);
 }
 
 /* Counts the requests that fell due before the deadline but never found a connection. */
-static void worker_count_unsent(struct worker *w)
+static void worker_count_unsent(struct hc_client_worker *w)
 {
-    if (w->cfg->model != MODEL_OPEN)
+    if (w->cfg->model != HC_CLIENT_OPEN)
         return;
     int64_t until = HC_MIN(w->deadline_ns, hc_now_ns());
     while (w->pacer.next_ns < until) {
-        if (run_claim(w->run, 1) == 0)
+        if (hc_client_run_claim(w->run, 1) == 0)
             break;
         w->stats.unsent++;
-        pacer_next(&w->pacer);
+        hc_client_pacer_next(&w->pacer);
     }
 }
 
 static void worker_on_end(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
 {
     HC_UNUSED(t);
-    struct worker *w = data;
+    struct hc_client_worker *w = data;
     if (w->hard_ending) {
         /* Whatever is still in flight has had --timeout since the deadline. */
         for (size_t i = 0; i < w->nconns; i++) {
-            struct conn *c = &w->conns[i];
-            worker_count_error(w, STATS_ERR_TIMEOUT, c->count);
-            conn_close(c);
+            struct hc_client_conn *c = &w->conns[i];
+            hc_client_conn_fail_inflight(c, HC_CLIENT_ERR_TIMEOUT, NULL);
+            hc_client_conn_close(c);
         }
         if (w->multi != NULL)
-            multi_stop_all(w->multi, true);
+            hc_client_multi_stop_all(w->multi, true);
         worker_finish(w);
         return;
     }
@@ -320,25 +355,25 @@ static void worker_on_end(struct hc_loop *loop, struct hc_loop_timer *t, void *d
     w->ending = true;
     hc_loop_timer_stop(loop, &w->pace_timer);
     for (size_t i = 0; i < w->nconns; i++) {
-        struct conn *c = &w->conns[i];
-        worker_ready_update(w, c);
+        struct hc_client_conn *c = &w->conns[i];
+        hc_client_worker_ready_update(w, c);
         if (c->count == 0)
-            conn_close(c);
+            hc_client_conn_close(c);
     }
     /* Nothing is sent after the deadline, so --timeout later everything still in flight has
      * had its full timeout: the run ends by duration + timeout, whatever the server does. */
     w->hard_ending = true;
     hc_loop_timer_start_at(loop, &w->end_timer, w->deadline_ns + w->cfg->timeout_ns, worker_on_end,
                            w);
-    worker_check_done(w);
+    hc_client_worker_check_done(w);
 }
 
 /* ---- the sweep ---- */
 
 /* Closed model with stages: how many of this worker's connections the plan wants now. */
-static size_t worker_stage_share(struct worker *w, int64_t now)
+static size_t worker_stage_share(struct hc_client_worker *w, int64_t now)
 {
-    double total = schedule_value_at(&w->run->sched, now - w->run->start_ns);
+    double total = hc_client_schedule_value_at(&w->run->sched, now - w->run->start_ns);
     uint64_t n = (uint64_t)(total + 0.5);
     unsigned t = w->cfg->threads;
     /* Global connection k belongs to worker k mod t, as in the split at start. */
@@ -349,45 +384,45 @@ static size_t worker_stage_share(struct worker *w, int64_t now)
 static void worker_on_sweep(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
 {
     HC_UNUSED(t);
-    struct worker *w = data;
+    struct hc_client_worker *w = data;
     int64_t now = hc_loop_update_now(loop);
     size_t wanted = w->nconns;
     if (w->run->conn_stages)
         wanted = worker_stage_share(w, now);
     int64_t timeout = w->cfg->timeout_ns;
     for (size_t i = 0; i < w->nconns && !w->finished; i++) {
-        struct conn *c = &w->conns[i];
+        struct hc_client_conn *c = &w->conns[i];
         c->wanted = i < wanted;
         switch (c->state) {
-        case CONN_CONNECTING:
+        case HC_CLIENT_CONN_CONNECTING:
             if (now - c->since >= timeout)
-                conn_fail(c, STATS_ERR_CONNECT);
+                hc_client_conn_fail(c, HC_CLIENT_ERR_CONNECT);
             break;
-        case CONN_OPEN:
-            if (c->count > 0 && now - c->sent[c->head] >= timeout)
-                conn_fail(c, STATS_ERR_TIMEOUT);
+        case HC_CLIENT_CONN_OPEN:
+            if (c->count > 0 && now - c->slots[c->head].sent >= timeout)
+                hc_client_conn_fail(c, HC_CLIENT_ERR_TIMEOUT);
             else if (!c->wanted && c->count == 0)
-                conn_close(c);
-            else if (w->cfg->model == MODEL_CLOSED && c->count == 0)
-                conn_fill(c);
+                hc_client_conn_close(c);
+            else if (w->cfg->model == HC_CLIENT_CLOSED && c->count == 0)
+                hc_client_conn_fill(c);
             break;
-        case CONN_CLOSED:
+        case HC_CLIENT_CONN_CLOSED:
             if (c->wanted && !w->ending && now >= c->retry_at)
-                conn_connect(c);
+                hc_client_conn_connect(c);
             break;
         }
     }
     if (w->finished)
         return;
-    if (w->cfg->model == MODEL_OPEN)
-        worker_dispatch(w);
+    if (w->cfg->model == HC_CLIENT_OPEN)
+        hc_client_worker_dispatch(w);
     hc_loop_timer_start(loop, &w->sweep_timer, w->sweep_ns, worker_on_sweep, w);
 }
 
 static void worker_on_tick(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
 {
     HC_UNUSED(t);
-    struct worker *w = data;
+    struct hc_client_worker *w = data;
     worker_flush_interval(w, false);
     w->next_tick_ns += HC_NSEC_PER_SEC;
     hc_loop_timer_start_at(loop, &w->tick_timer, w->next_tick_ns, worker_on_tick, w);
@@ -395,30 +430,31 @@ static void worker_on_tick(struct hc_loop *loop, struct hc_loop_timer *t, void *
 
 /* ---- the thread ---- */
 
-int worker_init(struct worker *w, struct run *run, unsigned index, size_t nconns)
+int hc_client_worker_init(struct hc_client_worker *w, struct hc_client_run *run, unsigned index,
+                          size_t nconns)
 {
     memset(w, 0, sizeof(*w));
     w->index = index;
     w->run = run;
     w->cfg = run->cfg;
     pthread_mutex_init(&w->slot.lock, NULL);
-    int rc = stats_init(&w->stats);
+    int rc = hc_client_stats_init(&w->stats);
     if (rc == 0)
-        rc = stats_new_hist(&w->ival_lat);
+        rc = hc_client_stats_new_hist(&w->ival_lat);
     if (rc == 0)
-        rc = stats_new_hist(&w->ival_raw);
+        rc = hc_client_stats_new_hist(&w->ival_raw);
     if (rc == 0)
-        rc = stats_new_hist(&w->slot.lat);
+        rc = hc_client_stats_new_hist(&w->slot.lat);
     if (rc == 0)
-        rc = stats_new_hist(&w->slot.raw);
+        rc = hc_client_stats_new_hist(&w->slot.raw);
     if (rc != 0)
         return rc;
     rc = hc_loop_new(&w->loop);
     if (rc != 0)
         return rc;
-    w->rbuf = hc_xmalloc(HC_HCLOAD_READ_BYTES);
+    w->rbuf = hc_xmalloc(HC_CLIENT_READ_BYTES);
     if (w->cfg->curl) {
-        rc = multi_new(w, nconns, &w->multi);
+        rc = hc_client_multi_new(w, nconns, &w->multi);
         if (rc != 0)
             return rc;
         nconns = 0;
@@ -428,29 +464,29 @@ int worker_init(struct worker *w, struct run *run, unsigned index, size_t nconns
     w->ready = hc_xcalloc(nconns, sizeof(*w->ready));
     w->fills = hc_xcalloc(nconns, sizeof(*w->fills));
     for (size_t i = 0; i < nconns; i++)
-        conn_init(&w->conns[i], w, (unsigned)i);
+        hc_client_conn_init(&w->conns[i], w, (unsigned)i);
     w->sweep_ns = HC_MIN(w->cfg->timeout_ns / 4, 100 * HC_NSEC_PER_MSEC);
     if (w->sweep_ns < HC_NSEC_PER_MSEC)
         w->sweep_ns = HC_NSEC_PER_MSEC;
     return 0;
 }
 
-void worker_destroy(struct worker *w)
+void hc_client_worker_destroy(struct hc_client_worker *w)
 {
     if (w == NULL)
         return;
     if (w->conns != NULL) {
         for (size_t i = 0; i < w->nconns; i++)
-            conn_destroy(&w->conns[i]);
+            hc_client_conn_destroy(&w->conns[i]);
     }
     free(w->conns);
     free(w->ready);
     free(w->fills);
     free(w->rbuf);
     /* libcurl closes its connections through the loop, so the loop goes last. */
-    multi_free(w->multi);
+    hc_client_multi_free(w->multi);
     hc_loop_free(w->loop);
-    stats_destroy(&w->stats);
+    hc_client_stats_destroy(&w->stats);
     hc_hist_free(w->ival_lat);
     hc_hist_free(w->ival_raw);
     hc_hist_free(w->slot.lat);
@@ -460,23 +496,23 @@ void worker_destroy(struct worker *w)
     memset(w, 0, sizeof(*w));
 }
 
-void *worker_main(void *arg)
+void *hc_client_worker_main(void *arg)
 {
-    struct worker *w = arg;
-    struct run *run = w->run;
+    struct hc_client_worker *w = arg;
+    struct hc_client_run *run = w->run;
     if (w->multi == NULL)
         worker_private_fds(w);
     int64_t start = run->start_ns;
     hc_loop_update_now(w->loop);
     w->deadline_ns = w->cfg->duration_ns == INT64_MAX ? INT64_MAX : start + w->cfg->duration_ns;
-    if (w->cfg->model == MODEL_OPEN)
-        pacer_init(&w->pacer, &run->sched, w->index, w->cfg->threads, w->cfg->poisson,
-                   (uint64_t)hc_wall_ns(), start);
+    if (w->cfg->model == HC_CLIENT_OPEN)
+        hc_client_pacer_init(&w->pacer, &run->sched, w->index, w->cfg->threads, w->cfg->poisson,
+                             (uint64_t)hc_wall_ns(), start);
     size_t wanted = run->conn_stages ? worker_stage_share(w, start) : w->nconns;
     for (size_t i = 0; i < w->nconns; i++) {
         w->conns[i].wanted = i < wanted;
         if (i < wanted && !w->ending)
-            conn_connect(&w->conns[i]);
+            hc_client_conn_connect(&w->conns[i]);
     }
     if (!w->finished) {
         hc_loop_timer_start(w->loop, &w->sweep_timer, w->sweep_ns, worker_on_sweep, w);
@@ -484,10 +520,10 @@ void *worker_main(void *arg)
         hc_loop_timer_start_at(w->loop, &w->tick_timer, w->next_tick_ns, worker_on_tick, w);
         if (w->deadline_ns != INT64_MAX)
             hc_loop_timer_start_at(w->loop, &w->end_timer, w->deadline_ns, worker_on_end, w);
-        if (w->cfg->model == MODEL_OPEN)
-            worker_dispatch(w);
+        if (w->cfg->model == HC_CLIENT_OPEN)
+            hc_client_worker_dispatch(w);
         else if (w->multi != NULL)
-            multi_start(w->multi);
+            hc_client_multi_start(w->multi);
         int rc = w->finished ? 0 : hc_loop_run(w->loop);
         if (rc < 0)
             w->error = rc;
@@ -499,13 +535,13 @@ void *worker_main(void *arg)
     return NULL;
 }
 
-void worker_stop(struct worker *w)
+void hc_client_worker_stop(struct hc_client_worker *w)
 {
     hc_loop_stop(w->loop);
 }
 
-bool worker_take(struct worker *w, struct hc_hist *lat, struct hc_hist *raw, uint64_t *responses,
-                 uint64_t *errors)
+bool hc_client_worker_take(struct hc_client_worker *w, struct hc_hist *lat, struct hc_hist *raw,
+                           uint64_t *responses, uint64_t *errors)
 {
     pthread_mutex_lock(&w->slot.lock);
     hc_hist_add(lat, w->slot.lat);

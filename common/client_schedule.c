@@ -1,5 +1,5 @@
 /*
- * schedule.c: stages, the cumulative-count curve and the pacers that walk it.
+ * client_schedule.c: stages, the cumulative-count curve and the pacers that walk it.
  *
  * Why invert the cumulative count rather than step a timer by 1/rate: a ramp changes the rate
  * continuously, and stepping by the current rate's inverse drifts (and stalls forever at a rate
@@ -7,8 +7,14 @@
  * so requested and achieved counts can be compared exactly at any instant. Within a linear
  * segment Lambda is quadratic in time; the root is taken in the form 2x / (v0 + sqrt(v0^2 +
  * 2ax)), which stays accurate when the acceleration a is tiny or negative.
+ *
+ * A rate set while running (hc_client_pacer_set_rate) leaves the curve: from the moment it
+ * was asked, each pacer walks a constant rate in plain time, thread i of T taking the
+ * arrivals at + (i + 1 + kT) / rate, so the threads together still send the new schedule
+ * exactly; Poisson arrivals restart with an exponential gap, which the process's lack of
+ * memory makes free. The deadline (the worker's) and the -n bound still end the run.
  */
-#include "schedule.h"
+#include "hc/client.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,7 +28,7 @@
 /* The longest text of one stage piece ("1h30m:2500/s" is 12 bytes). */
 #define STAGE_PIECE_MAX 64
 
-static int stage_parse_one(const char *piece, size_t len, struct stage *out, char *err,
+static int stage_parse_one(const char *piece, size_t len, struct hc_client_stage *out, char *err,
                            size_t errlen)
 {
     char text[STAGE_PIECE_MAX];
@@ -60,16 +66,17 @@ static int stage_parse_one(const char *piece, size_t len, struct stage *out, cha
     return 0;
 }
 
-int schedule_parse_stages(const char *text, struct stage **out, size_t *n, char *err, size_t errlen)
+int hc_client_schedule_parse_stages(const char *text, struct hc_client_stage **out, size_t *n,
+                                    char *err, size_t errlen)
 {
     size_t count = 1;
     for (const char *p = text; *p != '\0'; p++)
         count += *p == ',';
-    if (count > HC_HCLOAD_MAX_STAGES) {
-        snprintf(err, errlen, "%zu stages: at most %d", count, HC_HCLOAD_MAX_STAGES);
+    if (count > HC_CLIENT_MAX_STAGES) {
+        snprintf(err, errlen, "%zu stages: at most %d", count, HC_CLIENT_MAX_STAGES);
         return HC_ETOOLARGE;
     }
-    struct stage *st = hc_xcalloc(count, sizeof(*st));
+    struct hc_client_stage *st = hc_xcalloc(count, sizeof(*st));
     const char *p = text;
     for (size_t i = 0; i < count; i++) {
         const char *end = strchr(p, ',');
@@ -86,8 +93,8 @@ int schedule_parse_stages(const char *text, struct stage **out, size_t *n, char 
     return 0;
 }
 
-int schedule_init(struct schedule *s, double start, const struct stage *stages, size_t n,
-                  bool open_ended)
+int hc_client_schedule_init(struct hc_client_schedule *s, double start,
+                            const struct hc_client_stage *stages, size_t n, bool open_ended)
 {
     s->nsegs = n + (open_ended ? 1 : 0);
     s->segs = hc_xcalloc(s->nsegs ? s->nsegs : 1, sizeof(*s->segs));
@@ -95,7 +102,7 @@ int schedule_init(struct schedule *s, double start, const struct stage *stages, 
     double v = start;
     double lambda = 0;
     for (size_t i = 0; i < n; i++) {
-        struct schedule_seg *g = &s->segs[i];
+        struct hc_client_schedule_seg *g = &s->segs[i];
         g->t0_ns = t;
         g->dur_ns = stages[i].dur_ns;
         g->v0 = v;
@@ -108,7 +115,7 @@ int schedule_init(struct schedule *s, double start, const struct stage *stages, 
     }
     s->end_ns = t;
     if (open_ended) {
-        struct schedule_seg *g = &s->segs[n];
+        struct hc_client_schedule_seg *g = &s->segs[n];
         g->t0_ns = t;
         g->dur_ns = INT64_MAX;
         g->v0 = v;
@@ -120,7 +127,7 @@ int schedule_init(struct schedule *s, double start, const struct stage *stages, 
     return 0;
 }
 
-void schedule_destroy(struct schedule *s)
+void hc_client_schedule_destroy(struct hc_client_schedule *s)
 {
     if (s == NULL)
         return;
@@ -130,30 +137,30 @@ void schedule_destroy(struct schedule *s)
 }
 
 /* The value a segment has tau_ns into it (a tail never changes). */
-static double seg_value(const struct schedule_seg *g, int64_t tau_ns)
+static double seg_value(const struct hc_client_schedule_seg *g, int64_t tau_ns)
 {
     if (g->dur_ns == INT64_MAX)
         return g->v0;
     return g->v0 + (g->v1 - g->v0) * ((double)tau_ns / (double)g->dur_ns);
 }
 
-double schedule_value_at(const struct schedule *s, int64_t t_ns)
+double hc_client_schedule_value_at(const struct hc_client_schedule *s, int64_t t_ns)
 {
     if (s->nsegs == 0)
         return 0;
     for (size_t i = 0; i < s->nsegs; i++) {
-        const struct schedule_seg *g = &s->segs[i];
+        const struct hc_client_schedule_seg *g = &s->segs[i];
         if (g->dur_ns == INT64_MAX || t_ns < g->t0_ns + g->dur_ns)
             return seg_value(g, t_ns < g->t0_ns ? 0 : t_ns - g->t0_ns);
     }
     return s->segs[s->nsegs - 1].v1;
 }
 
-double schedule_count_until(const struct schedule *s, int64_t t_ns)
+double hc_client_schedule_count_until(const struct hc_client_schedule *s, int64_t t_ns)
 {
     double total = 0;
     for (size_t i = 0; i < s->nsegs; i++) {
-        const struct schedule_seg *g = &s->segs[i];
+        const struct hc_client_schedule_seg *g = &s->segs[i];
         if (t_ns <= g->t0_ns)
             break;
         int64_t tau = t_ns - g->t0_ns;
@@ -167,7 +174,7 @@ double schedule_count_until(const struct schedule *s, int64_t t_ns)
     return total;
 }
 
-int64_t schedule_time_at(const struct schedule *s, double lambda, size_t *hint)
+int64_t hc_client_schedule_time_at(const struct hc_client_schedule *s, double lambda, size_t *hint)
 {
     size_t i = *hint;
     while (i < s->nsegs && lambda >= s->segs[i].lambda0 + s->segs[i].area)
@@ -175,7 +182,7 @@ int64_t schedule_time_at(const struct schedule *s, double lambda, size_t *hint)
     if (i >= s->nsegs)
         return -1;
     *hint = i;
-    const struct schedule_seg *g = &s->segs[i];
+    const struct hc_client_schedule_seg *g = &s->segs[i];
     double x = lambda - g->lambda0;
     if (x < 0)
         x = 0;
@@ -194,7 +201,7 @@ int64_t schedule_time_at(const struct schedule *s, double lambda, size_t *hint)
 }
 
 /* xorshift64*: a fast, decent generator for arrival gaps (not for anything secret). */
-static double pacer_uniform(struct pacer *p)
+static double pacer_uniform(struct hc_client_pacer *p)
 {
     p->rng ^= p->rng >> 12;
     p->rng ^= p->rng << 25;
@@ -204,14 +211,15 @@ static double pacer_uniform(struct pacer *p)
     return ((double)(r >> 11) + 1.0) / 9007199254740992.0;
 }
 
-static void pacer_place(struct pacer *p)
+static void pacer_place(struct hc_client_pacer *p)
 {
-    int64_t t = schedule_time_at(p->s, p->lambda, &p->hint);
+    int64_t t = hc_client_schedule_time_at(p->s, p->lambda, &p->hint);
     p->next_ns = t < 0 ? INT64_MAX : p->base_ns + t;
 }
 
-void pacer_init(struct pacer *p, const struct schedule *s, unsigned index, unsigned nthreads,
-                bool poisson, uint64_t seed, int64_t base_ns)
+void hc_client_pacer_init(struct hc_client_pacer *p, const struct hc_client_schedule *s,
+                          unsigned index, unsigned nthreads, bool poisson, uint64_t seed,
+                          int64_t base_ns)
 {
     p->s = s;
     p->stride = nthreads ? nthreads : 1;
@@ -219,6 +227,8 @@ void pacer_init(struct pacer *p, const struct schedule *s, unsigned index, unsig
     p->rng = (seed ^ (0x9E3779B97F4A7C15ULL * (index + 1))) | 1;
     p->hint = 0;
     p->base_ns = base_ns;
+    p->index = index;
+    p->fixed = false;
     if (poisson)
         p->lambda = -log(pacer_uniform(p)) * p->stride;
     else
@@ -226,10 +236,48 @@ void pacer_init(struct pacer *p, const struct schedule *s, unsigned index, unsig
     pacer_place(p);
 }
 
-void pacer_next(struct pacer *p)
+/* A gap of the fixed rate, in ns: stride / rate seconds, or an exponential draw of that mean. */
+static double pacer_fixed_gap(struct hc_client_pacer *p)
+{
+    double mean = p->stride * (double)HC_NSEC_PER_SEC / p->fixed_rate;
+    return p->poisson ? -log(pacer_uniform(p)) * mean : mean;
+}
+
+/* Where the fixed-rate walk stands (fixed_ns) as an absolute time, INT64_MAX past the range. */
+static void pacer_place_fixed(struct hc_client_pacer *p)
+{
+    p->next_ns = p->fixed_ns < 9.0e18 ? (int64_t)p->fixed_ns : INT64_MAX;
+}
+
+void hc_client_pacer_set_rate(struct hc_client_pacer *p, double rate, int64_t at_ns)
+{
+    p->fixed = true;
+    p->fixed_rate = rate;
+    if (rate <= 0) {
+        p->next_ns = INT64_MAX;
+        return;
+    }
+    /*
+     * Constant: thread i of T takes the global arrivals at + (i + 1 + kT) / rate, so the union
+     * of all threads is the new schedule exactly; Poisson: an exponential first gap (the
+     * process is memoryless, so the restart costs nothing).
+     */
+    if (p->poisson)
+        p->fixed_ns = (double)at_ns + pacer_fixed_gap(p);
+    else
+        p->fixed_ns = (double)at_ns + (double)(p->index + 1) * (double)HC_NSEC_PER_SEC / rate;
+    pacer_place_fixed(p);
+}
+
+void hc_client_pacer_next(struct hc_client_pacer *p)
 {
     if (p->next_ns == INT64_MAX)
         return;
+    if (p->fixed) {
+        p->fixed_ns += pacer_fixed_gap(p);
+        pacer_place_fixed(p);
+        return;
+    }
     if (p->poisson)
         p->lambda += -log(pacer_uniform(p)) * p->stride;
     else

@@ -1,14 +1,14 @@
 /*
- * fuzz_hcload_frame.c: hcload's fast framing path (hcload/frame.c) differentially against the
- * library parser it stands in for.
+ * fuzz_client_frame.c: the client's fast framing path (common/client_frame.c) differentially
+ * against the library parser it stands in for.
  *
  * The input is a stream of response bytes, as one read would return them. It is parsed twice,
- * as hcload's conn_parse loop does: once with the library alone, once with frame_response tried
- * first at every response boundary (but after an upgrade) and the library taking over where it
- * declines. Both must
- * produce the same responses (length, status, keep-alive) in the same order and end the same
- * way (need more bytes, or the same error). Where frame_response answers it must also answer
- * the same on exactly the response's bytes, and decline the response cut one byte short.
+ * as hcload's conn_parse loop does: once with the library alone, once with hc_client_frame_response
+ * tried first at every response boundary (but after an upgrade) and the library taking over where
+ * it declines. Both must produce the same responses (length, status, keep-alive) in the same order
+ * and end the same way (need more bytes, or the same error). Where hc_client_frame_response answers
+ * it must also answer the same on exactly the response's bytes, and decline the response cut one
+ * byte short.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <sys/types.h>
 
-#include "frame.h"
+#include "hc/client.h"
 #include "hc/http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -41,7 +41,7 @@ struct fuzz_run {
 static void check(bool ok, const char *what)
 {
     if (!ok) {
-        fprintf(stderr, "fuzz_hcload_frame: invariant broken: %s\n", what);
+        fprintf(stderr, "fuzz_client_frame: invariant broken: %s\n", what);
         abort();
     }
 }
@@ -59,13 +59,14 @@ static void fuzz_parse(const char *data, size_t len, bool try_fast, struct fuzz_
         /* As conn_parse: at a boundary, and not after an upgrade (the library's stopped). */
         if (try_fast && !midmsg && !p.msg.upgrade) {
             int status = -1;
-            size_t n = frame_response(data, len, &status);
+            size_t n = hc_client_frame_response(data, len, &status);
             check(n <= len, "fast length within the input");
             if (n > 0) {
                 int again = -1;
-                check(frame_response(data, n, &again) == n && again == status,
+                check(hc_client_frame_response(data, n, &again) == n && again == status,
                       "fast answer the same on the response's own bytes");
-                check(frame_response(data, n - 1, &again) == 0, "fast declines a short response");
+                check(hc_client_frame_response(data, n - 1, &again) == 0,
+                      "fast declines a short response");
                 *r = (struct fuzz_resp){.len = n, .status = status, .keep_alive = true};
                 out->n++;
                 out->fast++;

@@ -1,5 +1,6 @@
 /*
- * frame.c: the fast framing path (see frame.h for the shape it accepts).
+ * client_frame.c: the fast framing path (hc_client_frame_response in hc/client.h says which
+ * shape it accepts).
  *
  * Why it exists: with nginx answering on loopback, the library parser (http-parser's
  * callbacks plus the http module's framing checks) was about 8% of hcload's CPU, most of
@@ -13,7 +14,7 @@
  * that http-parser 2.9 takes "Transfer-Encodingx" for Transfer-Encoding); any other name is
  * an ordinary field and only its bytes are checked.
  */
-#include "frame.h"
+#include "hc/client.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -96,11 +97,11 @@ static enum frame_field frame_field_of(const unsigned char *name, size_t len)
     }
 }
 
-size_t frame_response(const char *data, size_t len, int *status)
+size_t hc_client_frame_response(const char *data, size_t len, int *status)
 {
     const unsigned char *start = (const unsigned char *)data;
     /* The head must end within both the data and the fast path's own bound. */
-    const unsigned char *end = start + HC_MIN(len, (size_t)FRAME_MAX_HEAD_BYTES);
+    const unsigned char *end = start + HC_MIN(len, (size_t)HC_CLIENT_FRAME_MAX_HEAD_BYTES);
     /* "HTTP/1.1 200 " is 13 bytes. */
     if (end - start < 13 || memcmp(start, "HTTP/1.1 ", 9) != 0)
         return 0;
@@ -125,7 +126,7 @@ size_t frame_response(const char *data, size_t len, int *status)
             s += 2;
             break;
         }
-        if (++fields > FRAME_MAX_FIELDS)
+        if (++fields > HC_CLIENT_FRAME_MAX_FIELDS)
             return 0;
         const unsigned char *name = s;
         while (s < end && frame_tchar(*s))

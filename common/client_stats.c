@@ -1,0 +1,66 @@
+/*
+ * client_stats.c: per-thread counters and their merge, the client's statistics consumer. Kept
+ * apart from the worker so a summary or a JSON writer sees one plain structure and never the
+ * engine.
+ */
+#include "hc/client.h"
+
+#include <string.h>
+
+int hc_client_stats_new_hist(struct hc_hist **out)
+{
+    return hc_hist_new(HC_CLIENT_HIST_LOWEST, HC_CLIENT_HIST_HIGHEST, HC_CLIENT_HIST_SIGFIGS, out);
+}
+
+int hc_client_stats_init(struct hc_client_stats *s)
+{
+    memset(s, 0, sizeof(*s));
+    int rc = hc_client_stats_new_hist(&s->lat);
+    if (rc == 0)
+        rc = hc_client_stats_new_hist(&s->raw);
+    return rc;
+}
+
+void hc_client_stats_destroy(struct hc_client_stats *s)
+{
+    if (s == NULL)
+        return;
+    hc_hist_free(s->lat);
+    hc_hist_free(s->raw);
+    s->lat = NULL;
+    s->raw = NULL;
+}
+
+void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_stats *src)
+{
+    dst->responses += src->responses;
+    for (int i = 0; i < HC_CLIENT_STATUS_MAX; i++)
+        dst->status[i] += src->status[i];
+    dst->status_other += src->status_other;
+    for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
+        dst->errors[i] += src->errors[i];
+    dst->bytes_read += src->bytes_read;
+    dst->bytes_written += src->bytes_written;
+    dst->connects += src->connects;
+    dst->sent += src->sent;
+    dst->queued += src->queued;
+    dst->unsent += src->unsent;
+    hc_hist_add(dst->lat, src->lat);
+    hc_hist_add(dst->raw, src->raw);
+}
+
+uint64_t hc_client_stats_errors_total(const struct hc_client_stats *s)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
+        n += s->errors[i];
+    return n;
+}
+
+uint64_t hc_client_stats_non_2xx_3xx(const struct hc_client_stats *s)
+{
+    uint64_t ok = 0;
+    for (int i = 200; i < 400; i++)
+        ok += s->status[i];
+    return s->responses - ok;
+}
