@@ -67,6 +67,12 @@ unsigned hc_client_run_claim(struct hc_client_run *r, unsigned want)
     }
 }
 
+void hc_client_run_unclaim(struct hc_client_run *r, unsigned n)
+{
+    if (r->cfg->requests != 0 && n > 0)
+        atomic_fetch_sub_explicit(&r->tickets, n, memory_order_relaxed);
+}
+
 void hc_client_run_sync_init(struct hc_client_run *r)
 {
     pthread_mutex_init(&r->done_lock, NULL);
@@ -272,6 +278,61 @@ void hc_client_worker_defer_fill(struct hc_client_worker *w, struct hc_client_co
         hc_loop_timer_start(w->loop, &w->fill_timer, 0, worker_on_fill, w);
 }
 
+/* ---- hc_client_wake: slots offered again to the picker ---- */
+
+/*
+ * Open model: every free connection (or idle transfer) is offered off schedule, with
+ * p->resume set, until the picker has nothing more (HC_CLIENT_PICK_IDLE leaves the slot
+ * free, so the count of free ones stops going down). The sends claim -n tickets as
+ * scheduled ones do. Closed model: idle connections are filled as after a response.
+ */
+static void worker_on_wake(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    HC_UNUSED(loop);
+    HC_UNUSED(t);
+    struct hc_client_worker *w = data;
+    if (w->ending)
+        return;
+    if (w->cfg->model == HC_CLIENT_CLOSED) {
+        if (w->multi != NULL)
+            hc_client_multi_start(w->multi);
+        for (size_t i = 0; i < w->nconns && !w->ending; i++)
+            hc_client_conn_fill(&w->conns[i]);
+        return;
+    }
+    int64_t now = hc_now_ns();
+    w->resuming = true;
+    for (;;) {
+        size_t idle = w->multi != NULL ? hc_client_multi_idle(w->multi) : w->nready;
+        if (idle == 0 || w->ending)
+            break;
+        if (hc_client_run_claim(w->run, 1) == 0) {
+            w->ending = true;
+            break;
+        }
+        uint64_t sent = w->stats.sent;
+        if (w->multi != NULL)
+            hc_client_multi_send(w->multi, now, now);
+        else
+            hc_client_conn_send(w->ready[w->nready - 1], now, now);
+        if (w->stats.sent == sent) {
+            hc_client_run_unclaim(w->run, 1);
+            break;
+        }
+    }
+    w->resuming = false;
+    hc_client_worker_check_done(w);
+}
+
+void hc_client_worker_wake(struct hc_client_worker *w, int64_t at_ns)
+{
+    if (w->ending)
+        return;
+    if (hc_loop_timer_active(&w->wake_timer) && w->wake_timer.deadline <= at_ns)
+        return;
+    hc_loop_timer_start_at(w->loop, &w->wake_timer, at_ns, worker_on_wake, w);
+}
+
 /* ---- ending ---- */
 
 /* Moves this second's latencies into the totals and the main thread's slot. */
@@ -308,6 +369,7 @@ static void worker_finish(struct hc_client_worker *w)
     hc_loop_timer_stop(w->loop, &w->tick_timer);
     hc_loop_timer_stop(w->loop, &w->end_timer);
     hc_loop_timer_stop(w->loop, &w->fill_timer);
+    hc_loop_timer_stop(w->loop, &w->wake_timer);
     for (size_t i = 0; i < w->nfills; i++)
         w->fills[i]->fill_pending = false;
     w->nfills = 0;
