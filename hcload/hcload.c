@@ -22,6 +22,7 @@
 #include "hc/units.h"
 #include "options.h"
 #include "report.h"
+#include "runner.h"
 
 /* Descriptors a run needs besides its connections: loops, standard streams, output files. */
 #define HCLOAD_SPARE_FDS 64
@@ -174,7 +175,7 @@ static void hcload_client_config(const struct config *cfg, struct hc_client_conf
     cc->reqs = &cfg->reqs;
 }
 
-static int hcload_run(const struct hc_opt_program *prog, const struct config *cfg)
+static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
 {
     int status = 1;
     uint64_t need = cfg->connections + (uint64_t)cfg->threads * 4 + HCLOAD_SPARE_FDS;
@@ -192,16 +193,30 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         fprintf(stderr, "%s: libcurl could not be initialised\n", prog->name);
         return 1;
     }
-    struct hc_client_config cc;
-    hcload_client_config(cfg, &cc);
     struct hc_client *client = NULL;
+    struct runner *run = NULL;
     struct monitor m;
     memset(&m, 0, sizeof(m));
+    if (cfg->plan != NULL) {
+        char err[512];
+        rc = runner_new(cfg->plan, cfg->threads, cfg->connections, cfg->pipeline, cfg->model,
+                        cfg->curl, &cfg->reqs, &run, err, sizeof(err));
+        if (rc != 0) {
+            fprintf(stderr, "%s: %s: %s\n", prog->name, cfg->plan_path, err);
+            goto out;
+        }
+    }
+    struct hc_client_config cc;
+    hcload_client_config(cfg, &cc);
+    if (run != NULL)
+        runner_configure(run, &cc);
     rc = hc_client_new(&cc, &client);
     if (rc != 0) {
         fprintf(stderr, "%s: cannot set up the worker threads: %s\n", prog->name, hc_strerror(rc));
         goto out;
     }
+    if (run != NULL)
+        runner_attach(run, client);
 
     m.cfg = cfg;
     m.progress = !cfg->quiet && isatty(STDOUT_FILENO) &&
@@ -240,6 +255,8 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
     struct hc_client_stats total;
     hc_client_stats_init(&total);
     hc_client_total(client, &total);
+    if (run != NULL)
+        runner_finish(run);
     for (unsigned i = 0; i < cfg->threads; i++) {
         int err = hc_client_thread_error(client, i);
         if (err != 0)
@@ -253,6 +270,7 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         .elapsed_ns = hc_client_end_ns(client) - hc_client_start_ns(client),
         .requested_rate = hcload_requested_rate(client, cfg),
         .interrupted = hcload_interrupted != 0,
+        .run = run,
     };
     struct hc_buf out;
     hc_buf_init(&out, 0);
@@ -293,6 +311,7 @@ out:
     hc_hist_free(m.raw);
     hc_hist_free(m.rate);
     hc_client_free(client);
+    runner_free(run);
     if (cfg->curl)
         hc_client_global_cleanup();
     return status;

@@ -12,6 +12,7 @@
 #include "hc/client.h"
 #include "hc/hist.h"
 #include "options.h"
+#include "runner.h"
 
 struct report {
     const struct config *cfg;            /* the run's configuration */
@@ -20,6 +21,7 @@ struct report {
     int64_t elapsed_ns;                  /* from the start to the last worker's end */
     double requested_rate;               /* open model: planned requests per second; else 0 */
     bool interrupted;                    /* stopped by a signal before its end */
+    const struct runner *run;            /* hcload run: per name and per flow; else NULL */
 };
 
 /* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */
