@@ -486,8 +486,11 @@ static void multi_done(struct hc_client_multi *m, struct xfer *x, CURLcode resul
     w->stats.bytes_written += (uint64_t)up;
     w->stats.connects += (uint64_t)connects;
     if (result == CURLE_OK) {
-        long status = 0;
+        long status = 0, version = 0;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version);
+        if (version == CURL_HTTP_VERSION_2_0)
+            w->stats.http2++;
         struct hc_client_response r = {
             .thread = w->index,
             .req = x->req,

@@ -61,12 +61,36 @@ struct monitor {
     double base_sec;            /* wall-clock start, epoch seconds */
     int64_t start_ns;           /* monotonic start */
     double last_sec;            /* where the previous interval ended, seconds after start */
+    struct report_second *secs; /* the time series, up to HC_HCLOAD_MAX_SECONDS rows */
+    size_t nsecs, secs_cap;
 };
 
+/* Keeps one row of the time series (main thread, once a second: not the hot path). */
+static void monitor_row(struct monitor *m, double until_sec, double len, uint64_t responses,
+                        uint64_t errors)
+{
+    if (m->nsecs >= HC_HCLOAD_MAX_SECONDS || len <= 0)
+        return;
+    if (m->nsecs == m->secs_cap) {
+        m->secs_cap = m->secs_cap ? 2 * m->secs_cap : 64;
+        m->secs = hc_xrealloc(m->secs, m->secs_cap * sizeof(*m->secs));
+    }
+    m->secs[m->nsecs++] = (struct report_second){
+        .t = until_sec,
+        .rate = (double)responses / len,
+        .errors = errors,
+        .p50 = hc_hist_value_at_percentile(m->lat, 50),
+        .p90 = hc_hist_value_at_percentile(m->lat, 90),
+        .p99 = hc_hist_value_at_percentile(m->lat, 99),
+        .max = hc_hist_max(m->lat),
+    };
+}
+
 static void monitor_interval(struct monitor *m, double until_sec, uint64_t responses,
-                             uint64_t errors, bool last)
+                             uint64_t errors, uint64_t errors_now, bool last)
 {
     double len = until_sec - m->last_sec;
+    monitor_row(m, until_sec, len, responses, errors_now);
     if (m->hlog_file != NULL && (hc_hist_total_count(m->lat) > 0 || !last) && len > 0) {
         hc_hlog_writer_interval(&m->hlog, NULL, m->base_sec + m->last_sec, len, m->lat);
         if (m->cfg->model == HC_CLIENT_OPEN)
@@ -115,10 +139,10 @@ static void monitor_run(struct monitor *m, struct hc_client *c)
             double end = (double)(hc_client_end_ns(c) - m->start_ns) / HC_NSEC_PER_SEC;
             if (end < m->last_sec)
                 end = m->last_sec;
-            monitor_interval(m, end, responses, errors_so_far, true);
+            monitor_interval(m, end, responses, errors_so_far, errors, true);
             break;
         }
-        monitor_interval(m, (double)k, responses, errors_so_far, false);
+        monitor_interval(m, (double)k, responses, errors_so_far, errors, false);
     }
     if (m->progress)
         printf("\r\033[K");
@@ -271,6 +295,9 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         .requested_rate = hcload_requested_rate(client, cfg),
         .interrupted = hcload_interrupted != 0,
         .run = run,
+        .start_sec = m.base_sec,
+        .seconds = m.secs,
+        .nseconds = m.nsecs,
     };
     struct hc_buf out;
     hc_buf_init(&out, 0);
@@ -310,6 +337,7 @@ out:
     hc_hist_free(m.lat);
     hc_hist_free(m.raw);
     hc_hist_free(m.rate);
+    free(m.secs);
     hc_client_free(client);
     runner_free(run);
     if (cfg->curl)

@@ -257,6 +257,7 @@ struct hc_client_stats {
     uint64_t sent;                         /* requests handed to the kernel (or queued to it) */
     uint64_t queued;                       /* open model: requests that waited for a connection */
     uint64_t unsent;                       /* open model: due requests never sent by the end */
+    uint64_t http2;                        /* libcurl: responses that came over HTTP/2 */
     struct hc_hist *lat;                   /* corrected latency, ns */
     struct hc_hist *raw;                   /* uncorrected latency, ns */
 };
