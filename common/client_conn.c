@@ -485,6 +485,8 @@ static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data
         }
         c->state = HC_CLIENT_CONN_OPEN;
         w->stats.connects++;
+        if (w->first_open_ns == INT64_MAX)
+            w->first_open_ns = hc_loop_now(w->loop);
         if (w->ending) {
             hc_client_conn_close(c);
             hc_client_worker_check_done(w);

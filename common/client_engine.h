@@ -158,9 +158,10 @@ struct hc_client_worker {
     size_t nconns;
     struct hc_client_conn **ready; /* open model: connections that can take a request now */
     size_t nready;
-    struct hc_client_pacer pacer;     /* open model: this thread's arrival times */
-    bool starved;                     /* open model: a due request found no free connection */
-    uint64_t rate_gen;                /* the run's rate_gen this worker's pacer follows */
+    struct hc_client_pacer pacer; /* open model: this thread's arrival times */
+    bool starved;                 /* open model: a due request found no free connection */
+    int64_t first_open_ns; /* when a connection (or transfer) first completed; INT64_MAX: not yet */
+    uint64_t rate_gen;     /* the run's rate_gen this worker's pacer follows */
     struct hc_loop_timer pace_timer;  /* open model: the next due request */
     struct hc_loop_timer sweep_timer; /* timeouts, reconnects, closed-model stages */
     struct hc_loop_timer tick_timer;  /* once a second: hand the interval over */

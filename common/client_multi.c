@@ -485,6 +485,8 @@ static void multi_done(struct hc_client_multi *m, struct xfer *x, CURLcode resul
     w->stats.bytes_read += (uint64_t)down + (uint64_t)header;
     w->stats.bytes_written += (uint64_t)up;
     w->stats.connects += (uint64_t)connects;
+    if (w->first_open_ns == INT64_MAX)
+        w->first_open_ns = now;
     if (result == CURLE_OK) {
         long status = 0, version = 0;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);

@@ -234,7 +234,12 @@ void hc_client_worker_dispatch(struct hc_client_worker *w)
             hc_client_worker_check_done(w);
             return;
         }
-        if (w->starved)
+        /*
+         * A request that fell due before the first connection was open waited for the
+         * connect, not for a free connection: it is not "queued" (else a low rate, where the
+         * connect is longer than the gap between requests, always looks short of connections).
+         */
+        if (w->starved && w->pacer.next_ns >= w->first_open_ns)
             w->stats.queued++;
         int64_t due = w->pacer.next_ns;
         hc_client_pacer_next(&w->pacer);
@@ -527,6 +532,7 @@ int hc_client_worker_init(struct hc_client_worker *w, struct hc_client_run *run,
     w->fills = hc_xcalloc(nconns, sizeof(*w->fills));
     for (size_t i = 0; i < nconns; i++)
         hc_client_conn_init(&w->conns[i], w, (unsigned)i);
+    w->first_open_ns = INT64_MAX;
     w->sweep_ns = HC_MIN(w->cfg->timeout_ns / 4, 100 * HC_NSEC_PER_MSEC);
     if (w->sweep_ns < HC_NSEC_PER_MSEC)
         w->sweep_ns = HC_NSEC_PER_MSEC;

@@ -16,7 +16,7 @@ complete -c hcload -l http2 -d 'Speak HTTP/2 (with TLS for https://, prior knowl
 complete -c hcload -s k -l insecure -d 'Do not verify the server\'s TLS certificate'
 complete -c hcload -s L -l latency -d 'Print the full latency percentile spectrum'
 complete -c hcload -l json -r -F -d 'Write the summary as JSON to FILE (\'-\': standard output)'
-complete -c hcload -l hlog -r -F -d 'Write an HdrHistogram interval log (one interval per second) to FILE'
+complete -c hcload -l hlog -r -F -d 'Write an HdrHistogram interval log (one interval per second) to FILE (\'-\': standard output)'
 complete -c hcload -s q -l quiet -d 'Print no progress line and no text summary'
 complete -c hcload -s h -l help -d 'show this help and exit'
 complete -c hcload -s V -l version -d 'print the version and exit'

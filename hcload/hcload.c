@@ -7,6 +7,7 @@
 #include "hcload.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -199,9 +200,30 @@ static void hcload_client_config(const struct config *cfg, struct hc_client_conf
     cc->reqs = &cfg->reqs;
 }
 
+/*
+ * An output file that cannot be written fails the run before it starts, not after a long run
+ * (the file is created here if it does not exist, and written once the run is done).
+ */
+static int hcload_check_output(const struct hc_opt_program *prog, const char *flag,
+                               const char *path)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s %s: %s\n", prog->name, flag, path, strerror(errno));
+        return -errno;
+    }
+    close(fd);
+    return 0;
+}
+
 static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
 {
     int status = 1;
+    if (hcload_check_output(prog, "--json", cfg->json_path) != 0 ||
+        hcload_check_output(prog, "--hlog", cfg->hlog_path) != 0)
+        return 1;
     uint64_t need = cfg->connections + (uint64_t)cfg->threads * 4 + HCLOAD_SPARE_FDS;
     uint64_t got = 0;
     int rc = hc_net_raise_nofile(need, &got);
@@ -243,12 +265,16 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         runner_attach(run, client);
 
     m.cfg = cfg;
-    m.progress = !cfg->quiet && isatty(STDOUT_FILENO) &&
-                 !(cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0);
+    bool json_stdout = cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0;
+    bool hlog_stdout = cfg->hlog_path != NULL && strcmp(cfg->hlog_path, "-") == 0;
+    m.progress = !cfg->quiet && isatty(STDOUT_FILENO) && !json_stdout && !hlog_stdout;
     hc_client_stats_new_hist(&m.lat);
     hc_client_stats_new_hist(&m.raw);
     hc_hist_new(1, INT64_C(1) << 40, 3, &m.rate);
-    if (cfg->hlog_path != NULL) {
+    if (hlog_stdout) {
+        m.hlog_file = stdout;
+        hc_hlog_writer_init(&m.hlog, NULL, m.hlog_file, 0);
+    } else if (cfg->hlog_path != NULL) {
         m.hlog_file = fopen(cfg->hlog_path, "we");
         if (m.hlog_file == NULL) {
             fprintf(stderr, "%s: --hlog %s: %s\n", prog->name, cfg->hlog_path, strerror(errno));
@@ -257,6 +283,15 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         hc_hlog_writer_init(&m.hlog, NULL, m.hlog_file, 0);
     }
 
+    if (m.progress) {
+        /* On a terminal the header comes first, so the progress lines read under it. */
+        struct hc_buf head;
+        hc_buf_init(&head, 0);
+        report_header(cfg, &head);
+        fwrite(head.data, 1, head.len, stdout);
+        fflush(stdout);
+        hc_buf_destroy(&head);
+    }
     hcload_client = client;
     hcload_signals();
     m.base_sec = (double)hc_wall_ns() / HC_NSEC_PER_SEC;
@@ -298,11 +333,11 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         .start_sec = m.base_sec,
         .seconds = m.secs,
         .nseconds = m.nsecs,
+        .header_shown = m.progress,
     };
     struct hc_buf out;
     hc_buf_init(&out, 0);
-    bool json_stdout = cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0;
-    if (!cfg->quiet && !json_stdout) {
+    if (!cfg->quiet && !json_stdout && !hlog_stdout) {
         report_text(&r, &out);
         fwrite(out.data, 1, out.len, stdout);
         fflush(stdout);
@@ -314,6 +349,14 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
                 "counts in the corrected latency); more connections (-c) would keep the "
                 "schedule\n",
                 prog->name, (unsigned long long)total.queued, (unsigned long long)total.sent);
+    if (cfg->http2 && total.responses > 0 && total.http2 == 0)
+        fprintf(stderr,
+                "%s: --http2: the server did not speak HTTP/2; every response came over "
+                "HTTP/1.1\n",
+                prog->name);
+    if (r.interrupted)
+        fprintf(stderr, "%s: interrupted: the summary covers what was done; exit status 1\n",
+                prog->name);
     const char *first = hc_client_first_failure(client);
     if (first != NULL)
         fprintf(stderr, "%s: first failure: %s\n", prog->name, first);
@@ -332,7 +375,10 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
 out:
     if (m.hlog_file != NULL) {
         hc_hlog_writer_destroy(&m.hlog);
-        fclose(m.hlog_file);
+        if (m.hlog_file != stdout)
+            fclose(m.hlog_file);
+        else
+            fflush(stdout);
     }
     hc_hist_free(m.lat);
     hc_hist_free(m.raw);

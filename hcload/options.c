@@ -174,9 +174,17 @@ static const struct hc_opt options_table[] = {
      .dest = &opts.json},
     {.name = "hlog",
      .kind = HC_OPT_FILE,
-     .help = "Write an HdrHistogram interval log (one interval per second) to FILE",
+     .help = "Write an HdrHistogram interval log (one interval per second) to FILE ('-': standard "
+             "output)",
      .group = "Output",
      .dest = &opts.hlog},
+    {.name = "script",
+     .short_name = 's',
+     .kind = HC_OPT_STRING,
+     .metavar = "FILE",
+     .help = "wrk's Lua script: refused with a pointer to plans",
+     .flags = HC_OPT_HIDDEN,
+     .dest = &opts.script},
     {.name = "quiet",
      .short_name = 'q',
      .kind = HC_OPT_FLAG,
@@ -225,14 +233,19 @@ static const struct hc_opt_example options_examples[] = {
     {"hcload -n 1000 -m POST --body-file order.json -H 'Content-Type: application/json' "
      "http://127.0.0.1:8080/api/orders",
      "Exactly 1000 POST requests."},
+    {"hcload run plan.yaml -R 200 -d 1m --json run.json",
+     "Run a plan (requests, data, checks, flows: docs/hcload.md, \"Plan files\"); the flags "
+     "override its load settings."},
     {NULL, NULL},
 };
 
 static const struct hc_opt_exit options_exits[] = {
     {0, "the run completed and every request got a response"},
-    {1, "some requests failed (connect, read, write, timeout, parse, reset), or the run could "
-        "not start"},
-    {2, "usage error: a bad URL, option or value"},
+    {1, "some requests failed (connect, read, write, timeout, parse, reset), the run was "
+        "interrupted (SIGINT, SIGTERM: the summary is still printed), or it could not start (an "
+        "output file that cannot be written fails before the run)"},
+    {2, "usage error: a bad URL, option or value, or a malformed plan (FILE:LINE:COLUMN: what "
+        "was expected)"},
     {0, NULL},
 };
 
@@ -439,6 +452,14 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     struct options eff = *given;
     const struct options *o = &eff;
     int rc;
+    if (given->script != NULL) {
+        snprintf(err, errlen,
+                 "-s %s: hcload has no Lua scripts; plans replace them: write the requests, "
+                 "data, checks and flows in a YAML plan and run it with 'hcload run PLAN.yaml' "
+                 "(docs/hcload.md, \"Plan files\")",
+                 given->script);
+        return HC_ESYNTAX;
+    }
     if (prog->nrest >= 1 && strcmp(prog->rest[0], "run") == 0) {
         if (prog->nrest != 2) {
             snprintf(err, errlen,

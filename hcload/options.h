@@ -45,6 +45,7 @@ struct options {
     bool http2;                /* --http2 */
     bool insecure;             /* -k */
     unsigned given;            /* OPTIONS_GIVEN_* bits: the load flags on the command line */
+    const char *script;        /* -s (wrk's Lua script): refused, pointing to plans */
 };
 
 /* Bits of options.given: which load flags were given (they override a plan's load:). */

@@ -166,11 +166,9 @@ static void report_text_plan(const struct report *r, struct hc_buf *out)
                        (unsigned long long)runner_dropped(r->run));
 }
 
-int report_text(const struct report *r, struct hc_buf *out)
+void report_header(const struct config *cfg, struct hc_buf *out)
 {
-    const struct config *cfg = r->cfg;
-    const struct hc_client_stats *s = r->total;
-    char a[HC_UNITS_FMT_MAX], b[HC_UNITS_FMT_MAX];
+    char a[HC_UNITS_FMT_MAX];
     bool open = cfg->model == HC_CLIENT_OPEN;
     if (cfg->duration_ns == INT64_MAX) {
         hc_buf_appendf(out, "Running %llu requests @ %s\n", (unsigned long long)cfg->requests,
@@ -190,6 +188,19 @@ int report_text(const struct report *r, struct hc_buf *out)
         hc_buf_appendf(out, ", connections in stages");
     }
     hc_buf_appendf(out, "\n");
+    if (cfg->plan != NULL)
+        hc_buf_appendf(out, "  plan %s (%zu requests, %zu flows, hash %s)\n", cfg->plan_path,
+                       cfg->plan->nrequests, cfg->plan->nflows, cfg->plan->hash_hex);
+}
+
+int report_text(const struct report *r, struct hc_buf *out)
+{
+    const struct config *cfg = r->cfg;
+    const struct hc_client_stats *s = r->total;
+    char a[HC_UNITS_FMT_MAX], b[HC_UNITS_FMT_MAX];
+    bool open = cfg->model == HC_CLIENT_OPEN;
+    if (!r->header_shown)
+        report_header(cfg, out);
     hc_buf_appendf(out, "  %-11s%10s%10s%10s%11s\n", "Thread Stats", "Avg", "Stdev", "Max",
                    "+/- Stdev");
     report_latency_row(out, "Latency", s->lat);
@@ -482,6 +493,8 @@ int report_json(const struct report *r, struct hc_buf *out)
 int report_exit_code(const struct report *r)
 {
     const struct hc_client_stats *s = r->total;
+    if (r->interrupted)
+        return 1;
     if (hc_client_stats_errors_total(s) > 0 || s->unsent > 0 || s->responses == 0)
         return 1;
     return 0;

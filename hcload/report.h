@@ -33,7 +33,11 @@ struct report {
     double start_sec;                    /* wall-clock start, seconds since the epoch */
     const struct report_second *seconds; /* nseconds rows, one a second */
     size_t nseconds;
+    bool header_shown; /* report_header was printed before the run */
 };
+
+/* report_header: the "Running ... test @ URL" lines (printed before the run on a terminal). */
+void report_header(const struct config *cfg, struct hc_buf *out);
 
 /* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */
 int report_text(const struct report *r, struct hc_buf *out);
@@ -44,7 +48,7 @@ int report_json(const struct report *r, struct hc_buf *out);
 /* report_protocol: "HTTP/1.1", "h2", or "mixed" (libcurl fell back on some connections). */
 const char *report_protocol(const struct report *r);
 
-/* report_exit_code: 0 when every request got a response, else 1. */
+/* report_exit_code: 0 when every request got a response, else 1 (also when interrupted). */
 int report_exit_code(const struct report *r);
 
 #endif

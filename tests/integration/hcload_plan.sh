@@ -158,6 +158,36 @@ for x in "a 0.1" "b 0.2" "c 0.7"; do
         "$(json by_name "$1" requests)" "$2" || hc_fail "weights: $1 got $(json by_name "$1" requests) of 10000"
 done
 
+# ---- a new user's mistakes (issue 9) ----
+nurl=http://127.0.0.1:$HC_NGINX_PORT/w
+for flags in "-s x.lua" "-d 0" "-n 0" "-t 0"; do
+    rc=0
+    # shellcheck disable=SC2086
+    "$hcload" $flags "$nurl" >/dev/null 2>"$tmp/err.txt" || rc=$?
+    [ "$rc" = 2 ] || hc_fail "hcload $flags: exit $rc, not 2"
+done
+grep -q 'plans replace them' <("$hcload" -s x.lua "$nurl" 2>&1) || hc_fail "-s does not point to plans"
+start=$(date +%s)
+rc=0
+"$hcload" -d 20s --json "$tmp/no/such/dir.json" "$nurl" >/dev/null 2>"$tmp/err.txt" || rc=$?
+[ "$rc" = 1 ] && [ $(($(date +%s) - start)) -lt 10 ] || hc_fail "--json to a bad path: exit $rc after the run"
+rc=0
+"$hcload" -d 20s --hlog "$tmp/no/such/dir.hlog" "$nurl" >/dev/null 2>"$tmp/err.txt" || rc=$?
+[ "$rc" = 1 ] && [ $(($(date +%s) - start)) -lt 10 ] || hc_fail "--hlog to a bad path: exit $rc"
+"$hcload" -d 1s -c 2 --hlog - "$nurl" >"$tmp/hlog.out" || hc_fail "--hlog -: exit $?"
+head -1 "$tmp/hlog.out" | grep -q 'Histogram log format' || hc_fail "--hlog - wrote no log on stdout"
+[ ! -e ./- ] || hc_fail "--hlog - wrote a file named -"
+"$hcload" -d 20s -c 2 -t 1 "$nurl" >"$tmp/term.out" 2>"$tmp/term.err" &
+tpid=$!
+sleep 1.5
+kill -TERM "$tpid"
+rc=0
+wait "$tpid" || rc=$?
+[ "$rc" = 1 ] || hc_fail "SIGTERM: exit $rc, not 1"
+grep -q 'Requests/sec' "$tmp/term.out" || hc_fail "SIGTERM: no summary"
+"$hcload" -R 5 -d 2s -c 2 "$nurl" >"$tmp/out.txt" 2>"$tmp/err.txt" || hc_fail "low rate: exit $?"
+grep -q 'waited for a free connection' "$tmp/err.txt" && hc_fail "low rate: the first connect counted as waiting"
+
 # ---- malformed plans: exit 2, file:line:column ----
 bad() {
     printf '%s\n' "$2" >"$tmp/bad.yaml"
