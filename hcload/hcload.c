@@ -62,6 +62,8 @@ struct monitor {
     double base_sec;            /* wall-clock start, epoch seconds */
     int64_t start_ns;           /* monotonic start */
     double last_sec;            /* where the previous interval ended, seconds after start */
+    struct runner *run;         /* hcload run: the per-name hand-off, else NULL */
+    struct hc_hist **names;     /* hcload run: this second's latencies per name (2 each) */
     struct report_second *secs; /* the time series, up to HC_HCLOAD_MAX_SECONDS rows */
     size_t nsecs, secs_cap;
 };
@@ -97,8 +99,14 @@ static void monitor_interval(struct monitor *m, double until_sec, uint64_t respo
         if (m->cfg->model == HC_CLIENT_OPEN)
             hc_hlog_writer_interval(&m->hlog, "uncorrected", m->base_sec + m->last_sec, len,
                                     m->raw);
+        for (size_t i = 0; m->names != NULL && i < m->cfg->plan->nrequests; i++)
+            if (hc_hist_total_count(m->names[2 * i]) > 0)
+                hc_hlog_writer_interval(&m->hlog, m->cfg->plan->requests[i].name,
+                                        m->base_sec + m->last_sec, len, m->names[2 * i]);
         fflush(m->hlog_file);
     }
+    for (size_t i = 0; m->names != NULL && i < 2 * m->cfg->plan->nrequests; i++)
+        hc_hist_reset(m->names[i]);
     if (m->progress && !last) {
         char rate[HC_UNITS_FMT_MAX], p50[HC_UNITS_FMT_MAX], p99[HC_UNITS_FMT_MAX];
         hc_units_format_rate(len > 0 ? (double)responses / len : 0, rate, sizeof(rate));
@@ -135,6 +143,8 @@ static void monitor_run(struct monitor *m, struct hc_client *c)
             all_done = all_done && done;
         }
         errors_so_far += errors;
+        if (m->run != NULL)
+            runner_take(m->run, m->names);
         if (all_done) {
             /* Every thread is done, so its end time is final (hc_client_take synchronised). */
             double end = (double)(hc_client_end_ns(c) - m->start_ns) / HC_NSEC_PER_SEC;
@@ -271,6 +281,12 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
     hc_client_stats_new_hist(&m.lat);
     hc_client_stats_new_hist(&m.raw);
     hc_hist_new(1, INT64_C(1) << 40, 3, &m.rate);
+    if (run != NULL) {
+        m.run = run;
+        m.names = hc_xcalloc(2 * cfg->plan->nrequests, sizeof(*m.names));
+        for (size_t i = 0; i < 2 * cfg->plan->nrequests; i++)
+            runner_new_hist(&m.names[i]);
+    }
     if (hlog_stdout) {
         m.hlog_file = stdout;
         hc_hlog_writer_init(&m.hlog, NULL, m.hlog_file, 0);
@@ -301,6 +317,9 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         hc_hlog_writer_header(&m.hlog, m.base_sec, m.base_sec);
         hc_hlog_writer_comment(&m.hlog, "hcload: latency in ns, written as ms; tag "
                                         "\"uncorrected\": send-to-receive in the open model");
+        if (run != NULL)
+            hc_hlog_writer_comment(&m.hlog, "hcload run: one more tag per request name, its "
+                                            "corrected latency");
     }
     if (rc != 0)
         fprintf(stderr, "%s: cannot start a thread: %s\n", prog->name, strerror(-rc));
@@ -384,6 +403,9 @@ out:
     hc_hist_free(m.raw);
     hc_hist_free(m.rate);
     free(m.secs);
+    for (size_t i = 0; m.names != NULL && i < 2 * cfg->plan->nrequests; i++)
+        hc_hist_free(m.names[i]);
+    free(m.names);
     hc_client_free(client);
     runner_free(run);
     if (cfg->curl)

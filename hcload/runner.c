@@ -19,6 +19,7 @@
  */
 #include "runner.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,9 @@ struct runner_thread {
     struct hc_buf scratch; /* hc_plan_request_write's body buffer */
     struct hc_check_header hdrs[HC_HTTP_MAX_HEADERS];
     struct hc_check_result results[2 * HC_CHECK_MAX_PER_REQUEST];
-    struct runner_name *names; /* per request */
+    struct runner_name *names; /* per request (latencies: see ival) */
+    pthread_mutex_t lock;      /* guards ival: the worker records, the main thread takes */
+    struct hc_hist **ival;     /* per request: corrected, uncorrected latency this second */
     struct runner_flow *flows; /* per flow */
     uint64_t dropped;          /* open model: arrivals with no free slot */
     long data_out;             /* the feeder that ran out, or -1 */
@@ -245,6 +248,10 @@ int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsig
         hc_buf_init(&t->scratch, HC_CLIENT_MAX_REQUEST_BYTES);
         t->names = hc_xcalloc(plan->nrequests, sizeof(*t->names));
         runner_names_init(t->names, plan);
+        pthread_mutex_init(&t->lock, NULL);
+        t->ival = hc_xcalloc(2 * plan->nrequests, sizeof(*t->ival));
+        for (size_t k = 0; k < 2 * plan->nrequests; k++)
+            runner_name_hist(&t->ival[k]);
         t->flows = hc_xcalloc(plan->nflows, sizeof(*t->flows));
         runner_flows_init(t->flows, plan);
     }
@@ -273,6 +280,11 @@ void runner_free(struct runner *r)
         hc_buf_destroy(&t->scratch);
         runner_names_destroy(t->names, r->plan->nrequests);
         runner_flows_destroy(t->flows, r->plan->nflows);
+        for (size_t k = 0; t->ival != NULL && k < 2 * r->plan->nrequests; k++)
+            hc_hist_free(t->ival[k]);
+        if (t->ival != NULL)
+            pthread_mutex_destroy(&t->lock);
+        free(t->ival);
     }
     free(r->threads);
     runner_names_destroy(r->names, r->plan->nrequests);
@@ -543,8 +555,11 @@ static void runner_on_response(void *ctx, const struct hc_client_response *resp)
     struct runner_name *n = &t->names[resp->req];
     hc_client_stats_response(&n->stats, resp->status);
     n->stats.bytes_read += resp->bytes;
-    hc_hist_record(n->stats.lat, resp->done_ns - resp->due_ns);
-    hc_hist_record(n->stats.raw, resp->done_ns - resp->sent_ns);
+    /* Uncontended but for the main thread's once-a-second take (runner_take). */
+    pthread_mutex_lock(&t->lock);
+    hc_hist_record(t->ival[2 * resp->req], resp->done_ns - resp->due_ns);
+    hc_hist_record(t->ival[2 * resp->req + 1], resp->done_ns - resp->sent_ns);
+    pthread_mutex_unlock(&t->lock);
     if (resp->user == 0)
         return;
     uint32_t i = (uint32_t)(resp->user - 1);
@@ -596,11 +611,39 @@ void runner_attach(struct runner *r, struct hc_client *c)
 
 /* ---- after the run ---- */
 
+void runner_take(struct runner *r, struct hc_hist *const *out)
+{
+    const struct hc_plan *p = r->plan;
+    if (r->names == NULL) {
+        r->names = hc_xcalloc(p->nrequests, sizeof(*r->names));
+        runner_names_init(r->names, p);
+    }
+    for (unsigned i = 0; i < r->nthreads; i++) {
+        struct runner_thread *t = &r->threads[i];
+        pthread_mutex_lock(&t->lock);
+        for (size_t k = 0; k < p->nrequests; k++) {
+            hc_hist_add(r->names[k].stats.lat, t->ival[2 * k]);
+            hc_hist_add(r->names[k].stats.raw, t->ival[2 * k + 1]);
+            if (out != NULL) {
+                hc_hist_add(out[2 * k], t->ival[2 * k]);
+                hc_hist_add(out[2 * k + 1], t->ival[2 * k + 1]);
+            }
+            hc_hist_reset(t->ival[2 * k]);
+            hc_hist_reset(t->ival[2 * k + 1]);
+        }
+        pthread_mutex_unlock(&t->lock);
+    }
+}
+
+int runner_new_hist(struct hc_hist **out)
+{
+    return runner_name_hist(out);
+}
+
 void runner_finish(struct runner *r)
 {
     const struct hc_plan *p = r->plan;
-    r->names = hc_xcalloc(p->nrequests, sizeof(*r->names));
-    runner_names_init(r->names, p);
+    runner_take(r, NULL);
     r->flows = hc_xcalloc(p->nflows, sizeof(*r->flows));
     runner_flows_init(r->flows, p);
     for (unsigned i = 0; i < r->nthreads; i++) {

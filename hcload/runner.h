@@ -69,6 +69,17 @@ void runner_configure(struct runner *r, struct hc_client_config *cc);
 /* Tells the runner its client (for hc_client_wake). After hc_client_new, before the start. */
 void runner_attach(struct runner *r, struct hc_client *c);
 
+/*
+ * runner_take: the per-name interval hand-off (main thread, once a second): moves each
+ * thread's latencies per name since the last call into the totals and, when out is not NULL,
+ * adds them into out[2 * i] (corrected) and out[2 * i + 1] (uncorrected) for request i, each
+ * a histogram from runner_new_hist.
+ */
+void runner_take(struct runner *r, struct hc_hist *const *out);
+
+/* runner_new_hist: an empty histogram of the per-name layout (1 us resolution). */
+int runner_new_hist(struct hc_hist **out);
+
 /* After hc_client_join: adds up the threads' figures (runner_name / runner_flow). */
 void runner_finish(struct runner *r);
 

@@ -150,8 +150,9 @@ requests:
   b: { path: "/w?b={{randint 1 9}}", weight: 2, check: { status: 200 } }
   c: { path: /w, weight: 7, check: { status: 200 } }
 YAML
-run "$tmp/weights.yaml"
+run "$tmp/weights.yaml" --hlog "$tmp/w.hlog"
 [ "$rc" = 0 ] || hc_fail "weights: exit $rc"
+for t in a b c; do grep -q "^Tag=$t," "$tmp/w.hlog" || hc_fail "--hlog has no tag $t"; done
 for x in "a 0.1" "b 0.2" "c 0.7"; do
     set -- $x
     python3 -c "import sys; sys.exit(0 if abs(int(sys.argv[1]) / 10000 - float(sys.argv[2])) <= 0.02 else 1)" \
