@@ -127,17 +127,30 @@ requests:
       header: { X-Cache: "L1|DB", X-Missing: { exists: true } }
       body: { matches: "^nope" }
       json: { status: DONE, n: { exists: false } }
+  pass2:
+    path: /ok
+    check: { header: { X-Cache: { matches: "L[12]" } }, body: { matches: "PEND+ING" } }
+  fail2:
+    path: /ok
+    check:
+      header: { Content-Type: { equals: text/html } }
+      body: { contains: nope }
+      json: { items.0.sku: { matches: "x+" } }
 YAML
 run "$tmp/checks.yaml"
 [ "$rc" = 0 ] || hc_fail "checks: exit $rc (a failed check is not a transport error): $(cat "$tmp/err.txt")"
 [ "$(json errors total)" = 0 ] || hc_fail "checks: $(json errors total) transport errors"
 np=$(json by_name pass requests)
 nf=$(json by_name fail requests)
-[ $((np + nf)) = 100 ] || hc_fail "checks: $np + $nf responses"
+np2=$(json by_name pass2 requests)
+nf2=$(json by_name fail2 requests)
+[ $((np + nf + np2 + nf2)) = 100 ] || hc_fail "checks: $np + $nf + $np2 + $nf2 responses"
+[ "$(json by_name pass2 checks passed)" = $((np2 * 2)) ] || hc_fail "checks: pass2 passed $(json by_name pass2 checks passed)"
+[ "$(json by_name fail2 checks failed)" = $((nf2 * 3)) ] || hc_fail "checks: fail2 failed $(json by_name fail2 checks failed)"
 [ "$(json by_name pass checks passed)" = $((np * 9)) ] || hc_fail "checks: pass passed $(json by_name pass checks passed) of $((np * 9))"
 [ "$(json by_name pass checks failed)" = 0 ] || hc_fail "checks: pass failed $(json by_name pass checks failed)"
 [ "$(json by_name fail checks failed)" = $((nf * 6)) ] || hc_fail "checks: fail failed $(json by_name fail checks failed) of $((nf * 6))"
-[ "$(grep -c 'failed first here' "$tmp/err.txt")" = 6 ] || hc_fail "checks: first failures: $(cat "$tmp/err.txt")"
+[ "$(grep -c 'failed first here' "$tmp/err.txt")" = 9 ] || hc_fail "checks: first failures: $(cat "$tmp/err.txt")"
 grep -q 'fail: check "status 201" failed first here: status 200' "$tmp/err.txt" ||
     hc_fail "checks: no status failure line: $(cat "$tmp/err.txt")"
 grep -q 'HTTP 200' "$tmp/err.txt" || hc_fail "checks: the response's start is not shown"
