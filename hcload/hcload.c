@@ -1,8 +1,10 @@
 /*
- * hcload.c: one run from start to summary: resolve the options, raise the open-files limit,
- * hand the run to the client (hc/client.h: its worker threads do the sending), show progress
- * and write the interval log once a second from the client's hand-off while they run, then add
- * up their statistics and report.
+ * hcload.c: one run from start to summary: resolve the options (and, for `hcload run`, the
+ * plan), check that the output files can be written, raise the open-files limit, hand the run
+ * to the client (hc/client.h: its worker threads do the sending; with a plan, runner.c picks
+ * and checks every request through the client's seam), show progress and write the interval
+ * log once a second from the client's hand-off (and the runner's per-name one) while they
+ * run, then add up their statistics and report.
  */
 #include "hcload.h"
 
