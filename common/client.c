@@ -158,6 +158,11 @@ void hc_client_stop(struct hc_client *c)
         hc_client_worker_stop(&c->workers[i]);
 }
 
+void hc_client_wake(struct hc_client *c, unsigned thread, int64_t at_ns)
+{
+    hc_client_worker_wake(&c->workers[thread], at_ns);
+}
+
 void hc_client_join(struct hc_client *c)
 {
     for (unsigned i = 0; i < c->started; i++) {

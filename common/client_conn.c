@@ -230,9 +230,14 @@ static unsigned conn_pick(struct hc_client_conn *c, unsigned k, int64_t due_ns, 
     hc_buf_reset(&c->out);
     unsigned i;
     for (i = 0; i < k; i++) {
-        struct hc_client_pick p = {.thread = w->index, .out = &c->out};
+        struct hc_client_pick p = {.thread = w->index, .out = &c->out, .resume = w->resuming};
         size_t before = c->out.len;
-        if (cfg->pick(cfg->pick_ctx, &p) != 0 || p.req >= cfg->reqs->n) {
+        int rc = cfg->pick(cfg->pick_ctx, &p);
+        if (rc == HC_CLIENT_PICK_IDLE) {
+            c->out.len = before;
+            break;
+        }
+        if (rc != 0 || p.req >= cfg->reqs->n) {
             w->ending = true;
             break;
         }
@@ -299,7 +304,10 @@ void hc_client_conn_fill(struct hc_client_conn *c)
         return;
     }
     int64_t now = hc_now_ns();
+    uint64_t sent = w->stats.sent;
     conn_queue(c, k, now, now);
+    /* A picker with nothing for some slots (HC_CLIENT_PICK_IDLE) leaves their tickets. */
+    hc_client_run_unclaim(w->run, k - (unsigned)(w->stats.sent - sent));
 }
 
 void hc_client_conn_send(struct hc_client_conn *c, int64_t due_ns, int64_t now_ns)
@@ -477,6 +485,8 @@ static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data
         }
         c->state = HC_CLIENT_CONN_OPEN;
         w->stats.connects++;
+        if (w->first_open_ns == INT64_MAX)
+            w->first_open_ns = hc_loop_now(w->loop);
         if (w->ending) {
             hc_client_conn_close(c);
             hc_client_worker_check_done(w);

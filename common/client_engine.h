@@ -91,6 +91,13 @@ void hc_client_run_open_gate(struct hc_client_run *r);
  */
 unsigned hc_client_run_claim(struct hc_client_run *r, unsigned want);
 
+/*
+ * hc_client_run_unclaim: gives back n claimed requests that were not sent (the picker had
+ * nothing for their slots). A worker that found the count used up meanwhile has already
+ * ended; the requests given back then go to the others. Any thread.
+ */
+void hc_client_run_unclaim(struct hc_client_run *r, unsigned n);
+
 enum hc_client_conn_state {
     HC_CLIENT_CONN_CLOSED,     /* no descriptor */
     HC_CLIENT_CONN_CONNECTING, /* non-blocking connect under way */
@@ -151,14 +158,17 @@ struct hc_client_worker {
     size_t nconns;
     struct hc_client_conn **ready; /* open model: connections that can take a request now */
     size_t nready;
-    struct hc_client_pacer pacer;     /* open model: this thread's arrival times */
-    bool starved;                     /* open model: a due request found no free connection */
-    uint64_t rate_gen;                /* the run's rate_gen this worker's pacer follows */
+    struct hc_client_pacer pacer; /* open model: this thread's arrival times */
+    bool starved;                 /* open model: a due request found no free connection */
+    int64_t first_open_ns; /* when a connection (or transfer) first completed; INT64_MAX: not yet */
+    uint64_t rate_gen;     /* the run's rate_gen this worker's pacer follows */
     struct hc_loop_timer pace_timer;  /* open model: the next due request */
     struct hc_loop_timer sweep_timer; /* timeouts, reconnects, closed-model stages */
     struct hc_loop_timer tick_timer;  /* once a second: hand the interval over */
     struct hc_loop_timer end_timer;   /* the deadline, then the hard stop after it */
     struct hc_loop_timer fill_timer;  /* closed model: sends the fill list after an I/O batch */
+    struct hc_loop_timer wake_timer;  /* hc_client_wake: offer the free slots to the picker */
+    bool resuming;                    /* open model: the slots picked now are off schedule */
     struct hc_client_conn **fills;    /* closed model: connections answered in this I/O batch */
     size_t nfills;
     int64_t sweep_ns;              /* sweep period */
@@ -225,6 +235,8 @@ void hc_client_worker_dispatch(struct hc_client_worker *w);
 /* Closed model: c has room for requests again; they go out once this I/O batch is read. */
 void hc_client_worker_defer_fill(struct hc_client_worker *w, struct hc_client_conn *c);
 void hc_client_worker_check_done(struct hc_client_worker *w);
+/* hc_client_worker_wake: hc_client_wake for worker w (its loop thread). */
+void hc_client_worker_wake(struct hc_client_worker *w, int64_t at_ns);
 /*
  * The engine seam: every response and every failed request of this worker, reported once by
  * either engine. Each feeds the worker's statistics (and its first failure, from a failure's

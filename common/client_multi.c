@@ -39,6 +39,8 @@ struct xfer {
     size_t nhdrs;                 /* entries in hdrs */
     struct hc_buf body;           /* kept body */
     bool busy;                    /* added to the multi handle */
+    bool varied;                  /* set up with a picker's own pieces (multi_vary) */
+    struct curl_slist *vheaders;  /* multi_vary's header list (rebuilt per varied request) */
     char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail on the last failure */
 };
 
@@ -52,6 +54,7 @@ struct hc_client_multi {
     struct curl_slist **headers; /* per request of the set: its header list */
     size_t nreqs;                /* entries in headers */
     struct hc_loop_timer timer;  /* libcurl's timeout */
+    bool pick_idle;              /* the last multi_begin's picker had nothing for its slot */
 };
 
 static size_t multi_on_body(char *data, size_t size, size_t n, void *arg)
@@ -242,7 +245,32 @@ static void multi_apply(struct hc_client_multi *m, struct xfer *x, uint32_t req)
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, multi_on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     x->applied = req;
+    x->varied = false;
     x->keep = rq->keep;
+}
+
+/*
+ * Sets x up with the picker's own URL, headers and body for this request, over the set's
+ * request it was applied for (method, parse mode). The header list is rebuilt each time: a
+ * few small allocations per request, beside the many libcurl makes per transfer anyway.
+ */
+static void multi_vary(struct xfer *x, const struct hc_client_pick *p)
+{
+    CURL *e = x->easy;
+    curl_easy_setopt(e, CURLOPT_URL, p->url);
+    curl_slist_free_all(x->vheaders);
+    x->vheaders = NULL;
+    for (size_t i = 0; i < p->nheaders; i++) {
+        struct curl_slist *l = curl_slist_append(x->vheaders, p->headers[i]);
+        if (l != NULL)
+            x->vheaders = l;
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->vheaders);
+    if (p->body != NULL) {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)p->body_len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, p->body);
+    }
+    x->varied = true;
 }
 
 static int multi_setup_easy(struct hc_client_multi *m, struct xfer *x)
@@ -329,6 +357,7 @@ void hc_client_multi_free(struct hc_client_multi *m)
         curl_easy_cleanup(x->easy);
         hc_buf_destroy(&x->hstore);
         hc_buf_destroy(&x->body);
+        curl_slist_free_all(x->vheaders);
         free(x->hdrs);
     }
     if (m->multi != NULL)
@@ -368,17 +397,24 @@ static bool multi_begin(struct hc_client_multi *m, struct xfer *x, int64_t due_n
     const struct hc_client_config *cfg = w->cfg;
     x->req = 0;
     x->user = 0;
+    struct hc_client_pick p = {.thread = w->index, .resume = w->resuming};
     if (cfg->pick != NULL) {
-        struct hc_client_pick p = {.thread = w->index};
-        if (cfg->pick(cfg->pick_ctx, &p) != 0 || p.req >= cfg->reqs->n) {
+        int rc = cfg->pick(cfg->pick_ctx, &p);
+        if (rc == HC_CLIENT_PICK_IDLE) {
+            m->pick_idle = true;
+            return false;
+        }
+        if (rc != 0 || p.req >= cfg->reqs->n) {
             w->ending = true;
             return false;
         }
         x->req = p.req;
         x->user = p.user;
     }
-    if (x->applied != x->req)
+    if (x->applied != x->req || p.url != NULL || x->varied)
         multi_apply(m, x, x->req);
+    if (p.url != NULL)
+        multi_vary(x, &p);
     if (x->keep & HC_CLIENT_KEEP_HEADERS) {
         hc_buf_reset(&x->hstore);
         x->nhdrs = 0;
@@ -407,8 +443,15 @@ void hc_client_multi_start(struct hc_client_multi *m)
         }
         struct xfer *x = m->idle[--m->nidle];
         int64_t now = hc_now_ns();
-        if (!multi_begin(m, x, now, now))
+        m->pick_idle = false;
+        if (!multi_begin(m, x, now, now)) {
             m->idle[m->nidle++] = x;
+            if (!m->pick_idle)
+                continue;
+            /* The picker has nothing now: its ticket goes back, the handles wait. */
+            hc_client_run_unclaim(w->run, 1);
+            break;
+        }
     }
     hc_client_worker_check_done(w);
 }
@@ -442,9 +485,14 @@ static void multi_done(struct hc_client_multi *m, struct xfer *x, CURLcode resul
     w->stats.bytes_read += (uint64_t)down + (uint64_t)header;
     w->stats.bytes_written += (uint64_t)up;
     w->stats.connects += (uint64_t)connects;
+    if (w->first_open_ns == INT64_MAX)
+        w->first_open_ns = now;
     if (result == CURLE_OK) {
-        long status = 0;
+        long status = 0, version = 0;
         curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &version);
+        if (version == CURL_HTTP_VERSION_2_0)
+            w->stats.http2++;
         struct hc_client_response r = {
             .thread = w->index,
             .req = x->req,

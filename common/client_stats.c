@@ -45,6 +45,7 @@ void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_sta
     dst->sent += src->sent;
     dst->queued += src->queued;
     dst->unsent += src->unsent;
+    dst->http2 += src->http2;
     hc_hist_add(dst->lat, src->lat);
     hc_hist_add(dst->raw, src->raw);
 }

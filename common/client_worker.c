@@ -67,6 +67,12 @@ unsigned hc_client_run_claim(struct hc_client_run *r, unsigned want)
     }
 }
 
+void hc_client_run_unclaim(struct hc_client_run *r, unsigned n)
+{
+    if (r->cfg->requests != 0 && n > 0)
+        atomic_fetch_sub_explicit(&r->tickets, n, memory_order_relaxed);
+}
+
 void hc_client_run_sync_init(struct hc_client_run *r)
 {
     pthread_mutex_init(&r->done_lock, NULL);
@@ -228,7 +234,12 @@ void hc_client_worker_dispatch(struct hc_client_worker *w)
             hc_client_worker_check_done(w);
             return;
         }
-        if (w->starved)
+        /*
+         * A request that fell due before the first connection was open waited for the
+         * connect, not for a free connection: it is not "queued" (else a low rate, where the
+         * connect is longer than the gap between requests, always looks short of connections).
+         */
+        if (w->starved && w->pacer.next_ns >= w->first_open_ns)
             w->stats.queued++;
         int64_t due = w->pacer.next_ns;
         hc_client_pacer_next(&w->pacer);
@@ -272,6 +283,61 @@ void hc_client_worker_defer_fill(struct hc_client_worker *w, struct hc_client_co
         hc_loop_timer_start(w->loop, &w->fill_timer, 0, worker_on_fill, w);
 }
 
+/* ---- hc_client_wake: slots offered again to the picker ---- */
+
+/*
+ * Open model: every free connection (or idle transfer) is offered off schedule, with
+ * p->resume set, until the picker has nothing more (HC_CLIENT_PICK_IDLE leaves the slot
+ * free, so the count of free ones stops going down). The sends claim -n tickets as
+ * scheduled ones do. Closed model: idle connections are filled as after a response.
+ */
+static void worker_on_wake(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    HC_UNUSED(loop);
+    HC_UNUSED(t);
+    struct hc_client_worker *w = data;
+    if (w->ending)
+        return;
+    if (w->cfg->model == HC_CLIENT_CLOSED) {
+        if (w->multi != NULL)
+            hc_client_multi_start(w->multi);
+        for (size_t i = 0; i < w->nconns && !w->ending; i++)
+            hc_client_conn_fill(&w->conns[i]);
+        return;
+    }
+    int64_t now = hc_now_ns();
+    w->resuming = true;
+    for (;;) {
+        size_t idle = w->multi != NULL ? hc_client_multi_idle(w->multi) : w->nready;
+        if (idle == 0 || w->ending)
+            break;
+        if (hc_client_run_claim(w->run, 1) == 0) {
+            w->ending = true;
+            break;
+        }
+        uint64_t sent = w->stats.sent;
+        if (w->multi != NULL)
+            hc_client_multi_send(w->multi, now, now);
+        else
+            hc_client_conn_send(w->ready[w->nready - 1], now, now);
+        if (w->stats.sent == sent) {
+            hc_client_run_unclaim(w->run, 1);
+            break;
+        }
+    }
+    w->resuming = false;
+    hc_client_worker_check_done(w);
+}
+
+void hc_client_worker_wake(struct hc_client_worker *w, int64_t at_ns)
+{
+    if (w->ending)
+        return;
+    if (hc_loop_timer_active(&w->wake_timer) && w->wake_timer.deadline <= at_ns)
+        return;
+    hc_loop_timer_start_at(w->loop, &w->wake_timer, at_ns, worker_on_wake, w);
+}
+
 /* ---- ending ---- */
 
 /* Moves this second's latencies into the totals and the main thread's slot. */
@@ -308,6 +374,7 @@ static void worker_finish(struct hc_client_worker *w)
     hc_loop_timer_stop(w->loop, &w->tick_timer);
     hc_loop_timer_stop(w->loop, &w->end_timer);
     hc_loop_timer_stop(w->loop, &w->fill_timer);
+    hc_loop_timer_stop(w->loop, &w->wake_timer);
     for (size_t i = 0; i < w->nfills; i++)
         w->fills[i]->fill_pending = false;
     w->nfills = 0;
@@ -465,6 +532,7 @@ int hc_client_worker_init(struct hc_client_worker *w, struct hc_client_run *run,
     w->fills = hc_xcalloc(nconns, sizeof(*w->fills));
     for (size_t i = 0; i < nconns; i++)
         hc_client_conn_init(&w->conns[i], w, (unsigned)i);
+    w->first_open_ns = INT64_MAX;
     w->sweep_ns = HC_MIN(w->cfg->timeout_ns / 4, 100 * HC_NSEC_PER_MSEC);
     if (w->sweep_ns < HC_NSEC_PER_MSEC)
         w->sweep_ns = HC_NSEC_PER_MSEC;

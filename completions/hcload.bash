@@ -44,6 +44,8 @@ _hcload()
         mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --insecure -k --latency -L --json --hlog --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
+    compopt -o filenames 2>/dev/null
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
     return 0
 }
 complete -F _hcload hcload

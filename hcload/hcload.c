@@ -1,12 +1,15 @@
 /*
- * hcload.c: one run from start to summary: resolve the options, raise the open-files limit,
- * hand the run to the client (hc/client.h: its worker threads do the sending), show progress
- * and write the interval log once a second from the client's hand-off while they run, then add
- * up their statistics and report.
+ * hcload.c: one run from start to summary: resolve the options (and, for `hcload run`, the
+ * plan), check that the output files can be written, raise the open-files limit, hand the run
+ * to the client (hc/client.h: its worker threads do the sending; with a plan, runner.c picks
+ * and checks every request through the client's seam), show progress and write the interval
+ * log once a second from the client's hand-off (and the runner's per-name one) while they
+ * run, then add up their statistics and report.
  */
 #include "hcload.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include "hc/units.h"
 #include "options.h"
 #include "report.h"
+#include "runner.h"
 
 /* Descriptors a run needs besides its connections: loops, standard streams, output files. */
 #define HCLOAD_SPARE_FDS 64
@@ -60,19 +64,51 @@ struct monitor {
     double base_sec;            /* wall-clock start, epoch seconds */
     int64_t start_ns;           /* monotonic start */
     double last_sec;            /* where the previous interval ended, seconds after start */
+    struct runner *run;         /* hcload run: the per-name hand-off, else NULL */
+    struct hc_hist **names;     /* hcload run: this second's latencies per name (2 each) */
+    struct report_second *secs; /* the time series, up to HC_HCLOAD_MAX_SECONDS rows */
+    size_t nsecs, secs_cap;
 };
 
+/* Keeps one row of the time series (main thread, once a second: not the hot path). */
+static void monitor_row(struct monitor *m, double until_sec, double len, uint64_t responses,
+                        uint64_t errors)
+{
+    if (m->nsecs >= HC_HCLOAD_MAX_SECONDS || len <= 0)
+        return;
+    if (m->nsecs == m->secs_cap) {
+        m->secs_cap = m->secs_cap ? 2 * m->secs_cap : 64;
+        m->secs = hc_xrealloc(m->secs, m->secs_cap * sizeof(*m->secs));
+    }
+    m->secs[m->nsecs++] = (struct report_second){
+        .t = until_sec,
+        .rate = (double)responses / len,
+        .errors = errors,
+        .p50 = hc_hist_value_at_percentile(m->lat, 50),
+        .p90 = hc_hist_value_at_percentile(m->lat, 90),
+        .p99 = hc_hist_value_at_percentile(m->lat, 99),
+        .max = hc_hist_max(m->lat),
+    };
+}
+
 static void monitor_interval(struct monitor *m, double until_sec, uint64_t responses,
-                             uint64_t errors, bool last)
+                             uint64_t errors, uint64_t errors_now, bool last)
 {
     double len = until_sec - m->last_sec;
+    monitor_row(m, until_sec, len, responses, errors_now);
     if (m->hlog_file != NULL && (hc_hist_total_count(m->lat) > 0 || !last) && len > 0) {
         hc_hlog_writer_interval(&m->hlog, NULL, m->base_sec + m->last_sec, len, m->lat);
         if (m->cfg->model == HC_CLIENT_OPEN)
             hc_hlog_writer_interval(&m->hlog, "uncorrected", m->base_sec + m->last_sec, len,
                                     m->raw);
+        for (size_t i = 0; m->names != NULL && i < m->cfg->plan->nrequests; i++)
+            if (hc_hist_total_count(m->names[2 * i]) > 0)
+                hc_hlog_writer_interval(&m->hlog, m->cfg->plan->requests[i].name,
+                                        m->base_sec + m->last_sec, len, m->names[2 * i]);
         fflush(m->hlog_file);
     }
+    for (size_t i = 0; m->names != NULL && i < 2 * m->cfg->plan->nrequests; i++)
+        hc_hist_reset(m->names[i]);
     if (m->progress && !last) {
         char rate[HC_UNITS_FMT_MAX], p50[HC_UNITS_FMT_MAX], p99[HC_UNITS_FMT_MAX];
         hc_units_format_rate(len > 0 ? (double)responses / len : 0, rate, sizeof(rate));
@@ -109,15 +145,17 @@ static void monitor_run(struct monitor *m, struct hc_client *c)
             all_done = all_done && done;
         }
         errors_so_far += errors;
+        if (m->run != NULL)
+            runner_take(m->run, m->names);
         if (all_done) {
             /* Every thread is done, so its end time is final (hc_client_take synchronised). */
             double end = (double)(hc_client_end_ns(c) - m->start_ns) / HC_NSEC_PER_SEC;
             if (end < m->last_sec)
                 end = m->last_sec;
-            monitor_interval(m, end, responses, errors_so_far, true);
+            monitor_interval(m, end, responses, errors_so_far, errors, true);
             break;
         }
-        monitor_interval(m, (double)k, responses, errors_so_far, false);
+        monitor_interval(m, (double)k, responses, errors_so_far, errors, false);
     }
     if (m->progress)
         printf("\r\033[K");
@@ -174,9 +212,30 @@ static void hcload_client_config(const struct config *cfg, struct hc_client_conf
     cc->reqs = &cfg->reqs;
 }
 
-static int hcload_run(const struct hc_opt_program *prog, const struct config *cfg)
+/*
+ * An output file that cannot be written fails the run before it starts, not after a long run
+ * (the file is created here if it does not exist, and written once the run is done).
+ */
+static int hcload_check_output(const struct hc_opt_program *prog, const char *flag,
+                               const char *path)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s %s: %s\n", prog->name, flag, path, strerror(errno));
+        return -errno;
+    }
+    close(fd);
+    return 0;
+}
+
+static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
 {
     int status = 1;
+    if (hcload_check_output(prog, "--json", cfg->json_path) != 0 ||
+        hcload_check_output(prog, "--hlog", cfg->hlog_path) != 0)
+        return 1;
     uint64_t need = cfg->connections + (uint64_t)cfg->threads * 4 + HCLOAD_SPARE_FDS;
     uint64_t got = 0;
     int rc = hc_net_raise_nofile(need, &got);
@@ -192,24 +251,48 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         fprintf(stderr, "%s: libcurl could not be initialised\n", prog->name);
         return 1;
     }
-    struct hc_client_config cc;
-    hcload_client_config(cfg, &cc);
     struct hc_client *client = NULL;
+    struct runner *run = NULL;
     struct monitor m;
     memset(&m, 0, sizeof(m));
+    if (cfg->plan != NULL) {
+        char err[512];
+        rc = runner_new(cfg->plan, cfg->threads, cfg->connections, cfg->pipeline, cfg->model,
+                        cfg->curl, &cfg->reqs, &run, err, sizeof(err));
+        if (rc != 0) {
+            fprintf(stderr, "%s: %s: %s\n", prog->name, cfg->plan_path, err);
+            goto out;
+        }
+    }
+    struct hc_client_config cc;
+    hcload_client_config(cfg, &cc);
+    if (run != NULL)
+        runner_configure(run, &cc);
     rc = hc_client_new(&cc, &client);
     if (rc != 0) {
         fprintf(stderr, "%s: cannot set up the worker threads: %s\n", prog->name, hc_strerror(rc));
         goto out;
     }
+    if (run != NULL)
+        runner_attach(run, client);
 
     m.cfg = cfg;
-    m.progress = !cfg->quiet && isatty(STDOUT_FILENO) &&
-                 !(cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0);
+    bool json_stdout = cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0;
+    bool hlog_stdout = cfg->hlog_path != NULL && strcmp(cfg->hlog_path, "-") == 0;
+    m.progress = !cfg->quiet && isatty(STDOUT_FILENO) && !json_stdout && !hlog_stdout;
     hc_client_stats_new_hist(&m.lat);
     hc_client_stats_new_hist(&m.raw);
     hc_hist_new(1, INT64_C(1) << 40, 3, &m.rate);
-    if (cfg->hlog_path != NULL) {
+    if (run != NULL) {
+        m.run = run;
+        m.names = hc_xcalloc(2 * cfg->plan->nrequests, sizeof(*m.names));
+        for (size_t i = 0; i < 2 * cfg->plan->nrequests; i++)
+            runner_new_hist(&m.names[i]);
+    }
+    if (hlog_stdout) {
+        m.hlog_file = stdout;
+        hc_hlog_writer_init(&m.hlog, NULL, m.hlog_file, 0);
+    } else if (cfg->hlog_path != NULL) {
         m.hlog_file = fopen(cfg->hlog_path, "we");
         if (m.hlog_file == NULL) {
             fprintf(stderr, "%s: --hlog %s: %s\n", prog->name, cfg->hlog_path, strerror(errno));
@@ -218,6 +301,15 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         hc_hlog_writer_init(&m.hlog, NULL, m.hlog_file, 0);
     }
 
+    if (m.progress) {
+        /* On a terminal the header comes first, so the progress lines read under it. */
+        struct hc_buf head;
+        hc_buf_init(&head, 0);
+        report_header(cfg, &head);
+        fwrite(head.data, 1, head.len, stdout);
+        fflush(stdout);
+        hc_buf_destroy(&head);
+    }
     hcload_client = client;
     hcload_signals();
     m.base_sec = (double)hc_wall_ns() / HC_NSEC_PER_SEC;
@@ -227,6 +319,9 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         hc_hlog_writer_header(&m.hlog, m.base_sec, m.base_sec);
         hc_hlog_writer_comment(&m.hlog, "hcload: latency in ns, written as ms; tag "
                                         "\"uncorrected\": send-to-receive in the open model");
+        if (run != NULL)
+            hc_hlog_writer_comment(&m.hlog, "hcload run: one more tag per request name, its "
+                                            "corrected latency");
     }
     if (rc != 0)
         fprintf(stderr, "%s: cannot start a thread: %s\n", prog->name, strerror(-rc));
@@ -240,6 +335,8 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
     struct hc_client_stats total;
     hc_client_stats_init(&total);
     hc_client_total(client, &total);
+    if (run != NULL)
+        runner_finish(run);
     for (unsigned i = 0; i < cfg->threads; i++) {
         int err = hc_client_thread_error(client, i);
         if (err != 0)
@@ -253,11 +350,15 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
         .elapsed_ns = hc_client_end_ns(client) - hc_client_start_ns(client),
         .requested_rate = hcload_requested_rate(client, cfg),
         .interrupted = hcload_interrupted != 0,
+        .run = run,
+        .start_sec = m.base_sec,
+        .seconds = m.secs,
+        .nseconds = m.nsecs,
+        .header_shown = m.progress,
     };
     struct hc_buf out;
     hc_buf_init(&out, 0);
-    bool json_stdout = cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0;
-    if (!cfg->quiet && !json_stdout) {
+    if (!cfg->quiet && !json_stdout && !hlog_stdout) {
         report_text(&r, &out);
         fwrite(out.data, 1, out.len, stdout);
         fflush(stdout);
@@ -269,6 +370,14 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
                 "counts in the corrected latency); more connections (-c) would keep the "
                 "schedule\n",
                 prog->name, (unsigned long long)total.queued, (unsigned long long)total.sent);
+    if (cfg->http2 && total.responses > 0 && total.http2 == 0)
+        fprintf(stderr,
+                "%s: --http2: the server did not speak HTTP/2; every response came over "
+                "HTTP/1.1\n",
+                prog->name);
+    if (r.interrupted)
+        fprintf(stderr, "%s: interrupted: the summary covers what was done; exit status 1\n",
+                prog->name);
     const char *first = hc_client_first_failure(client);
     if (first != NULL)
         fprintf(stderr, "%s: first failure: %s\n", prog->name, first);
@@ -287,12 +396,20 @@ static int hcload_run(const struct hc_opt_program *prog, const struct config *cf
 out:
     if (m.hlog_file != NULL) {
         hc_hlog_writer_destroy(&m.hlog);
-        fclose(m.hlog_file);
+        if (m.hlog_file != stdout)
+            fclose(m.hlog_file);
+        else
+            fflush(stdout);
     }
     hc_hist_free(m.lat);
     hc_hist_free(m.raw);
     hc_hist_free(m.rate);
+    free(m.secs);
+    for (size_t i = 0; m.names != NULL && i < 2 * cfg->plan->nrequests; i++)
+        hc_hist_free(m.names[i]);
+    free(m.names);
     hc_client_free(client);
+    runner_free(run);
     if (cfg->curl)
         hc_client_global_cleanup();
     return status;

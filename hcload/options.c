@@ -23,13 +23,27 @@ const char *const options_arrivals[] = {"constant", "poisson", NULL};
 
 static struct options opts;
 
-static int options_on_rate(const struct hc_opt *opt, const union hc_opt_value *value, void *arg)
+/*
+ * Marks a load flag as given on the command line (or in --config), so that it overrides a
+ * plan's load settings while the others keep the plan's. The flags it marks have no table
+ * default (the defaults are applied in options_resolve), since a default runs the callback too.
+ */
+static int options_on_given(const struct hc_opt *opt, const union hc_opt_value *value, void *arg)
 {
     HC_UNUSED(opt);
     HC_UNUSED(value);
-    *(bool *)arg = true;
+    unsigned bit = *(const unsigned *)arg;
+    opts.given |= bit;
+    if (bit == OPTIONS_GIVEN_RATE)
+        opts.rate_given = true;
     return 0;
 }
+
+static unsigned options_bits[] = {
+    OPTIONS_GIVEN_THREADS,  OPTIONS_GIVEN_CONNECTIONS, OPTIONS_GIVEN_DURATION,
+    OPTIONS_GIVEN_REQUESTS, OPTIONS_GIVEN_RATE,        OPTIONS_GIVEN_ARRIVAL,
+    OPTIONS_GIVEN_STAGES,   OPTIONS_GIVEN_PIPELINE,    OPTIONS_GIVEN_TIMEOUT,
+};
 
 static const struct hc_opt options_table[] = {
     {.name = "threads",
@@ -38,66 +52,78 @@ static const struct hc_opt options_table[] = {
      .metavar = "N",
      .help = "Worker threads, each with its own event loop (default: one per CPU)",
      .group = "Load",
-     .dest = &opts.threads},
+     .dest = &opts.threads,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[0]},
     {.name = "connections",
      .short_name = 'c',
      .kind = HC_OPT_COUNT,
      .metavar = "N",
-     .help = "Connections to keep open, spread over the threads",
-     .def = "10",
+     .help = "Connections to keep open, spread over the threads (default 10)",
      .group = "Load",
-     .dest = &opts.connections},
+     .dest = &opts.connections,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[1]},
     {.name = "duration",
      .short_name = 'd',
      .kind = HC_OPT_DURATION,
      .help = "How long to send requests (default 10s, or until -n requests are done)",
      .group = "Load",
      .dest = &opts.duration_ns,
-     .unit_ns = HC_NSEC_PER_SEC},
+     .unit_ns = HC_NSEC_PER_SEC,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[2]},
     {.name = "requests",
      .short_name = 'n',
      .kind = HC_OPT_COUNT,
      .metavar = "N",
      .help = "Stop after exactly N requests (answered or failed)",
      .group = "Load",
-     .dest = &opts.requests},
+     .dest = &opts.requests,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[3]},
     {.name = "rate",
      .short_name = 'R',
      .kind = HC_OPT_RATE,
      .help = "Open model: send RATE requests per second on a schedule, whatever the latency",
      .group = "Load",
      .dest = &opts.rate,
-     .cb = options_on_rate,
-     .cb_arg = &opts.rate_given},
+     .cb = options_on_given,
+     .cb_arg = &options_bits[4]},
     {.name = "arrival",
      .kind = HC_OPT_ENUM,
      .metavar = "KIND",
-     .help = "Open model arrival times: evenly spaced or a Poisson process",
-     .def = "constant",
+     .help = "Open model arrival times: evenly spaced (the default) or a Poisson process",
      .choices = options_arrivals,
      .group = "Load",
-     .dest = &opts.arrival},
+     .dest = &opts.arrival,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[5]},
     {.name = "stages",
      .kind = HC_OPT_STRING,
      .metavar = "DUR:N,...",
      .help = "Ramp the rate (with -R) or the connection count linearly through these stages",
      .group = "Load",
-     .dest = &opts.stages},
+     .dest = &opts.stages,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[6]},
     {.name = "pipeline",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
-     .help = "Requests in flight on each connection, HTTP/1.1 pipelining",
-     .def = "1",
+     .help = "Requests in flight on each connection, HTTP/1.1 pipelining (default 1)",
      .group = "Load",
-     .dest = &opts.pipeline},
+     .dest = &opts.pipeline,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[7]},
     {.name = "timeout",
      .short_name = 'T',
      .kind = HC_OPT_DURATION,
-     .help = "Give up on a connect or a response after this long",
-     .def = "2s",
+     .help = "Give up on a connect or a response after this long (default 2s)",
      .group = "Load",
      .dest = &opts.timeout_ns,
-     .unit_ns = HC_NSEC_PER_SEC},
+     .unit_ns = HC_NSEC_PER_SEC,
+     .cb = options_on_given,
+     .cb_arg = &options_bits[8]},
     {.name = "header",
      .short_name = 'H',
      .kind = HC_OPT_STRING,
@@ -148,9 +174,17 @@ static const struct hc_opt options_table[] = {
      .dest = &opts.json},
     {.name = "hlog",
      .kind = HC_OPT_FILE,
-     .help = "Write an HdrHistogram interval log (one interval per second) to FILE",
+     .help = "Write an HdrHistogram interval log (one interval per second) to FILE ('-': standard "
+             "output)",
      .group = "Output",
      .dest = &opts.hlog},
+    {.name = "script",
+     .short_name = 's',
+     .kind = HC_OPT_STRING,
+     .metavar = "FILE",
+     .help = "wrk's Lua script: refused with a pointer to plans",
+     .flags = HC_OPT_HIDDEN,
+     .dest = &opts.script},
     {.name = "quiet",
      .short_name = 'q',
      .kind = HC_OPT_FLAG,
@@ -163,7 +197,12 @@ static const struct hc_opt options_table[] = {
 static const struct hc_opt_arg options_args[] = {
     {.name = "URL",
      .kind = HC_OPT_URL,
-     .help = "The http:// or https:// URL every request goes to"},
+     .help = "The http:// or https:// URL every request goes to (the quick mode), or the word "
+             "run"},
+    {.name = "PLAN",
+     .kind = HC_OPT_FILE,
+     .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\"",
+     .optional = true},
     {.name = NULL},
 };
 
@@ -194,14 +233,19 @@ static const struct hc_opt_example options_examples[] = {
     {"hcload -n 1000 -m POST --body-file order.json -H 'Content-Type: application/json' "
      "http://127.0.0.1:8080/api/orders",
      "Exactly 1000 POST requests."},
+    {"hcload run plan.yaml -R 200 -d 1m --json run.json",
+     "Run a plan (requests, data, checks, flows: docs/hcload.md, \"Plan files\"); the flags "
+     "override its load settings."},
     {NULL, NULL},
 };
 
 static const struct hc_opt_exit options_exits[] = {
     {0, "the run completed and every request got a response"},
-    {1, "some requests failed (connect, read, write, timeout, parse, reset), or the run could "
-        "not start"},
-    {2, "usage error: a bad URL, option or value"},
+    {1, "some requests failed (connect, read, write, timeout, parse, reset), the run was "
+        "interrupted (SIGINT, SIGTERM: the summary is still printed), or it could not start (an "
+        "output file that cannot be written fails before the run)"},
+    {2, "usage error: a bad URL, option or value, or a malformed plan (FILE:LINE:COLUMN: what "
+        "was expected)"},
     {0, NULL},
 };
 
@@ -210,7 +254,7 @@ static const char *const options_see_also[] = {"wrk(1)", "hcwarm(1)", "hcmon(1)"
 static struct hc_opt_program options_prog = {
     .name = "hcload",
     .summary = "HTTP load generator with exact latency histograms",
-    .synopsis = "[OPTIONS] URL",
+    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS]",
     .description = options_description,
     .opts = options_table,
     .args = options_args,
@@ -336,25 +380,143 @@ static unsigned options_cpus(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
-int options_resolve(const struct hc_opt_program *prog, const struct options *o, struct config *cfg,
-                    bool *usage, char *err, size_t errlen)
+/*
+ * hcload run: the plan's load settings fill in every load flag the command line did not give
+ * (e), and its target becomes the URL. A flag's duration drops the plan's stages and a flag's
+ * stages the plan's duration, as the two do not go together.
+ */
+static int options_from_plan(const struct hc_plan *p, struct options *e, struct config *cfg,
+                             char *err, size_t errlen)
+{
+    const struct hc_plan_load *l = &p->load;
+    unsigned g = e->given;
+    if ((l->set & HC_PLAN_SET_THREADS) && !(g & OPTIONS_GIVEN_THREADS))
+        e->threads = l->threads;
+    if ((l->set & HC_PLAN_SET_CONNECTIONS) && !(g & OPTIONS_GIVEN_CONNECTIONS)) {
+        e->connections = l->connections;
+        e->given |= OPTIONS_GIVEN_CONNECTIONS;
+    }
+    bool timing = g & (OPTIONS_GIVEN_DURATION | OPTIONS_GIVEN_STAGES);
+    if ((l->set & HC_PLAN_SET_DURATION) && !timing) {
+        e->duration_ns = l->duration_ns;
+        e->given |= OPTIONS_GIVEN_DURATION;
+    }
+    if ((l->set & HC_PLAN_SET_REQUESTS) && !(g & OPTIONS_GIVEN_REQUESTS)) {
+        e->requests = l->requests;
+        e->given |= OPTIONS_GIVEN_REQUESTS;
+    }
+    if ((l->set & HC_PLAN_SET_RATE) && !(g & OPTIONS_GIVEN_RATE)) {
+        e->rate = l->rate;
+        e->rate_given = true;
+    }
+    if ((l->set & HC_PLAN_SET_ARRIVAL) && !(g & OPTIONS_GIVEN_ARRIVAL))
+        e->arrival = l->arrival == HC_PLAN_ARRIVAL_POISSON ? 1 : 0;
+    if ((l->set & HC_PLAN_SET_TIMEOUT) && !(g & OPTIONS_GIVEN_TIMEOUT)) {
+        e->timeout_ns = l->timeout_ns;
+        e->given |= OPTIONS_GIVEN_TIMEOUT;
+    }
+    if ((l->set & HC_PLAN_SET_PIPELINE) && !(g & OPTIONS_GIVEN_PIPELINE)) {
+        e->pipeline = l->pipeline;
+        e->given |= OPTIONS_GIVEN_PIPELINE;
+    }
+    if ((l->set & HC_PLAN_SET_STAGES) && !timing) {
+        cfg->stages = hc_xcalloc(l->nstages ? l->nstages : 1, sizeof(*cfg->stages));
+        for (size_t i = 0; i < l->nstages; i++)
+            cfg->stages[i] = (struct hc_client_stage){l->stages[i].dur_ns, l->stages[i].target};
+        cfg->nstages = l->nstages;
+    }
+    e->http2 = e->http2 || p->http2;
+    e->insecure = e->insecure || p->insecure;
+    if (e->header.len > 0 || e->body != NULL || e->body_file != NULL || e->method != NULL) {
+        snprintf(err, errlen,
+                 "-H, -m, --body and --body-file are for the quick mode; a plan sets them per "
+                 "request");
+        return HC_ESYNTAX;
+    }
+    const struct hc_url *u = p->has_target ? &p->target : p->requests[0].url;
+    struct hc_buf b;
+    hc_buf_init(&b, 0);
+    hc_buf_appendf(&b, "%s://%s%s", u->scheme, u->host_header, p->has_target ? u->target : "/");
+    cfg->url_own = hc_buf_take(&b, NULL);
+    cfg->url_text = cfg->url_own;
+    return 0;
+}
+
+int options_resolve(const struct hc_opt_program *prog, const struct options *given,
+                    struct config *cfg, bool *usage, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
     hc_client_reqset_init(&cfg->reqs);
     *usage = true;
     err[0] = '\0';
-    if (prog->nrest != 1) {
-        snprintf(err, errlen, prog->nrest == 0 ? "a URL is needed" : "only one URL, please");
+    struct options eff = *given;
+    const struct options *o = &eff;
+    int rc;
+    if (given->script != NULL) {
+        snprintf(err, errlen,
+                 "-s %s: hcload has no Lua scripts; plans replace them: write the requests, "
+                 "data, checks and flows in a YAML plan and run it with 'hcload run PLAN.yaml' "
+                 "(docs/hcload.md, \"Plan files\")",
+                 given->script);
         return HC_ESYNTAX;
     }
-    cfg->url_text = prog->rest[0];
+    if (prog->nrest >= 1 && strcmp(prog->rest[0], "run") == 0) {
+        if (prog->nrest != 2) {
+            snprintf(err, errlen,
+                     prog->nrest == 1 ? "hcload run needs a plan file"
+                                      : "hcload run takes one plan file");
+            return HC_ESYNTAX;
+        }
+        cfg->plan_path = prog->rest[1];
+        rc = hc_plan_load(cfg->plan_path, &cfg->plan, err, errlen);
+        if (rc != 0)
+            return rc;
+        rc = options_from_plan(cfg->plan, &eff, cfg, err, errlen);
+        if (rc != 0)
+            return rc;
+    } else if (prog->nrest == 0) {
+        snprintf(err, errlen, "a URL is needed");
+        return HC_ESYNTAX;
+    } else if (prog->nrest > 1) {
+        snprintf(err, errlen, "unexpected argument \"%s\" (give one URL, or run PLAN.yaml)",
+                 prog->rest[1]);
+        return HC_ESYNTAX;
+    } else {
+        cfg->url_text = prog->rest[0];
+    }
+    cfg->given = eff.given;
+    if (!(eff.given & OPTIONS_GIVEN_CONNECTIONS))
+        eff.connections = 10;
+    if (!(eff.given & OPTIONS_GIVEN_PIPELINE))
+        eff.pipeline = 1;
+    if (!(eff.given & OPTIONS_GIVEN_TIMEOUT))
+        eff.timeout_ns = 2 * HC_NSEC_PER_SEC;
+    if ((given->given & OPTIONS_GIVEN_THREADS) && given->threads == 0) {
+        snprintf(err, errlen, "--threads must be 1..%d", HC_CLIENT_MAX_THREADS);
+        return HC_ERANGE;
+    }
+    if ((given->given & OPTIONS_GIVEN_DURATION) && given->duration_ns == 0) {
+        snprintf(err, errlen, "--duration must be more than zero");
+        return HC_ERANGE;
+    }
+    if ((given->given & OPTIONS_GIVEN_REQUESTS) && given->requests == 0) {
+        snprintf(err, errlen, "--requests must be at least 1");
+        return HC_ERANGE;
+    }
     char uerr[256];
-    int rc = hc_url_parse(cfg->url_text, &cfg->url, uerr, sizeof(uerr));
+    rc = hc_url_parse(cfg->url_text, &cfg->url, uerr, sizeof(uerr));
     if (rc != 0) {
         snprintf(err, errlen, "bad URL \"%s\": %s", cfg->url_text, uerr);
         return rc;
     }
     cfg->curl = cfg->url.tls || o->http2;
+    /* The native engine connects to one address: a plan request to another goes by libcurl. */
+    for (size_t i = 0; cfg->plan != NULL && i < cfg->plan->nrequests; i++) {
+        const struct hc_url *u = cfg->plan->requests[i].url;
+        if (u->tls != cfg->url.tls || u->port != cfg->url.port ||
+            strcmp(u->host, cfg->url.host) != 0)
+            cfg->curl = true;
+    }
     cfg->http2 = o->http2;
     cfg->insecure = o->insecure;
     if (o->connections < 1 || o->connections > HC_CLIENT_MAX_CONNECTIONS) {
@@ -396,7 +558,13 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     cfg->model = o->rate_given ? HC_CLIENT_OPEN : HC_CLIENT_CLOSED;
     cfg->rate = o->rate;
     cfg->poisson = o->arrival == 1;
-    if (o->stages != NULL) {
+    if (cfg->nstages > 0) {
+        /* The plan's stages (checked when it loaded). */
+        int64_t total = 0;
+        for (size_t i = 0; i < cfg->nstages; i++)
+            total += cfg->stages[i].dur_ns;
+        cfg->duration_ns = total;
+    } else if (o->stages != NULL) {
         if (o->duration_ns != 0) {
             snprintf(err, errlen,
                      "give --duration or --stages, not both (the stages set the "
@@ -445,7 +613,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     cfg->quiet = o->quiet;
     cfg->json_path = o->json;
     cfg->hlog_path = o->hlog;
-    rc = options_build_request(o, cfg, err, errlen);
+    rc = cfg->plan != NULL ? 0 : options_build_request(o, cfg, err, errlen);
     if (rc != 0) {
         *usage = rc == HC_ESYNTAX || rc == HC_ERANGE;
         return rc;
@@ -467,6 +635,10 @@ void options_config_destroy(struct config *cfg)
         return;
     hc_url_destroy(&cfg->url);
     hc_client_reqset_destroy(&cfg->reqs);
+    hc_plan_free(cfg->plan);
+    cfg->plan = NULL;
+    free(cfg->url_own);
+    cfg->url_own = NULL;
     free(cfg->stages);
     cfg->stages = NULL;
 }

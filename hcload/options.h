@@ -19,6 +19,7 @@
 #include "hc/buf.h"
 #include "hc/client.h"
 #include "hc/opt.h"
+#include "hc/plan.h"
 #include "hc/url.h"
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
@@ -43,7 +44,20 @@ struct options {
     bool quiet;                /* -q */
     bool http2;                /* --http2 */
     bool insecure;             /* -k */
+    unsigned given;            /* OPTIONS_GIVEN_* bits: the load flags on the command line */
+    const char *script;        /* -s (wrk's Lua script): refused, pointing to plans */
 };
+
+/* Bits of options.given: which load flags were given (they override a plan's load:). */
+#define OPTIONS_GIVEN_THREADS     (1u << 0)
+#define OPTIONS_GIVEN_CONNECTIONS (1u << 1)
+#define OPTIONS_GIVEN_DURATION    (1u << 2)
+#define OPTIONS_GIVEN_REQUESTS    (1u << 3)
+#define OPTIONS_GIVEN_RATE        (1u << 4)
+#define OPTIONS_GIVEN_ARRIVAL     (1u << 5)
+#define OPTIONS_GIVEN_STAGES      (1u << 6)
+#define OPTIONS_GIVEN_PIPELINE    (1u << 7)
+#define OPTIONS_GIVEN_TIMEOUT     (1u << 8)
 
 /* The resolved configuration of one run. */
 struct config {
@@ -69,7 +83,12 @@ struct config {
     bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
     bool http2;    /* --http2 */
     bool insecure; /* -k: no TLS certificate checks */
-    struct hc_client_reqset reqs; /* the one request, with its batch of `pipeline` copies */
+    struct hc_client_reqset
+        reqs;              /* the one request (its batch of `pipeline` copies), or the plan's */
+    struct hc_plan *plan;  /* hcload run: the plan (owned), else NULL */
+    const char *plan_path; /* its file as given */
+    char *url_own;         /* hcload run: the target URL as text (owned) */
+    unsigned given;        /* OPTIONS_GIVEN_* of the command line */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */

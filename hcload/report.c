@@ -14,7 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "hc/units.h"
+
+/* The JSON schema's version: bumped when a field changes meaning or goes (docs/hcload.md). */
+#define REPORT_SCHEMA_VERSION 2
 
 static double report_seconds(int64_t ns)
 {
@@ -101,11 +106,69 @@ static void report_spectrum(struct hc_buf *out, const char *title, const struct 
                    (double)hc_hist_max(h) / 1e6, (long long)hc_hist_total_count(h));
 }
 
-int report_text(const struct report *r, struct hc_buf *out)
+/* "200: 98, 503: 2" for a name's statuses. */
+static void report_statuses(struct hc_buf *out, const struct hc_client_stats *s)
 {
-    const struct config *cfg = r->cfg;
-    const struct hc_client_stats *s = r->total;
-    char a[HC_UNITS_FMT_MAX], b[HC_UNITS_FMT_MAX];
+    const char *sep = "";
+    for (int i = 0; i < HC_CLIENT_STATUS_MAX; i++) {
+        if (s->status[i] == 0)
+            continue;
+        hc_buf_appendf(out, "%s%d: %llu", sep, i, (unsigned long long)s->status[i]);
+        sep = ", ";
+    }
+    if (s->status_other)
+        hc_buf_appendf(out, "%sother: %llu", sep, (unsigned long long)s->status_other);
+}
+
+/* hcload run: the table per request name, the flows, and whether the data ran out. */
+static void report_text_plan(const struct report *r, struct hc_buf *out)
+{
+    const struct runner_name *names;
+    size_t n = runner_names(r->run, &names);
+    hc_buf_appendf(out, "  %-16s %9s %7s %9s %9s %10s %10s  %s\n", "Request", "Responses", "Errors",
+                   "Checks ok", "failed", "p50", "p99", "Statuses");
+    for (size_t i = 0; i < n; i++) {
+        const struct hc_client_stats *s = &names[i].stats;
+        char p50[HC_UNITS_FMT_MAX], p99[HC_UNITS_FMT_MAX];
+        hc_units_format_duration(hc_hist_value_at_percentile(s->lat, 50), p50, sizeof(p50));
+        hc_units_format_duration(hc_hist_value_at_percentile(s->lat, 99), p99, sizeof(p99));
+        hc_buf_appendf(out, "  %-16s %9llu %7llu %9llu %9llu %10s %10s  ", names[i].name,
+                       (unsigned long long)s->responses,
+                       (unsigned long long)hc_client_stats_errors_total(s),
+                       (unsigned long long)names[i].checks_passed,
+                       (unsigned long long)names[i].checks_failed, p50, p99);
+        report_statuses(out, s);
+        hc_buf_appendf(out, "\n");
+    }
+    const struct runner_flow *flows;
+    size_t nf = runner_flows(r->run, &flows);
+    hc_buf_appendf(out, "  %-16s %10s %7s %10s %10s\n", "Flow", "Iterations", "Failed", "p50",
+                   "p99");
+    for (size_t i = 0; i < nf; i++) {
+        char p50[HC_UNITS_FMT_MAX], p99[HC_UNITS_FMT_MAX];
+        hc_units_format_duration(hc_hist_value_at_percentile(flows[i].durations, 50), p50,
+                                 sizeof(p50));
+        hc_units_format_duration(hc_hist_value_at_percentile(flows[i].durations, 99), p99,
+                                 sizeof(p99));
+        hc_buf_appendf(out, "  %-16s %10llu %7llu %10s %10s\n", flows[i].name,
+                       (unsigned long long)flows[i].iterations, (unsigned long long)flows[i].failed,
+                       p50, p99);
+    }
+    uint64_t passed, failed;
+    runner_checks(r->run, &passed, &failed);
+    hc_buf_appendf(out, "  Checks: %llu passed, %llu failed\n", (unsigned long long)passed,
+                   (unsigned long long)failed);
+    const char *feed = runner_data_out(r->run);
+    if (feed != NULL)
+        hc_buf_appendf(out, "  Data ran out: feeder \"%s\" (on_end: stop) ended the run\n", feed);
+    if (runner_dropped(r->run) > 0)
+        hc_buf_appendf(out, "  %llu arrivals found no free iteration slot and were dropped\n",
+                       (unsigned long long)runner_dropped(r->run));
+}
+
+void report_header(const struct config *cfg, struct hc_buf *out)
+{
+    char a[HC_UNITS_FMT_MAX];
     bool open = cfg->model == HC_CLIENT_OPEN;
     if (cfg->duration_ns == INT64_MAX) {
         hc_buf_appendf(out, "Running %llu requests @ %s\n", (unsigned long long)cfg->requests,
@@ -125,6 +188,19 @@ int report_text(const struct report *r, struct hc_buf *out)
         hc_buf_appendf(out, ", connections in stages");
     }
     hc_buf_appendf(out, "\n");
+    if (cfg->plan != NULL)
+        hc_buf_appendf(out, "  plan %s (%zu requests, %zu flows, hash %s)\n", cfg->plan_path,
+                       cfg->plan->nrequests, cfg->plan->nflows, cfg->plan->hash_hex);
+}
+
+int report_text(const struct report *r, struct hc_buf *out)
+{
+    const struct config *cfg = r->cfg;
+    const struct hc_client_stats *s = r->total;
+    char a[HC_UNITS_FMT_MAX], b[HC_UNITS_FMT_MAX];
+    bool open = cfg->model == HC_CLIENT_OPEN;
+    if (!r->header_shown)
+        report_header(cfg, out);
     hc_buf_appendf(out, "  %-11s%10s%10s%10s%11s\n", "Thread Stats", "Avg", "Stdev", "Max",
                    "+/- Stdev");
     report_latency_row(out, "Latency", s->lat);
@@ -172,10 +248,13 @@ int report_text(const struct report *r, struct hc_buf *out)
                            (unsigned long long)s->errors[i]);
         hc_buf_appendf(out, "\n");
     }
+    if (r->run != NULL)
+        report_text_plan(r, out);
     double sec = report_seconds(r->elapsed_ns);
     double rps = sec > 0 ? (double)s->responses / sec : 0;
     if (open) {
-        hc_buf_appendf(out, "  Requested %.2f/s, achieved %.2f/s", r->requested_rate, rps);
+        hc_buf_appendf(out, "  Requested %.2f%s/s, achieved %.2f/s", r->requested_rate,
+                       r->run != NULL ? " iterations" : "", rps);
         hc_buf_appendf(out, "; %llu waited for a connection, %llu never sent\n",
                        (unsigned long long)s->queued, (unsigned long long)s->unsent);
     }
@@ -191,15 +270,144 @@ static double report_us(int64_t ns)
 
 static json_t *report_json_latency(const struct hc_hist *h)
 {
-    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "count",
-                     (json_int_t)hc_hist_total_count(h), "mean", hc_hist_mean(h) / 1000.0, "stdev",
-                     hc_hist_stddev(h) / 1000.0, "min", report_us(hc_hist_min(h)), "p50",
-                     report_us(hc_hist_value_at_percentile(h, 50)), "p90",
-                     report_us(hc_hist_value_at_percentile(h, 90)), "p99",
-                     report_us(hc_hist_value_at_percentile(h, 99)), "p99_9",
-                     report_us(hc_hist_value_at_percentile(h, 99.9)), "p99_99",
-                     report_us(hc_hist_value_at_percentile(h, 99.99)), "max",
-                     report_us(hc_hist_max(h)));
+    static const struct {
+        const char *key;
+        double level;
+    } points[] = {{"p50", 50}, {"p75", 75},     {"p90", 90},       {"p95", 95},
+                  {"p99", 99}, {"p99_9", 99.9}, {"p99_99", 99.99}, {"p99_999", 99.999}};
+    json_t *o = json_pack("{s:I, s:f, s:f, s:f}", "count", (json_int_t)hc_hist_total_count(h),
+                          "mean", hc_hist_mean(h) / 1000.0, "stdev", hc_hist_stddev(h) / 1000.0,
+                          "min", report_us(hc_hist_min(h)));
+    for (size_t i = 0; i < HC_ARRAY_LEN(points); i++)
+        json_object_set_new(o, points[i].key,
+                            json_real(report_us(hc_hist_value_at_percentile(h, points[i].level))));
+    json_object_set_new(o, "max", json_real(report_us(hc_hist_max(h))));
+    return o;
+}
+
+static json_t *report_json_errors(const struct hc_client_stats *s)
+{
+    json_t *errors = json_object();
+    for (int i = 0; i < HC_CLIENT_ERR_KINDS; i++)
+        json_object_set_new(errors, hc_client_err_names[i], json_integer((json_int_t)s->errors[i]));
+    json_object_set_new(errors, "total", json_integer((json_int_t)hc_client_stats_errors_total(s)));
+    return errors;
+}
+
+static json_t *report_json_statuses(const struct hc_client_stats *s)
+{
+    json_t *status = json_object();
+    for (int i = 0; i < HC_CLIENT_STATUS_MAX; i++) {
+        if (s->status[i] == 0)
+            continue;
+        char key[12];
+        snprintf(key, sizeof(key), "%d", i);
+        json_object_set_new(status, key, json_integer((json_int_t)s->status[i]));
+    }
+    if (s->status_other)
+        json_object_set_new(status, "other", json_integer((json_int_t)s->status_other));
+    return status;
+}
+
+static json_t *report_json_checks(uint64_t passed, uint64_t failed)
+{
+    return json_pack("{s:I, s:I}", "passed", (json_int_t)passed, "failed", (json_int_t)failed);
+}
+
+/* by_name and flows of a plan's run. */
+static void report_json_plan(const struct report *r, json_t *root)
+{
+    const struct runner_name *names;
+    size_t n = runner_names(r->run, &names);
+    double sec = report_seconds(r->elapsed_ns);
+    json_t *by = json_object();
+    for (size_t i = 0; i < n; i++) {
+        const struct hc_client_stats *s = &names[i].stats;
+        json_t *o = json_object();
+        json_object_set_new(o, "requests", json_integer((json_int_t)s->responses));
+        json_object_set_new(o, "bytes_read", json_integer((json_int_t)s->bytes_read));
+        json_object_set_new(
+            o, "rate", json_pack("{s:f}", "achieved", sec > 0 ? (double)s->responses / sec : 0.0));
+        json_object_set_new(o, "errors", report_json_errors(s));
+        json_object_set_new(o, "responses", report_json_statuses(s));
+        json_object_set_new(o, "non_2xx_3xx",
+                            json_integer((json_int_t)hc_client_stats_non_2xx_3xx(s)));
+        json_object_set_new(o, "checks",
+                            report_json_checks(names[i].checks_passed, names[i].checks_failed));
+        json_object_set_new(o, "latency_us",
+                            json_pack("{s:o, s:o}", "corrected", report_json_latency(s->lat),
+                                      "uncorrected", report_json_latency(s->raw)));
+        json_object_set_new(by, names[i].name, o);
+    }
+    json_object_set_new(root, "by_name", by);
+    const struct runner_flow *flows;
+    size_t nf = runner_flows(r->run, &flows);
+    json_t *fo = json_object();
+    for (size_t i = 0; i < nf; i++)
+        json_object_set_new(fo, flows[i].name,
+                            json_pack("{s:I, s:I, s:o}", "iterations",
+                                      (json_int_t)flows[i].iterations, "failed",
+                                      (json_int_t)flows[i].failed, "duration_us",
+                                      report_json_latency(flows[i].durations)));
+    json_object_set_new(root, "flows", fo);
+    const char *feed = runner_data_out(r->run);
+    json_object_set_new(root, "data_ran_out", feed != NULL ? json_string(feed) : json_null());
+}
+
+/* The start as UTC ISO 8601 with milliseconds: 2026-12-02T01:46:01.123Z. */
+static json_t *report_json_time(double epoch_sec)
+{
+    time_t t = (time_t)epoch_sec;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char s[96]; /* room for any int fields, so -Wformat-truncation can prove it fits */
+    int ms = (int)((epoch_sec - (double)t) * 1000.0);
+    snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms < 0 ? 0 : ms % 1000);
+    return json_string(s);
+}
+
+/* What the run was asked to do, after the plan and the flags were merged. */
+static json_t *report_json_options(const struct config *cfg)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "threads", json_integer(cfg->threads));
+    json_object_set_new(o, "connections", json_integer((json_int_t)cfg->connections));
+    json_object_set_new(
+        o, "duration_s",
+        cfg->duration_ns == INT64_MAX ? json_null() : json_real(report_seconds(cfg->duration_ns)));
+    json_object_set_new(o, "requests",
+                        cfg->requests ? json_integer((json_int_t)cfg->requests) : json_null());
+    json_object_set_new(o, "rate",
+                        cfg->model == HC_CLIENT_OPEN ? json_real(cfg->rate) : json_null());
+    json_object_set_new(o, "stages", json_integer((json_int_t)cfg->nstages));
+    json_object_set_new(o, "pipeline", json_integer(cfg->pipeline));
+    json_object_set_new(o, "timeout_s", json_real(report_seconds(cfg->timeout_ns)));
+    json_object_set_new(o, "http2", json_boolean(cfg->http2));
+    json_object_set_new(o, "insecure", json_boolean(cfg->insecure));
+    json_object_set_new(o, "plan", cfg->plan_path ? json_string(cfg->plan_path) : json_null());
+    return o;
+}
+
+static json_t *report_json_seconds(const struct report *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->nseconds; i++) {
+        const struct report_second *s = &r->seconds[i];
+        json_array_append_new(a, json_pack("{s:f, s:f, s:I, s:f, s:f, s:f, s:f}", "t", s->t, "rate",
+                                           s->rate, "errors", (json_int_t)s->errors, "p50_us",
+                                           report_us(s->p50), "p90_us", report_us(s->p90), "p99_us",
+                                           report_us(s->p99), "max_us", report_us(s->max)));
+    }
+    return a;
+}
+
+/* The protocol the responses came over. */
+const char *report_protocol(const struct report *r)
+{
+    if (r->total->http2 == 0)
+        return "HTTP/1.1";
+    return r->total->http2 == r->total->responses ? "h2" : "mixed";
 }
 
 int report_json(const struct report *r, struct hc_buf *out)
@@ -222,7 +430,13 @@ int report_json(const struct report *r, struct hc_buf *out)
     if (s->status_other)
         json_object_set_new(status, "other", json_integer((json_int_t)s->status_other));
     json_t *root = json_object();
+    json_object_set_new(root, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
     json_object_set_new(root, "version", json_string(HC_VERSION));
+    json_object_set_new(root, "start_time", report_json_time(r->start_sec));
+    json_object_set_new(root, "options", report_json_options(cfg));
+    json_object_set_new(root, "plan_hash",
+                        cfg->plan != NULL ? json_string(cfg->plan->hash_hex) : json_null());
+    json_object_set_new(root, "protocol", json_string(report_protocol(r)));
     json_object_set_new(root, "url", json_string(cfg->url_text));
     json_object_set_new(root, "method", json_string(cfg->method));
     json_object_set_new(root, "model",
@@ -258,6 +472,13 @@ int report_json(const struct report *r, struct hc_buf *out)
     json_object_set_new(root, "latency_us",
                         json_pack("{s:o, s:o}", "corrected", report_json_latency(s->lat),
                                   "uncorrected", report_json_latency(s->raw)));
+    uint64_t passed = 0, failed = 0;
+    if (r->run != NULL)
+        runner_checks(r->run, &passed, &failed);
+    json_object_set_new(root, "checks", report_json_checks(passed, failed));
+    if (r->run != NULL)
+        report_json_plan(r, root);
+    json_object_set_new(root, "seconds", report_json_seconds(r));
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(root);
     if (text == NULL)
@@ -272,6 +493,8 @@ int report_json(const struct report *r, struct hc_buf *out)
 int report_exit_code(const struct report *r)
 {
     const struct hc_client_stats *s = r->total;
+    if (r->interrupted)
+        return 1;
     if (hc_client_stats_errors_total(s) > 0 || s->unsent > 0 || s->responses == 0)
         return 1;
     return 0;

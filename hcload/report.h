@@ -12,6 +12,15 @@
 #include "hc/client.h"
 #include "hc/hist.h"
 #include "options.h"
+#include "runner.h"
+
+/* One second of the run, for the JSON's time series. */
+struct report_second {
+    double t;                   /* seconds after the start where the interval ends */
+    double rate;                /* responses per second in it */
+    uint64_t errors;            /* failed requests in it */
+    int64_t p50, p90, p99, max; /* corrected latency, ns */
+};
 
 struct report {
     const struct config *cfg;            /* the run's configuration */
@@ -20,7 +29,15 @@ struct report {
     int64_t elapsed_ns;                  /* from the start to the last worker's end */
     double requested_rate;               /* open model: planned requests per second; else 0 */
     bool interrupted;                    /* stopped by a signal before its end */
+    const struct runner *run;            /* hcload run: per name and per flow; else NULL */
+    double start_sec;                    /* wall-clock start, seconds since the epoch */
+    const struct report_second *seconds; /* nseconds rows, one a second */
+    size_t nseconds;
+    bool header_shown; /* report_header was printed before the run */
 };
+
+/* report_header: the "Running ... test @ URL" lines (printed before the run on a terminal). */
+void report_header(const struct config *cfg, struct hc_buf *out);
 
 /* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */
 int report_text(const struct report *r, struct hc_buf *out);
@@ -28,7 +45,10 @@ int report_text(const struct report *r, struct hc_buf *out);
 /* report_json: appends the JSON summary (one object and a newline) to out. 0 or -ENOMEM. */
 int report_json(const struct report *r, struct hc_buf *out);
 
-/* report_exit_code: 0 when every request got a response, else 1. */
+/* report_protocol: "HTTP/1.1", "h2", or "mixed" (libcurl fell back on some connections). */
+const char *report_protocol(const struct report *r);
+
+/* report_exit_code: 0 when every request got a response, else 1 (also when interrupted). */
 int report_exit_code(const struct report *r);
 
 #endif

@@ -416,6 +416,153 @@ static void set_rate_changes_the_achieved_rate_while_running(void **state)
     server_stop(&srv);
 }
 
+/* A picker that holds its requests back until its callback wakes the worker. */
+struct waker {
+    struct hc_client *c;
+    unsigned credits;  /* requests the picker may start now */
+    unsigned inflight; /* started and not answered */
+    unsigned max_inflight;
+    unsigned pending;            /* open model: continuations owed (one per scheduled response) */
+    unsigned scheduled;          /* responses of scheduled requests (user 1) */
+    unsigned resumed;            /* responses of the continuations (user 2) */
+    unsigned off_schedule_picks; /* picks with resume set */
+    size_t failures;
+};
+
+static int pick_with_credits(void *ctx, struct hc_client_pick *p)
+{
+    struct waker *k = ctx;
+    if (k->credits == 0)
+        return HC_CLIENT_PICK_IDLE;
+    k->credits--;
+    k->inflight++;
+    if (k->inflight > k->max_inflight)
+        k->max_inflight = k->inflight;
+    p->req = 0;
+    p->user = 7;
+    return 0;
+}
+
+static void credit_on_response(void *ctx, const struct hc_client_response *r)
+{
+    struct waker *k = ctx;
+    k->inflight--;
+    k->credits++;
+    hc_client_wake(k->c, r->thread, r->done_ns + HC_NSEC_PER_MSEC);
+}
+
+static void waker_failure(void *ctx, const struct hc_client_failure *f)
+{
+    (void)f;
+    ((struct waker *)ctx)->failures++;
+}
+
+static void run_waker(struct hc_client_config *cfg, struct waker *k, int port,
+                      struct hc_client_reqset *set)
+{
+    socklen_t alen;
+    assert_int_equal(hc_net_resolve("127.0.0.1", (uint16_t)port, AF_INET, &cfg->addr, &alen), 0);
+    cfg->reqs = set;
+    cfg->pick_ctx = k;
+    cfg->cb_ctx = k;
+    cfg->on_failure = waker_failure;
+    assert_int_equal(hc_client_new(cfg, &k->c), 0);
+    assert_int_equal(hc_client_start(k->c), 0);
+    assert_true(hc_client_wait(k->c, hc_now_ns() + 30 * HC_NSEC_PER_SEC));
+    hc_client_join(k->c);
+}
+
+static void an_idle_pick_leaves_the_slot_free_until_a_wake(void **state)
+{
+    (void)state;
+    struct server srv;
+    server_start(&srv);
+    struct hc_client_reqset set;
+    three_requests(&set, srv.port);
+    struct waker k = {.credits = 1};
+    struct hc_client_config cfg = {
+        .threads = 1,
+        .connections = 4,
+        .requests = 20,
+        .duration_ns = INT64_MAX,
+        .timeout_ns = 5 * HC_NSEC_PER_SEC,
+        .pipeline = 1,
+        .model = HC_CLIENT_CLOSED,
+        .pick = pick_with_credits,
+        .on_response = credit_on_response,
+    };
+    run_waker(&cfg, &k, srv.port, &set);
+    /* Four connections, but one credit: one request at a time; -n counts only those sent. */
+    assert_int_equal(k.failures, 0);
+    assert_int_equal(k.max_inflight, 1);
+    const struct hc_client_stats *st = hc_client_thread_stats(k.c, 0);
+    assert_int_equal(st->responses, 20);
+    assert_int_equal(st->sent, 20);
+    hc_client_free(k.c);
+    hc_client_reqset_destroy(&set);
+    server_stop(&srv);
+}
+
+static int pick_scheduled_or_owed(void *ctx, struct hc_client_pick *p)
+{
+    struct waker *k = ctx;
+    if (!p->resume) {
+        p->req = 0;
+        p->user = 1;
+        return 0;
+    }
+    k->off_schedule_picks++;
+    if (k->pending == 0)
+        return HC_CLIENT_PICK_IDLE;
+    k->pending--;
+    p->req = 1;
+    p->user = 2;
+    return 0;
+}
+
+static void owe_on_response(void *ctx, const struct hc_client_response *r)
+{
+    struct waker *k = ctx;
+    if (r->user == 1) {
+        k->scheduled++;
+        k->pending++;
+        hc_client_wake(k->c, r->thread, r->done_ns);
+    } else {
+        k->resumed++;
+    }
+}
+
+static void a_wake_in_the_open_model_sends_off_the_schedule(void **state)
+{
+    (void)state;
+    struct server srv;
+    server_start(&srv);
+    struct hc_client_reqset set;
+    three_requests(&set, srv.port);
+    struct waker k = {0};
+    struct hc_client_config cfg = {
+        .threads = 1,
+        .connections = 4,
+        .duration_ns = 1500 * HC_NSEC_PER_MSEC,
+        .timeout_ns = 2 * HC_NSEC_PER_SEC,
+        .pipeline = 1,
+        .model = HC_CLIENT_OPEN,
+        .rate = 40,
+        .pick = pick_scheduled_or_owed,
+        .on_response = owe_on_response,
+    };
+    run_waker(&cfg, &k, srv.port, &set);
+    print_message("scheduled %u, resumed %u\n", k.scheduled, k.resumed);
+    assert_int_equal(k.failures, 0);
+    /* 60 arrivals in 1.5 s; each answered one owes a continuation, sent when woken. */
+    assert_true(k.scheduled >= 40 && k.scheduled <= 62);
+    assert_true(k.resumed + 2 >= k.scheduled && k.resumed <= k.scheduled);
+    assert_true(k.off_schedule_picks >= k.resumed);
+    hc_client_free(k.c);
+    hc_client_reqset_destroy(&set);
+    server_stop(&srv);
+}
+
 static void set_rate_is_for_the_open_model_only(void **state)
 {
     (void)state;
@@ -449,6 +596,8 @@ int main(void)
         cmocka_unit_test(the_libcurl_engine_reports_through_the_same_seam),
         cmocka_unit_test(set_rate_changes_the_achieved_rate_while_running),
         cmocka_unit_test(set_rate_is_for_the_open_model_only),
+        cmocka_unit_test(an_idle_pick_leaves_the_slot_free_until_a_wake),
+        cmocka_unit_test(a_wake_in_the_open_model_sends_off_the_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,6 +41,9 @@
  * next_step picks the request of each slot (and may write its varied bytes into the
  * connection's output, see struct hc_client_pick); check sees the response of that slot with
  * the user value next_step gave it, and its headers and body when the request keeps them.
+ * When next_step has nothing for a slot yet (an iteration's next step waits for a response or
+ * a think time) it answers HC_CLIENT_PICK_IDLE, and check calls hc_client_wake once the step
+ * is due, so the worker offers its free slots again (hcload/runner.c does this).
  *
  * Engines. http:// goes through the native engine (one epoll loop per thread, edge-triggered
  * sockets, one send() and one recv() per request in steady state); https:// and HTTP/2 through
@@ -197,14 +200,30 @@ struct hc_client_failure {
 struct hc_client_pick {
     unsigned thread;    /* in: the worker thread */
     struct hc_buf *out; /* in: the connection's output (native engine), or NULL (libcurl) */
+    bool resume;        /* in: open model, a slot offered after hc_client_wake, off schedule */
     uint32_t req;       /* out: index in the request set */
     uint64_t user;      /* out: the slot's user value, handed back with its response */
+    /*
+     * out, libcurl engine only: the request's varied pieces, owned by the picker and valid
+     * until the slot is reported (on_response / on_failure). url NULL: request req's own
+     * pieces. headers are "Name: value" texts; body NULL: req's body.
+     */
+    const char *url;
+    const char *const *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
 };
 
+/* hc_client_pick_cb's answer for "nothing to send on this slot now" (see below). */
+#define HC_CLIENT_PICK_IDLE 1
+
 /*
- * hc_client_pick_cb: fills p for the next request of p->thread. 0 to send it; a negative
- * value when there is nothing more to send (that thread ends its sending, as when -n is used
- * up). Runs on the worker thread, once per request sent; it must not block.
+ * hc_client_pick_cb: fills p for the next request of p->thread. 0 to send it;
+ * HC_CLIENT_PICK_IDLE to leave the slot free for now (a plan's iterations all waiting: the
+ * slot is offered again after hc_client_wake, or in the closed model at the next sweep); a
+ * negative value when there is nothing more to send (that thread ends its sending, as when -n
+ * is used up). Runs on the worker thread, once per request sent; it must not block.
  */
 typedef int hc_client_pick_cb(void *ctx, struct hc_client_pick *p);
 
@@ -241,6 +260,7 @@ struct hc_client_stats {
     uint64_t sent;                         /* requests handed to the kernel (or queued to it) */
     uint64_t queued;                       /* open model: requests that waited for a connection */
     uint64_t unsent;                       /* open model: due requests never sent by the end */
+    uint64_t http2;                        /* libcurl: responses that came over HTTP/2 */
     struct hc_hist *lat;                   /* corrected latency, ns */
     struct hc_hist *raw;                   /* uncorrected latency, ns */
 };
@@ -499,6 +519,17 @@ bool hc_client_take(struct hc_client *c, unsigned thread, struct hc_hist *lat, s
  * or non-finite rate; -ENOTSUP in the closed model.
  */
 int hc_client_set_rate(struct hc_client *c, double rate);
+
+/*
+ * hc_client_wake: from at_ns (monotonic; a time past means after the current I/O batch) the
+ * worker thread offers its free slots to the picker again: in the closed model it fills every
+ * idle connection, in the open model it offers each free connection with p->resume set, off
+ * the schedule, until the picker answers HC_CLIENT_PICK_IDLE. A later call with an earlier
+ * time moves the wake-up earlier; one with a later time, while one is pending, changes
+ * nothing (the picker asks for another then). For a plan runner's next step of an iteration
+ * (after a response, after a think time). Only on that worker's thread, from a callback.
+ */
+void hc_client_wake(struct hc_client *c, unsigned thread, int64_t at_ns);
 
 /* hc_client_stop: asks every thread to end now (in flight: forgotten). Any thread, signals. */
 void hc_client_stop(struct hc_client *c);

@@ -129,6 +129,14 @@
 #define HC_HCLOAD_MAX_REQUEST_BYTES HC_CLIENT_MAX_REQUEST_BYTES
 #define HC_HCLOAD_MAX_BATCH_BYTES   HC_CLIENT_MAX_BATCH_BYTES
 #define HC_HCLOAD_MAX_STAGES        HC_CLIENT_MAX_STAGES
+/*
+ * hcload run, open model: iterations one thread keeps besides those its connection slots
+ * carry (thinking, or waiting for a free connection). An arrival past them is dropped and
+ * counted; each holds the plan's variables (HC_CHECK_MAX_VAR_BYTES each).
+ */
+#define HC_HCLOAD_PLAN_ITERS 8192
+/* hcload --json: rows of the per-second time series (a day of seconds; later ones dropped). */
+#define HC_HCLOAD_MAX_SECONDS 86400
 
 /*
  * hcwarm: the longest input line (kv, jsonl) or RESP command read from a source file, the

@@ -1,0 +1,102 @@
+/*
+ * runner.h: `hcload run PLAN.yaml`: a loaded plan (hc/plan.h) driven through the client's
+ * picker seam (hc/client.h), with its statistics per request name and per flow.
+ *
+ * The runner turns each plan request into one entry of the client's request set (its index
+ * is the request's index in the plan), so the engines report every response and failure with
+ * the name it belongs to. Per worker thread it keeps a pool of iterations; its picker begins
+ * an iteration (a flow picked by weight, its CSV rows claimed, {{seq}} from one counter shared
+ * by all threads) or continues one whose previous step has been answered, and writes that
+ * step's bytes with only the template holes rendered. on_response evaluates the request's
+ * checks and extractions and queues the iteration's next step (after its think time, through
+ * hc_client_wake); on_failure ends the iteration.
+ *
+ * Models. In the closed model every connection slot is a virtual user: a thread runs at most
+ * as many iterations at once as it has slots, and a slot whose iteration is thinking stays
+ * free (HC_CLIENT_PICK_IDLE) until the next step is due. In the open model each scheduled
+ * arrival begins one iteration; its later steps go out off the schedule as soon as they are
+ * due and a connection is free.
+ *
+ * Threads: runner_new and everything after the run are the main thread's; the callbacks run
+ * on the workers, each touching only its own thread's state, the feeders' unique counters and
+ * the shared {{seq}} counter (atomics), and the first-failure flags of the checks (atomics).
+ */
+#ifndef HCLOAD_RUNNER_H
+#define HCLOAD_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hc/client.h"
+#include "hc/hist.h"
+#include "hc/plan.h"
+
+/* One request name's figures, all threads added (after runner_finish). */
+struct runner_name {
+    const char *name;             /* the plan's request name */
+    struct hc_client_stats stats; /* responses, statuses, failures by kind, latencies */
+    uint64_t checks_passed;       /* checks and extractions that passed */
+    uint64_t checks_failed;       /* that failed */
+};
+
+/* One flow's figures, all threads added (after runner_finish). */
+struct runner_flow {
+    const char *name;          /* the flow's name (a request's, for a one-step flow) */
+    uint64_t iterations;       /* iterations that ran every step */
+    uint64_t failed;           /* iterations ended by a failed request or an unset variable */
+    struct hc_hist *durations; /* begin to last response, ns, of complete iterations */
+};
+
+struct runner;
+
+/*
+ * runner_new: a runner of plan (not owned; it must outlive the runner) for threads worker
+ * threads over connections connections with pipeline slots each, in the given model: it
+ * builds the request set (*set, the caller's, initialised here) from the plan's requests.
+ * 0, or a negative code with a message in err (a request that is not valid HTTP).
+ */
+int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsigned pipeline,
+               enum hc_client_model model, bool curl, struct hc_client_reqset *set,
+               struct runner **out, char *err, size_t errlen);
+
+/* Frees the runner. Accepts NULL. */
+void runner_free(struct runner *r);
+
+/* Sets the client's picker and callbacks to the runner's. Before hc_client_new. */
+void runner_configure(struct runner *r, struct hc_client_config *cc);
+
+/* Tells the runner its client (for hc_client_wake). After hc_client_new, before the start. */
+void runner_attach(struct runner *r, struct hc_client *c);
+
+/*
+ * runner_take: the per-name interval hand-off (main thread, once a second): moves each
+ * thread's latencies per name since the last call into the totals and, when out is not NULL,
+ * adds them into out[2 * i] (corrected) and out[2 * i + 1] (uncorrected) for request i, each
+ * a histogram from runner_new_hist.
+ */
+void runner_take(struct runner *r, struct hc_hist *const *out);
+
+/* runner_new_hist: an empty histogram of the per-name layout (1 us resolution). */
+int runner_new_hist(struct hc_hist **out);
+
+/* After hc_client_join: adds up the threads' figures (runner_name / runner_flow). */
+void runner_finish(struct runner *r);
+
+/* The plan's request names (nrequests) and flows (nflows), after runner_finish. */
+size_t runner_names(const struct runner *r, const struct runner_name **out);
+size_t runner_flows(const struct runner *r, const struct runner_flow **out);
+
+/* Checks and extractions passed and failed, all names together (after runner_finish). */
+void runner_checks(const struct runner *r, uint64_t *passed, uint64_t *failed);
+
+/*
+ * Whether the run ended because a feeder with on_end: stop ran out, and which (its name), or
+ * NULL. After runner_finish.
+ */
+const char *runner_data_out(const struct runner *r);
+
+/* Arrivals that found every iteration of their thread in use (open model), after the run. */
+uint64_t runner_dropped(const struct runner *r);
+
+#endif
