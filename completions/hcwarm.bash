@@ -12,6 +12,32 @@ _hcwarm()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
+    --target|--from-hotkeys|--admin-token|--from-store|--limit|--batch|--max-rate|--max-memory|--memory-wait|--ttl|--jitter|--timeout|--checkpoint-every)
+        return 0
+        ;;
+    --from-file)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --format)
+        mapfile -t COMPREPLY < <(compgen -W 'kv jsonl resp' -- "$cur")
+        return 0
+        ;;
+    --order)
+        mapfile -t COMPREPLY < <(compgen -W 'recent requested' -- "$cur")
+        return 0
+        ;;
+    --checkpoint)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --json)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --config)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -19,7 +45,7 @@ _hcwarm()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--target --from-file --format --from-hotkeys --admin-token --from-store --order --limit --batch --max-rate --max-memory --memory-wait --ttl --jitter --only-missing --timeout --checkpoint --checkpoint-every --json --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
     return 0

@@ -2,8 +2,8 @@
  * order.c: the order status machine, ids and JSON.
  *
  * Reading goes through jansson (a packaged parser, strict about what it accepts); writing is
- * done by hand, because an order is small and fixed in shape and the GET path runs it for
- * every cache hit.
+ * hc/cachekey.h's encoder, the one definition of the bytes hcserver serves and its shared
+ * caches (and hcwarm's preloads) hold for an order.
  */
 #include "domain/order.h"
 
@@ -15,21 +15,21 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const status_names[ORDER_NSTATUS] = {
-    "PENDING", "CONFIRMED", "PREPARING", "DELIVERING", "DELIVERED", "CANCELLED",
-};
+#include "hc/cachekey.h"
+
+_Static_assert(ORDER_NSTATUS == HC_CACHEKEY_ORDER_NSTATUS,
+               "hc/cachekey.h names every order status, in enum order");
+_Static_assert(ORDER_JSON_MAX == HC_CACHEKEY_ORDER_JSON_MAX, "one bound on an order's JSON");
 
 const char *order_status_name(int status)
 {
-    if (status < 0 || status >= ORDER_NSTATUS)
-        return "?";
-    return status_names[status];
+    return hc_cachekey_order_status_name(status);
 }
 
 int order_status_parse(const char *name)
 {
     for (int i = 0; i < ORDER_NSTATUS; i++) {
-        if (strcmp(name, status_names[i]) == 0)
+        if (strcmp(name, hc_cachekey_order_status_name(i)) == 0)
             return i;
     }
     return -1;
@@ -122,103 +122,21 @@ out:
     return rc;
 }
 
-/*
- * The order's JSON is written by hand rather than with snprintf: the GET path formats an order
- * for every cache hit, and printf's format parsing was the largest user-space cost there. A
- * writer into buf[0..cap) that notes running out of room instead of checking at every step.
- */
-struct jw {
-    char *buf;
-    size_t n;   /* bytes written */
-    size_t cap; /* room, including the NUL at the end */
-    bool full;  /* something did not fit */
-};
-
-static void jw_put(struct jw *w, const char *s, size_t len)
-{
-    if (w->full || len >= w->cap - w->n) {
-        w->full = true;
-        return;
-    }
-    memcpy(w->buf + w->n, s, len);
-    w->n += len;
-}
-
-/* A string literal, its length known at compile time. */
-#define JW_LIT(w, lit) jw_put((w), (lit), sizeof(lit) - 1)
-
-static void jw_int(struct jw *w, int64_t v)
-{
-    char d[HC_DEC_MAX];
-    const char *p = hc_dec_i64(d, v);
-
-    jw_put(w, p, (size_t)(d + sizeof(d) - p));
-}
-
-static void jw_uint(struct jw *w, uint64_t v)
-{
-    char d[HC_DEC_MAX];
-    const char *p = hc_dec_u64(d, v);
-
-    jw_put(w, p, (size_t)(d + sizeof(d) - p));
-}
-
-/* s as a JSON string: quotes and backslashes escaped, control bytes as \\u00XX. */
-static void jw_string(struct jw *w, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-
-    jw_put(w, "\"", 1);
-    for (;;) {
-        /* The run of bytes that need no escape goes in one copy. */
-        size_t run = 0;
-        while (s[run] != '\0' && s[run] != '"' && s[run] != '\\' && (unsigned char)s[run] >= 0x20)
-            run++;
-        jw_put(w, s, run);
-        s += run;
-        if (*s == '\0')
-            break;
-        unsigned char c = (unsigned char)*s++;
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            jw_put(w, e, 2);
-        } else {
-            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            jw_put(w, e, 6);
-        }
-    }
-    jw_put(w, "\"", 1);
-}
-
 int order_format(const struct order *o, char *buf, size_t cap)
 {
-    struct jw w = {.buf = buf, .n = 0, .cap = cap, .full = cap == 0};
+    struct hc_cachekey_order c = {
+        .id = o->id,
+        .user_id = o->user_id,
+        .sku = o->sku,
+        .qty = o->qty,
+        .amount_cents = o->amount_cents,
+        .status = o->status,
+        .created_ms = o->created_ms,
+        .updated_ms = o->updated_ms,
+        .ticket = o->ticket,
+    };
 
-    JW_LIT(&w, "{\"id\":");
-    jw_uint(&w, o->id);
-    JW_LIT(&w, ",\"user_id\":");
-    jw_uint(&w, o->user_id);
-    JW_LIT(&w, ",\"sku\":");
-    jw_string(&w, o->sku);
-    JW_LIT(&w, ",\"qty\":");
-    jw_int(&w, o->qty);
-    JW_LIT(&w, ",\"amount_cents\":");
-    jw_int(&w, o->amount_cents);
-    JW_LIT(&w, ",\"status\":\"");
-    jw_put(&w, order_status_name(o->status), strlen(order_status_name(o->status)));
-    JW_LIT(&w, "\",\"created_ms\":");
-    jw_int(&w, o->created_ms);
-    JW_LIT(&w, ",\"updated_ms\":");
-    jw_int(&w, o->updated_ms);
-    if (o->ticket != 0) {
-        JW_LIT(&w, ",\"ticket\":");
-        jw_uint(&w, o->ticket);
-    }
-    JW_LIT(&w, "}");
-    if (w.full)
-        return HC_ETOOLARGE;
-    buf[w.n] = '\0';
-    return (int)w.n;
+    return hc_cachekey_order_json(&c, buf, cap);
 }
 
 int order_to_json(const struct order *o, struct hc_buf *out)

@@ -120,6 +120,20 @@
 #define HC_HCLOAD_READ_BYTES        (64 * 1024)
 
 /*
+ * hcwarm: the longest input line (kv, jsonl) or RESP command read from a source file, the
+ * elements of one RESP command, keys sent to Redis in one pipelined batch (--batch), the bytes
+ * of one HTTP response read from hcserver (the hot-key report, one order), the ids taken from
+ * one hot-key report or shard store (--limit), and error messages printed in full before the
+ * rest are only counted.
+ */
+#define HC_HCWARM_MAX_LINE_BYTES   (16 * 1024 * 1024)
+#define HC_HCWARM_MAX_ARGS         65536
+#define HC_HCWARM_MAX_BATCH        100000
+#define HC_HCWARM_MAX_HTTP_BYTES   (16 * 1024 * 1024)
+#define HC_HCWARM_MAX_ITEMS        10000000
+#define HC_HCWARM_MAX_ERRORS_SHOWN 20
+
+/*
  * hcserver: requests in flight on one connection (pipelining) before it stops reading;
  * response bytes buffered for a slow reader before it stops reading; a request's header
  * section and body; writes queued per shard; L1 cache entries; remembered Idempotency-Keys;

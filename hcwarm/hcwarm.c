@@ -1,0 +1,53 @@
+/*
+ * hcwarm.c: from the command line to a subcommand: parse through the one options table,
+ * resolve, open the source the options name, and hand both to the subcommand.
+ */
+#include "hcwarm.h"
+
+#include <stdio.h>
+
+#include "hc/opt.h"
+#include "hotkeys.h"
+#include "store.h"
+
+/* Opens the source cfg names into *out. 0, or a negative code with the reason in err. */
+static int hcwarm_open_source(const struct config *cfg, struct source **out, char *err,
+                              size_t errlen)
+{
+    switch (cfg->source) {
+    case SRC_FILE:
+        return source_file_open(cfg->file, cfg->format, out, err, errlen);
+    case SRC_HOTKEYS:
+        return hotkeys_open(cfg, out, err, errlen);
+    case SRC_STORE:
+        return store_open(cfg, out, err, errlen);
+    }
+    return -1;
+}
+
+int hcwarm_main(int argc, char **argv)
+{
+    struct hc_opt_program *prog = options_program();
+    hc_opt_main(prog, argc, argv);
+    struct config cfg;
+    char err[1200];
+    int rc = options_resolve(prog, options_values(), &cfg, err, sizeof(err));
+    if (rc != 0) {
+        options_config_destroy(&cfg);
+        hc_opt_usage_exit(prog, "%s", err);
+    }
+    struct source *src = NULL;
+    rc = hcwarm_open_source(&cfg, &src, err, sizeof(err));
+    int status = 1;
+    if (rc != 0) {
+        fprintf(stderr, "hcwarm: %s\n", err);
+    } else if (cfg.command == CMD_REDIS) {
+        status = redis_run(&cfg, src);
+    } else {
+        status = memcached_run(&cfg, src);
+    }
+    source_close(src);
+    options_config_destroy(&cfg);
+    hc_opt_release(prog);
+    return status;
+}
