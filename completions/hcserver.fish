@@ -16,7 +16,7 @@ complete -c hcserver -l synchronous -x -a 'off normal full extra' -d 'SQLite dur
 complete -c hcserver -l commit-batch -x -d 'Most writes committed in one transaction (group commit); 1 commits each alone'
 complete -c hcserver -l write-queue -x -d 'Writes that may wait per shard before 503'
 complete -c hcserver -l cache -x -d 'The second cache level: none, redis://HOST[:PORT][/DB], redis+unix:///PATH or memcached://HOST[:PORT]'
-complete -c hcserver -l cache-entries -x -d 'Orders the L1 cache holds'
+complete -c hcserver -l cache-entries -x -d 'Orders the L1 cache holds (0: no L1, every read goes to L2 or the store)'
 complete -c hcserver -l cache-ttl -x -d 'Life of a cached order'
 complete -c hcserver -l cache-jitter -x -d 'Random extra life per entry, so entries do not expire together'
 complete -c hcserver -l cache-negative-ttl -x -d 'Life of a cached "not found"'
