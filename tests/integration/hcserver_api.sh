@@ -345,8 +345,8 @@ stop_server
 rc=0; "$BIN" --cache 'redis://h:99999' --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
 [ $rc = 2 ] && grep -q -- '--cache redis://h:99999: the port must be' "$WORK/err" \
     || fail "a malformed --cache: exit $rc, $(cat "$WORK/err")"
-rc=0; "$BIN" --cache redis://127.0.0.1:6379 --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
-[ $rc = 1 ] && grep -q '^hcserver: --cache redis://127.0.0.1:6379: the Redis L2 is not in this build$' \
-    "$WORK/err" || fail "--cache redis:// without it: exit $rc, $(cat "$WORK/err")"
+rc=0; "$BIN" --queue redis://127.0.0.1:6379 --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
+[ $rc = 1 ] && grep -q '^hcserver: --queue redis://127.0.0.1:6379: the Redis queue is not in this build$' \
+    "$WORK/err" || fail "--queue redis:// without it: exit $rc, $(cat "$WORK/err")"
 [ ! -e "$WORK/none" ] || fail "a refused backend still created the data directory"
 echo "hcserver_api: ok"
