@@ -96,5 +96,8 @@ int l2_none_open(struct l2 **out);
 int l2_redis_open(const char *url, const struct l2_config *cfg, struct l2 **out, char *err,
                   size_t errlen);
 
+/* A Memcached L2 at host:port. As l2_redis_open. */
+int l2_memcached_open(const char *host, uint16_t port, const struct l2_config *cfg, struct l2 **out,
+                      char *err, size_t errlen);
 
 #endif

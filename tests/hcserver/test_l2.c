@@ -10,8 +10,8 @@
  * (impl.announces): a set or delete through one instance reaches the other's on_inval, and
  * never its own.
  *
- * The Redis entry runs against a real redis-server that this test starts on a loopback port
- * picked at run time and stops by its PID. A missing server binary
+ * The Redis and Memcached entries run against a real redis-server / memcached that this test
+ * starts on a loopback port picked at run time and stops by its PID. A missing server binary
  * fails the test: nothing here is mocked.
  *
  * A new backend joins by adding one entry to `impls`.
@@ -48,6 +48,7 @@ struct server {
 };
 
 static struct server redis_srv = {"/usr/bin/redis-server", 0, 0};
+static struct server mc_srv = {"/usr/bin/memcached", 0, 0};
 
 static int free_port(void)
 {
@@ -87,9 +88,13 @@ static void server_start(struct server *s)
         assert_true(s->pid >= 0);
         if (s->pid == 0) {
             prctl(PR_SET_PDEATHSIG, SIGKILL); /* no server outlives a killed test */
-            execl(s->bin, s->bin, "--port", port, "--bind", "127.0.0.1", "--save", "",
-                  "--appendonly", "no", "--daemonize", "no", "--logfile", "/dev/null",
-                  (char *)NULL);
+            if (s == &redis_srv)
+                execl(s->bin, s->bin, "--port", port, "--bind", "127.0.0.1", "--save", "",
+                      "--appendonly", "no", "--daemonize", "no", "--logfile", "/dev/null",
+                      (char *)NULL);
+            else
+                execl(s->bin, s->bin, "-l", "127.0.0.1", "-p", port, "-U", "0", "-u", "root",
+                      (char *)NULL);
             _exit(127);
         }
         for (int i = 0; i < 500; i++) {
@@ -142,6 +147,23 @@ static struct l2 *open_redis(const struct l2_config *cfg)
     return open_redis_port(cfg, redis_srv.port);
 }
 
+static struct l2 *open_memcached_port(const struct l2_config *cfg, int port)
+{
+    struct l2 *c = NULL;
+    char err[256];
+
+    if (l2_memcached_open("127.0.0.1", (uint16_t)port, cfg, &c, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    return c;
+}
+
+static struct l2 *open_memcached(const struct l2_config *cfg)
+{
+    if (mc_srv.pid == 0)
+        server_start(&mc_srv);
+    return open_memcached_port(cfg, mc_srv.port);
+}
+
 /* An implementation of the interface under test. */
 struct impl {
     const char *name;
@@ -156,6 +178,7 @@ struct impl {
 static const struct impl impls[] = {
     {"none", open_none, NULL, false, false, false, HC_NSEC_PER_MSEC},
     {"redis", open_redis, open_redis_port, true, true, true, HC_NSEC_PER_MSEC},
+    {"memcached", open_memcached, open_memcached_port, true, true, false, HC_NSEC_PER_SEC},
 };
 
 /* What the tests that do not care open with. */
@@ -461,5 +484,6 @@ int main(void)
         failed += cmocka_run_group_tests_name(impls[i].name, contract, NULL, NULL);
     }
     server_stop(&redis_srv);
+    server_stop(&mc_srv);
     return failed;
 }
