@@ -17,7 +17,7 @@ complete -c hcserver -l commit-batch -x -d 'Most writes committed in one transac
 complete -c hcserver -l write-queue -x -d 'Writes that may wait per shard before 503'
 complete -c hcserver -l cache -x -d 'The second cache level: none, redis://HOST[:PORT][/DB], redis+unix:///PATH or memcached://HOST[:PORT]'
 complete -c hcserver -l cache-entries -x -d 'Orders the L1 cache holds (0: no L1, every read goes to L2 or the store)'
-complete -c hcserver -l cache-ttl -x -d 'Life of a cached order'
+complete -c hcserver -l cache-ttl -x -d 'Life of a cached order in L1 and L2 (with a Memcached L2 also how long another instance may serve an order changed elsewhere)'
 complete -c hcserver -l cache-jitter -x -d 'Random extra life per entry, so entries do not expire together'
 complete -c hcserver -l cache-negative-ttl -x -d 'Life of a cached "not found"'
 complete -c hcserver -l critical-threads -x -d 'Threads of the critical pool (order reads that miss the cache)'

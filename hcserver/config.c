@@ -148,7 +148,8 @@ static struct hc_opt opts[] = {
      .dest = &settings.cache_entries},
     {.name = "cache-ttl",
      .kind = HC_OPT_DURATION,
-     .help = "Life of a cached order",
+     .help = "Life of a cached order in L1 and L2 (with a Memcached L2 also how long another "
+             "instance may serve an order changed elsewhere)",
      .def = "30s",
      .group = G_CACHE,
      .dest = &settings.cache_ttl},
