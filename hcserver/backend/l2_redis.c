@@ -70,6 +70,7 @@ struct l2_redis {
     struct hc_redis *cmd;               /* fills, sets, deletes, announcements (loop thread) */
     struct hc_redis *sub;               /* the subscription (loop thread) */
     bool sub_was_ready;                 /* the subscriber has been READY before (loop thread) */
+    bool sub_ready;                     /* the subscriber is READY now (loop thread) */
     struct l2_job jobs[L2_REDIS_BATCH]; /* the batch being sent (loop thread) */
 };
 
@@ -365,7 +366,9 @@ static void on_sub_state(struct hc_redis *rc, enum hc_redis_state state, int err
             HC_LOG_INFO("L2 redis: invalidations resumed; L1 cleared (some may have been missed)");
         }
         r->sub_was_ready = true;
-    } else if (state == HC_REDIS_DOWN && r->sub_was_ready && err != 0) {
+        r->sub_ready = true;
+    } else if (r->sub_ready) { /* once per loss, not once per failed reconnection */
+        r->sub_ready = false;
         HC_LOG_WARN("L2 redis: invalidation channel lost (%s); other instances' changes reach "
                     "L1 once it is back",
                     hc_strerror(err));
