@@ -142,13 +142,14 @@ static struct hc_opt opts[] = {
     {.name = "cache-entries",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
-     .help = "Orders the L1 cache holds",
+     .help = "Orders the L1 cache holds (0: no L1, every read goes to L2 or the store)",
      .def = "100000",
      .group = G_CACHE,
      .dest = &settings.cache_entries},
     {.name = "cache-ttl",
      .kind = HC_OPT_DURATION,
-     .help = "Life of a cached order",
+     .help = "Life of a cached order in L1 and L2 (with a Memcached L2 also how long another "
+             "instance may serve an order changed elsewhere)",
      .def = "30s",
      .group = G_CACHE,
      .dest = &settings.cache_ttl},
@@ -351,8 +352,8 @@ int config_check(const struct config *cfg, char *err, size_t errlen)
         bad = "--write-queue must be 1..100000";
     else if (cfg->max_body < 1 || cfg->max_body > HC_SERVER_MAX_BODY_BYTES)
         bad = "--max-body must be 1B..1MiB";
-    else if (cfg->cache_entries < 1 || cfg->cache_entries > HC_SERVER_MAX_CACHE_ENTRIES)
-        bad = "--cache-entries must be 1..16777216";
+    else if (cfg->cache_entries > HC_SERVER_MAX_CACHE_ENTRIES)
+        bad = "--cache-entries must be 0..16777216";
     else if (cfg->critical_threads < 1 || cfg->secondary_threads < 1 ||
              cfg->noncritical_threads < 1 || cfg->critical_threads > 256 ||
              cfg->secondary_threads > 256 || cfg->noncritical_threads > 256)

@@ -132,6 +132,16 @@ static int open_listeners(struct server *srv)
     return 0;
 }
 
+static void l1_forget(void *arg, uint64_t id)
+{
+    cache_delete(arg, id);
+}
+
+static void l1_clear(void *arg)
+{
+    cache_clear(arg);
+}
+
 static int start_parts(struct server *srv)
 {
     struct config *cfg = srv->cfg;
@@ -157,8 +167,20 @@ static int start_parts(struct server *srv)
         return rc;
     }
     rc = cache_new(&cc, &srv->cache);
-    if (rc == 0 && (rc = backends_open_l2(&b, cfg, &srv->l2, err, sizeof(err))) < 0)
-        HC_LOG_ERROR("cache: %s", err);
+    if (rc == 0) {
+        /* The L2 tells this instance's L1 what other instances changed (cache.h's calls). */
+        struct l2_config lc = {
+            .ttl_ns = cfg->cache_ttl,
+            .jitter_ns = cfg->cache_jitter,
+            .neg_ttl_ns = cfg->cache_neg_ttl,
+            .m = srv->m,
+            .on_inval = l1_forget,
+            .on_resync = l1_clear,
+            .arg = srv->cache,
+        };
+        if ((rc = backends_open_l2(&b, &lc, &srv->l2, err, sizeof(err))) < 0)
+            HC_LOG_ERROR("cache: %s", err);
+    }
     if (rc == 0)
         rc = idem_new(cfg->idem_keys, cfg->idem_ttl, &srv->idem);
     if (rc == 0) {
@@ -177,7 +199,6 @@ static int start_parts(struct server *srv)
             .l1 = srv->cache,
             .l2 = srv->l2,
             .breakers = srv->breakers,
-            .l2_ttl_ns = cfg->cache_ttl,
             .read_pref = STORE_READ_ANY,
         };
         rc = orders_new(&oc, &srv->orders);

@@ -204,10 +204,6 @@ int backends_check(const struct config *cfg, struct backends *out, char *err, si
                                &out->queue, err, errlen);
     if (rc < 0)
         return rc;
-    if (out->cache.kind == BACKEND_REDIS || out->cache.kind == BACKEND_REDIS_UNIX)
-        return not_built("--cache", &out->cache, "Redis L2", err, errlen);
-    if (out->cache.kind == BACKEND_MEMCACHED)
-        return not_built("--cache", &out->cache, "Memcached L2", err, errlen);
     if (out->queue.kind != BACKEND_LOCAL)
         return not_built("--queue", &out->queue, "Redis queue", err, errlen);
     return 0;
@@ -234,13 +230,20 @@ int backends_open_store(const struct backends *b, const struct config *cfg, stru
     return rc;
 }
 
-int backends_open_l2(const struct backends *b, const struct config *cfg, struct l2 **out, char *err,
-                     size_t errlen)
+int backends_open_l2(const struct backends *b, const struct l2_config *lc, struct l2 **out,
+                     char *err, size_t errlen)
 {
-    HC_UNUSED(cfg);
-    if (b->cache.kind != BACKEND_NONE)
+    switch (b->cache.kind) {
+    case BACKEND_NONE:
+        return l2_none_open(out);
+    case BACKEND_REDIS:
+    case BACKEND_REDIS_UNIX:
+        return l2_redis_open(b->cache.text, lc, out, err, errlen);
+    case BACKEND_MEMCACHED:
+        return l2_memcached_open(b->cache.host, b->cache.port, lc, out, err, errlen);
+    default:
         return not_built("--cache", &b->cache, "L2", err, errlen);
-    return l2_none_open(out);
+    }
 }
 
 int backends_open_queue(const struct backends *b, const struct config *cfg, const char *name,

@@ -77,9 +77,12 @@ int backends_check(const struct config *cfg, struct backends *out, char *err, si
 int backends_open_store(const struct backends *b, const struct config *cfg, struct hc_metrics *m,
                         struct store **out, char *err, size_t errlen);
 
-/* Opens the chosen L2 cache. 0 with *out, or a negative code with a message in err. */
-int backends_open_l2(const struct backends *b, const struct config *cfg, struct l2 **out, char *err,
-                     size_t errlen);
+/*
+ * Opens the chosen L2 cache with lc (TTLs, timeouts, metrics, the L1's invalidation hooks).
+ * 0 with *out, or a negative code with a message in err.
+ */
+int backends_open_l2(const struct backends *b, const struct l2_config *lc, struct l2 **out,
+                     char *err, size_t errlen);
 
 /*
  * Opens the chosen queue for the flash sales (name is its metrics label). 0 with *out, or a

@@ -16,18 +16,28 @@ static int none_get(struct l2 *c, uint64_t id, struct order *out)
     return -ENOENT;
 }
 
-static int none_set(struct l2 *c, const struct order *o, int64_t ttl_ns)
-{
-    HC_UNUSED(c);
-    HC_UNUSED(o);
-    HC_UNUSED(ttl_ns);
-    return 0;
-}
-
-static int none_del(struct l2 *c, uint64_t id)
+static void none_fill(struct l2 *c, uint64_t id, const struct order *o)
 {
     HC_UNUSED(c);
     HC_UNUSED(id);
+    HC_UNUSED(o);
+}
+
+static void none_set(struct l2 *c, const struct order *o)
+{
+    HC_UNUSED(c);
+    HC_UNUSED(o);
+}
+
+static void none_del(struct l2 *c, uint64_t id)
+{
+    HC_UNUSED(c);
+    HC_UNUSED(id);
+}
+
+static int none_flush(struct l2 *c)
+{
+    HC_UNUSED(c);
     return 0;
 }
 
@@ -39,8 +49,10 @@ static void none_close(struct l2 *c)
 static const struct l2_ops none_ops = {
     .name = "none",
     .get = none_get,
+    .fill = none_fill,
     .set = none_set,
     .del = none_del,
+    .flush = none_flush,
     .close = none_close,
 };
 

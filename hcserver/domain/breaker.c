@@ -26,8 +26,9 @@ struct breaker {
     int64_t cooldown_ns; /* open this long before a trial */
 };
 
-int breaker_new(unsigned n, uint64_t errors, int64_t cooldown_ns, struct hc_metrics *m,
-                struct breaker **out)
+/* n breakers whose dependency labels are prefix-N, or prefix alone when n is 1 and one. */
+static int make(const char *prefix, bool numbered, unsigned n, uint64_t errors, int64_t cooldown_ns,
+                struct hc_metrics *m, struct breaker **out)
 {
     struct breaker *b = hc_xcalloc(1, sizeof(*b));
     struct hc_metrics_family *f = NULL;
@@ -44,9 +45,12 @@ int breaker_new(unsigned n, uint64_t errors, int64_t cooldown_ns, struct hc_metr
                                    "half-open.",
                                    "dependency", &f);
     for (unsigned i = 0; rc == 0 && i < n; i++) {
-        char name[32];
+        char name[64];
         const char *v[] = {name};
-        snprintf(name, sizeof(name), "shard-%u", i);
+        if (numbered)
+            snprintf(name, sizeof(name), "%s-%u", prefix, i);
+        else
+            snprintf(name, sizeof(name), "%s", prefix);
         rc = hc_metrics_gauge_get(f, v, &b->c[i].gauge);
     }
     if (rc < 0) {
@@ -55,6 +59,18 @@ int breaker_new(unsigned n, uint64_t errors, int64_t cooldown_ns, struct hc_metr
     }
     *out = b;
     return 0;
+}
+
+int breaker_new(unsigned n, uint64_t errors, int64_t cooldown_ns, struct hc_metrics *m,
+                struct breaker **out)
+{
+    return make("shard", true, n, errors, cooldown_ns, m, out);
+}
+
+int breaker_new_one(const char *dependency, uint64_t errors, int64_t cooldown_ns,
+                    struct hc_metrics *m, struct breaker **out)
+{
+    return make(dependency, false, 1, errors, cooldown_ns, m, out);
 }
 
 void breaker_free(struct breaker *b)

@@ -27,6 +27,13 @@ struct breaker;
 int breaker_new(unsigned n, uint64_t errors, int64_t cooldown_ns, struct hc_metrics *m,
                 struct breaker **out);
 
+/*
+ * One breaker (index 0) for a dependency other than a shard, labelled dependency ("l2") in
+ * hc_breaker_state. As breaker_new.
+ */
+int breaker_new_one(const char *dependency, uint64_t errors, int64_t cooldown_ns,
+                    struct hc_metrics *m, struct breaker **out);
+
 /* Frees the set. Accepts NULL. */
 void breaker_free(struct breaker *b);
 

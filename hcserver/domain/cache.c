@@ -101,8 +101,8 @@ int cache_new(const struct cache_config *cfg, struct cache **out)
     unsigned stripes = cfg->stripes ? cfg->stripes : 64;
     size_t per;
 
-    if (cfg->capacity == 0 || cfg->capacity > HC_SERVER_MAX_CACHE_ENTRIES ||
-        (stripes & (stripes - 1)) != 0 || cfg->ttl_ns < 0 || cfg->jitter_ns < 0)
+    if (cfg->capacity > HC_SERVER_MAX_CACHE_ENTRIES || (stripes & (stripes - 1)) != 0 ||
+        cfg->ttl_ns < 0 || cfg->jitter_ns < 0)
         return -EINVAL;
     c = hc_xcalloc(1, sizeof(*c));
     c->cfg = *cfg;
@@ -118,7 +118,7 @@ int cache_new(const struct cache_config *cfg, struct cache **out)
         while (nb < s->cap)
             nb <<= 1;
         s->nbuckets = nb;
-        s->e = hc_xcalloc(s->cap, sizeof(*s->e));
+        s->e = hc_xcalloc(s->cap > 0 ? s->cap : 1, sizeof(*s->e));
         s->heads = hc_xmalloc(nb * sizeof(*s->heads));
         for (uint32_t b = 0; b < nb; b++)
             s->heads[b] = NIL;
@@ -229,6 +229,8 @@ static void store(struct cache *c, struct stripe *s, uint64_t h, uint64_t id, co
     int64_t now = hc_now_ns();
     struct entry *e;
 
+    if (s->cap == 0) /* a cache of no entries (L1 off) */
+        return;
     if (i != NIL) {
         lru_unlink(s, i);
     } else {
@@ -389,6 +391,24 @@ void cache_delete(struct cache *c, uint64_t id)
     if (i != NIL)
         remove_entry(s, i);
     pthread_mutex_unlock(&s->mu);
+}
+
+void cache_clear(struct cache *c)
+{
+    for (unsigned k = 0; k <= c->mask; k++) {
+        struct stripe *s = &c->s[k];
+        pthread_mutex_lock(&s->mu);
+        s->gen++;
+        while (s->flights != NULL) {
+            s->flights->attached = false;
+            s->flights = s->flights->next;
+        }
+        for (uint32_t i = 0; i < s->fresh; i++) {
+            if (s->e[i].used)
+                remove_entry(s, i);
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
 }
 
 size_t cache_size(struct cache *c)

@@ -24,7 +24,8 @@
 #include "domain/order.h"
 
 struct cache_config {
-    size_t capacity;      /* most entries (found and not-found), 1..HC_SERVER_MAX_CACHE_ENTRIES */
+    size_t capacity;      /* most entries (found and not-found), 0..HC_SERVER_MAX_CACHE_ENTRIES;
+                           * 0 keeps nothing (every get misses; loads still single-flight) */
     int64_t ttl_ns;       /* life of a found entry */
     int64_t jitter_ns;    /* a random 0..jitter_ns added to each ttl (no mass expiry) */
     int64_t neg_ttl_ns;   /* life of a "not found" entry */
@@ -61,6 +62,9 @@ void cache_put(struct cache *c, const struct order *o);
 
 /* Forgets id. */
 void cache_delete(struct cache *c, uint64_t id);
+
+/* Forgets everything, as cache_delete of every id would (loads in flight keep nothing). */
+void cache_clear(struct cache *c);
 
 /* Entries held now. */
 size_t cache_size(struct cache *c);

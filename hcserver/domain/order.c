@@ -148,3 +148,176 @@ int order_to_json(const struct order *o, struct hc_buf *out)
         return n;
     return hc_buf_append(out, buf, (size_t)n);
 }
+
+/*
+ * The reader of a cached value. The cache holds exactly what order_format writes
+ * (hc/cachekey.h), so this reads that one shape and nothing else, by hand: a cached order is
+ * read on every L2 hit, and a general JSON parser would allocate a tree for each. Anything
+ * else (another writer's format, a truncated value) is refused, and the caller treats it as
+ * a miss.
+ */
+struct cread {
+    const char *p;   /* next byte */
+    const char *end; /* one past the last */
+    bool bad;        /* something did not match */
+};
+
+static void cread_lit(struct cread *r, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    if (r->bad || (size_t)(r->end - r->p) < n || memcmp(r->p, lit, n) != 0) {
+        r->bad = true;
+        return;
+    }
+    r->p += n;
+}
+
+static uint64_t cread_uint(struct cread *r)
+{
+    uint64_t v = 0;
+    const char *start = r->p;
+
+    while (!r->bad && r->p < r->end && *r->p >= '0' && *r->p <= '9') {
+        uint64_t d = (uint64_t)(*r->p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            r->bad = true;
+        v = v * 10 + d;
+        r->p++;
+    }
+    if (r->p == start || (r->p - start > 1 && *start == '0'))
+        r->bad = true;
+    return v;
+}
+
+static int64_t cread_int(struct cread *r)
+{
+    bool neg = r->p < r->end && *r->p == '-';
+    uint64_t v;
+
+    if (neg)
+        r->p++;
+    v = cread_uint(r);
+    if (v > (uint64_t)INT64_MAX)
+        r->bad = true;
+    return neg ? -(int64_t)v : (int64_t)v;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* A JSON string's body up to its closing quote into out[0..cap), as the encoder escapes. */
+static void cread_str(struct cread *r, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    while (!r->bad) {
+        char c;
+        if (r->p >= r->end) {
+            r->bad = true;
+            break;
+        }
+        c = *r->p++;
+        if (c == '"')
+            break;
+        if (c == '\\') {
+            if (r->p >= r->end) {
+                r->bad = true;
+                break;
+            }
+            c = *r->p++;
+            switch (c) {
+            case '"':
+            case '\\':
+            case '/':
+                break;
+            case 'b':
+                c = '\b';
+                break;
+            case 'f':
+                c = '\f';
+                break;
+            case 'n':
+                c = '\n';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'u': {
+                int v = 0;
+                for (int i = 0; i < 4; i++) {
+                    int h = r->p < r->end ? hexval(*r->p) : -1;
+                    if (h < 0) {
+                        r->bad = true;
+                        break;
+                    }
+                    v = v * 16 + h;
+                    r->p++;
+                }
+                if (v > 0x7f || v == 0) /* the encoder escapes only control bytes */
+                    r->bad = true;
+                c = (char)v;
+                break;
+            }
+            default:
+                r->bad = true;
+            }
+        } else if ((unsigned char)c < 0x20) {
+            r->bad = true;
+        }
+        if (!r->bad && n + 1 >= cap)
+            r->bad = true;
+        if (!r->bad)
+            out[n++] = c;
+    }
+    if (cap > 0)
+        out[n < cap ? n : cap - 1] = '\0';
+}
+
+int order_parse_cached(const char *s, size_t len, struct order *out)
+{
+    struct cread r = {s, s + len, false};
+    struct order o;
+    char status[16];
+
+    memset(&o, 0, sizeof(o));
+    cread_lit(&r, "{\"id\":");
+    o.id = cread_uint(&r);
+    cread_lit(&r, ",\"user_id\":");
+    o.user_id = cread_uint(&r);
+    cread_lit(&r, ",\"sku\":\"");
+    cread_str(&r, o.sku, sizeof(o.sku));
+    cread_lit(&r, ",\"qty\":");
+    o.qty = cread_int(&r);
+    cread_lit(&r, ",\"amount_cents\":");
+    o.amount_cents = cread_int(&r);
+    cread_lit(&r, ",\"status\":\"");
+    cread_str(&r, status, sizeof(status));
+    cread_lit(&r, ",\"created_ms\":");
+    o.created_ms = cread_int(&r);
+    cread_lit(&r, ",\"updated_ms\":");
+    o.updated_ms = cread_int(&r);
+    if (!r.bad && r.p < r.end && *r.p == ',') {
+        cread_lit(&r, ",\"ticket\":");
+        o.ticket = cread_uint(&r);
+    }
+    cread_lit(&r, "}");
+    if (r.bad || r.p != r.end || o.id == 0)
+        return -EBADMSG;
+    o.status = r.bad ? -1 : order_status_parse(status);
+    if (o.status < 0)
+        return -EBADMSG;
+    *out = o;
+    return 0;
+}

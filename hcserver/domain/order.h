@@ -97,6 +97,12 @@ int order_from_json(const char *body, size_t len, struct order *o, const char **
 /* Writes o as a JSON object into buf (NUL-terminated). The length, or HC_ETOOLARGE. */
 int order_format(const struct order *o, char *buf, size_t cap);
 
+/*
+ * Reads s[0..len) as order_format writes it (hc/cachekey.h's value, as a shared cache holds
+ * it) into *out. 0, or -EBADMSG for anything else (*out untouched).
+ */
+int order_parse_cached(const char *s, size_t len, struct order *out);
+
 /* Appends o as a JSON object. 0, or HC_ETOOLARGE from the buffer. */
 int order_to_json(const struct order *o, struct hc_buf *out);
 

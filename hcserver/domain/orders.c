@@ -104,7 +104,7 @@ static void fill(struct orders *o, const struct order *ord)
     pthread_mutex_lock(&s->mu);
     s->writes++;
     cache_put(o->cfg.l1, ord);
-    o->cfg.l2->ops->set(o->cfg.l2, ord, o->cfg.l2_ttl_ns);
+    o->cfg.l2->ops->set(o->cfg.l2, ord);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -125,13 +125,16 @@ static int load_through(void *arg, uint64_t id, struct order *out)
 {
     struct load *ld = arg;
     struct orders *o = ld->o;
+    struct l2 *l2 = o->cfg.l2;
     struct stripe *s = stripe_of(o, id);
     uint64_t writes;
-    int rc;
+    int rc, l2rc;
 
-    if (o->cfg.l2->ops->get(o->cfg.l2, id, out) == 0) {
+    /* A failing L2 is only a miss: the store answers, and nothing is filled into it. */
+    l2rc = l2->ops->get(l2, id, out);
+    if (l2rc == 0 || l2rc == -ENODATA) {
         ld->source = ORDERS_L2;
-        return 0;
+        return l2rc == 0 ? 0 : -ENOENT;
     }
     pthread_mutex_lock(&s->mu);
     writes = s->writes;
@@ -142,10 +145,12 @@ static int load_through(void *arg, uint64_t id, struct order *out)
      * and only a final one may become a negative cache entry. */
     if (rc == -ENOENT && o->cfg.read_pref != STORE_READ_PRIMARY && o->cfg.store->replicas)
         rc = store_read(o, id, STORE_READ_PRIMARY, out);
-    if (rc == 0) {
+    if ((rc == 0 || rc == -ENOENT) && l2rc == -ENOENT) {
+        /* A write since the read began may have filled L2 with a newer state already, or be
+         * about to: then this load leaves L2 alone (its load lock lapses by its lease). */
         pthread_mutex_lock(&s->mu);
         if (s->writes == writes)
-            o->cfg.l2->ops->set(o->cfg.l2, out, o->cfg.l2_ttl_ns);
+            l2->ops->fill(l2, id, rc == 0 ? out : NULL);
         pthread_mutex_unlock(&s->mu);
     }
     return rc;

@@ -42,7 +42,6 @@ struct orders_config {
     struct cache *l1;          /* the in-process cache */
     struct l2 *l2;             /* the second level (l2_none: none) */
     struct breaker *breakers;  /* one per shard of store */
-    int64_t l2_ttl_ns;         /* life of an L2 entry */
     enum store_read read_pref; /* what reads of one order and of listings may use */
 };
 

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "domain/cache.h"
+#include "hc/limits.h"
 
 static struct order make(uint64_t id, int status)
 {
@@ -186,9 +187,66 @@ static void a_write_during_a_load_wins_over_the_loaded_value(void **state)
     cache_free(c);
 }
 
+static int load_seven(void *arg, uint64_t id, struct order *out)
+{
+    int *calls = arg;
+
+    (*calls)++;
+    memset(out, 0, sizeof(*out));
+    out->id = id;
+    out->qty = 7;
+    return 0;
+}
+
+static void a_cache_of_no_entries_keeps_nothing_but_still_loads(void **state)
+{
+    struct cache_config cfg = {.capacity = 0, .ttl_ns = HC_NSEC_PER_SEC};
+    struct cache *c = NULL;
+    struct order o;
+    int calls = 0;
+
+    (void)state;
+    assert_int_equal(cache_new(&cfg, &c), 0);
+    memset(&o, 0, sizeof(o));
+    o.id = 5;
+    cache_put(c, &o);
+    assert_int_equal(cache_get(c, 5, &o), -EAGAIN);
+    assert_int_equal(cache_load(c, 5, load_seven, &calls, &o), 0);
+    assert_int_equal(o.qty, 7);
+    assert_int_equal(cache_load(c, 5, load_seven, &calls, &o), 0);
+    assert_int_equal(calls, 2); /* nothing was kept */
+    assert_int_equal(cache_size(c), 0);
+    cache_free(c);
+}
+
+static void a_clear_forgets_every_entry(void **state)
+{
+    struct cache_config cfg = {
+        .capacity = 1000, .ttl_ns = 60 * HC_NSEC_PER_SEC, .neg_ttl_ns = 60 * HC_NSEC_PER_SEC};
+    struct cache *c = NULL;
+    struct order o;
+
+    (void)state;
+    assert_int_equal(cache_new(&cfg, &c), 0);
+    memset(&o, 0, sizeof(o));
+    for (uint64_t id = 1; id <= 300; id++) {
+        o.id = id;
+        cache_put(c, &o);
+    }
+    assert_int_equal(cache_size(c), 300);
+    cache_clear(c);
+    assert_int_equal(cache_size(c), 0);
+    for (uint64_t id = 1; id <= 300; id++)
+        assert_int_equal(cache_get(c, id, &o), -EAGAIN);
+    o.id = 9;
+    cache_put(c, &o); /* still usable */
+    assert_int_equal(cache_get(c, 9, &o), 0);
+    cache_free(c);
+}
+
 static void a_bad_configuration_is_refused(void **state)
 {
-    struct cache_config cfg = {.capacity = 0, .ttl_ns = 1};
+    struct cache_config cfg = {.capacity = HC_SERVER_MAX_CACHE_ENTRIES + 1, .ttl_ns = 1};
     struct cache *c = NULL;
 
     (void)state;
@@ -208,6 +266,8 @@ int main(void)
         cmocka_unit_test(concurrent_misses_share_one_load),
         cmocka_unit_test(a_write_during_a_load_wins_over_the_loaded_value),
         cmocka_unit_test(a_bad_configuration_is_refused),
+        cmocka_unit_test(a_cache_of_no_entries_keeps_nothing_but_still_loads),
+        cmocka_unit_test(a_clear_forgets_every_entry),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,23 +150,38 @@ static int fl_get(struct l2 *c, uint64_t id, struct order *out)
     return 0;
 }
 
-static int fl_set(struct l2 *c, const struct order *o, int64_t ttl_ns)
+static void fl_set(struct l2 *c, const struct order *o)
 {
     struct fake_l2 *f = (struct fake_l2 *)c;
 
-    HC_UNUSED(ttl_ns);
     f->held = *o;
     f->sets++;
-    return 0;
 }
 
-static int fl_del(struct l2 *c, uint64_t id)
+/* A load's fill: kept unless something is held (a fill never replaces). */
+static void fl_fill(struct l2 *c, uint64_t id, const struct order *o)
+{
+    struct fake_l2 *f = (struct fake_l2 *)c;
+
+    HC_UNUSED(id);
+    if (o != NULL && f->held.id == 0) {
+        f->held = *o;
+        f->sets++;
+    }
+}
+
+static void fl_del(struct l2 *c, uint64_t id)
 {
     struct fake_l2 *f = (struct fake_l2 *)c;
 
     if (f->held.id == id)
         memset(&f->held, 0, sizeof(f->held));
     f->dels++;
+}
+
+static int fl_flush(struct l2 *c)
+{
+    HC_UNUSED(c);
     return 0;
 }
 
@@ -176,7 +191,14 @@ static void fl_close(struct l2 *c)
 }
 
 static const struct l2_ops fake_l2_ops = {
-    .name = "fake", .get = fl_get, .set = fl_set, .del = fl_del, .close = fl_close};
+    .name = "fake",
+    .get = fl_get,
+    .fill = fl_fill,
+    .set = fl_set,
+    .del = fl_del,
+    .flush = fl_flush,
+    .close = fl_close,
+};
 
 /* ---- the module over the fakes ---- */
 
@@ -209,7 +231,6 @@ static int setup(void **state)
                                 .l1 = fx->l1,
                                 .l2 = &fx->l2.base,
                                 .breakers = fx->br,
-                                .l2_ttl_ns = HC_NSEC_PER_SEC,
                                 .read_pref = STORE_READ_ANY};
     assert_int_equal(orders_new(&oc, &fx->o), 0);
     *state = fx;

@@ -298,11 +298,14 @@ stop_server
 # --- circuit breaker per shard: shard 1 fails every call; its breaker opens after 3 errors,
 # answers 503 at once while open, lets one trial through after the cooldown, and the other
 # shards keep working throughout
-start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 400ms
-expect 500 GET /api/orders/257
-expect 500 GET /api/orders/513
-expect 500 GET /api/orders/769
-expect 503 GET /api/orders/1025
+# Ids of shard 1 no earlier check used, so a shared L2 (this suite on --cache redis://) holds
+# none of them and every read reaches the failing shard.
+start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 1500ms
+S1=$((5000 * 256 + 1))
+expect 500 GET /api/orders/$S1
+expect 500 GET /api/orders/$((S1 + 256))
+expect 500 GET /api/orders/$((S1 + 512))
+expect 503 GET /api/orders/$((S1 + 768))
 expect 503 POST /api/orders '{"user_id":5,"sku":"b","qty":1,"amount_cents":1}'
 expect 201 POST /api/orders '{"user_id":4,"sku":"b","qty":1,"amount_cents":1}'
 expect 200 GET /admin/shards '' -H 'X-Admin-Token: tok'
@@ -311,9 +314,9 @@ expect 200 GET /admin/shards '' -H 'X-Admin-Token: tok'
 curl -s "$URL/metrics" >"$WORK/m"
 grep -q '^hc_breaker_state{dependency="shard-1"} 1$' "$WORK/m" || fail "breaker state not in metrics"
 grep -q '^hc_shard_errors_total{shard="1",role="primary"} [1-9]' "$WORK/m" || fail "shard errors not counted"
-sleep 0.5
-expect 500 GET /api/orders/1281 # the half-open trial reaches the shard, fails, and reopens
-expect 503 GET /api/orders/1537
+sleep 1.6
+expect 500 GET /api/orders/$((S1 + 1024)) # the half-open trial reaches the shard, fails, and reopens
+expect 503 GET /api/orders/$((S1 + 1280))
 stop_server
 
 # --- asynchronous confirmation, and compensation re-driving orders stuck in PENDING
@@ -345,8 +348,8 @@ stop_server
 rc=0; "$BIN" --cache 'redis://h:99999' --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
 [ $rc = 2 ] && grep -q -- '--cache redis://h:99999: the port must be' "$WORK/err" \
     || fail "a malformed --cache: exit $rc, $(cat "$WORK/err")"
-rc=0; "$BIN" --cache redis://127.0.0.1:6379 --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
-[ $rc = 1 ] && grep -q '^hcserver: --cache redis://127.0.0.1:6379: the Redis L2 is not in this build$' \
-    "$WORK/err" || fail "--cache redis:// without it: exit $rc, $(cat "$WORK/err")"
+rc=0; "$BIN" --queue redis://127.0.0.1:6379 --data-dir "$WORK/none" 2>"$WORK/err" || rc=$?
+[ $rc = 1 ] && grep -q '^hcserver: --queue redis://127.0.0.1:6379: the Redis queue is not in this build$' \
+    "$WORK/err" || fail "--queue redis:// without it: exit $rc, $(cat "$WORK/err")"
 [ ! -e "$WORK/none" ] || fail "a refused backend still created the data directory"
 echo "hcserver_api: ok"

@@ -172,6 +172,25 @@
 #define HC_SERVER_MAX_FLASH_QUEUE   (1 << 20)
 #define HC_SERVER_MAX_HOT_KEYS      256
 #define HC_SERVER_MAX_LIST_LIMIT    100
+/*
+ * hcserver's L2 cache (backend/l2.h). The write queue holds the fills, sets and deletes the
+ * backend's thread has not sent yet: at 16,384 entries of ~160 bytes (2.6 MiB) it absorbs
+ * about a second of the write rate a 2-core machine sustains while the cache is slow, and
+ * past it the work is dropped and counted rather than held without bound. Blocking
+ * connections are one per pool thread at most; 256 covers every pool at its largest. A load
+ * lock is a lease long enough for one store read (200 ms); a get that finds it held polls
+ * for the holder's fill for at most 20 ms, every 1 ms, before reading the store itself. The
+ * default timeout of a call (50 ms) is far above a loopback round trip (~30 us) and short
+ * enough that a dead cache costs a read no more than the store would. A flush waits for at
+ * most 20 timeouts.
+ */
+#define HC_SERVER_L2_QUEUE              16384
+#define HC_SERVER_L2_MAX_CONNS          256
+#define HC_SERVER_L2_LOCK_LEASE_MS      200
+#define HC_SERVER_L2_LOCK_WAIT_NS       ((int64_t)20 * 1000 * 1000)
+#define HC_SERVER_L2_LOCK_POLL_NS       ((int64_t)1000 * 1000)
+#define HC_SERVER_L2_TIMEOUT_DEFAULT_NS ((int64_t)50 * 1000 * 1000)
+#define HC_SERVER_L2_FLUSH_TIMEOUTS     20
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
 #define HC_SERVER_SQLITE_BUSY_MS 10000
 
