@@ -43,7 +43,8 @@ static void grab_reply(struct req *r, const struct flash_grab *g, const char *sk
                       sku);
         break;
     case FLASH_BUSY:
-        reply_problem(r, 503, "the grab could not be queued; nothing was taken, retry");
+        h = HC_HTTP_HDR("Retry-After", "1");
+        reply_problem_h(r, 503, &h, 1, "the grab could not be queued; nothing was taken, retry");
         break;
     }
     api_idem_finish(r);
