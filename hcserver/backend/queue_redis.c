@@ -37,8 +37,11 @@
  * that consumer finishes it, also after its restart (its first take walks the orders hash
  * for its own claims). An entry that was delivered but not yet claimed when its consumer
  * died is reclaimed (XAUTOCLAIM) by any consumer after the visibility timeout: that is the
- * compensation job of this backend. An unclaimed entry delivered max_deliveries times is
- * moved to PREFIX:dead (XADD there, then XACK and XDEL) and counted.
+ * compensation job of this backend. An entry delivered max_deliveries times (XPENDING's
+ * count) and still unfinished after the visibility timeout, unless another consumer claimed
+ * it, is moved to PREFIX:dead (XADD there, then XACK and XDEL) and counted: a ticket whose
+ * order keeps failing stops coming back. A consumer that still finishes it later records its
+ * order as usual; the dead letter then only tells the operator it was late.
  *
  * Blocking calls (take, ack, lookups) use a small pool of blocking hiredis connections, one
  * per caller at a time, so workers and lookups never run on the grab loop.
@@ -776,10 +779,13 @@ static size_t reclaim(struct qredis *q, redisContext *c, const struct qr_topic *
         if (dash == NULL ||
             !parse_u64(e->element[0]->str, (size_t)(dash - e->element[0]->str), &seq))
             continue;
-        redisReply *o = redisCommand(c, "HEXISTS %s %" PRIu64, t->k_orders, ticket_of(t->no, seq));
-        bool claimed = o != NULL && o->type == REDIS_REPLY_INTEGER && o->integer == 1;
+        /* Unclaimed, or claimed by this consumer whose work on it kept failing; an entry
+         * another consumer claimed is that consumer's to finish (its order may exist). */
+        redisReply *o = redisCommand(c, "HGET %s %" PRIu64, t->k_orders, ticket_of(t->no, seq));
+        bool others = o != NULL && o->type == REDIS_REPLY_STRING && strncmp(o->str, "c:", 2) == 0 &&
+                      strcmp(o->str + 2, q->consumer) != 0;
         freeReplyObject(o);
-        if (!claimed)
+        if (!others)
             dead_letter(q, c, t, seq, count);
     }
     freeReplyObject(r);
@@ -820,8 +826,9 @@ static size_t recover(struct qredis *q, redisContext *c, const struct qr_topic *
             if (kv->element[i + 1]->type != REDIS_REPLY_STRING ||
                 strcmp(kv->element[i + 1]->str, claimv) != 0 || !reply_u64(kv->element[i], &tk))
                 continue;
-            redisReply *e = redisCommand(c, "XRANGE %s %" PRIu64 "-1 %" PRIu64 "-1", t->k_tickets,
-                                         tk & 0xffffffffu, tk & 0xffffffffu);
+            /* XCLAIM: the entry becomes this consumer's again and its delivery counts. */
+            redisReply *e = redisCommand(c, "XCLAIM %s " QR_GROUP " %s 0 %" PRIu64 "-1",
+                                         t->k_tickets, q->consumer, tk & 0xffffffffu);
             if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements == 1 &&
                 entry_msg(t, e->element[0], &cand[n]))
                 n++;

@@ -19,7 +19,7 @@ struct queue_redis_config {
     const char *id_path;     /* file holding this instance's consumer name, made on first open */
     size_t cap;              /* entries one sale's stream may hold (waiting or being worked) */
     int64_t visibility_ns;   /* an entry delivered and not acked this long is reclaimed */
-    unsigned max_deliveries; /* an unclaimed entry delivered this often goes to PREFIX:dead */
+    unsigned max_deliveries; /* an entry delivered this often and unfinished goes to :dead */
     int64_t hold_ns;         /* take holds new entries this long before claiming (tests) */
     const char *name;        /* the queue label of its hc_queue_* metrics */
     struct hc_metrics *m;    /* or NULL */

@@ -82,7 +82,7 @@ static struct queue *open_local(const char *dir, size_t cap)
 /* ---- Redis: a redis-server of the test's own, with the durability hcserver claims ---- */
 
 static pid_t redis_pid;
-static char redis_dir[] = "/tmp/hcserver-test-queue-redis-XXXXXX";
+static char redis_dir[64];
 static char redis_url[64];
 
 static int free_port(void)
@@ -103,6 +103,7 @@ static int redis_setup(void **state)
     char port[16];
     (void)state;
 
+    snprintf(redis_dir, sizeof(redis_dir), "/tmp/hcserver-test-queue-redis-XXXXXX");
     assert_non_null(mkdtemp(redis_dir));
     for (int attempt = 0; attempt < 5; attempt++) {
         int p = free_port();
@@ -300,6 +301,76 @@ static void a_full_queue_refuses_appends(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* ---- Redis only: reclaim and dead letters ---- */
+
+static struct queue *open_redis_fast(const char *dir, unsigned max_deliveries)
+{
+    char id[256], prefix[64];
+    struct queue_redis_config cfg = {
+        .url = redis_url,
+        .prefix = prefix,
+        .id_path = id,
+        .cap = 100,
+        .visibility_ns = 100 * HC_NSEC_PER_MSEC,
+        .max_deliveries = max_deliveries,
+        .name = "test",
+    };
+    struct queue *q = NULL;
+    char err[256];
+
+    snprintf(id, sizeof(id), "%s/queue-redis.id", dir);
+    snprintf(prefix, sizeof(prefix), "t:%s", strrchr(dir, '/') + 1);
+    assert_int_equal(queue_redis_open(&cfg, &q, err, sizeof(err)), 0);
+    return q;
+}
+
+static long long redis_int(const char *fmt, const char *arg)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", atoi(strrchr(redis_url, ':') + 1), tv);
+    redisReply *r;
+    long long v;
+
+    assert_true(c != NULL && c->err == 0);
+    r = redisCommand(c, fmt, arg);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    v = r->integer;
+    freeReplyObject(r);
+    redisFree(c);
+    return v;
+}
+
+static void an_unfinished_message_comes_back_then_goes_to_the_dead_letters(void **state)
+{
+    char dir[] = "/tmp/hcserver-test-queue-XXXXXX";
+    char cmd[300], key[128];
+    struct queue_append a[1];
+    struct queue_msg got[4];
+    struct queue *q;
+    int n = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    q = open_redis_fast(dir, 2);
+    append_n(q, a, 1);
+    assert_int_equal(q->ops->take(q, got, 4, HC_NSEC_PER_SEC), 1); /* delivery 1, never acked */
+    usleep(150 * 1000);
+    assert_int_equal(q->ops->take(q, got, 4, HC_NSEC_PER_SEC), 1); /* reclaimed: delivery 2 */
+    assert_int_equal(got[0].key, 1);
+    usleep(150 * 1000);
+    for (int i = 0; i < 5 && n == 0; i++)
+        n = q->ops->take(q, got, 4, 100 * HC_NSEC_PER_MSEC);
+    assert_int_equal(n, 0); /* dead-lettered, not delivered a third time */
+    snprintf(key, sizeof(key), "t:%s:dead", strrchr(dir, '/') + 1);
+    assert_int_equal(redis_int("XLEN %s", key), 1);
+    assert_int_equal(q->ops->depth(q) + q->ops->unacked(q), 0);
+    q->ops->shutdown(q);
+    q->ops->close(q);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     int failed = 0;
@@ -313,5 +384,9 @@ int main(void)
         failed +=
             cmocka_run_group_tests_name(impls[i].name, contract, impls[i].setup, impls[i].teardown);
     }
+    const struct CMUnitTest redis_only[] = {
+        cmocka_unit_test(an_unfinished_message_comes_back_then_goes_to_the_dead_letters),
+    };
+    failed += cmocka_run_group_tests_name("redis only", redis_only, redis_setup, redis_teardown);
     return failed;
 }
