@@ -68,6 +68,7 @@
 #include "hc/redis.h"
 
 #define QR_GROUP      "hc"
+#define QR_MAX_SALES  (1u << 21) /* sale numbers ever given, so tickets stay below 2^53 */
 #define QR_KEY_MAX    (80 + HCSERVER_SKU_MAX)
 #define QR_NAME_MAX   64
 #define QR_SYNC_NS    (2000 * HC_NSEC_PER_MSEC) /* a blocking call's timeout */
@@ -368,6 +369,8 @@ static int topic_register(struct qredis *q, redisContext *c, const char *sku, in
     freeReplyObject(r);
     if (!ok)
         return -EIO;
+    if (*no >= QR_MAX_SALES)
+        return HC_ETOOLARGE; /* its tickets would pass 2^53, past exact JSON numbers */
     r = redisCommand(c, "XGROUP CREATE %s " QR_GROUP " 0 MKSTREAM", t.k_tickets);
     ok = r != NULL && (r->type == REDIS_REPLY_STATUS || is_error(r, "BUSYGROUP"));
     freeReplyObject(r);

@@ -370,7 +370,7 @@ int flash_create_sale(struct flash *f, const char *sku, uint64_t stock)
     if (f->q->ops->gates) {
         snprintf(key, sizeof(key), "flash:%s", sku);
         rc = f->q->ops->set_meta(f->q, key, (int64_t)stock);
-        return rc == -EINVAL ? rc : rc < 0 ? -EIO : 0;
+        return rc == -EINVAL || rc == HC_ETOOLARGE ? rc : rc < 0 ? -EIO : 0;
     }
     pthread_mutex_lock(&f->mu);
     s = sale_locked(f, sku);
