@@ -80,14 +80,13 @@ enum qr_script { QR_GRAB, QR_REG, QR_FINISH, QR_NSCRIPTS };
 
 /* GRAB: KEYS stock users tickets; ARGV user gate cap now_ms -> {code, sale_no, seq}. */
 static const char grab_lua[] =
-    "local no = redis.call('HGET', KEYS[1], 'no')\n"
-    "if not no then return {-2, 0, 0} end\n"
-    "no = tonumber(no)\n"
+    "local st = redis.call('HMGET', KEYS[1], 'no', 'stock', 'taken')\n"
+    "if not st[1] then return {-2, 0, 0} end\n"
+    "local no = tonumber(st[1])\n"
     "if ARGV[2] == '1' then\n"
+    "  if tonumber(st[3] or '0') >= tonumber(st[2] or '0') then return {-4, no, 0} end\n"
     "  local have = redis.call('HGET', KEYS[2], ARGV[1])\n"
     "  if have then return {-3, no, tonumber(have)} end\n"
-    "  local st = redis.call('HMGET', KEYS[1], 'stock', 'taken')\n"
-    "  if tonumber(st[2] or '0') >= tonumber(st[1] or '0') then return {-4, no, 0} end\n"
     "end\n"
     "if redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[3]) then return {-5, no, 0} end\n"
     "local seq = redis.call('HINCRBY', KEYS[1], 'taken', 1)\n"

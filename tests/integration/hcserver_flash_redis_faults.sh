@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # integration.hcserver_flash_redis_faults: Redis killed (SIGKILL) under a grab load and
 # restarted on the same port and files (appendfsync always). While it is down every grab
-# answers 503 with Retry-After and takes nothing; /metrics and the log say so, once per
-# transition; within 5 s of Redis coming back grabs are accepted again, without a restart of
-# hcserver; no grab is lost or oversold, and every ticket becomes an order. The measured
-# figures are printed.
+# answers 503 with Retry-After and takes nothing, and so does a read of the sale; /metrics
+# and the log say so, once per transition; within 5 s of Redis coming back grabs are
+# accepted again, without a restart of hcserver; no grab is lost or oversold, and every ticket
+# becomes an order. The measured figures are printed.
 # Usage: hcserver_flash_redis_faults.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
 hc_need curl python3 redis-server redis-cli
@@ -61,6 +61,7 @@ curl -s "$URL/metrics" >"$WORK/metrics.down"
 grep -q '^hc_queue_backend_up{queue="flash"} 0' "$WORK/metrics.down" ||
     fail "/metrics does not show the queue's Redis down: $(grep backend_up "$WORK/metrics.down")"
 expect 503 POST /api/flash/storm/grab '{"user_id":4999999}'
+expect 503 GET /api/flash/storm # the sale lives in Redis: not a 404
 sleep 1.5
 T_BACK=$(date +%s.%N)
 redis-server --port "$HC_REDIS_PORT" --bind 127.0.0.1 --save '' "${ROPTS[@]}" \
