@@ -43,9 +43,8 @@
  * order keeps failing stops coming back. A consumer that still finishes it later records its
  * order as usual; the dead letter then only tells the operator it was late.
  *
- * Blocking calls (take, lookups) use a small pool of blocking hiredis connections, one per
- * caller at a time, so workers and lookups never run on the grab loop. Acks go the other way:
- * into a ring the loop thread sends from, pipelined with the grabs.
+ * Blocking calls (take, ack, lookups) use a small pool of blocking hiredis connections, one
+ * per caller at a time, so workers and lookups never run on the grab loop.
  */
 #include "backend/queue_redis.h"
 
@@ -129,11 +128,6 @@ static const char finish_lua[] =
 
 static const char *const scripts[QR_NSCRIPTS] = {grab_lua, reg_lua, finish_lua};
 
-/* An ack waiting for Redis. */
-struct qr_ack {
-    uint64_t id, result;
-};
-
 /* A sale as this instance knows it. */
 struct qr_topic {
     char sku[HCSERVER_SKU_MAX + 1];
@@ -173,12 +167,7 @@ struct qredis {
     redisContext *pool[HC_SERVER_REDIS_QUEUE_POOL];
     size_t npool, nopen; /* idle in pool; open in total */
     int64_t next_refresh, next_reclaim;
-    bool recovered;                 /* the first take walked this consumer's claims */
-    struct qr_ack *acks;            /* ring of HC_SERVER_REDIS_QUEUE_ACKS: sent, then unsent */
-    size_t ack_head, ack_n;         /* oldest, and how many */
-    size_t ack_sent;                /* of which sent and not answered */
-    bool ack_posted;                /* a send is posted to the loop */
-    struct hc_loop_timer ack_timer; /* loop thread: resend after a failure */
+    bool recovered; /* the first take walked this consumer's claims */
     bool shut;
     atomic_int up; /* the grab client's last state was READY */
 
@@ -561,12 +550,8 @@ static void loop_quit(void *arg)
 {
     struct qredis *q = arg;
 
-    hc_loop_timer_stop(q->loop, &q->ack_timer);
-    pthread_mutex_lock(&q->mu);
-    struct hc_redis *r = q->r;
-    q->r = NULL; /* acks_send stops sending */
-    pthread_mutex_unlock(&q->mu);
-    hc_redis_free(r); /* the acks still in flight come back -ECANCELED and stay in the ring */
+    hc_redis_free(q->r);
+    q->r = NULL;
     hc_loop_release(q->loop);
     hc_loop_stop(q->loop);
 }
@@ -956,124 +941,50 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
     return (int)got;
 }
 
-/*
- * Acks. A worker's ack goes into a bounded ring and returns; the loop thread sends it as a
- * FINISH script on the grab client, pipelined with the grabs, so a batch of orders costs no
- * round trip of its own. The ring keeps an ack until Redis answered it: one that failed
- * (Redis away, NOSCRIPT) goes to the back and is sent again, after a pause while Redis is
- * down. An ack lost in a crash is harmless: the ticket stays claimed by this consumer, and its
- * next start finishes it again (the store answers with the order it already has).
- */
-static void acks_send(struct qredis *q);
-
-static void acks_retry_cb(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
-{
-    HC_UNUSED(loop);
-    HC_UNUSED(t);
-    acks_send(data);
-}
-
-static void acks_later(struct qredis *q)
-{
-    if (!hc_loop_timer_active(&q->ack_timer))
-        hc_loop_timer_start(q->loop, &q->ack_timer, 100 * HC_NSEC_PER_MSEC, acks_retry_cb, q);
-}
-
-static void ack_reply(struct hc_redis *r, const redisReply *reply, int err, void *arg)
-{
-    struct qredis *q = arg;
-    bool ok = err == 0 && reply->type == REDIS_REPLY_INTEGER;
-    struct qr_ack a;
-
-    HC_UNUSED(r);
-    pthread_mutex_lock(&q->mu);
-    /* Redis answers in order, and so do the timeouts and resets: this is the oldest sent. */
-    a = q->acks[q->ack_head];
-    q->ack_head = (q->ack_head + 1) % HC_SERVER_REDIS_QUEUE_ACKS;
-    q->ack_n--;
-    q->ack_sent--;
-    if (!ok) {
-        if (err == 0 && is_error(reply, "NOSCRIPT"))
-            q->sha[QR_FINISH][0] = '\0'; /* the next send is an EVAL, which loads it */
-        q->acks[(q->ack_head + q->ack_n) % HC_SERVER_REDIS_QUEUE_ACKS] = a;
-        q->ack_n++;
-    }
-    pthread_cond_broadcast(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-    if (ok && q->proc != NULL)
-        hc_metrics_counter_inc(q->proc);
-    if (!ok)
-        acks_later(q);
-}
-
-/* Sends every ack not yet sent (loop thread). */
-static void acks_send(struct qredis *q)
-{
-    pthread_mutex_lock(&q->mu);
-    q->ack_posted = false;
-    while (q->ack_sent < q->ack_n && q->r != NULL) {
-        struct qr_ack a = q->acks[(q->ack_head + q->ack_sent) % HC_SERVER_REDIS_QUEUE_ACKS];
-        struct qr_topic *tp = topic_find_locked(q, NULL, a.id >> 32);
-        char tk[24], entry[32], order[24], sha[41];
-        const char *argv[10];
-        int rc;
-
-        if (tp == NULL) { /* cannot happen: take learnt the topic; drop rather than spin */
-            q->acks[(q->ack_head + q->ack_sent) % HC_SERVER_REDIS_QUEUE_ACKS] =
-                q->acks[(q->ack_head + q->ack_n - 1) % HC_SERVER_REDIS_QUEUE_ACKS];
-            q->ack_n--;
-            continue;
-        }
-        snprintf(tk, sizeof(tk), "%" PRIu64, a.id);
-        snprintf(entry, sizeof(entry), "%" PRIu64 "-1", a.id & 0xffffffffu);
-        snprintf(order, sizeof(order), "%" PRIu64, a.result);
-        memcpy(sha, q->sha[QR_FINISH], sizeof(sha));
-        argv[0] = sha[0] ? "EVALSHA" : "EVAL";
-        argv[1] = sha[0] ? sha : finish_lua;
-        argv[2] = "3";
-        argv[3] = tp->k_orders;
-        argv[4] = tp->k_stock;
-        argv[5] = tp->k_tickets;
-        argv[6] = tk;
-        argv[7] = entry;
-        argv[8] = order;
-        argv[9] = q->consumer;
-        /* hc_redis copies the command and never calls back from inside the call. */
-        rc = hc_redis_command_argv(q->r, ack_reply, q, 10, argv, NULL);
-        if (rc < 0)
-            break;
-        q->ack_sent++;
-    }
-    bool later = q->ack_sent < q->ack_n;
-    pthread_mutex_unlock(&q->mu);
-    if (later)
-        acks_later(q);
-}
-
-static void acks_post(void *arg)
-{
-    acks_send(arg);
-}
-
 static int qr_ack(struct queue *base, uint64_t id, uint64_t result)
 {
     struct qredis *q = (struct qredis *)base;
-    bool post;
+    struct qr_topic t;
+    char tk[24], entry[32], order[24];
+    const char *argv[8];
+    redisContext *c;
+    redisReply *r;
+    bool ok;
 
-    pthread_mutex_lock(&q->mu);
-    while (q->ack_n == HC_SERVER_REDIS_QUEUE_ACKS)
-        pthread_cond_wait(&q->cv, &q->mu); /* Redis is slow or away: the workers wait */
-    q->acks[(q->ack_head + q->ack_n) % HC_SERVER_REDIS_QUEUE_ACKS] =
-        (struct qr_ack){.id = id, .result = result};
-    q->ack_n++;
-    post = !q->ack_posted;
-    q->ack_posted = true;
-    pthread_mutex_unlock(&q->mu);
-    if (post && hc_loop_post(q->loop, acks_post, q) < 0) {
+    if (!topic_get(q, NULL, id >> 32, &t))
+        return -ENOENT;
+    snprintf(tk, sizeof(tk), "%" PRIu64, id);
+    snprintf(entry, sizeof(entry), "%" PRIu64 "-1", id & 0xffffffffu);
+    snprintf(order, sizeof(order), "%" PRIu64, result);
+    argv[0] = "3";
+    argv[1] = t.k_orders;
+    argv[2] = t.k_stock;
+    argv[3] = t.k_tickets;
+    argv[4] = tk;
+    argv[5] = entry;
+    argv[6] = order;
+    argv[7] = q->consumer;
+    for (;;) {
+        c = pool_get(q);
+        if (c != NULL) {
+            r = script_call(q, c, QR_FINISH, 8, argv);
+            ok = r != NULL && r->type == REDIS_REPLY_INTEGER;
+            freeReplyObject(r);
+            pool_put(q, c);
+            if (ok)
+                break;
+        }
+        /* The order exists: its record must reach Redis, or another instance could make a
+         * second one. Retry until Redis answers (the claim keeps others off meanwhile). */
         pthread_mutex_lock(&q->mu);
-        q->ack_posted = false; /* the next ack posts again */
+        bool shut = q->shut;
         pthread_mutex_unlock(&q->mu);
+        if (shut && c == NULL)
+            return -EIO;
+        sleep_ns(100 * HC_NSEC_PER_MSEC);
     }
+    if (q->proc != NULL)
+        hc_metrics_counter_inc(q->proc);
     return 0;
 }
 
@@ -1287,18 +1198,10 @@ static void qr_shutdown(struct queue *base)
 {
     struct qredis *q = (struct qredis *)base;
 
-    int64_t until = hc_now_ns() + 5 * HC_NSEC_PER_SEC;
-
     pthread_mutex_lock(&q->mu);
     q->shut = true;
     while (q->inflight > 0)
         pthread_cond_wait(&q->cv, &q->mu);
-    /* The acks, for at most 5 s (Redis away: the next start finishes those tickets). */
-    while (q->ack_n > 0 && hc_now_ns() < until) {
-        pthread_mutex_unlock(&q->mu);
-        sleep_ns(10 * HC_NSEC_PER_MSEC);
-        pthread_mutex_lock(&q->mu);
-    }
     pthread_mutex_unlock(&q->mu);
 }
 
@@ -1318,7 +1221,6 @@ static void qr_close(struct queue *base)
     for (size_t i = 0; i < q->npool; i++)
         redisFree(q->pool[i]);
     free(q->topics);
-    free(q->acks);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     pthread_cond_destroy(&q->ready_cv);
@@ -1424,8 +1326,6 @@ int queue_redis_open(const struct queue_redis_config *cfg, struct queue **out, c
     pthread_cond_init(&q->cv, NULL);
     pthread_cond_init(&q->ready_cv, NULL);
     q->topics = hc_xcalloc(HC_SERVER_MAX_FLASH_SALES, sizeof(*q->topics));
-    q->acks = hc_xcalloc(HC_SERVER_REDIS_QUEUE_ACKS, sizeof(*q->acks));
-    hc_loop_timer_init(&q->ack_timer);
     snprintf(q->url, sizeof(q->url), "%s", cfg->url);
     snprintf(q->prefix, sizeof(q->prefix), "%s", cfg->prefix ? cfg->prefix : "hc:flash");
     snprintf(q->k_sales, sizeof(q->k_sales), "%s:sales", q->prefix);

@@ -141,10 +141,8 @@
  * at once wait for one), and entries one take or reclaim reads from a sale's stream. */
 #define HC_SERVER_REDIS_QUEUE_POOL  8
 #define HC_SERVER_REDIS_QUEUE_BATCH 256
-/* Acks the Redis queue holds for its loop thread to send; workers wait past it. */
-#define HC_SERVER_REDIS_QUEUE_ACKS 4096
-#define HC_SERVER_MAX_HOT_KEYS     256
-#define HC_SERVER_MAX_LIST_LIMIT   100
+#define HC_SERVER_MAX_HOT_KEYS      256
+#define HC_SERVER_MAX_LIST_LIMIT    100
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
 #define HC_SERVER_SQLITE_BUSY_MS 10000
 
