@@ -103,6 +103,29 @@ static struct hc_opt opts[] = {
      .def = "local",
      .group = G_STORE,
      .dest = &settings.queue},
+    {.name = "queue-visibility",
+     .kind = HC_OPT_DURATION,
+     .help = "Redis queue: a ticket delivered and not finished this long is taken over by "
+             "another consumer",
+     .def = "30s",
+     .group = G_STORE,
+     .dest = &settings.queue_visibility},
+    {.name = "queue-max-deliveries",
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "Redis queue: deliveries of an unclaimed ticket before it goes to the dead-letter "
+             "stream",
+     .def = "5",
+     .group = G_STORE,
+     .dest = &settings.queue_max_deliveries},
+    {.name = "chaos-queue-hold",
+     .kind = HC_OPT_DURATION,
+     .help = "Redis queue: hold delivered tickets this long before claiming them, so a kill "
+             "leaves them pending",
+     .def = "0s",
+     .group = G_WORK,
+     .flags = HC_OPT_HIDDEN,
+     .dest = &settings.queue_hold},
     {.name = "shards",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
@@ -350,6 +373,8 @@ int config_check(const struct config *cfg, char *err, size_t errlen)
         bad = "--commit-batch must be 1..100000";
     else if (cfg->write_queue < 1 || cfg->write_queue > HC_SERVER_MAX_WRITE_QUEUE)
         bad = "--write-queue must be 1..100000";
+    else if (cfg->queue_max_deliveries < 1 || cfg->queue_max_deliveries > 1000)
+        bad = "--queue-max-deliveries must be 1..1000";
     else if (cfg->max_body < 1 || cfg->max_body > HC_SERVER_MAX_BODY_BYTES)
         bad = "--max-body must be 1B..1MiB";
     else if (cfg->cache_entries > HC_SERVER_MAX_CACHE_ENTRIES)

@@ -47,6 +47,11 @@ struct config {
     int64_t event_work;       /* simulated ns of work per event (hidden; demos and tests) */
     int64_t fail_shard;       /* every call on this shard fails (hidden; breaker demos), -1 */
     bool quiet;               /* no start-up and shutdown lines */
+
+    /* The Redis queue (queue_redis.h). */
+    int64_t queue_visibility;      /* a delivered entry unfinished this long is reclaimed */
+    uint64_t queue_max_deliveries; /* deliveries before the dead-letter stream */
+    int64_t queue_hold;            /* entries held unclaimed this long (hidden; tests) */
 };
 
 extern const char *const config_sync_names[];

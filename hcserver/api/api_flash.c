@@ -43,7 +43,8 @@ static void grab_reply(struct req *r, const struct flash_grab *g, const char *sk
                       sku);
         break;
     case FLASH_BUSY:
-        reply_problem(r, 503, "the grab could not be queued; nothing was taken, retry");
+        h = HC_HTTP_HDR("Retry-After", "1");
+        reply_problem_h(r, 503, &h, 1, "the grab could not be queued; nothing was taken, retry");
         break;
     }
     api_idem_finish(r);
@@ -93,8 +94,15 @@ void api_flash_get(struct req *r, const char *sku)
     char body[256];
     int n;
 
-    if (flash_sale(server_of(r)->flash, sku, &s) < 0) {
+    struct hc_http_header h = HC_HTTP_HDR("Retry-After", "1");
+    int rc = flash_sale(server_of(r)->flash, sku, &s);
+
+    if (rc == -ENOENT) {
         reply_problem(r, 404, "no flash sale for %s", sku);
+        return;
+    }
+    if (rc < 0) { /* the queue's backend (Redis) did not answer */
+        reply_problem_h(r, 503, &h, 1, "the sale could not be read; retry");
         return;
     }
     n = snprintf(body, sizeof(body),
@@ -115,7 +123,8 @@ void api_flash_ticket(struct req *r, uint64_t ticket)
         return;
     }
     if (rc < 0) {
-        reply_problem(r, 500, "the ticket could not be read");
+        struct hc_http_header h = HC_HTTP_HDR("Retry-After", "1");
+        reply_problem_h(r, 503, &h, 1, "the ticket could not be read; retry");
         return;
     }
     if (t.ordered)

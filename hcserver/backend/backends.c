@@ -17,6 +17,7 @@
 
 #include "backend/l2.h"
 #include "backend/queue_local.h"
+#include "backend/queue_redis.h"
 #include "backend/store_faulty.h"
 #include "backend/store_sqlite.h"
 #include "hc/core.h"
@@ -204,8 +205,6 @@ int backends_check(const struct config *cfg, struct backends *out, char *err, si
                                &out->queue, err, errlen);
     if (rc < 0)
         return rc;
-    if (out->queue.kind != BACKEND_LOCAL)
-        return not_built("--queue", &out->queue, "Redis queue", err, errlen);
     return 0;
 }
 
@@ -258,6 +257,22 @@ int backends_open_queue(const struct backends *b, const struct config *cfg, cons
         .m = m,
     };
 
+    if (b->queue.kind == BACKEND_REDIS || b->queue.kind == BACKEND_REDIS_UNIX) {
+        /* The consumer name lives in the data directory: one instance, one name. */
+        struct queue_redis_config rc = {
+            .url = b->queue.text,
+            .prefix = "hc:flash",
+            .id_path = path,
+            .cap = HC_SERVER_MAX_FLASH_QUEUE,
+            .visibility_ns = cfg->queue_visibility,
+            .max_deliveries = (unsigned)cfg->queue_max_deliveries,
+            .hold_ns = cfg->queue_hold,
+            .name = name,
+            .m = m,
+        };
+        snprintf(path, sizeof(path), "%s/queue-redis.id", cfg->data_dir);
+        return queue_redis_open(&rc, out, err, errlen);
+    }
     if (b->queue.kind != BACKEND_LOCAL)
         return not_built("--queue", &b->queue, "queue", err, errlen);
     snprintf(path, sizeof(path), "%s/queue.db", cfg->data_dir);

@@ -10,6 +10,13 @@
  *
  * Beside messages a queue keeps a little durable metadata (key -> integer), written through
  * the same commit path, for the state that belongs with the queue (a sale's stock).
+ *
+ * A queue whose ops->gates is true (Redis, queue_redis.c) is also the flash sale's gate: an
+ * append with gate set checks the topic's stock (the metadata "flash:<topic>") and the key's
+ * earlier claim and takes a unit in the same atomic step as the append, so several processes
+ * sharing the queue never oversell. Such a queue keeps the per-topic counts itself (topic).
+ * Its ids are still uint64: the topic's number (given when the topic is first named) in the
+ * high 32 bits and the message's sequence in the topic in the low 32.
  */
 #ifndef HCSERVER_QUEUE_H
 #define HCSERVER_QUEUE_H
@@ -34,10 +41,21 @@ typedef void (*queue_done_cb)(struct queue_append *a);
 /* An append in flight; the caller's memory until done runs. */
 struct queue_append {
     struct queue_msg msg;      /* in: topic, key; out: id, created_ms */
-    int result;                /* 0, -EAGAIN (queue full), -EIO */
+    bool gate;                 /* in: check and take topic's stock and key's one claim (gates) */
+    int result;                /* 0, -EAGAIN (queue full), -EIO; gate: -ENOSPC (no stock
+                                * left), -EEXIST (key holds msg.id already), -ENOENT (no
+                                * such topic) */
     queue_done_cb done;        /* after the commit, on the queue's thread */
     void *arg;                 /* the caller's */
     struct queue_append *next; /* private */
+    void *priv;                /* private: the backend's */
+};
+
+/* A gating queue's counts for one topic (queue_ops.topic). */
+struct queue_topic_info {
+    uint64_t stock; /* units, from the metadata "flash:<topic>" */
+    uint64_t taken; /* messages appended (tickets issued) */
+    uint64_t done;  /* of which acked with a result */
 };
 
 /* What a message's state is, for lookups and replay. */
@@ -51,6 +69,8 @@ struct queue;
 
 struct queue_ops {
     const char *name;
+    /* Whether append honours queue_append.gate (see the top of this file). */
+    bool gates;
     /* Queues a for durable append. 0, -EAGAIN (full), -ESHUTDOWN. */
     int (*append)(struct queue *q, struct queue_append *a);
     /* Takes up to cap durable waiting messages, waiting up to timeout_ns for the first.
@@ -71,6 +91,9 @@ struct queue_ops {
     /* Wakes takers (they get -ESHUTDOWN once the queue is empty), waits for pending writes to
      * commit. */
     void (*shutdown)(struct queue *q);
+    /* Gating queues: the counts of topic in *out. 0, -ENOENT (no such topic), -EIO. NULL
+     * for the others. Any thread; it may wait for one round trip to the backend. */
+    int (*topic)(struct queue *q, const char *topic, struct queue_topic_info *out);
     /* Commits what is left and frees the queue. */
     void (*close)(struct queue *q);
 };

@@ -14,6 +14,10 @@
  *
  * State rebuilt at start from the queue's log: each sale's stock from the metadata
  * ("flash:<sku>"), and its tickets, users and orders from the messages.
+ *
+ * A queue that gates (queue.h: Redis, shared by several instances) holds the stock and the
+ * users itself and checks them in the append's atomic step; flash then keeps no sale state
+ * of its own: a grab is an append with gate set, a sale's figures come from the queue.
  */
 #include "domain/flash.h"
 
@@ -317,8 +321,9 @@ int flash_new(struct server *srv, struct queue *q, char *err, size_t errlen, str
         const char *v[] = {result_names[i]};
         rc = hc_metrics_counter_get(g, v, &f->grabs[i]);
     }
-    /* The sales, their stock and their tickets, as the queue remembers them. */
-    if (rc == 0 && (rc = q->ops->scan(q, replay_msg, replay_meta, f)) < 0)
+    /* The sales, their stock and their tickets, as the queue remembers them (a gating queue
+     * keeps them itself). */
+    if (rc == 0 && !q->ops->gates && (rc = q->ops->scan(q, replay_msg, replay_meta, f)) < 0)
         snprintf(err, errlen, "the queue could not be read back");
     for (unsigned i = 0; rc == 0 && i < WORKERS; i++) {
         rc = -pthread_create(&f->workers[i], NULL, worker_main, f);
@@ -362,6 +367,11 @@ int flash_create_sale(struct flash *f, const char *sku, uint64_t stock)
         strspn(sku, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") !=
             strlen(sku))
         return -EINVAL;
+    if (f->q->ops->gates) {
+        snprintf(key, sizeof(key), "flash:%s", sku);
+        rc = f->q->ops->set_meta(f->q, key, (int64_t)stock);
+        return rc == -EINVAL || rc == HC_ETOOLARGE ? rc : rc < 0 ? -EIO : 0;
+    }
     pthread_mutex_lock(&f->mu);
     s = sale_locked(f, sku);
     pthread_mutex_unlock(&f->mu);
@@ -385,6 +395,12 @@ static void grab_done(struct queue_append *a)
     g->ticket = a->msg; /* FLASH_BUSY: the sku and user asked for, no id */
     if (a->result == 0) {
         g->result = FLASH_QUEUED;
+    } else if (a->gate) {
+        /* The queue decided; nothing of ours was taken. */
+        g->result = a->result == -ENOSPC   ? FLASH_SOLD_OUT
+                    : a->result == -EEXIST ? FLASH_DUPLICATE
+                    : a->result == -ENOENT ? FLASH_UNKNOWN
+                                           : FLASH_BUSY;
     } else {
         pthread_mutex_lock(&s->mu);
         s->taken--;
@@ -404,6 +420,20 @@ bool flash_grab(struct flash *f, struct flash_grab *g, const char *sku, uint64_t
     g->f = f;
     g->sale = s;
     g->result = FLASH_QUEUED;
+    if (f->q->ops->gates) {
+        memset(a, 0, sizeof(*a));
+        snprintf(a->msg.topic, sizeof(a->msg.topic), "%s", sku);
+        a->msg.key = user;
+        a->gate = true;
+        a->done = grab_done;
+        a->arg = g;
+        if (f->q->ops->append(f->q, a) == 0)
+            return true;
+        g->ticket = a->msg;
+        g->result = FLASH_BUSY;
+        hc_metrics_counter_inc(f->grabs[FLASH_BUSY]);
+        return false;
+    }
     if (s == NULL) {
         g->result = FLASH_UNKNOWN;
     } else {
@@ -441,6 +471,18 @@ int flash_sale(struct flash *f, const char *sku, struct flash_sale_info *out)
 {
     struct sale *s = find_sale(f, sku);
 
+    if (f->q->ops->gates) {
+        struct queue_topic_info t;
+        int rc = f->q->ops->topic(f->q, sku, &t);
+        if (rc < 0)
+            return rc;
+        snprintf(out->sku, sizeof(out->sku), "%s", sku);
+        out->stock = t.stock;
+        out->left = t.stock > t.taken ? t.stock - t.taken : 0;
+        out->tickets = t.taken;
+        out->orders = t.done;
+        return 0;
+    }
     if (s == NULL)
         return -ENOENT;
     pthread_mutex_lock(&s->mu);

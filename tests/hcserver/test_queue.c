@@ -6,7 +6,9 @@
  * appends.
  *
  * A new backend joins by adding one entry to `impls` (an open function over a scratch
- * directory, which a server-backed queue may use to name its stream).
+ * directory, which a server-backed queue may use to name its stream). The Redis entry starts
+ * its own redis-server (appendfsync always, as hcserver's durability claim assumes) on a
+ * loopback port picked at run time, and fails rather than skips without one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,12 +16,22 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
 
 #include "backend/queue_local.h"
+#include "backend/queue_redis.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -67,14 +79,108 @@ static struct queue *open_local(const char *dir, size_t cap)
     return q;
 }
 
+/* ---- Redis: a redis-server of the test's own, with the durability hcserver claims ---- */
+
+static pid_t redis_pid;
+static char redis_dir[64];
+static char redis_url[64];
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof(a);
+
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int redis_setup(void **state)
+{
+    char port[16];
+    (void)state;
+
+    snprintf(redis_dir, sizeof(redis_dir), "/tmp/hcserver-test-queue-redis-XXXXXX");
+    assert_non_null(mkdtemp(redis_dir));
+    for (int attempt = 0; attempt < 5; attempt++) {
+        int p = free_port();
+        snprintf(port, sizeof(port), "%d", p);
+        snprintf(redis_url, sizeof(redis_url), "redis://127.0.0.1:%d", p);
+        redis_pid = fork();
+        assert_true(redis_pid >= 0);
+        if (redis_pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            freopen("/dev/null", "w", stdout);
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--save",
+                   "", "--appendonly", "yes", "--appendfsync", "always", "--dir", redis_dir,
+                   (char *)NULL);
+            _exit(127);
+        }
+        for (int i = 0; i < 400; i++) {
+            struct timeval tv = {0, 200000};
+            redisContext *c = redisConnectWithTimeout("127.0.0.1", p, tv);
+            bool ok = c != NULL && c->err == 0;
+            redisFree(c);
+            if (ok)
+                return 0;
+            if (waitpid(redis_pid, NULL, WNOHANG) == redis_pid)
+                break; /* it exited: the port was taken, or there is no redis-server */
+            usleep(50000);
+        }
+        kill(redis_pid, SIGKILL);
+        waitpid(redis_pid, NULL, 0);
+    }
+    fail_msg("redis-server did not start (scripts/deps.sh installs it)");
+    return -1;
+}
+
+static int redis_teardown(void **state)
+{
+    char cmd[300];
+    (void)state;
+
+    kill(redis_pid, SIGKILL);
+    waitpid(redis_pid, NULL, 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", redis_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Each scratch directory is its own namespace of keys and its own consumer. */
+static struct queue *open_redis(const char *dir, size_t cap)
+{
+    char id[256], prefix[64];
+    struct queue_redis_config cfg = {
+        .url = redis_url,
+        .prefix = prefix,
+        .id_path = id,
+        .cap = cap,
+        .visibility_ns = 30 * HC_NSEC_PER_SEC,
+        .max_deliveries = 5,
+        .name = "test",
+    };
+    struct queue *q = NULL;
+    char err[256];
+
+    snprintf(id, sizeof(id), "%s/queue-redis.id", dir);
+    snprintf(prefix, sizeof(prefix), "t:%s", strrchr(dir, '/') + 1);
+    assert_int_equal(queue_redis_open(&cfg, &q, err, sizeof(err)), 0);
+    return q;
+}
+
 /* An implementation of the interface under test. */
 struct impl {
     const char *name;
     struct queue *(*open)(const char *dir, size_t cap);
+    int (*setup)(void **state);    /* starts what the implementation needs, or NULL */
+    int (*teardown)(void **state); /* stops it */
 };
 
 static const struct impl impls[] = {
-    {"local", open_local},
+    {"local", open_local, NULL, NULL},
+    {"redis", open_redis, redis_setup, redis_teardown},
 };
 
 /* Opens the implementation a test runs against (its cmocka state) and scans what it holds. */
@@ -171,12 +277,95 @@ static void a_full_queue_refuses_appends(void **state)
     q = open_queue(state, dir, 3);
     append_n(q, a, 3);
     memset(&extra, 0, sizeof(extra));
+    snprintf(extra.msg.topic, sizeof(extra.msg.topic), "a");
     extra.done = done_cb;
-    assert_int_equal(q->ops->append(q, &extra), -EAGAIN);
+    /* Refused at once, or (a queue that learns it from its server) through done. */
+    pthread_mutex_lock(&mu);
+    pending = 1;
+    pthread_mutex_unlock(&mu);
+    int rc = q->ops->append(q, &extra);
+    if (rc == 0) {
+        pthread_mutex_lock(&mu);
+        while (pending > 0)
+            pthread_cond_wait(&cv, &mu);
+        pthread_mutex_unlock(&mu);
+        rc = extra.result;
+    }
+    assert_int_equal(rc, -EAGAIN);
     assert_int_equal(q->ops->take(q, got, 3, HC_NSEC_PER_SEC), 3);
     q->ops->shutdown(q);
     assert_int_equal(q->ops->take(q, got, 3, HC_NSEC_PER_SEC), -ESHUTDOWN);
     assert_int_equal(q->ops->append(q, &extra), -ESHUTDOWN);
+    q->ops->close(q);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* ---- Redis only: reclaim and dead letters ---- */
+
+static struct queue *open_redis_fast(const char *dir, unsigned max_deliveries)
+{
+    char id[256], prefix[64];
+    struct queue_redis_config cfg = {
+        .url = redis_url,
+        .prefix = prefix,
+        .id_path = id,
+        .cap = 100,
+        .visibility_ns = 100 * HC_NSEC_PER_MSEC,
+        .max_deliveries = max_deliveries,
+        .name = "test",
+    };
+    struct queue *q = NULL;
+    char err[256];
+
+    snprintf(id, sizeof(id), "%s/queue-redis.id", dir);
+    snprintf(prefix, sizeof(prefix), "t:%s", strrchr(dir, '/') + 1);
+    assert_int_equal(queue_redis_open(&cfg, &q, err, sizeof(err)), 0);
+    return q;
+}
+
+static long long redis_int(const char *fmt, const char *arg)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", atoi(strrchr(redis_url, ':') + 1), tv);
+    redisReply *r;
+    long long v;
+
+    assert_true(c != NULL && c->err == 0);
+    r = redisCommand(c, fmt, arg);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+    v = r->integer;
+    freeReplyObject(r);
+    redisFree(c);
+    return v;
+}
+
+static void an_unfinished_message_comes_back_then_goes_to_the_dead_letters(void **state)
+{
+    char dir[] = "/tmp/hcserver-test-queue-XXXXXX";
+    char cmd[300], key[128];
+    struct queue_append a[1];
+    struct queue_msg got[4];
+    struct queue *q;
+    int n = 0;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    q = open_redis_fast(dir, 2);
+    append_n(q, a, 1);
+    assert_int_equal(q->ops->take(q, got, 4, HC_NSEC_PER_SEC), 1); /* delivery 1, never acked */
+    usleep(150 * 1000);
+    assert_int_equal(q->ops->take(q, got, 4, HC_NSEC_PER_SEC), 1); /* reclaimed: delivery 2 */
+    assert_int_equal(got[0].key, 1);
+    usleep(150 * 1000);
+    for (int i = 0; i < 5 && n == 0; i++)
+        n = q->ops->take(q, got, 4, 100 * HC_NSEC_PER_MSEC);
+    assert_int_equal(n, 0); /* dead-lettered, not delivered a third time */
+    snprintf(key, sizeof(key), "t:%s:dead", strrchr(dir, '/') + 1);
+    assert_int_equal(redis_int("XLEN %s", key), 1);
+    assert_int_equal(q->ops->depth(q) + q->ops->unacked(q), 0);
+    q->ops->shutdown(q);
     q->ops->close(q);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
@@ -192,7 +381,12 @@ int main(void)
             cmocka_unit_test_prestate(messages_are_taken_in_order_and_acks_survive_a_reopen, impl),
             cmocka_unit_test_prestate(a_full_queue_refuses_appends, impl),
         };
-        failed += cmocka_run_group_tests_name(impls[i].name, contract, NULL, NULL);
+        failed +=
+            cmocka_run_group_tests_name(impls[i].name, contract, impls[i].setup, impls[i].teardown);
     }
+    const struct CMUnitTest redis_only[] = {
+        cmocka_unit_test(an_unfinished_message_comes_back_then_goes_to_the_dead_letters),
+    };
+    failed += cmocka_run_group_tests_name("redis only", redis_only, redis_setup, redis_teardown);
     return failed;
 }

@@ -170,6 +170,10 @@
 #define HC_SERVER_MAX_FLASH_SALES   1024
 #define HC_SERVER_MAX_FLASH_STOCK   10000000
 #define HC_SERVER_MAX_FLASH_QUEUE   (1 << 20)
+/* Blocking connections the Redis queue keeps for its takers, acks and lookups (more callers
+ * at once wait for one), and entries one take or reclaim reads from a sale's stream. */
+#define HC_SERVER_REDIS_QUEUE_POOL  8
+#define HC_SERVER_REDIS_QUEUE_BATCH 256
 #define HC_SERVER_MAX_HOT_KEYS      256
 #define HC_SERVER_MAX_LIST_LIMIT    100
 /*

@@ -1,0 +1,1368 @@
+/*
+ * queue_redis.c: the flash-sale queue and stock gate on Redis.
+ *
+ * Why Redis does the gating. With one process the sale's stock can live in memory under a
+ * lock (flash.c); with several processes sharing a sale, the check "is there stock, has this
+ * user a ticket already" and the taking of the unit must be one step that all of them see
+ * in the same order. A Lua script in Redis is that step: Redis runs a script to its end
+ * before any other command, so the script GRAB reads the stock, the user's earlier claim and
+ * the stream's length, increments the sale's counter and appends the ticket (XADD) with no
+ * other grab in between, whichever instance sent it. The sale's keys share one hash tag
+ * (PREFIX:{SKU}:stock, :users, :tickets, :orders), so in a Redis Cluster they would sit in
+ * one slot and the script would stay legal and atomic.
+ *
+ * Ids. A Redis Stream id is "ms-seq". We choose the ids ourselves: the n-th ticket of a sale
+ * is the entry "n-1", so the ticket number a client sees, (sale number << 32) | n, names its
+ * stream entry without a lookup table, and a sale's first tickets on a fresh Redis are
+ * 1, 2, 3 ... as with the local queue. A sale gets its number from PREFIX:sales when it is
+ * first named (script REG; that one touches a key outside the sale's slot, which a Cluster
+ * would split into two steps, harmless because it runs once per sale).
+ *
+ * The grab path allocates nothing of ours: a connection thread links the caller's append
+ * into a list under a mutex and posts one wake-up per batch to this file's loop thread,
+ * which sends an EVALSHA per append on one hc_redis client; hc_redis writes all commands of
+ * one loop iteration together, so under load many grabs share a write and a read (Redis
+ * pipelining). The reply, on the loop thread, fills the append and runs its done callback.
+ * NOSCRIPT (a restarted Redis forgot the script) is answered by sending the script itself
+ * with EVAL, which also loads it again.
+ *
+ * Consumers. Every instance's workers read the sale streams as one consumer group ("hc"),
+ * each instance under its own stable consumer name (kept in id_path). The processing of an
+ * entry must make exactly one order although orders live in each instance's own store: the
+ * store's unique ticket index stops a second order in one instance, but not in another. So
+ * before a consumer hands an entry to its workers it claims the ticket in Redis,
+ * HSETNX PREFIX:{SKU}:orders TICKET "c:<consumer>"; only the claimer makes the order, and
+ * its ack (script FINISH) replaces the claim with "d:<order>:<user>:<consumer>", then XACKs
+ * and XDELs the entry, in one script. An entry claimed by another consumer is left alone:
+ * that consumer finishes it, also after its restart (its first take walks the orders hash
+ * for its own claims). An entry that was delivered but not yet claimed when its consumer
+ * died is reclaimed (XAUTOCLAIM) by any consumer after the visibility timeout: that is the
+ * compensation job of this backend. An entry delivered max_deliveries times (XPENDING's
+ * count) and still unfinished after the visibility timeout, unless another consumer claimed
+ * it, is moved to PREFIX:dead (XADD there, then XACK and XDEL) and counted: a ticket whose
+ * order keeps failing stops coming back. A consumer that still finishes it later records its
+ * order as usual; the dead letter then only tells the operator it was late.
+ *
+ * Blocking calls (take, ack, lookups) use a small pool of blocking hiredis connections, one
+ * per caller at a time, so workers and lookups never run on the grab loop.
+ */
+#include "backend/queue_redis.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "hc/core.h"
+#include "hc/limits.h"
+#include "hc/log.h"
+#include "hc/loop.h"
+#include "hc/redis.h"
+
+#define QR_GROUP      "hc"
+#define QR_MAX_SALES  (1u << 21) /* sale numbers ever given, so tickets stay below 2^53 */
+#define QR_KEY_MAX    (80 + HCSERVER_SKU_MAX)
+#define QR_NAME_MAX   64
+#define QR_SYNC_NS    (2000 * HC_NSEC_PER_MSEC) /* a blocking call's timeout */
+#define QR_BLOCK_MS   500                       /* longest XREADGROUP BLOCK (< QR_SYNC_NS) */
+#define QR_REFRESH_NS (1000 * HC_NSEC_PER_MSEC) /* how often takers look for new sales */
+
+enum qr_script { QR_GRAB, QR_REG, QR_FINISH, QR_NSCRIPTS };
+
+/* GRAB: KEYS stock users tickets; ARGV user gate cap now_ms -> {code, sale_no, seq}. */
+static const char grab_lua[] =
+    "local st = redis.call('HMGET', KEYS[1], 'no', 'stock', 'taken')\n"
+    "if not st[1] then return {-2, 0, 0} end\n"
+    "local no = tonumber(st[1])\n"
+    "if ARGV[2] == '1' then\n"
+    "  if tonumber(st[3] or '0') >= tonumber(st[2] or '0') then return {-4, no, 0} end\n"
+    "  local have = redis.call('HGET', KEYS[2], ARGV[1])\n"
+    "  if have then return {-3, no, tonumber(have)} end\n"
+    "end\n"
+    "if redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[3]) then return {-5, no, 0} end\n"
+    "local seq = redis.call('HINCRBY', KEYS[1], 'taken', 1)\n"
+    "redis.call('XADD', KEYS[3], seq .. '-1', 'u', ARGV[1], 'ms', ARGV[4])\n"
+    "if ARGV[2] == '1' then redis.call('HSET', KEYS[2], ARGV[1], seq) end\n"
+    "return {0, no, seq}\n";
+
+/* REG: KEYS sales stock; ARGV sku stock(-1: leave) -> sale_no. */
+static const char reg_lua[] =
+    "local no = redis.call('HGET', KEYS[1], 's:' .. ARGV[1])\n"
+    "if not no then\n"
+    "  no = redis.call('HINCRBY', KEYS[1], 'next', 1) - 1\n"
+    "  redis.call('HSET', KEYS[1], 's:' .. ARGV[1], no, 'n:' .. no, ARGV[1])\n"
+    "end\n"
+    "redis.call('HSETNX', KEYS[2], 'no', no)\n"
+    "local v = tonumber(ARGV[2])\n"
+    "if v >= 0 then\n"
+    "  local taken = tonumber(redis.call('HGET', KEYS[2], 'taken') or '0')\n"
+    "  if v < taken then v = taken end\n"
+    "  redis.call('HSET', KEYS[2], 'stock', v)\n"
+    "end\n"
+    "return tonumber(no)\n";
+
+/* FINISH: KEYS orders stock tickets; ARGV ticket entry order consumer -> 1. */
+static const char finish_lua[] =
+    "local v = redis.call('HGET', KEYS[1], ARGV[1])\n"
+    "if not (v and string.sub(v, 1, 2) == 'd:') then\n"
+    "  local e = redis.call('XRANGE', KEYS[3], ARGV[2], ARGV[2])\n"
+    "  local u = '0'\n"
+    "  if e[1] then\n"
+    "    local f = e[1][2]\n"
+    "    for i = 1, #f, 2 do if f[i] == 'u' then u = f[i + 1] end end\n"
+    "  end\n"
+    "  redis.call('HSET', KEYS[1], ARGV[1], 'd:' .. ARGV[3] .. ':' .. u .. ':' .. ARGV[4])\n"
+    "  redis.call('HINCRBY', KEYS[2], 'done', 1)\n"
+    "end\n"
+    "redis.call('XACK', KEYS[3], '" QR_GROUP "', ARGV[2])\n"
+    "redis.call('XDEL', KEYS[3], ARGV[2])\n"
+    "return 1\n";
+
+static const char *const scripts[QR_NSCRIPTS] = {grab_lua, reg_lua, finish_lua};
+
+/* A sale as this instance knows it. */
+struct qr_topic {
+    char sku[HCSERVER_SKU_MAX + 1];
+    uint64_t no;                /* its number in PREFIX:sales */
+    char k_stock[QR_KEY_MAX];   /* hash: no, stock, taken, done */
+    char k_users[QR_KEY_MAX];   /* hash: user -> seq of the user's ticket */
+    char k_tickets[QR_KEY_MAX]; /* stream: the tickets, entry "seq-1" {u, ms} */
+    char k_orders[QR_KEY_MAX];  /* hash: ticket -> "c:<consumer>" | "d:<order>:<user>:<c>" */
+};
+
+struct qredis {
+    struct queue base;
+    char url[HC_REDIS_MAX_URL_BYTES];
+    char prefix[64];
+    char k_sales[96];           /* hash: s:<sku> -> no, n:<no> -> sku, next */
+    char k_dead[96];            /* stream: dead letters */
+    char consumer[QR_NAME_MAX]; /* this instance in the group */
+    size_t cap;
+    int64_t visibility_ns, hold_ns;
+    unsigned max_deliveries;
+    char sha[QR_NSCRIPTS][41]; /* "" until loaded; guarded by mu */
+
+    /* The grab loop. */
+    struct hc_loop *loop;
+    pthread_t thread;
+    bool thread_started;
+    struct hc_redis *r;      /* loop thread only */
+    bool loop_ready;         /* guarded by mu: r exists */
+    pthread_cond_t ready_cv; /* loop_ready changed */
+
+    pthread_mutex_t mu;      /* guards everything below */
+    pthread_cond_t cv;       /* pool returns, in-flight appends drained */
+    struct qr_topic *topics; /* HC_SERVER_MAX_FLASH_SALES slots */
+    size_t ntopics;
+    struct queue_append *head, *tail; /* appends waiting for the loop */
+    size_t inflight;                  /* appends accepted and not yet done */
+    redisContext *pool[HC_SERVER_REDIS_QUEUE_POOL];
+    size_t npool, nopen; /* idle in pool; open in total */
+    int64_t next_refresh, next_reclaim;
+    bool recovered; /* the first take walked this consumer's claims */
+    bool shut;
+    atomic_int up; /* the grab client's last state was READY */
+
+    struct hc_metrics_counter *enq, *proc, *fail, *dead, *reclaimed;
+};
+
+/* ---- small helpers -------------------------------------------------------------------- */
+
+static void topic_keys(struct qredis *q, struct qr_topic *t)
+{
+    snprintf(t->k_stock, sizeof(t->k_stock), "%s:{%s}:stock", q->prefix, t->sku);
+    snprintf(t->k_users, sizeof(t->k_users), "%s:{%s}:users", q->prefix, t->sku);
+    snprintf(t->k_tickets, sizeof(t->k_tickets), "%s:{%s}:tickets", q->prefix, t->sku);
+    snprintf(t->k_orders, sizeof(t->k_orders), "%s:{%s}:orders", q->prefix, t->sku);
+}
+
+/* The topic of sku, or of number no when sku is NULL (mu held). */
+static struct qr_topic *topic_find_locked(struct qredis *q, const char *sku, uint64_t no)
+{
+    for (size_t i = 0; i < q->ntopics; i++) {
+        if (sku != NULL ? strcmp(q->topics[i].sku, sku) == 0 : q->topics[i].no == no)
+            return &q->topics[i];
+    }
+    return NULL;
+}
+
+/* Copies the topic into *out (so callers do not hold mu over a round trip). */
+static bool topic_get(struct qredis *q, const char *sku, uint64_t no, struct qr_topic *out)
+{
+    struct qr_topic *t;
+
+    pthread_mutex_lock(&q->mu);
+    t = topic_find_locked(q, sku, no);
+    if (t != NULL)
+        *out = *t;
+    pthread_mutex_unlock(&q->mu);
+    return t != NULL;
+}
+
+static void topic_add(struct qredis *q, const char *sku, uint64_t no)
+{
+    pthread_mutex_lock(&q->mu);
+    if (topic_find_locked(q, sku, 0) == NULL && q->ntopics < HC_SERVER_MAX_FLASH_SALES) {
+        struct qr_topic *t = &q->topics[q->ntopics++];
+        snprintf(t->sku, sizeof(t->sku), "%s", sku);
+        t->no = no;
+        topic_keys(q, t);
+    }
+    pthread_mutex_unlock(&q->mu);
+}
+
+static uint64_t ticket_of(uint64_t no, uint64_t seq)
+{
+    return (no << 32) | seq;
+}
+
+static bool parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (len == 0 || len > 20)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The integer a reply holds, as an integer or a decimal string. */
+static bool reply_u64(const redisReply *r, uint64_t *out)
+{
+    if (r == NULL)
+        return false;
+    if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0) {
+        *out = (uint64_t)r->integer;
+        return true;
+    }
+    if (r->type == REDIS_REPLY_STRING)
+        return parse_u64(r->str, r->len, out);
+    return false;
+}
+
+static bool is_error(const redisReply *r, const char *prefix)
+{
+    return r != NULL && r->type == REDIS_REPLY_ERROR &&
+           strncmp(r->str, prefix, strlen(prefix)) == 0;
+}
+
+/* ---- the pool of blocking connections ------------------------------------------------- */
+
+static redisContext *pool_get(struct qredis *q)
+{
+    redisContext *c = NULL;
+    char err[256];
+
+    pthread_mutex_lock(&q->mu);
+    while (q->npool == 0 && q->nopen == HC_SERVER_REDIS_QUEUE_POOL)
+        pthread_cond_wait(&q->cv, &q->mu);
+    if (q->npool > 0) {
+        c = q->pool[--q->npool];
+        pthread_mutex_unlock(&q->mu);
+        return c;
+    }
+    q->nopen++;
+    pthread_mutex_unlock(&q->mu);
+    if (hc_redis_sync_connect(q->url, QR_SYNC_NS, &c, err, sizeof(err)) < 0) {
+        pthread_mutex_lock(&q->mu);
+        q->nopen--;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        return NULL;
+    }
+    return c;
+}
+
+/* Gives c back, or closes it when it broke. */
+static void pool_put(struct qredis *q, redisContext *c)
+{
+    pthread_mutex_lock(&q->mu);
+    if (c->err != 0) {
+        redisFree(c);
+        q->nopen--;
+    } else {
+        q->pool[q->npool++] = c;
+    }
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/*
+ * Runs script which on c with nkeys keys and the rest arguments (argv without the command
+ * and sha): EVALSHA, and EVAL when Redis does not know the script. The reply (free it), or
+ * NULL when the connection failed.
+ */
+static redisReply *script_call(struct qredis *q, redisContext *c, enum qr_script which, int argc,
+                               const char **argv)
+{
+    const char *full[16];
+    char sha[41];
+    redisReply *r = NULL;
+
+    pthread_mutex_lock(&q->mu);
+    memcpy(sha, q->sha[which], sizeof(sha));
+    pthread_mutex_unlock(&q->mu);
+    for (int i = 0; i < argc && i < 14; i++)
+        full[i + 2] = argv[i];
+    if (sha[0] != '\0') {
+        full[0] = "EVALSHA";
+        full[1] = sha;
+        r = redisCommandArgv(c, argc + 2, full, NULL);
+        if (r == NULL || !is_error(r, "NOSCRIPT"))
+            return r;
+        freeReplyObject(r);
+    }
+    full[0] = "EVAL";
+    full[1] = scripts[which];
+    return redisCommandArgv(c, argc + 2, full, NULL);
+}
+
+/* Loads the scripts (SCRIPT LOAD) on c, remembering their shas. */
+static void scripts_load(struct qredis *q, redisContext *c)
+{
+    for (int i = 0; i < QR_NSCRIPTS; i++) {
+        redisReply *r = redisCommand(c, "SCRIPT LOAD %s", scripts[i]);
+        if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40) {
+            pthread_mutex_lock(&q->mu);
+            memcpy(q->sha[i], r->str, 40);
+            q->sha[i][40] = '\0';
+            pthread_mutex_unlock(&q->mu);
+        }
+        freeReplyObject(r);
+    }
+}
+
+/* Registers sku (and sets its stock when stock >= 0) on c; its number in *no. 0 or -EIO. */
+static int topic_register(struct qredis *q, redisContext *c, const char *sku, int64_t stock,
+                          uint64_t *no)
+{
+    struct qr_topic t;
+    char sv[32];
+    const char *argv[5];
+    redisReply *r;
+    bool ok;
+
+    snprintf(t.sku, sizeof(t.sku), "%s", sku);
+    topic_keys(q, &t);
+    snprintf(sv, sizeof(sv), "%" PRId64, stock);
+    argv[0] = "2";
+    argv[1] = q->k_sales;
+    argv[2] = t.k_stock;
+    argv[3] = sku;
+    argv[4] = sv;
+    r = script_call(q, c, QR_REG, 5, argv);
+    ok = reply_u64(r, no);
+    freeReplyObject(r);
+    if (!ok)
+        return -EIO;
+    if (*no >= QR_MAX_SALES)
+        return HC_ETOOLARGE; /* its tickets would pass 2^53, past exact JSON numbers */
+    r = redisCommand(c, "XGROUP CREATE %s " QR_GROUP " 0 MKSTREAM", t.k_tickets);
+    ok = r != NULL && (r->type == REDIS_REPLY_STATUS || is_error(r, "BUSYGROUP"));
+    freeReplyObject(r);
+    if (!ok)
+        return -EIO;
+    topic_add(q, sku, *no);
+    return 0;
+}
+
+/* Learns the sales other instances created (PREFIX:sales), at most every QR_REFRESH_NS. */
+static void topics_refresh(struct qredis *q, redisContext *c, bool force)
+{
+    int64_t now = hc_now_ns();
+    redisReply *r;
+
+    pthread_mutex_lock(&q->mu);
+    if (!force && now < q->next_refresh) {
+        pthread_mutex_unlock(&q->mu);
+        return;
+    }
+    q->next_refresh = now + QR_REFRESH_NS;
+    pthread_mutex_unlock(&q->mu);
+    r = redisCommand(c, "HGETALL %s", q->k_sales);
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i + 1 < r->elements; i += 2) {
+            const redisReply *k = r->element[i], *v = r->element[i + 1];
+            uint64_t no;
+            if (k->type != REDIS_REPLY_STRING || k->len < 3 || strncmp(k->str, "s:", 2) != 0 ||
+                k->len - 2 > HCSERVER_SKU_MAX || !reply_u64(v, &no))
+                continue;
+            struct qr_topic t;
+            if (!topic_get(q, k->str + 2, 0, &t)) {
+                redisReply *g =
+                    redisCommand(c, "XGROUP CREATE %s:{%s}:tickets " QR_GROUP " 0 MKSTREAM",
+                                 q->prefix, k->str + 2);
+                freeReplyObject(g);
+                topic_add(q, k->str + 2, no);
+            }
+        }
+    }
+    freeReplyObject(r);
+}
+
+/* ---- the grab loop -------------------------------------------------------------------- */
+
+static void grab_finish(struct qredis *q, struct queue_append *a, int result)
+{
+    a->result = result;
+    if (q->enq != NULL)
+        hc_metrics_counter_inc(result == 0 ? q->enq : q->fail);
+    a->done(a);
+    pthread_mutex_lock(&q->mu);
+    if (--q->inflight == 0)
+        pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static int grab_send(struct qredis *q, struct queue_append *a, bool with_script);
+
+static void grab_reply(struct hc_redis *r, const redisReply *reply, int err, void *arg)
+{
+    struct queue_append *a = arg;
+    struct qredis *q = a->priv;
+    uint64_t no = 0, seq = 0;
+    int code;
+
+    HC_UNUSED(r);
+    if (err < 0) {
+        grab_finish(q, a, -EIO); /* timed out or lost: the grab may or may not have run */
+        return;
+    }
+    if (is_error(reply, "NOSCRIPT")) {
+        pthread_mutex_lock(&q->mu);
+        q->sha[QR_GRAB][0] = '\0';
+        pthread_mutex_unlock(&q->mu);
+        if (grab_send(q, a, true) < 0)
+            grab_finish(q, a, -EIO);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER || !reply_u64(reply->element[1], &no) ||
+        !reply_u64(reply->element[2], &seq)) {
+        grab_finish(q, a, -EIO);
+        return;
+    }
+    code = (int)reply->element[0]->integer;
+    a->msg.created_ms = hc_wall_ns() / HC_NSEC_PER_MSEC;
+    switch (code) {
+    case 0:
+        a->msg.id = ticket_of(no, seq);
+        grab_finish(q, a, 0);
+        break;
+    case -3:
+        a->msg.id = ticket_of(no, seq);
+        grab_finish(q, a, -EEXIST);
+        break;
+    case -2:
+        grab_finish(q, a, -ENOENT);
+        break;
+    case -4:
+        grab_finish(q, a, -ENOSPC);
+        break;
+    default:
+        grab_finish(q, a, -EAGAIN);
+        break;
+    }
+}
+
+/* Sends a's GRAB (loop thread). 0, or the code of hc_redis_command_argv. */
+static int grab_send(struct qredis *q, struct queue_append *a, bool with_script)
+{
+    char k1[QR_KEY_MAX], k2[QR_KEY_MAX], k3[QR_KEY_MAX], user[24], cap[24], now[24], sha[41];
+    const char *argv[10];
+
+    snprintf(k1, sizeof(k1), "%s:{%s}:stock", q->prefix, a->msg.topic);
+    snprintf(k2, sizeof(k2), "%s:{%s}:users", q->prefix, a->msg.topic);
+    snprintf(k3, sizeof(k3), "%s:{%s}:tickets", q->prefix, a->msg.topic);
+    snprintf(user, sizeof(user), "%" PRIu64, a->msg.key);
+    snprintf(cap, sizeof(cap), "%zu", q->cap);
+    snprintf(now, sizeof(now), "%" PRId64, (int64_t)(hc_wall_ns() / HC_NSEC_PER_MSEC));
+    pthread_mutex_lock(&q->mu);
+    memcpy(sha, q->sha[QR_GRAB], sizeof(sha));
+    pthread_mutex_unlock(&q->mu);
+    if (sha[0] == '\0')
+        with_script = true;
+    argv[0] = with_script ? "EVAL" : "EVALSHA";
+    argv[1] = with_script ? grab_lua : sha;
+    argv[2] = "3";
+    argv[3] = k1;
+    argv[4] = k2;
+    argv[5] = k3;
+    argv[6] = user;
+    argv[7] = a->gate ? "1" : "0";
+    argv[8] = cap;
+    argv[9] = now;
+    return hc_redis_command_argv(q->r, grab_reply, a, 10, argv, NULL);
+}
+
+/* Posted: sends every waiting append. */
+static void grabs_drain(void *arg)
+{
+    struct qredis *q = arg;
+    struct queue_append *a;
+
+    pthread_mutex_lock(&q->mu);
+    a = q->head;
+    q->head = q->tail = NULL;
+    pthread_mutex_unlock(&q->mu);
+    while (a != NULL) {
+        struct queue_append *next = a->next;
+        int rc = q->r != NULL ? grab_send(q, a, false) : -ENOTCONN;
+        if (rc < 0)
+            grab_finish(q, a, rc == -ENOBUFS ? -EAGAIN : -EIO); /* down: nothing was sent */
+        a = next;
+    }
+}
+
+static void on_state(struct hc_redis *r, enum hc_redis_state state, int err, void *arg)
+{
+    struct qredis *q = arg;
+    int was = atomic_load(&q->up);
+    int now = state == HC_REDIS_READY;
+    const char *msg = "";
+
+    if (state == HC_REDIS_CONNECTING || now == was)
+        return;
+    atomic_store(&q->up, now);
+    if (now) {
+        HC_LOG_INFO("flash queue: Redis %s is up; grabs go through", q->url);
+    } else {
+        hc_redis_last_error(r, &msg);
+        HC_LOG_WARN("flash queue: Redis %s is down (%s%s%s); grabs answer 503", q->url,
+                    hc_strerror(err), msg && msg[0] ? ": " : "", msg ? msg : "");
+    }
+}
+
+static void loop_quit(void *arg)
+{
+    struct qredis *q = arg;
+
+    hc_redis_free(q->r);
+    q->r = NULL;
+    hc_loop_release(q->loop);
+    hc_loop_stop(q->loop);
+}
+
+static void *loop_main(void *arg)
+{
+    struct qredis *q = arg;
+    struct hc_redis_config rc = {
+        .url = q->url,
+        .connect_timeout_ns = 1000 * HC_NSEC_PER_MSEC,
+        .command_timeout_ns = 2000 * HC_NSEC_PER_MSEC,
+        .backoff_max_ns = 1000 * HC_NSEC_PER_MSEC, /* back within 5 s of Redis returning */
+        .on_state = on_state,
+        .state_arg = q,
+    };
+
+    hc_loop_hold(q->loop);
+    if (hc_redis_new(q->loop, &rc, &q->r) == 0 && hc_redis_state(q->r) == HC_REDIS_READY)
+        atomic_store(&q->up, 1);
+    pthread_mutex_lock(&q->mu);
+    q->loop_ready = true;
+    pthread_cond_broadcast(&q->ready_cv);
+    pthread_mutex_unlock(&q->mu);
+    hc_loop_run(q->loop);
+    return NULL;
+}
+
+/* ---- the queue operations ------------------------------------------------------------- */
+
+static int qr_append(struct queue *base, struct queue_append *a)
+{
+    struct qredis *q = (struct qredis *)base;
+    bool kick;
+
+    if (a->msg.topic[0] == '\0')
+        return -EINVAL;
+    if (!a->gate) {
+        /* An ungated append names its topic itself: register it once (a round trip). */
+        struct qr_topic t;
+        if (!topic_get(q, a->msg.topic, 0, &t)) {
+            redisContext *c = pool_get(q);
+            uint64_t no;
+            int rc = c == NULL ? -EIO : topic_register(q, c, a->msg.topic, -1, &no);
+            if (c != NULL)
+                pool_put(q, c);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    a->priv = q;
+    a->next = NULL;
+    a->result = 0;
+    pthread_mutex_lock(&q->mu);
+    if (q->shut) {
+        pthread_mutex_unlock(&q->mu);
+        return -ESHUTDOWN;
+    }
+    if (q->inflight >= HC_REDIS_PENDING_DEFAULT) {
+        pthread_mutex_unlock(&q->mu);
+        return -EAGAIN;
+    }
+    q->inflight++;
+    kick = q->head == NULL;
+    if (q->tail != NULL)
+        q->tail->next = a;
+    else
+        q->head = a;
+    q->tail = a;
+    pthread_mutex_unlock(&q->mu);
+    if (kick && hc_loop_post(q->loop, grabs_drain, q) < 0) {
+        /* Cannot happen with one post per batch; the next append's post drains this one. */
+        hc_loop_wake(q->loop);
+    }
+    return 0;
+}
+
+/* Reads an entry's user and time from its fields. */
+static void entry_fields(const redisReply *fields, struct queue_msg *m)
+{
+    uint64_t v;
+
+    if (fields == NULL || fields->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+        const redisReply *k = fields->element[i], *val = fields->element[i + 1];
+        if (k->type != REDIS_REPLY_STRING || k->len != (k->str[0] == 'u' ? 1u : 2u))
+            continue;
+        if (k->str[0] == 'u' && reply_u64(val, &v))
+            m->key = v;
+        else if (strcmp(k->str, "ms") == 0 && reply_u64(val, &v))
+            m->created_ms = (int64_t)v;
+    }
+}
+
+/* Turns an entry [id, fields] of topic t into *m. false when it is not one of ours. */
+static bool entry_msg(const struct qr_topic *t, const redisReply *e, struct queue_msg *m)
+{
+    uint64_t seq;
+    const char *dash;
+
+    if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+        e->element[0]->type != REDIS_REPLY_STRING)
+        return false;
+    dash = strchr(e->element[0]->str, '-');
+    if (dash == NULL || !parse_u64(e->element[0]->str, (size_t)(dash - e->element[0]->str), &seq))
+        return false;
+    memset(m, 0, sizeof(*m));
+    m->id = ticket_of(t->no, seq);
+    snprintf(m->topic, sizeof(m->topic), "%s", t->sku);
+    entry_fields(e->element[1], m);
+    return true;
+}
+
+/*
+ * Claims the n entries in cand for this consumer (HSETNX on the orders hash, pipelined) and
+ * copies those it may work on into out: newly claimed or claimed by itself before. Entries
+ * already done are acked and dropped; entries another consumer claimed are left to it.
+ */
+static size_t claim(struct qredis *q, redisContext *c, const struct qr_topic *t,
+                    const struct queue_msg *cand, size_t n, struct queue_msg *out)
+{
+    char tk[24], claimv[QR_NAME_MAX + 4];
+    size_t kept = 0;
+
+    snprintf(claimv, sizeof(claimv), "c:%s", q->consumer);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(tk, sizeof(tk), "%" PRIu64, cand[i].id);
+        redisAppendCommand(c, "HSETNX %s %s %s", t->k_orders, tk, claimv);
+        redisAppendCommand(c, "HGET %s %s", t->k_orders, tk);
+    }
+    for (size_t i = 0; i < n; i++) {
+        redisReply *set = NULL, *get = NULL;
+        if (redisGetReply(c, (void **)&set) != REDIS_OK ||
+            redisGetReply(c, (void **)&get) != REDIS_OK) {
+            freeReplyObject(set);
+            return kept;
+        }
+        if (get != NULL && get->type == REDIS_REPLY_STRING) {
+            if (strcmp(get->str, claimv) == 0) {
+                out[kept++] = cand[i];
+            } else if (strncmp(get->str, "d:", 2) == 0) {
+                redisReply *x = redisCommand(c, "XACK %s " QR_GROUP " %" PRIu64 "-1", t->k_tickets,
+                                             cand[i].id & 0xffffffffu);
+                freeReplyObject(x);
+            }
+        }
+        freeReplyObject(set);
+        freeReplyObject(get);
+    }
+    return kept;
+}
+
+/* Parses an XREADGROUP reply (streams with entries) into cand; how many. */
+static size_t read_entries(struct qredis *q, const redisReply *r, struct queue_msg *cand,
+                           size_t cap, struct qr_topic *which)
+{
+    size_t n = 0;
+
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements == 0)
+        return 0;
+    /* One stream at a time (the caller asks one stream per call). */
+    const redisReply *s = r->element[0];
+    if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
+        return 0;
+    HC_UNUSED(q);
+    for (size_t i = 0; i < s->element[1]->elements && n < cap; i++) {
+        if (entry_msg(which, s->element[1]->element[i], &cand[n]))
+            n++;
+    }
+    return n;
+}
+
+/* Moves entry seq of t to the dead-letter stream. */
+static void dead_letter(struct qredis *q, redisContext *c, const struct qr_topic *t, uint64_t seq,
+                        uint64_t deliveries)
+{
+    redisReply *r;
+    struct queue_msg m = {.key = 0};
+
+    r = redisCommand(c, "XRANGE %s %" PRIu64 "-1 %" PRIu64 "-1", t->k_tickets, seq, seq);
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 1)
+        entry_msg(t, r->element[0], &m);
+    freeReplyObject(r);
+    r = redisCommand(c,
+                     "XADD %s * sku %s ticket %" PRIu64 " user %" PRIu64 " deliveries %" PRIu64
+                     " consumer %s",
+                     q->k_dead, t->sku, ticket_of(t->no, seq), m.key, deliveries, q->consumer);
+    if (r != NULL && r->type == REDIS_REPLY_STRING) {
+        freeReplyObject(r);
+        redisAppendCommand(c, "XACK %s " QR_GROUP " %" PRIu64 "-1", t->k_tickets, seq);
+        redisAppendCommand(c, "XDEL %s %" PRIu64 "-1", t->k_tickets, seq);
+        redisGetReply(c, (void **)&r);
+        freeReplyObject(r);
+        r = NULL;
+        redisGetReply(c, (void **)&r);
+        if (q->dead != NULL)
+            hc_metrics_counter_inc(q->dead);
+        HC_LOG_WARN("flash queue: ticket %" PRIu64 " of %s went to %s after %" PRIu64 " deliveries",
+                    ticket_of(t->no, seq), t->sku, q->k_dead, deliveries);
+    }
+    freeReplyObject(r);
+}
+
+/*
+ * The compensation job of this backend, for topic t: entries delivered and unacked for the
+ * visibility timeout are dead-lettered when delivered too often and nobody claimed them,
+ * else taken over (XAUTOCLAIM). How many went to cand.
+ */
+static size_t reclaim(struct qredis *q, redisContext *c, const struct qr_topic *t,
+                      struct queue_msg *cand, size_t cap)
+{
+    long long vis_ms = (long long)(q->visibility_ns / HC_NSEC_PER_MSEC);
+    redisReply *r;
+    size_t n = 0;
+
+    r = redisCommand(c, "XPENDING %s " QR_GROUP " IDLE %lld - + %d", t->k_tickets, vis_ms,
+                     (int)cap);
+    for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        uint64_t seq, count;
+        const char *dash;
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 ||
+            e->element[0]->type != REDIS_REPLY_STRING || !reply_u64(e->element[3], &count) ||
+            count < q->max_deliveries)
+            continue;
+        dash = strchr(e->element[0]->str, '-');
+        if (dash == NULL ||
+            !parse_u64(e->element[0]->str, (size_t)(dash - e->element[0]->str), &seq))
+            continue;
+        /* Unclaimed, or claimed by this consumer whose work on it kept failing; an entry
+         * another consumer claimed is that consumer's to finish (its order may exist). */
+        redisReply *o = redisCommand(c, "HGET %s %" PRIu64, t->k_orders, ticket_of(t->no, seq));
+        bool others = o != NULL && o->type == REDIS_REPLY_STRING && strncmp(o->str, "c:", 2) == 0 &&
+                      strcmp(o->str + 2, q->consumer) != 0;
+        freeReplyObject(o);
+        if (!others)
+            dead_letter(q, c, t, seq, count);
+    }
+    freeReplyObject(r);
+    r = redisCommand(c, "XAUTOCLAIM %s " QR_GROUP " %s %lld 0-0 COUNT %d", t->k_tickets,
+                     q->consumer, vis_ms, (int)cap);
+    if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+        r->element[1]->type == REDIS_REPLY_ARRAY) {
+        for (size_t i = 0; i < r->element[1]->elements && n < cap; i++) {
+            if (entry_msg(t, r->element[1]->element[i], &cand[n]))
+                n++;
+        }
+    }
+    freeReplyObject(r);
+    if (n > 0 && q->reclaimed != NULL)
+        hc_metrics_counter_add(q->reclaimed, n);
+    return n;
+}
+
+/* After a restart: this consumer's claims left unfinished, wherever their entries are now. */
+static size_t recover(struct qredis *q, redisContext *c, const struct qr_topic *t,
+                      struct queue_msg *cand, size_t cap)
+{
+    char claimv[QR_NAME_MAX + 4];
+    char cursor[32] = "0";
+    size_t n = 0;
+
+    snprintf(claimv, sizeof(claimv), "c:%s", q->consumer);
+    do {
+        redisReply *r = redisCommand(c, "HSCAN %s %s COUNT 1000", t->k_orders, cursor);
+        if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            freeReplyObject(r);
+            break;
+        }
+        snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+        const redisReply *kv = r->element[1];
+        for (size_t i = 0; i + 1 < kv->elements && n < cap; i += 2) {
+            uint64_t tk;
+            if (kv->element[i + 1]->type != REDIS_REPLY_STRING ||
+                strcmp(kv->element[i + 1]->str, claimv) != 0 || !reply_u64(kv->element[i], &tk))
+                continue;
+            /* XCLAIM: the entry becomes this consumer's again and its delivery counts. */
+            redisReply *e = redisCommand(c, "XCLAIM %s " QR_GROUP " %s 0 %" PRIu64 "-1",
+                                         t->k_tickets, q->consumer, tk & 0xffffffffu);
+            if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements == 1 &&
+                entry_msg(t, e->element[0], &cand[n]))
+                n++;
+            freeReplyObject(e);
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0 && n < cap);
+    return n;
+}
+
+static void sleep_ns(int64_t ns)
+{
+    struct timespec ts = {ns / HC_NSEC_PER_SEC, ns % HC_NSEC_PER_SEC};
+    nanosleep(&ts, NULL);
+}
+
+static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_t timeout_ns)
+{
+    struct qredis *q = (struct qredis *)base;
+    struct queue_msg cand[HC_SERVER_REDIS_QUEUE_BATCH];
+    int64_t deadline = hc_now_ns() + timeout_ns;
+    size_t got = 0;
+    redisContext *c;
+    bool first, reclaim_due;
+
+    if (cap > HC_SERVER_REDIS_QUEUE_BATCH)
+        cap = HC_SERVER_REDIS_QUEUE_BATCH;
+    pthread_mutex_lock(&q->mu);
+    if (q->shut) {
+        pthread_mutex_unlock(&q->mu);
+        return -ESHUTDOWN;
+    }
+    pthread_mutex_unlock(&q->mu);
+    c = pool_get(q);
+    if (c == NULL) {
+        sleep_ns(timeout_ns < 100 * HC_NSEC_PER_MSEC ? timeout_ns : 100 * HC_NSEC_PER_MSEC);
+        return 0;
+    }
+    topics_refresh(q, c, false);
+    pthread_mutex_lock(&q->mu);
+    first = !q->recovered;
+    q->recovered = true;
+    reclaim_due = hc_now_ns() >= q->next_reclaim;
+    if (reclaim_due) {
+        int64_t every = q->visibility_ns / 4;
+        q->next_reclaim =
+            hc_now_ns() + (every < 50 * HC_NSEC_PER_MSEC ? 50 * HC_NSEC_PER_MSEC : every);
+    }
+    size_t nt = q->ntopics;
+    pthread_mutex_unlock(&q->mu);
+
+    /* Work that is already ours or free to take over comes before new entries. */
+    for (size_t i = 0; i < nt && got < cap && c->err == 0; i++) {
+        struct qr_topic t;
+        size_t n;
+        pthread_mutex_lock(&q->mu);
+        t = q->topics[i];
+        pthread_mutex_unlock(&q->mu);
+        if (first) {
+            redisReply *r =
+                redisCommand(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d STREAMS %s 0",
+                             q->consumer, (int)(cap - got), t.k_tickets);
+            n = read_entries(q, r, cand, cap - got, &t);
+            freeReplyObject(r);
+            got += claim(q, c, &t, cand, n, out + got);
+            n = recover(q, c, &t, cand, cap - got);
+            got += claim(q, c, &t, cand, n, out + got);
+        }
+        if (reclaim_due && got < cap) {
+            n = reclaim(q, c, &t, cand, cap - got);
+            got += claim(q, c, &t, cand, n, out + got);
+        }
+    }
+    /* New entries: one stream after another, blocking only when nothing else came. */
+    for (size_t i = 0; got == 0 && c->err == 0; i++) {
+        struct qr_topic t;
+        int64_t left = deadline - hc_now_ns();
+        long long block_ms;
+        redisReply *r;
+        size_t n;
+
+        if (nt == 0) {
+            if (left > 0)
+                sleep_ns(left < 100 * HC_NSEC_PER_MSEC ? left : 100 * HC_NSEC_PER_MSEC);
+            break;
+        }
+        pthread_mutex_lock(&q->mu);
+        t = q->topics[i % nt];
+        pthread_mutex_unlock(&q->mu);
+        block_ms = left / HC_NSEC_PER_MSEC / (long long)nt;
+        if (block_ms > QR_BLOCK_MS)
+            block_ms = QR_BLOCK_MS;
+        if (block_ms >= 1)
+            r = redisCommand(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d BLOCK %lld STREAMS %s >",
+                             q->consumer, (int)cap, block_ms, t.k_tickets);
+        else
+            r = redisCommand(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d STREAMS %s >",
+                             q->consumer, (int)cap, t.k_tickets);
+        n = read_entries(q, r, cand, cap, &t);
+        freeReplyObject(r);
+        if (n > 0 && q->hold_ns > 0)
+            sleep_ns(q->hold_ns); /* tests: a window in which entries are delivered, unclaimed */
+        got += claim(q, c, &t, cand, n, out + got);
+        if (got == 0 && (i + 1) % nt == 0 && hc_now_ns() >= deadline)
+            break;
+    }
+    pool_put(q, c);
+    return (int)got;
+}
+
+static int qr_ack(struct queue *base, uint64_t id, uint64_t result)
+{
+    struct qredis *q = (struct qredis *)base;
+    struct qr_topic t;
+    char tk[24], entry[32], order[24];
+    const char *argv[8];
+    redisContext *c;
+    redisReply *r;
+    bool ok;
+
+    if (!topic_get(q, NULL, id >> 32, &t))
+        return -ENOENT;
+    snprintf(tk, sizeof(tk), "%" PRIu64, id);
+    snprintf(entry, sizeof(entry), "%" PRIu64 "-1", id & 0xffffffffu);
+    snprintf(order, sizeof(order), "%" PRIu64, result);
+    argv[0] = "3";
+    argv[1] = t.k_orders;
+    argv[2] = t.k_stock;
+    argv[3] = t.k_tickets;
+    argv[4] = tk;
+    argv[5] = entry;
+    argv[6] = order;
+    argv[7] = q->consumer;
+    for (;;) {
+        c = pool_get(q);
+        if (c != NULL) {
+            r = script_call(q, c, QR_FINISH, 8, argv);
+            ok = r != NULL && r->type == REDIS_REPLY_INTEGER;
+            freeReplyObject(r);
+            pool_put(q, c);
+            if (ok)
+                break;
+        }
+        /* The order exists: its record must reach Redis, or another instance could make a
+         * second one. Retry until Redis answers (the claim keeps others off meanwhile). */
+        pthread_mutex_lock(&q->mu);
+        bool shut = q->shut;
+        pthread_mutex_unlock(&q->mu);
+        if (shut && c == NULL)
+            return -EIO;
+        sleep_ns(100 * HC_NSEC_PER_MSEC);
+    }
+    if (q->proc != NULL)
+        hc_metrics_counter_inc(q->proc);
+    return 0;
+}
+
+static int qr_set_meta(struct queue *base, const char *key, int64_t value)
+{
+    struct qredis *q = (struct qredis *)base;
+    redisContext *c;
+    uint64_t no;
+    int rc;
+
+    if (strncmp(key, "flash:", 6) != 0 || key[6] == '\0' || strlen(key + 6) > HCSERVER_SKU_MAX ||
+        value < 0)
+        return -EINVAL;
+    c = pool_get(q);
+    if (c == NULL)
+        return -EIO;
+    rc = topic_register(q, c, key + 6, value, &no);
+    pool_put(q, c);
+    return rc;
+}
+
+/* The sale of number no, learning it from Redis when another instance made it. */
+static bool topic_by_no(struct qredis *q, redisContext *c, uint64_t no, struct qr_topic *t)
+{
+    if (topic_get(q, NULL, no, t))
+        return true;
+    topics_refresh(q, c, true);
+    return topic_get(q, NULL, no, t);
+}
+
+static int qr_lookup(struct queue *base, uint64_t id, struct queue_msg *m, int *state,
+                     uint64_t *result)
+{
+    struct qredis *q = (struct qredis *)base;
+    struct qr_topic t;
+    redisContext *c = pool_get(q);
+    redisReply *r;
+    int rc = -ENOENT;
+
+    if (c == NULL)
+        return -EIO;
+    if ((id & 0xffffffffu) == 0 || !topic_by_no(q, c, id >> 32, &t))
+        goto out;
+    memset(m, 0, sizeof(*m));
+    m->id = id;
+    snprintf(m->topic, sizeof(m->topic), "%s", t.sku);
+    r = redisCommand(c, "HGET %s %" PRIu64, t.k_orders, id);
+    if (r == NULL) {
+        rc = -EIO;
+        goto out;
+    }
+    if (r->type == REDIS_REPLY_STRING && strncmp(r->str, "d:", 2) == 0) {
+        unsigned long long order = 0, user = 0;
+        if (sscanf(r->str, "d:%llu:%llu:", &order, &user) == 2) {
+            m->key = user;
+            *state = QUEUE_DONE;
+            *result = order;
+            rc = 0;
+        }
+        freeReplyObject(r);
+        goto out;
+    }
+    freeReplyObject(r);
+    r = redisCommand(c, "XRANGE %s %" PRIu64 "-1 %" PRIu64 "-1", t.k_tickets, id & 0xffffffffu,
+                     id & 0xffffffffu);
+    if (r == NULL) {
+        rc = -EIO;
+    } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+               entry_msg(&t, r->element[0], m)) {
+        *state = QUEUE_WAITING;
+        *result = 0;
+        rc = 0;
+    }
+    freeReplyObject(r);
+out:
+    pool_put(q, c);
+    return rc;
+}
+
+static int qr_topic_info(struct queue *base, const char *topic, struct queue_topic_info *out)
+{
+    struct qredis *q = (struct qredis *)base;
+    char key[QR_KEY_MAX];
+    redisContext *c = pool_get(q);
+    redisReply *r;
+    int rc = -ENOENT;
+
+    if (c == NULL)
+        return -EIO;
+    snprintf(key, sizeof(key), "%s:{%s}:stock", q->prefix, topic);
+    r = redisCommand(c, "HMGET %s no stock taken done", key);
+    if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
+        rc = -EIO;
+    } else if (r->element[0]->type == REDIS_REPLY_STRING) {
+        memset(out, 0, sizeof(*out));
+        reply_u64(r->element[1], &out->stock);
+        reply_u64(r->element[2], &out->taken);
+        reply_u64(r->element[3], &out->done);
+        rc = 0;
+    }
+    freeReplyObject(r);
+    pool_put(q, c);
+    return rc;
+}
+
+static int qr_scan(struct queue *base, queue_replay_cb msg, queue_meta_cb meta, void *arg)
+{
+    struct qredis *q = (struct qredis *)base;
+    redisContext *c = pool_get(q);
+    size_t nt;
+
+    if (c == NULL)
+        return -EIO;
+    topics_refresh(q, c, true);
+    pthread_mutex_lock(&q->mu);
+    nt = q->ntopics;
+    pthread_mutex_unlock(&q->mu);
+    for (size_t i = 0; i < nt; i++) {
+        struct qr_topic t;
+        char mk[8 + HCSERVER_SKU_MAX];
+        uint64_t v;
+        redisReply *r;
+
+        pthread_mutex_lock(&q->mu);
+        t = q->topics[i];
+        pthread_mutex_unlock(&q->mu);
+        r = redisCommand(c, "HGET %s stock", t.k_stock);
+        snprintf(mk, sizeof(mk), "flash:%s", t.sku);
+        if (r != NULL && reply_u64(r, &v))
+            meta(arg, mk, (int64_t)v);
+        freeReplyObject(r);
+        r = redisCommand(c, "XRANGE %s - +", t.k_tickets);
+        for (size_t k = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
+            struct queue_msg m;
+            if (entry_msg(&t, r->element[k], &m))
+                msg(arg, &m, QUEUE_WAITING, 0);
+        }
+        freeReplyObject(r);
+        r = redisCommand(c, "HGETALL %s", t.k_orders);
+        for (size_t k = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements;
+             k += 2) {
+            unsigned long long order, user;
+            struct queue_msg m = {.key = 0};
+            if (!reply_u64(r->element[k], &m.id) ||
+                sscanf(r->element[k + 1]->str, "d:%llu:%llu:", &order, &user) != 2)
+                continue;
+            m.key = user;
+            snprintf(m.topic, sizeof(m.topic), "%s", t.sku);
+            msg(arg, &m, QUEUE_DONE, order);
+        }
+        freeReplyObject(r);
+    }
+    pool_put(q, c);
+    return c->err == 0 ? 0 : -EIO;
+}
+
+/* The two counts of every known sale's stream: entries not yet delivered, and delivered. */
+static void counts(struct qredis *q, size_t *waiting, size_t *delivered)
+{
+    redisContext *c = pool_get(q);
+    size_t nt;
+
+    *waiting = *delivered = 0;
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&q->mu);
+    nt = q->ntopics;
+    pthread_mutex_unlock(&q->mu);
+    for (size_t i = 0; i < nt; i++) {
+        struct qr_topic t;
+        redisReply *len, *pend;
+        uint64_t l = 0, p = 0;
+
+        pthread_mutex_lock(&q->mu);
+        t = q->topics[i];
+        pthread_mutex_unlock(&q->mu);
+        redisAppendCommand(c, "XLEN %s", t.k_tickets);
+        redisAppendCommand(c, "XPENDING %s " QR_GROUP, t.k_tickets);
+        len = pend = NULL;
+        if (redisGetReply(c, (void **)&len) == REDIS_OK &&
+            redisGetReply(c, (void **)&pend) == REDIS_OK) {
+            reply_u64(len, &l);
+            if (pend != NULL && pend->type == REDIS_REPLY_ARRAY && pend->elements >= 1)
+                reply_u64(pend->element[0], &p);
+        }
+        freeReplyObject(len);
+        freeReplyObject(pend);
+        *waiting += l > p ? l - p : 0;
+        *delivered += p;
+    }
+    pool_put(q, c);
+}
+
+static size_t qr_depth(struct queue *base)
+{
+    size_t w, d;
+
+    counts((struct qredis *)base, &w, &d);
+    return w;
+}
+
+static size_t qr_unacked(struct queue *base)
+{
+    size_t w, d;
+
+    counts((struct qredis *)base, &w, &d);
+    return d;
+}
+
+static void qr_shutdown(struct queue *base)
+{
+    struct qredis *q = (struct qredis *)base;
+
+    pthread_mutex_lock(&q->mu);
+    q->shut = true;
+    while (q->inflight > 0)
+        pthread_cond_wait(&q->cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static void qr_close(struct queue *base)
+{
+    struct qredis *q = (struct qredis *)base;
+
+    if (q == NULL)
+        return;
+    qr_shutdown(base);
+    if (q->thread_started) {
+        while (hc_loop_post(q->loop, loop_quit, q) < 0)
+            sleep_ns(HC_NSEC_PER_MSEC);
+        pthread_join(q->thread, NULL);
+    }
+    hc_loop_free(q->loop);
+    for (size_t i = 0; i < q->npool; i++)
+        redisFree(q->pool[i]);
+    free(q->topics);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    pthread_cond_destroy(&q->ready_cv);
+    free(q);
+}
+
+static const struct queue_ops redis_ops = {
+    .name = "redis",
+    .gates = true,
+    .append = qr_append,
+    .take = qr_take,
+    .ack = qr_ack,
+    .set_meta = qr_set_meta,
+    .scan = qr_scan,
+    .lookup = qr_lookup,
+    .depth = qr_depth,
+    .unacked = qr_unacked,
+    .shutdown = qr_shutdown,
+    .topic = qr_topic_info,
+    .close = qr_close,
+};
+
+/* ---- opening -------------------------------------------------------------------------- */
+
+/* Reads this instance's consumer name from path, or makes one and writes it there. */
+static int consumer_name(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char host[48] = "hc";
+    size_t n;
+
+    if (f != NULL) {
+        n = fread(out, 1, outlen - 1, f);
+        fclose(f);
+        out[n] = '\0';
+        out[strcspn(out, "\r\n")] = '\0';
+        if (out[0] != '\0' && strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789-_.") == strlen(out))
+            return 0;
+        snprintf(err, errlen, "%s does not hold a consumer name", path);
+        return -EINVAL;
+    }
+    gethostname(host, sizeof(host) - 1);
+    host[strcspn(host, ".")] = '\0';
+    snprintf(out, outlen, "%s-%08x", host[0] ? host : "hc",
+             (unsigned)(hc_wall_ns() ^ ((uint64_t)getpid() << 16)));
+    f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%s\n", out) < 0 || fclose(f) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
+static double up_cb(void *arg)
+{
+    struct qredis *q = arg;
+
+    return atomic_load(&q->up);
+}
+
+static void register_metrics(struct qredis *q, const struct queue_redis_config *cfg)
+{
+    struct hc_metrics *m = cfg->m;
+    struct hc_metrics_family *f;
+    const char *v[] = {cfg->name};
+
+    if (m == NULL)
+        return;
+    if (hc_metrics_register_counter(m, "hc_queue_enqueued_total", "Messages put on a queue.",
+                                    "queue", &f) == 0)
+        hc_metrics_counter_get(f, v, &q->enq);
+    if (hc_metrics_register_counter(m, "hc_queue_processed_total",
+                                    "Messages a queue's workers finished.", "queue", &f) == 0)
+        hc_metrics_counter_get(f, v, &q->proc);
+    if (hc_metrics_register_counter(m, "hc_queue_failed_total",
+                                    "Appends the queue could not take (backend full or down).",
+                                    "queue", &f) == 0)
+        hc_metrics_counter_get(f, v, &q->fail);
+    if (hc_metrics_register_counter(m, "hc_queue_dead_letters_total",
+                                    "Messages moved to the dead-letter stream.", "queue", &f) == 0)
+        hc_metrics_counter_get(f, v, &q->dead);
+    if (hc_metrics_register_counter(m, "hc_queue_reclaimed_total",
+                                    "Messages taken over from a consumer that went quiet.", "queue",
+                                    &f) == 0)
+        hc_metrics_counter_get(f, v, &q->reclaimed);
+    if (hc_metrics_register_gauge(m, "hc_queue_backend_up",
+                                  "1 while the queue's backend (Redis) is reachable.", "queue",
+                                  &f) == 0)
+        hc_metrics_add_callback(f, v, up_cb, q);
+}
+
+int queue_redis_open(const struct queue_redis_config *cfg, struct queue **out, char *err,
+                     size_t errlen)
+{
+    struct qredis *q = hc_xcalloc(1, sizeof(*q));
+    struct hc_redis_addr addr;
+    redisContext *c;
+    int rc;
+
+    q->base.ops = &redis_ops;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    pthread_cond_init(&q->ready_cv, NULL);
+    q->topics = hc_xcalloc(HC_SERVER_MAX_FLASH_SALES, sizeof(*q->topics));
+    snprintf(q->url, sizeof(q->url), "%s", cfg->url);
+    snprintf(q->prefix, sizeof(q->prefix), "%s", cfg->prefix ? cfg->prefix : "hc:flash");
+    snprintf(q->k_sales, sizeof(q->k_sales), "%s:sales", q->prefix);
+    snprintf(q->k_dead, sizeof(q->k_dead), "%s:dead", q->prefix);
+    q->cap = cfg->cap ? cfg->cap : HC_SERVER_MAX_FLASH_QUEUE;
+    q->visibility_ns = cfg->visibility_ns > 0 ? cfg->visibility_ns : 30 * HC_NSEC_PER_SEC;
+    q->max_deliveries = cfg->max_deliveries ? cfg->max_deliveries : 5;
+    q->hold_ns = cfg->hold_ns;
+    rc = hc_redis_url_parse(cfg->url, &addr, err, errlen);
+    hc_redis_addr_destroy(&addr);
+    if (rc == 0)
+        rc = consumer_name(cfg->id_path, q->consumer, sizeof(q->consumer), err, errlen);
+    if (rc == 0 && (rc = hc_loop_new(&q->loop)) < 0)
+        snprintf(err, errlen, "the queue's loop: %s", hc_strerror(rc));
+    if (rc < 0) {
+        qr_close(&q->base);
+        return rc;
+    }
+    register_metrics(q, cfg);
+    /* Redis may not be up yet: that is a fault to ride out, not a reason not to start. */
+    c = pool_get(q);
+    if (c != NULL) {
+        scripts_load(q, c);
+        topics_refresh(q, c, true);
+        pool_put(q, c);
+    }
+    rc = -pthread_create(&q->thread, NULL, loop_main, q);
+    if (rc < 0) {
+        snprintf(err, errlen, "the queue's thread: %s", hc_strerror(rc));
+        qr_close(&q->base);
+        return rc;
+    }
+    q->thread_started = true;
+    pthread_mutex_lock(&q->mu);
+    while (!q->loop_ready)
+        pthread_cond_wait(&q->ready_cv, &q->mu);
+    pthread_mutex_unlock(&q->mu);
+    *out = &q->base;
+    return 0;
+}
