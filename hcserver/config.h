@@ -6,6 +6,7 @@
 #define HCSERVER_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hc/opt.h"
@@ -59,5 +60,13 @@ struct hc_opt_program *config_program(struct config **cfg);
 
 /* Checks values the table cannot (ranges across options). 0, or -EINVAL with a message. */
 int config_check(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * config_split_listen: splits --listen's "HOST:PORT" ("[v6]:PORT" too) into host (NUL-ended,
+ * brackets kept) and port. The host is required: ":PORT" would mean every address, which a
+ * server should not do by an omission (say 0.0.0.0:PORT). 0, or -EINVAL for no colon, an
+ * empty or too long host, or a port that is not a decimal 0..65535.
+ */
+int config_split_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
 
 #endif

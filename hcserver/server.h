@@ -42,6 +42,7 @@ struct server {
     struct conn_server *cs;      /* the connection layer's settings and counts */
     struct io_thread *io;        /* event-loop threads */
     unsigned nio;
+    int dir_lock;         /* hc_fs_lock on the data directory, held until exit (-1: none) */
     atomic_bool ready;    /* /readyz */
     atomic_bool draining; /* SIGTERM seen */
 };
