@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hc/conf.h"
 #include "hc/limits.h"
@@ -76,6 +77,14 @@ static struct hc_opt opts[] = {
      .def = "64KiB",
      .group = G_SERVER,
      .dest = &settings.max_body},
+    {.name = "memory-budget",
+     .kind = HC_OPT_SIZE,
+     .help = "Memory all connections may hold: input, unsent answers, requests in flight; "
+             "heavy connections stop reading at 3/4, the heaviest are closed past it "
+             "(0: a quarter of physical memory, 64MiB..4GiB)",
+     .def = "0",
+     .group = G_SERVER,
+     .dest = &settings.memory_budget},
     {.name = "quiet",
      .short_name = 'q',
      .kind = HC_OPT_FLAG,
@@ -363,6 +372,21 @@ int config_split_listen(const char *s, char *host, size_t hostlen, uint16_t *por
     return 0;
 }
 
+uint64_t config_memory_budget(const struct config *cfg)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    uint64_t b;
+
+    if (cfg->memory_budget != 0)
+        return cfg->memory_budget;
+    b = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 4 : 0;
+    if (b < HC_SERVER_DEFAULT_BUDGET_MIN)
+        b = HC_SERVER_DEFAULT_BUDGET_MIN;
+    if (b > HC_SERVER_DEFAULT_BUDGET_MAX)
+        b = HC_SERVER_DEFAULT_BUDGET_MAX;
+    return b;
+}
+
 int config_check(const struct config *cfg, char *err, size_t errlen)
 {
     const char *bad = NULL;
@@ -371,6 +395,8 @@ int config_check(const struct config *cfg, char *err, size_t errlen)
 
     if (config_split_listen(cfg->listen, host, sizeof(host), &port) < 0)
         bad = "--listen must be HOST:PORT with a host (0.0.0.0:PORT for every address)";
+    else if (cfg->memory_budget != 0 && cfg->memory_budget < HC_SERVER_MIN_MEMORY_BUDGET)
+        bad = "--memory-budget must be 0 (automatic) or at least 16MiB";
     else if (cfg->shards < 1 || cfg->shards > HCSERVER_MAX_SHARDS)
         bad = "--shards must be 1..256";
     else if (cfg->threads < 1 || cfg->threads > 256)

@@ -35,6 +35,7 @@
 #include "hc/net.h"
 #include "domain/idem.h"
 #include "api/jsonmem.h"
+#include "api/metrics_page.h"
 #include "api/static_json.h"
 #include "http/conn.h"
 #include "http/router.h"
@@ -340,6 +341,7 @@ int server_run(struct config *cfg)
         .header_timeout = cfg->header_timeout,
         .idle_timeout = cfg->idle_timeout,
         .max_body = cfg->max_body,
+        .mem_budget = (size_t)config_memory_budget(cfg),
     };
     struct req_app app;
     sigset_t set;
@@ -366,6 +368,8 @@ int server_run(struct config *cfg)
     hc_metrics_new(&srv->m);
     static_json_new(&srv->statics);
     rc = register_server_metrics(srv);
+    if (rc == 0)
+        rc = metrics_page_new(srv->m, &srv->page);
     srv->io = hc_xcalloc(srv->nio, sizeof(*srv->io));
     for (unsigned i = 0; i < srv->nio; i++) {
         srv->io[i].cs = &cs;
@@ -416,6 +420,7 @@ int server_run(struct config *cfg)
         hc_loop_free(io->loop);
     }
     free(srv->io);
+    metrics_page_free(srv->page);
     stats_free(srv->stats);
     static_json_free(srv->statics);
     hc_metrics_free(srv->m);

@@ -66,6 +66,10 @@ struct req {
     int status;            /* the answer's status code, set by reply */
     struct hc_buf resp;    /* the answer, head and body, written by reply */
     struct hc_arena arena; /* transient memory (JSON, a listing), reset on release */
+    size_t expect_bytes;   /* set before req_away: the answer's expected size, counted against
+                              the memory budget while r is away (0: a small answer) */
+    int64_t pace_ns;       /* set by the handler: the connection reads no further request
+                              until r's answer went out and this long more (0: no pace) */
     /* The connection layer's: handlers do not touch these. */
     struct req *next;              /* the connection's queue, or the free list */
     struct conn *conn;             /* the connection (may be closed before the answer comes) */
