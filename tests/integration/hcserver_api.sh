@@ -297,8 +297,9 @@ expect 200 GET /healthz
 stop_server
 # --- circuit breaker per shard: shard 1 fails every call; its breaker opens after 3 errors,
 # answers 503 at once while open, lets one trial through after the cooldown, and the other
-# shards keep working throughout
-start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 400ms
+# shards keep working throughout. The open state is checked with a cooldown no loaded machine
+# outlasts (60 s); the half-open trial on a second server with a short one.
+start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 60s
 expect 500 GET /api/orders/257
 expect 500 GET /api/orders/513
 expect 500 GET /api/orders/769
@@ -311,9 +312,28 @@ expect 200 GET /admin/shards '' -H 'X-Admin-Token: tok'
 curl -s "$URL/metrics" >"$WORK/m"
 grep -q '^hc_breaker_state{dependency="shard-1"} 1$' "$WORK/m" || fail "breaker state not in metrics"
 grep -q '^hc_shard_errors_total{shard="1",role="primary"} [1-9]' "$WORK/m" || fail "shard errors not counted"
-sleep 0.5
+stop_server
+start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 1s
+expect 500 GET /api/orders/257
+expect 500 GET /api/orders/513
+expect 500 GET /api/orders/769
+sleep 1.2
 expect 500 GET /api/orders/1281 # the half-open trial reaches the shard, fails, and reopens
-expect 503 GET /api/orders/1537
+# Reopened: the next call gets 503 at once. A 500 is allowed only once a whole cooldown has
+# passed since the last failure (a new trial, when the machine stalled this script that long).
+last=$(date +%s%N)
+reopened=
+for _ in 1 2 3 4 5; do
+    got=$(req GET /api/orders/1537)
+    now=$(date +%s%N)
+    case ${got%% *} in
+    503) reopened=1 && break ;;
+    500) [ $((now - last)) -ge 1000000000 ] || fail "a reopened breaker let a call through: $got" ;;
+    *) fail "GET /api/orders/1537 on a failing shard -> $got" ;;
+    esac
+    last=$now
+done
+[ -n "$reopened" ] || fail "the breaker never answered 503 after a failed trial"
 stop_server
 
 # --- asynchronous confirmation, and compensation re-driving orders stuck in PENDING
