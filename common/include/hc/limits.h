@@ -169,6 +169,12 @@
 #define HC_SERVER_MAX_FREE_REQS  1024
 #define HC_SERVER_IDLE_FREE_REQS 16
 #define HC_SERVER_TRIM_BYTES     ((size_t)8 * 1024 * 1024)
+/*
+ * hcserver write admission (backend/committer.c): a shard refuses a new write when the full
+ * batches queued ahead of it would take longer than this (beyond the batch in progress and
+ * its own), so an admitted write stays well under 50 ms on a disk that commits in a few.
+ */
+#define HC_SERVER_WRITE_WAIT_TARGET_NS ((int64_t)15 * 1000 * 1000)
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
 #define HC_SERVER_SQLITE_BUSY_MS 10000
 
