@@ -134,6 +134,7 @@ static struct req *req_alloc(struct io_thread *io)
     r->done = false;
     r->async = false;
     r->keep_alive = true;
+    r->head = false;
     r->nsticky = 0;
     r->sticky_len = 0;
     r->method = "";
@@ -235,6 +236,15 @@ static struct req *req_from_msg(struct conn *c)
     r->start_ns = hc_loop_now(c->io->loop);
     r->method = m->method;
     r->keep_alive = m->keep_alive && !c->io->draining;
+    /* HEAD is GET without the body (RFC 9110 9.3.2): every GET route serves it, and reply
+     * leaves the body out. CONNECT asks for a tunnel this server never opens; whatever the
+     * answer, nothing after it on the connection is HTTP, so it closes. */
+    if (strcmp(m->method, "HEAD") == 0) {
+        r->method = "GET";
+        r->head = true;
+    } else if (strcmp(m->method, "CONNECT") == 0) {
+        r->keep_alive = false;
+    }
     hc_buf_append(&r->target, m->target, m->target_len);
     hc_buf_append(&r->body, m->body, m->body_len);
     return r;

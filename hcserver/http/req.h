@@ -58,7 +58,7 @@ struct req_app {
 /* One request, from its parsed message to its written response. */
 struct req {
     /* For the application. */
-    const char *method;    /* "GET" ... (static) */
+    const char *method;    /* "GET" ... (static); a HEAD request reads as "GET" (see head) */
     struct hc_buf target;  /* request-target, NUL-terminated; the handler may edit it */
     struct hc_buf body;    /* request body, NUL-terminated */
     void *app;             /* req_app.arg */
@@ -79,6 +79,7 @@ struct req {
     bool done;                     /* resp holds the whole response */
     bool async;                    /* handed on (req_away) */
     bool keep_alive;               /* the client allows another request after this one */
+    bool head;                     /* a HEAD request: handled as GET, answered without body */
     unsigned nsticky;              /* headers in sticky */
     size_t sticky_len;             /* bytes used in sticky_text */
     struct hc_http_header sticky[REQ_MAX_STICKY]; /* added to every reply of this request */

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# integration.hcserver_http: HTTP semantics beyond the parser. HEAD works wherever GET does:
+# the same status and Content-Length, no body (an order, a listing, a static document,
+# /metrics, /healthz, a 404), and the connection stays usable after it. CONNECT is answered
+# and the connection closes (what follows a CONNECT is not HTTP).
+# Usage: hcserver_http.sh <build-dir> <source-dir>
+source "$(dirname "$0")/lib.sh"
+hc_need curl python3
+source "$(dirname "$0")/lib_hcserver.sh"
+
+start_server --confirm-delay 1h
+expect 201 POST /api/orders '{"user_id":3,"sku":"h","qty":1,"amount_cents":1}'
+ID=$(json "$LAST" "['id']")
+
+# head_like_get PATH: HEAD gives GET's status and Content-Length and no body.
+head_like_get() {
+    local get_code get_len head_code head_len
+    get_code=$(curl -s -o "$WORK/get" -w '%{http_code}' "$URL$1")
+    get_len=$(wc -c <"$WORK/get")
+    head_code=$(curl -s -I -o "$WORK/head" -w '%{http_code}' "$URL$1")
+    head_len=$(tr -d '\r' <"$WORK/head" | awk 'tolower($1) == "content-length:" {print $2}')
+    [ "$head_code" = "$get_code" ] || fail "HEAD $1 -> $head_code, GET -> $get_code"
+    [ "$head_len" = "$get_len" ] || fail "HEAD $1: Content-Length '$head_len', GET sent $get_len bytes"
+}
+for p in "/api/orders/$ID" "/api/users/3/orders" /static/menu.json /healthz /readyz /metrics \
+    /api/orders/999999; do
+    head_like_get "$p"
+done
+
+# No body on the wire: a HEAD and a GET pipelined on one connection, answered in order.
+python3 - "$PORT" "$ID" <<'PY' || fail "pipelined HEAD then GET"
+import socket, sys
+port, oid = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+s.sendall((f"HEAD /api/orders/{oid} HTTP/1.1\r\nHost: x\r\n\r\n"
+           f"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").encode())
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+first, _, rest = data.partition(b"\r\n\r\n")
+assert first.startswith(b"HTTP/1.1 200"), first
+assert rest.startswith(b"HTTP/1.1 200"), rest[:80]   # the GET's answer follows the head at once
+assert rest.endswith(b'{"status":"ok"}'), rest[-40:]
+PY
+
+# CONNECT: answered, then the connection closes even though the client asked to keep it.
+python3 - "$PORT" <<'PY' || fail "CONNECT left the connection open"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(65536)   # a timeout here (the connection left open) fails the test
+    if not chunk:
+        break
+    data += chunk
+assert data.startswith(b"HTTP/1.1 4"), data[:80]
+assert b"connection: close" in data.lower(), data[:300]
+PY
+expect 200 GET /healthz
+stop_server
+echo "ok"
