@@ -7,12 +7,16 @@
 #     --memory-budget, and a good client is answered throughout.
 #  3. Once they leave, RSS comes back within 20 % of its pre-attack level within 10 s (request
 #     objects freed, malloc_trim).
+# In a sanitizer build the RSS figures are printed, not checked: ASan keeps freed memory in
+# its quarantine and adds shadow memory, so RSS there says nothing about hcserver's own.
 # Usage: hcserver_memory.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
 hc_need curl python3
 source "$(dirname "$0")/lib_hcserver.sh"
 HCLOAD=$BUILD/hcload/hcload
 BUDGET_MIB=${BUDGET_MIB:-64}
+CHECK_RSS=1
+grep -q '^HC_SANITIZE:STRING=..*' "$BUILD/CMakeCache.txt" && CHECK_RSS=0
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PID/status"; }
 rate() { "$HCLOAD" -t1 "$@" -q --json - | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["rate"]["achieved"]))'; }
@@ -74,7 +78,7 @@ for _ in $(seq 16); do
     [ "$code" = 200 ] || fail "a good client got '$code' during the attack"
 done
 echo "RSS: ${before} KiB before, peak ${peak} KiB with 300 slow readers (budget ${BUDGET_MIB} MiB)"
-[ "$peak" -lt $((before + BUDGET_MIB * 1024)) ] || fail "RSS reached $peak KiB, over $before KiB + the budget"
+[ "$CHECK_RSS" = 0 ] || [ "$peak" -lt $((before + BUDGET_MIB * 1024)) ] || fail "RSS reached $peak KiB, over $before KiB + the budget"
 
 # 3. They leave; memory comes back.
 touch "$WORK/release"
@@ -89,7 +93,7 @@ for i in $(seq 20); do
     fi
 done
 echo "RSS after the attack: $now KiB (before: $before KiB)"
-[ -n "$back" ] || fail "RSS stayed at $now KiB 10 s after the attack, over 120 % of $before KiB"
+[ "$CHECK_RSS" = 0 ] || [ -n "$back" ] || fail "RSS stayed at $now KiB 10 s after the attack, over 120 % of $before KiB"
 expect 200 GET "/api/orders/$ID"
 stop_server
 echo "ok"
