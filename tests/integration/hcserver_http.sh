@@ -2,7 +2,8 @@
 # integration.hcserver_http: HTTP semantics beyond the parser. HEAD works wherever GET does:
 # the same status and Content-Length, no body (an order, a listing, a static document,
 # /metrics, /healthz, a 404), and the connection stays usable after it. CONNECT is answered
-# and the connection closes (what follows a CONNECT is not HTTP).
+# and the connection closes (what follows a CONNECT is not HTTP). A method a route does not
+# take gets 405 with Allow (admin routes included) and is counted under that route.
 # Usage: hcserver_http.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
 hc_need curl python3
@@ -60,6 +61,21 @@ while True:
 assert data.startswith(b"HTTP/1.1 4"), data[:80]
 assert b"connection: close" in data.lower(), data[:300]
 PY
+# A method a route does not take: 405 with Allow, counted under that route in /metrics.
+allow_of() { curl -s -o /dev/null -D - -X "$1" -H 'X-Admin-Token: tok' "$URL$2" |
+    tr -d '\r' | awk 'tolower($1) == "allow:" {sub(/^[^:]*: /, ""); print}'; }
+expect 405 DELETE /admin/shards '' -H 'X-Admin-Token: tok'
+[ "$(allow_of DELETE /admin/shards)" = GET ] || fail "DELETE /admin/shards: Allow '$(allow_of DELETE /admin/shards)'"
+expect 405 GET /admin/flash '' -H 'X-Admin-Token: tok'
+[ "$(allow_of GET /admin/flash)" = POST ] || fail "GET /admin/flash: Allow '$(allow_of GET /admin/flash)'"
+expect 404 GET /admin/nothing '' -H 'X-Admin-Token: tok'
+expect 405 DELETE "/api/orders/$ID"
+sleep 1.1 # a page younger than a second may predate these
+curl -s "$URL/metrics" >"$WORK/m"
+grep -q '^hc_http_requests_total{route="/admin/",code="405"} [1-9]' "$WORK/m" ||
+    fail "admin 405s not counted under /admin/: $(grep 'code="405"' "$WORK/m")"
+grep -q '^hc_http_requests_total{route="GET /api/orders/{id}",code="405"} [1-9]' "$WORK/m" ||
+    fail "a 405 on an order not counted under its route: $(grep 'code="405"' "$WORK/m")"
 expect 200 GET /healthz
 stop_server
 echo "ok"
