@@ -3,7 +3,8 @@
 # the same status and Content-Length, no body (an order, a listing, a static document,
 # /metrics, /healthz, a 404), and the connection stays usable after it. CONNECT is answered
 # and the connection closes (what follows a CONNECT is not HTTP). A method a route does not
-# take gets 405 with Allow (admin routes included) and is counted under that route.
+# take gets 405 with Allow (admin routes included) and is counted under that route. The
+# latency histogram's first bucket is 5 us.
 # Usage: hcserver_http.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
 hc_need curl python3
@@ -76,6 +77,9 @@ grep -q '^hc_http_requests_total{route="/admin/",code="405"} [1-9]' "$WORK/m" ||
     fail "admin 405s not counted under /admin/: $(grep 'code="405"' "$WORK/m")"
 grep -q '^hc_http_requests_total{route="GET /api/orders/{id}",code="405"} [1-9]' "$WORK/m" ||
     fail "a 405 on an order not counted under its route: $(grep 'code="405"' "$WORK/m")"
+# The latency histogram starts low enough for a cached GET (~10 us): a first bucket at 5 us.
+grep -qE '^hc_http_request_duration_seconds_bucket\{route="GET /api/orders/\{id\}",le="5e-06"\} ' \
+    "$WORK/m" || fail "no 5 us latency bucket: $(grep -m3 duration_seconds_bucket "$WORK/m")"
 expect 200 GET /healthz
 stop_server
 echo "ok"
