@@ -80,7 +80,7 @@ static struct hc_opt opts[] = {
     {.name = "memory-budget",
      .kind = HC_OPT_SIZE,
      .help = "Memory all connections may hold: input, unsent answers, requests in flight; "
-             "heavy connections stop reading at 3/4, the heaviest are closed past it "
+             "heavy connections stop reading at half, the heaviest are closed past it "
              "(0: a quarter of physical memory, 64MiB..4GiB)",
      .def = "0",
      .group = G_SERVER,

@@ -11,8 +11,8 @@
  * unsent responses per connection; past either the connection stops reading until the client
  * catches up. Over all connections, a memory budget (conn_server.mem_budget) of what they hold:
  * input, unsent output, queued requests with their bodies and answers (an away request at its
- * expected size). At 3/4 of it, connections holding more than HC_SERVER_CONN_FAIR_BYTES stop
- * reading; past it, the ones holding the most are closed until the total is back at 3/4.
+ * expected size). At half of it, connections holding more than their fair share stop
+ * reading; past it, the ones holding the most are closed until the total is back at half.
  * Request objects kept for reuse are bounded (HC_SERVER_MAX_FREE_REQS per thread) and those
  * unused for a second are freed, with malloc_trim once much was given back, so memory returns
  * after a burst. A partial request older than the header timeout gets 408 and the connection
