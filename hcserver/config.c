@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "hc/conf.h"
 #include "hc/limits.h"
@@ -32,7 +34,8 @@ static struct hc_opt opts[] = {
      .short_name = 'l',
      .kind = HC_OPT_STRING,
      .metavar = "HOST:PORT",
-     .help = "Address to listen on (port 0: any free port)",
+     .help = "Address to listen on, host required (0.0.0.0:PORT for every IPv4 address; "
+             "port 0: any free port)",
      .def = "127.0.0.1:8080",
      .group = G_SERVER,
      .dest = &settings.listen},
@@ -74,6 +77,14 @@ static struct hc_opt opts[] = {
      .def = "64KiB",
      .group = G_SERVER,
      .dest = &settings.max_body},
+    {.name = "memory-budget",
+     .kind = HC_OPT_SIZE,
+     .help = "Memory all connections may hold: input, unsent answers, requests in flight; "
+             "heavy connections stop reading at half, the heaviest are closed past it "
+             "(0: a quarter of physical memory, 64MiB..4GiB)",
+     .def = "0",
+     .group = G_SERVER,
+     .dest = &settings.memory_budget},
     {.name = "quiet",
      .short_name = 'q',
      .kind = HC_OPT_FLAG,
@@ -361,11 +372,56 @@ struct hc_opt_program *config_program(struct config **cfg)
     return &program;
 }
 
+int config_split_listen(const char *s, char *host, size_t hostlen, uint16_t *port)
+{
+    const char *colon = strrchr(s, ':');
+    char *end;
+    unsigned long p;
+    size_t hl;
+
+    if (colon == NULL || colon == s)
+        return -EINVAL;
+    hl = (size_t)(colon - s);
+    if (hl >= hostlen)
+        return -EINVAL;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    if (colon[1] < '0' || colon[1] > '9')
+        return -EINVAL; /* strtoul would take a sign or spaces */
+    errno = 0;
+    p = strtoul(colon + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || p > 65535)
+        return -EINVAL;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+uint64_t config_memory_budget(const struct config *cfg)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    uint64_t b;
+
+    if (cfg->memory_budget != 0)
+        return cfg->memory_budget;
+    b = pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size / 4 : 0;
+    if (b < HC_SERVER_DEFAULT_BUDGET_MIN)
+        b = HC_SERVER_DEFAULT_BUDGET_MIN;
+    if (b > HC_SERVER_DEFAULT_BUDGET_MAX)
+        b = HC_SERVER_DEFAULT_BUDGET_MAX;
+    return b;
+}
+
 int config_check(const struct config *cfg, char *err, size_t errlen)
 {
     const char *bad = NULL;
+    char host[256];
+    uint16_t port;
 
-    if (cfg->shards < 1 || cfg->shards > HCSERVER_MAX_SHARDS)
+    if (config_split_listen(cfg->listen, host, sizeof(host), &port) < 0)
+        bad = "--listen must be HOST:PORT with a host (0.0.0.0:PORT for every address)";
+    else if (cfg->memory_budget != 0 && cfg->memory_budget < HC_SERVER_MIN_MEMORY_BUDGET)
+        bad = "--memory-budget must be 0 (automatic) or at least 16MiB";
+    else if (cfg->shards < 1 || cfg->shards > HCSERVER_MAX_SHARDS)
         bad = "--shards must be 1..256";
     else if (cfg->threads < 1 || cfg->threads > 256)
         bad = "--threads must be 1..256";

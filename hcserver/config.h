@@ -6,6 +6,7 @@
 #define HCSERVER_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hc/opt.h"
@@ -26,6 +27,7 @@ struct config {
     int64_t idle_timeout;    /* ns a keep-alive connection may sit idle */
     int64_t drain_timeout;   /* ns SIGTERM waits for in-flight requests */
     uint64_t max_body;       /* request body bytes */
+    uint64_t memory_budget;  /* bytes all connections may hold (0: config_memory_budget) */
     uint64_t cache_entries;  /* L1 capacity */
     int64_t cache_ttl;       /* L1 time to live */
     int64_t cache_jitter;    /* random extra ttl, up to this */
@@ -64,5 +66,19 @@ struct hc_opt_program *config_program(struct config **cfg);
 
 /* Checks values the table cannot (ranges across options). 0, or -EINVAL with a message. */
 int config_check(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * config_split_listen: splits --listen's "HOST:PORT" ("[v6]:PORT" too) into host (NUL-ended,
+ * brackets kept) and port. The host is required: ":PORT" would mean every address, which a
+ * server should not do by an omission (say 0.0.0.0:PORT). 0, or -EINVAL for no colon, an
+ * empty or too long host, or a port that is not a decimal 0..65535.
+ */
+/*
+ * config_memory_budget: --memory-budget, or for 0 a quarter of physical memory within
+ * HC_SERVER_DEFAULT_BUDGET_MIN..MAX.
+ */
+uint64_t config_memory_budget(const struct config *cfg);
+
+int config_split_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
 
 #endif

@@ -13,6 +13,8 @@
 
 #include <stdlib.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,10 +30,12 @@
 #include "domain/hotkeys.h"
 #include "domain/orders.h"
 #include "domain/ratelimit.h"
+#include "hc/fs.h"
 #include "hc/log.h"
 #include "hc/net.h"
 #include "domain/idem.h"
 #include "api/jsonmem.h"
+#include "api/metrics_page.h"
 #include "api/static_json.h"
 #include "http/conn.h"
 #include "http/router.h"
@@ -69,36 +73,13 @@ static void io_stop_post(void *arg)
     hc_loop_stop(io->loop);
 }
 
-/* Splits "host:port" ("[v6]:port" too). 0 or -EINVAL. */
-static int split_listen(const char *s, char *host, size_t hostlen, uint16_t *port)
-{
-    const char *colon = strrchr(s, ':');
-    char *end;
-    unsigned long p;
-    size_t hl;
-
-    if (colon == NULL)
-        return -EINVAL;
-    hl = (size_t)(colon - s);
-    if (hl >= hostlen)
-        return -EINVAL;
-    memcpy(host, s, hl);
-    host[hl] = '\0';
-    errno = 0;
-    p = strtoul(colon + 1, &end, 10);
-    if (errno != 0 || *end != '\0' || end == colon + 1 || p > 65535)
-        return -EINVAL;
-    *port = (uint16_t)p;
-    return 0;
-}
-
 static int open_listeners(struct server *srv)
 {
     char host[256];
     uint16_t port;
     struct sockaddr_storage addr;
     socklen_t alen;
-    int rc = split_listen(srv->cfg->listen, host, sizeof(host), &port);
+    int rc = config_split_listen(srv->cfg->listen, host, sizeof(host), &port);
 
     if (rc < 0) {
         HC_LOG_ERROR("--listen %s: expected HOST:PORT", srv->cfg->listen);
@@ -108,6 +89,22 @@ static int open_listeners(struct server *srv)
     if (rc < 0) {
         HC_LOG_ERROR("--listen %s: %s", srv->cfg->listen, hc_net_strerror(rc));
         return rc;
+    }
+    /*
+     * SO_REUSEPORT would let this server join a port another process listens on and take a
+     * share of its connections unnoticed; refuse instead. (A race with a server starting at
+     * the same instant remains; the data-directory lock covers the case that matters most.)
+     */
+    rc = hc_net_in_use(&addr);
+    if (rc != 0) {
+        char text[HC_NET_ADDR_STRLEN];
+        hc_net_addr_format(&addr, text, sizeof(text));
+        if (rc > 0)
+            HC_LOG_ERROR("--listen %s: another process already listens on %s; not starting",
+                         srv->cfg->listen, text);
+        else
+            HC_LOG_ERROR("--listen %s: %s", srv->cfg->listen, hc_net_strerror(rc));
+        return rc > 0 ? -EADDRINUSE : rc;
     }
     for (unsigned i = 0; i < srv->nio; i++) {
         rc = hc_net_listen(&addr, 4096, HC_NET_REUSEPORT, &srv->io[i].listen_fd);
@@ -140,6 +137,39 @@ static void l1_forget(void *arg, uint64_t id)
 static void l1_clear(void *arg)
 {
     cache_clear(arg);
+}
+
+/*
+ * Two processes on one data directory would each open the shard files and the queue and
+ * interleave their writes to SQLite and their flash stock; the lock keeps one owner. It is
+ * taken before listening, so a second server says who holds the directory rather than only
+ * that the port is busy.
+ */
+static int lock_data_dir(struct server *srv)
+{
+    const char *dir = srv->cfg->data_dir;
+    char path[PATH_MAX];
+    pid_t holder = 0;
+    int rc = hc_fs_mkdir_p(dir, 0755);
+
+    if (rc < 0) {
+        HC_LOG_ERROR("--data-dir %s: %s", dir, hc_strerror(rc));
+        return rc;
+    }
+    if ((size_t)snprintf(path, sizeof(path), "%s/hcserver.lock", dir) >= sizeof(path)) {
+        HC_LOG_ERROR("--data-dir %s: path too long", dir);
+        return -ENAMETOOLONG;
+    }
+    rc = hc_fs_lock(path, &srv->dir_lock, &holder);
+    if (rc == -EBUSY && holder > 0)
+        HC_LOG_ERROR("--data-dir %s: in use by another hcserver (pid %ld); not starting", dir,
+                     (long)holder);
+    else if (rc == -EBUSY)
+        HC_LOG_ERROR("--data-dir %s: in use by another process (%s is locked); not starting", dir,
+                     path);
+    else if (rc < 0)
+        HC_LOG_ERROR("--data-dir %s: cannot lock %s: %s", dir, path, hc_strerror(rc));
+    return rc;
 }
 
 static int start_parts(struct server *srv)
@@ -332,6 +362,7 @@ int server_run(struct config *cfg)
         .header_timeout = cfg->header_timeout,
         .idle_timeout = cfg->idle_timeout,
         .max_body = cfg->max_body,
+        .mem_budget = (size_t)config_memory_budget(cfg),
     };
     struct req_app app;
     sigset_t set;
@@ -351,18 +382,23 @@ int server_run(struct config *cfg)
     srv->cfg = cfg;
     srv->cs = &cs;
     srv->nio = (unsigned)cfg->threads;
+    srv->dir_lock = -1;
     /* The connection layer's one way into the application. */
     router_app(srv, &app);
     cs.app = &app;
     hc_metrics_new(&srv->m);
     static_json_new(&srv->statics);
     rc = register_server_metrics(srv);
+    if (rc == 0)
+        rc = metrics_page_new(srv->m, &srv->page);
     srv->io = hc_xcalloc(srv->nio, sizeof(*srv->io));
     for (unsigned i = 0; i < srv->nio; i++) {
         srv->io[i].cs = &cs;
         srv->io[i].idx = i;
         srv->io[i].listen_fd = -1;
     }
+    if (rc == 0)
+        rc = lock_data_dir(srv);
     if (rc == 0)
         rc = open_listeners(srv);
     for (unsigned i = 0; rc == 0 && i < srv->nio; i++) {
@@ -405,9 +441,11 @@ int server_run(struct config *cfg)
         hc_loop_free(io->loop);
     }
     free(srv->io);
+    metrics_page_free(srv->page);
     stats_free(srv->stats);
     static_json_free(srv->statics);
     hc_metrics_free(srv->m);
+    hc_fs_unlock(srv->dir_lock);
     if (rc == 0)
         HC_LOG_INFO("stopped cleanly");
     free(srv);

@@ -35,6 +35,7 @@ struct server {
     struct degrade *degrade;     /* routes shed by an admin or by deep pools */
     struct hotkeys *hot;         /* the most read orders */
     struct stats *stats;         /* per-route metrics */
+    struct metrics_page *page;   /* /metrics, rendered off the loops */
     struct static_json *statics; /* /static documents */
     struct hc_pool *critical;    /* order create/read/patch */
     struct hc_pool *secondary;   /* listings */
@@ -42,6 +43,7 @@ struct server {
     struct conn_server *cs;      /* the connection layer's settings and counts */
     struct io_thread *io;        /* event-loop threads */
     unsigned nio;
+    int dir_lock;         /* hc_fs_lock on the data directory, held until exit (-1: none) */
     atomic_bool ready;    /* /readyz */
     atomic_bool draining; /* SIGTERM seen */
 };

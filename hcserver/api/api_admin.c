@@ -253,6 +253,23 @@ static void admin_flash(struct req *r)
     json_decref(root);
 }
 
+/* The admin routes: a path, the methods it takes (its Allow header) and its handler. */
+struct admin_route {
+    const char *path;
+    bool get, post;
+    const char *allow;
+    void (*handle)(struct req *r);
+};
+
+static const struct admin_route admin_routes[] = {
+    {"degrade", true, true, "GET, POST", admin_degrade},
+    {"hotkeys", true, false, "GET", admin_hotkeys},
+    {"queues", true, false, "GET", admin_queues},
+    {"shards", true, false, "GET", admin_shards},
+    {"preload", false, true, "POST", admin_preload},
+    {"flash", false, true, "POST", admin_flash},
+};
+
 void api_admin(struct req *r, const char *path)
 {
     const char *want = server_of(r)->cfg->admin_token;
@@ -273,18 +290,19 @@ void api_admin(struct req *r, const char *path)
         reply_problem_h(r, 401, &h, 1, "a valid admin token is needed (Authorization: Bearer)");
         return;
     }
-    if (strcmp(path, "degrade") == 0 && (get || post))
-        admin_degrade(r);
-    else if (strcmp(path, "hotkeys") == 0 && get)
-        admin_hotkeys(r);
-    else if (strcmp(path, "queues") == 0 && get)
-        admin_queues(r);
-    else if (strcmp(path, "shards") == 0 && get)
-        admin_shards(r);
-    else if (strcmp(path, "preload") == 0 && post)
-        admin_preload(r);
-    else if (strcmp(path, "flash") == 0 && post)
-        admin_flash(r);
-    else
-        reply_problem(r, 404, "no admin route %.100s for %s", path, r->method);
+    for (size_t i = 0; i < sizeof(admin_routes) / sizeof(admin_routes[0]); i++) {
+        const struct admin_route *a = &admin_routes[i];
+        if (strcmp(path, a->path) != 0)
+            continue;
+        if ((get && a->get) || (post && a->post)) {
+            a->handle(r);
+        } else {
+            /* The route exists: the method is what is wrong (RFC 9110 15.5.6). */
+            struct hc_http_header h = HC_HTTP_HDR("Allow", a->allow);
+            reply_problem_h(r, 405, &h, 1, "%s is not allowed on /admin/%s; use %s", r->method,
+                            a->path, a->allow);
+        }
+        return;
+    }
+    reply_problem(r, 404, "no admin route %.100s", path);
 }

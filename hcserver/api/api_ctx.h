@@ -26,6 +26,7 @@ struct api_ctx {
     void *pending;                            /* a handler's object while away (preload ids) */
     struct orders_write w;                    /* a creation or a status change */
     struct flash_grab grab;                   /* a flash grab */
+    struct req *next_waiter;                  /* /metrics: the next scrape waiting for a page */
 };
 
 /* r's application state. */

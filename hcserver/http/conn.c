@@ -26,6 +26,7 @@
  */
 #include "http/conn.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -57,10 +58,61 @@ struct conn {
     bool eof;                     /* the peer closed its side */
     bool no_more;                 /* parse nothing more (error, Connection: close, drain) */
     bool head_answered;           /* the partial request's head was looked at (Expect) */
+    int64_t paced_until;          /* no request is read before this (req.pace_ns); 0: none */
+    size_t charged;               /* bytes this connection counts in cs->mem_used */
+    bool budget_blocked;          /* stopped reading for the memory budget (io->budget resumes) */
 };
+
+/* Whether c waits out a pace its last answer asked for (req.pace_ns). */
+static bool conn_paced(const struct conn *c)
+{
+    return c->paced_until != 0 && c->paced_until > hc_loop_now(c->io->loop);
+}
 
 static void conn_close(struct conn *c);
 static void conn_process(struct conn *c);
+static void budget_check_soon(struct io_thread *io);
+static void on_trim(struct hc_loop *loop, struct hc_loop_timer *t, void *data);
+
+/*
+ * The reading bound of the memory budget: half of it. What the connections hold is counted by
+ * capacity, but the allocator's own overhead and the lag between a connection growing and its
+ * next accounting are not (measured: RSS rose up to 1.5 times the counted bytes under a load
+ * of pipelined scrapes), so reads stop early enough for RSS to stay within the budget.
+ */
+static size_t budget_soft(const struct conn_server *cs)
+{
+    return cs->mem_budget / 2;
+}
+
+/*
+ * A connection's fair share: half the budget over the open connections, within
+ * HC_SERVER_CONN_MIN_FAIR_BYTES..HC_SERVER_CONN_FAIR_BYTES. Below it a connection is never
+ * stopped or closed for the budget; the shares of all together stay within the budget however
+ * many connections there are, down to the floor a keep-alive client needs.
+ */
+static size_t conn_fair(const struct conn_server *cs)
+{
+    long n = atomic_load_explicit(&cs->nconns, memory_order_relaxed);
+    size_t f = cs->mem_budget / 2 / (size_t)(n > 0 ? n : 1);
+
+    if (f > HC_SERVER_CONN_FAIR_BYTES)
+        f = HC_SERVER_CONN_FAIR_BYTES;
+    return f < HC_SERVER_CONN_MIN_FAIR_BYTES ? HC_SERVER_CONN_MIN_FAIR_BYTES : f;
+}
+
+/*
+ * Whether c must stop reading for the budget: the total is at the soft bound and c holds more
+ * than its fair share, so the clients that cause the pressure wait, and the others keep being
+ * served.
+ */
+static bool conn_over_budget(const struct conn *c)
+{
+    const struct conn_server *cs = c->io->cs;
+
+    return (size_t)atomic_load_explicit(&cs->mem_used, memory_order_relaxed) >= budget_soft(cs) &&
+           c->charged > conn_fair(cs);
+}
 
 static struct req *req_alloc(struct io_thread *io)
 {
@@ -68,6 +120,9 @@ static struct req *req_alloc(struct io_thread *io)
 
     if (r != NULL) {
         io->free_reqs = r->next;
+        io->nfree--;
+        if (io->nfree < io->nfree_min)
+            io->nfree_min = io->nfree;
     } else {
         /* The application's context area is allocated with the request and kept with it. */
         r = hc_xcalloc(1, sizeof(*r) + io->cs->app->ctx_size);
@@ -84,6 +139,7 @@ static struct req *req_alloc(struct io_thread *io)
     r->done = false;
     r->async = false;
     r->keep_alive = true;
+    r->head = false;
     r->nsticky = 0;
     r->sticky_len = 0;
     r->method = "";
@@ -91,13 +147,28 @@ static struct req *req_alloc(struct io_thread *io)
     hc_buf_reset(&r->body);
     hc_buf_reset(&r->resp);
     r->status = 0;
+    r->expect_bytes = 0;
+    r->pace_ns = 0;
     return r;
+}
+
+static void req_destroy(struct req *r)
+{
+    hc_buf_destroy(&r->target);
+    hc_buf_destroy(&r->body);
+    hc_buf_destroy(&r->resp);
+    hc_arena_destroy(&r->arena);
+    free(r);
 }
 
 static void req_release(struct req *r)
 {
     struct io_thread *io = r->io;
 
+    if (io->nfree >= HC_SERVER_MAX_FREE_REQS) {
+        req_destroy(r);
+        return;
+    }
     /* Keep warm buffers, but not a huge one a single request needed once. */
     if (r->resp.cap > 64 * 1024 || r->body.cap > 64 * 1024) {
         hc_buf_destroy(&r->resp);
@@ -109,6 +180,36 @@ static void req_release(struct req *r)
     r->conn = NULL;
     r->next = io->free_reqs;
     io->free_reqs = r;
+    io->nfree++;
+}
+
+/* What r holds: its object, buffers and arena block, and its answer (expected while away,
+ * since another thread may be writing resp then). */
+static size_t req_footprint(const struct req *r)
+{
+    size_t n = sizeof(*r) + r->target.cap + r->body.cap + HC_SERVER_REQ_ARENA_BYTES;
+
+    if (r->done || !r->async)
+        n += r->resp.cap;
+    else
+        n += r->expect_bytes;
+    return n;
+}
+
+/* Brings c's share of cs->mem_used up to date; one atomic add, only when it changed. */
+static void conn_account(struct conn *c)
+{
+    size_t n = sizeof(*c) + c->in.cap + c->out.cap;
+
+    for (const struct req *r = c->head; r != NULL; r = r->next)
+        n += req_footprint(r);
+    if (c->fd < 0)
+        n = 0;
+    if (n != c->charged) {
+        atomic_fetch_add_explicit(&c->io->cs->mem_used, (long)n - (long)c->charged,
+                                  memory_order_relaxed);
+        c->charged = n;
+    }
 }
 
 static void conn_free(struct conn *c)
@@ -140,6 +241,15 @@ static struct req *req_from_msg(struct conn *c)
     r->start_ns = hc_loop_now(c->io->loop);
     r->method = m->method;
     r->keep_alive = m->keep_alive && !c->io->draining;
+    /* HEAD is GET without the body (RFC 9110 9.3.2): every GET route serves it, and reply
+     * leaves the body out. CONNECT asks for a tunnel this server never opens; whatever the
+     * answer, nothing after it on the connection is HTTP, so it closes. */
+    if (strcmp(m->method, "HEAD") == 0) {
+        r->method = "GET";
+        r->head = true;
+    } else if (strcmp(m->method, "CONNECT") == 0) {
+        r->keep_alive = false;
+    }
     hc_buf_append(&r->target, m->target, m->target_len);
     hc_buf_append(&r->body, m->body, m->body_len);
     return r;
@@ -214,7 +324,7 @@ static void parse_input(struct conn *c)
     size_t off = 0;
 
     while (!c->no_more && off < c->in.len && c->nreqs < HC_SERVER_MAX_PIPELINE &&
-           c->out.len < HC_SERVER_MAX_OUT_BYTES) {
+           c->out.len < HC_SERVER_MAX_OUT_BYTES && !conn_paced(c) && !c->budget_blocked) {
         ssize_t n = hc_http_parse(&c->parser, c->in.data + off, c->in.len - off);
         struct req *r;
 
@@ -247,6 +357,8 @@ static void parse_input(struct conn *c)
         r->msg = NULL;
         if (!r->async)
             r->done = true;
+        if (r->pace_ns > 0)
+            c->paced_until = INT64_MAX; /* until r's answer is out (collect), then the pace */
     }
     hc_buf_consume(&c->in, off);
     answer_head(c);
@@ -262,6 +374,8 @@ static void collect(struct conn *c)
         if (hc_buf_append(&c->out, r->resp.data, r->resp.len) < 0)
             break; /* out is near its cap: wait for the socket to drain */
         c->io->cs->app->done(r, secs);
+        if (r->pace_ns > 0)
+            c->paced_until = hc_loop_now(c->io->loop) + r->pace_ns;
         c->head = r->next;
         if (c->head == NULL)
             c->tail = NULL;
@@ -299,6 +413,12 @@ static void on_timer(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
     struct conn *c = data;
 
     HC_UNUSED(t);
+    if (c->paced_until != 0) {
+        /* A pace ended (req.pace_ns): read and parse what waited. */
+        c->paced_until = 0;
+        conn_process(c);
+        return;
+    }
     if (c->timer_idle && c->msg_start == 0 && c->away == 0) {
         /* The idle timer is not moved on every request (see arm_timer): check it now. */
         int64_t deadline = c->last_active + c->io->cs->idle_timeout;
@@ -333,6 +453,14 @@ static void arm_timer(struct conn *c)
         c->timer_idle = false;
         return;
     }
+    if (conn_paced(c) && c->paced_until != INT64_MAX) {
+        /* Paced: resume at the pace's end, which is well before any timeout. */
+        hc_loop_timer_start_at(c->io->loop, &c->timer, c->paced_until, on_timer, c);
+        c->timer_idle = false;
+        return;
+    }
+    if (c->paced_until != INT64_MAX)
+        c->paced_until = 0;
     if (c->msg_start != 0) {
         deadline = c->msg_start + cs->header_timeout;
         c->timer_idle = false;
@@ -352,7 +480,8 @@ static void arm_timer(struct conn *c)
 static bool read_input(struct conn *c)
 {
     while (!c->eof && !c->no_more && c->nreqs < HC_SERVER_MAX_PIPELINE &&
-           c->out.len < HC_SERVER_MAX_OUT_BYTES && c->in.len < 2 * READ_CHUNK) {
+           c->out.len < HC_SERVER_MAX_OUT_BYTES && c->in.len < 2 * READ_CHUNK && !conn_paced(c) &&
+           !c->budget_blocked) {
         ssize_t n;
         size_t want;
 
@@ -435,7 +564,61 @@ static void conn_process(struct conn *c)
         conn_close(c);
         return;
     }
+    conn_account(c);
+    if (!c->budget_blocked && conn_over_budget(c)) {
+        /* Stop reading; io->budget resumes c once the total has come down. */
+        c->budget_blocked = true;
+        budget_check_soon(c->io);
+    }
     arm_timer(c);
+}
+
+/* Closes io's connections holding the most until the total is back at the soft bound. */
+static void budget_close_worst(struct io_thread *io)
+{
+    struct conn_server *cs = io->cs;
+
+    while ((size_t)atomic_load(&cs->mem_used) > budget_soft(cs)) {
+        size_t fair = conn_fair(cs);
+        struct conn *worst = NULL;
+        for (struct conn *c = io->conns; c != NULL; c = c->next)
+            if (c->charged > fair && (worst == NULL || c->charged > worst->charged))
+                worst = c;
+        if (worst == NULL)
+            return; /* the rest is the other threads' or small connections' */
+        conn_close(worst);
+    }
+}
+
+static void on_budget(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    struct io_thread *io = data;
+    struct conn *c, *next;
+    bool blocked = false;
+
+    HC_UNUSED(loop);
+    HC_UNUSED(t);
+    if ((size_t)atomic_load(&io->cs->mem_used) > io->cs->mem_budget)
+        budget_close_worst(io);
+    for (c = io->conns; c != NULL; c = next) {
+        next = c->next;
+        if (!c->budget_blocked)
+            continue;
+        if (conn_over_budget(c)) {
+            blocked = true;
+            continue;
+        }
+        c->budget_blocked = false;
+        conn_process(c); /* may close c; next is still valid */
+    }
+    if (blocked)
+        budget_check_soon(io);
+}
+
+static void budget_check_soon(struct io_thread *io)
+{
+    if (!hc_loop_timer_active(&io->budget))
+        hc_loop_timer_start(io->loop, &io->budget, HC_SERVER_BUDGET_CHECK_NS, on_budget, io);
 }
 
 static void on_io(struct hc_loop *loop, int fd, unsigned events, void *data)
@@ -480,6 +663,7 @@ static void conn_close(struct conn *c)
     }
     c->head = c->tail = NULL;
     c->nreqs = 0;
+    conn_account(c); /* fd < 0: gives back all it held */
     if (c->away == 0)
         conn_free(c);
 }
@@ -601,6 +785,8 @@ void conn_accept_cb(struct hc_loop *loop, int fd, unsigned events, void *data)
         io->nconns++;
         atomic_fetch_add(&io->cs->nconns, 1);
         arm_timer(c);
+        if (!hc_loop_timer_active(&io->trim))
+            hc_loop_timer_start(loop, &io->trim, HC_NSEC_PER_SEC, on_trim, io);
     }
 }
 
@@ -620,6 +806,8 @@ void conn_close_all(struct io_thread *io)
 {
     while (io->conns != NULL)
         conn_close(io->conns);
+    hc_loop_timer_stop(io->loop, &io->budget);
+    hc_loop_timer_stop(io->loop, &io->trim);
 }
 
 void conn_free_reqs(struct io_thread *io)
@@ -627,10 +815,42 @@ void conn_free_reqs(struct io_thread *io)
     while (io->free_reqs != NULL) {
         struct req *r = io->free_reqs;
         io->free_reqs = r->next;
-        hc_buf_destroy(&r->target);
-        hc_buf_destroy(&r->body);
-        hc_buf_destroy(&r->resp);
-        hc_arena_destroy(&r->arena);
-        free(r);
+        req_destroy(r);
     }
+    io->nfree = 0;
+}
+
+/*
+ * Once a second while the thread has connections or spare objects: the request objects that
+ * stayed on the free list the whole second (the fewest it held) are more than the load needs;
+ * free them, down to HC_SERVER_IDLE_FREE_REQS. Freed memory sits in malloc's arenas, which
+ * glibc gives back to the system only at their top; malloc_trim returns the rest, and runs
+ * only once the connections' total has fallen HC_SERVER_TRIM_BYTES since the last time, so a
+ * steady server never pays for it.
+ */
+static void on_trim(struct hc_loop *loop, struct hc_loop_timer *t, void *data)
+{
+    struct io_thread *io = data;
+    struct conn_server *cs = io->cs;
+    size_t drop = io->nfree_min;
+    long used = atomic_load(&cs->mem_used), mark = atomic_load(&cs->mem_trimmed);
+
+    HC_UNUSED(t);
+    if (io->nfree - drop < HC_SERVER_IDLE_FREE_REQS)
+        drop = io->nfree > HC_SERVER_IDLE_FREE_REQS ? io->nfree - HC_SERVER_IDLE_FREE_REQS : 0;
+    for (size_t i = 0; i < drop; i++) {
+        struct req *r = io->free_reqs;
+        io->free_reqs = r->next;
+        req_destroy(r);
+    }
+    io->nfree -= drop;
+    io->nfree_min = io->nfree;
+    if (used > mark)
+        atomic_compare_exchange_strong(&cs->mem_trimmed, &mark, used);
+    else if (mark - used >= (long)HC_SERVER_TRIM_BYTES || drop > 0) {
+        if (atomic_compare_exchange_strong(&cs->mem_trimmed, &mark, used))
+            malloc_trim(0);
+    }
+    if (io->nconns > 0 || io->nfree > HC_SERVER_IDLE_FREE_REQS || used < mark)
+        hc_loop_timer_start(loop, &io->trim, HC_NSEC_PER_SEC, on_trim, io);
 }

@@ -9,7 +9,13 @@
  *
  * Bounds: at most HC_SERVER_MAX_PIPELINE requests in flight and HC_SERVER_MAX_OUT_BYTES of
  * unsent responses per connection; past either the connection stops reading until the client
- * catches up. A partial request older than the header timeout gets 408 and the connection
+ * catches up. Over all connections, a memory budget (conn_server.mem_budget) of what they hold:
+ * input, unsent output, queued requests with their bodies and answers (an away request at its
+ * expected size). At half of it, connections holding more than their fair share stop
+ * reading; past it, the ones holding the most are closed until the total is back at half.
+ * Request objects kept for reuse are bounded (HC_SERVER_MAX_FREE_REQS per thread) and those
+ * unused for a second are freed, with malloc_trim once much was given back, so memory returns
+ * after a burst. A partial request older than the header timeout gets 408 and the connection
  * closes; a connection idle longer than the idle timeout closes.
  *
  * Threading: everything here runs on the connection's loop thread, except req_finish_async.
@@ -35,6 +41,9 @@ struct conn_server {
     const struct req_app *app; /* set once before the loops start */
     atomic_long nconns;        /* open client connections, all threads */
     atomic_long inflight;      /* requests handed on (req_away) and not answered */
+    size_t mem_budget;         /* bytes the connections may hold in all (conn.c's budget) */
+    atomic_long mem_used;      /* bytes they hold now, as each last accounted for itself */
+    atomic_long mem_trimmed;   /* mem_used when malloc_trim last ran */
 };
 
 /* An event-loop thread: its loop, its listening socket, its connections. */
@@ -47,6 +56,10 @@ struct io_thread {
     struct conn *conns;                /* open connections (doubly linked) */
     size_t nconns;                     /* how many */
     struct req *free_reqs;             /* finished requests kept for reuse */
+    size_t nfree;                      /* how many (at most HC_SERVER_MAX_FREE_REQS) */
+    size_t nfree_min;                  /* the fewest since the last trim: the unused ones */
+    struct hc_loop_timer trim;         /* frees unused request objects, then malloc_trim */
+    struct hc_loop_timer budget;       /* resumes or closes connections over the budget */
     bool draining;                     /* no more accepts; close connections once idle */
     struct hc_loop_timer accept_pause; /* out of descriptors: accepting resumes on expiry */
 };

@@ -36,7 +36,7 @@ static void put_uint(char **p, size_t v)
  * whole response, and the pieces are copied straight in. Returns 0 or HC_ETOOLARGE.
  */
 static int write_response(struct hc_buf *b, int status, const struct hc_http_header *h, size_t n,
-                          const void *body, size_t len)
+                          const void *body, size_t len, bool head)
 {
     const char *reason = hc_http_status_reason(status);
     size_t reason_len = reason ? strlen(reason) : 7;
@@ -65,7 +65,7 @@ static int write_response(struct hc_buf *b, int status, const struct hc_http_hea
         put(&p, "Content-Length: ", 16);
         put_uint(&p, len);
         put(&p, "\r\n\r\n", 4);
-        if (len > 0)
+        if (len > 0 && !head) /* HEAD: the length GET would send, no body */
             put(&p, body, len);
     } else {
         put(&p, "\r\n", 2);
@@ -91,14 +91,14 @@ void reply(struct req *r, int status, const char *ctype, const void *body, size_
         h[n++] = r->sticky[i];
     hc_buf_reset(&r->resp);
     r->status = status;
-    if (write_response(&r->resp, status, h, n, body, len) < 0) {
+    if (write_response(&r->resp, status, h, n, body, len, r->head) < 0) {
         /* Only a body over the response cap gets here: say so rather than send half. */
         static const char msg[] = "{\"title\":\"Internal Server Error\",\"status\":500,"
                                   "\"detail\":\"the response was too large\"}";
         hc_buf_reset(&r->resp);
         r->status = 500;
         h[0] = HC_HTTP_HDR("Content-Type", "application/problem+json");
-        write_response(&r->resp, 500, h, 1, msg, sizeof(msg) - 1);
+        write_response(&r->resp, 500, h, 1, msg, sizeof(msg) - 1, r->head);
     }
 }
 

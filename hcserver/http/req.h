@@ -58,7 +58,7 @@ struct req_app {
 /* One request, from its parsed message to its written response. */
 struct req {
     /* For the application. */
-    const char *method;    /* "GET" ... (static) */
+    const char *method;    /* "GET" ... (static); a HEAD request reads as "GET" (see head) */
     struct hc_buf target;  /* request-target, NUL-terminated; the handler may edit it */
     struct hc_buf body;    /* request body, NUL-terminated */
     void *app;             /* req_app.arg */
@@ -66,6 +66,10 @@ struct req {
     int status;            /* the answer's status code, set by reply */
     struct hc_buf resp;    /* the answer, head and body, written by reply */
     struct hc_arena arena; /* transient memory (JSON, a listing), reset on release */
+    size_t expect_bytes;   /* set before req_away: the answer's expected size, counted against
+                              the memory budget while r is away (0: a small answer) */
+    int64_t pace_ns;       /* set by the handler: the connection reads no further request
+                              until r's answer went out and this long more (0: no pace) */
     /* The connection layer's: handlers do not touch these. */
     struct req *next;              /* the connection's queue, or the free list */
     struct conn *conn;             /* the connection (may be closed before the answer comes) */
@@ -75,6 +79,7 @@ struct req {
     bool done;                     /* resp holds the whole response */
     bool async;                    /* handed on (req_away) */
     bool keep_alive;               /* the client allows another request after this one */
+    bool head;                     /* a HEAD request: handled as GET, answered without body */
     unsigned nsticky;              /* headers in sticky */
     size_t sticky_len;             /* bytes used in sticky_text */
     struct hc_http_header sticky[REQ_MAX_STICKY]; /* added to every reply of this request */

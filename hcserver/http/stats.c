@@ -26,8 +26,10 @@ struct stats {
 
 int stats_new(struct hc_metrics *m, struct stats **out)
 {
-    static const double bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                    0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+    /* From 5 us: a cached GET takes ~10 us, and a first bucket above it would say nothing. */
+    static const double bounds[] = {0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025,
+                                    0.0005,   0.001,   0.0025,   0.005,   0.01,   0.025,
+                                    0.05,     0.1,     0.25,     0.5,     1,      2.5};
     struct stats *s = hc_xcalloc(1, sizeof(*s));
     struct hc_metrics_family *lat, *lim, *shed;
     int rc;

@@ -297,10 +297,11 @@ expect 200 GET /healthz
 stop_server
 # --- circuit breaker per shard: shard 1 fails every call; its breaker opens after 3 errors,
 # answers 503 at once while open, lets one trial through after the cooldown, and the other
-# shards keep working throughout
-# Ids of shard 1 no earlier check used, so a shared L2 (this suite on --cache redis://) holds
-# none of them and every read reaches the failing shard.
-start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 1500ms
+# shards keep working throughout. The open state is checked with a cooldown no loaded machine
+# outlasts (60 s); the half-open trial on a second server with a short one. Ids of shard 1 no
+# earlier check used, so a shared L2 (this suite on --cache redis://) holds none of them and
+# every read reaches the failing shard.
+start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 60s
 S1=$((5000 * 256 + 1))
 expect 500 GET /api/orders/$S1
 expect 500 GET /api/orders/$((S1 + 256))
@@ -314,9 +315,28 @@ expect 200 GET /admin/shards '' -H 'X-Admin-Token: tok'
 curl -s "$URL/metrics" >"$WORK/m"
 grep -q '^hc_breaker_state{dependency="shard-1"} 1$' "$WORK/m" || fail "breaker state not in metrics"
 grep -q '^hc_shard_errors_total{shard="1",role="primary"} [1-9]' "$WORK/m" || fail "shard errors not counted"
-sleep 1.6
-expect 500 GET /api/orders/$((S1 + 1024)) # the half-open trial reaches the shard, fails, and reopens
-expect 503 GET /api/orders/$((S1 + 1280))
+stop_server
+start_server --chaos-fail-shard 1 --breaker-errors 3 --breaker-cooldown 1s
+expect 500 GET /api/orders/$((S1 + 1024))
+expect 500 GET /api/orders/$((S1 + 1280))
+expect 500 GET /api/orders/$((S1 + 1536))
+sleep 1.2
+expect 500 GET /api/orders/$((S1 + 1792)) # the half-open trial reaches the shard, fails, and reopens
+# Reopened: the next call gets 503 at once. A 500 is allowed only once a whole cooldown has
+# passed since the last failure (a new trial, when the machine stalled this script that long).
+last=$(date +%s%N)
+reopened=
+for _ in 1 2 3 4 5; do
+    got=$(req GET /api/orders/$((S1 + 2048)))
+    now=$(date +%s%N)
+    case ${got%% *} in
+    503) reopened=1 && break ;;
+    500) [ $((now - last)) -ge 1000000000 ] || fail "a reopened breaker let a call through: $got" ;;
+    *) fail "GET /api/orders/$((S1 + 2048)) on a failing shard -> $got" ;;
+    esac
+    last=$now
+done
+[ -n "$reopened" ] || fail "the breaker never answered 503 after a failed trial"
 stop_server
 
 # --- asynchronous confirmation, and compensation re-driving orders stuck in PENDING

@@ -195,6 +195,42 @@
 #define HC_SERVER_L2_LOCK_POLL_NS       ((int64_t)1000 * 1000)
 #define HC_SERVER_L2_TIMEOUT_DEFAULT_NS ((int64_t)50 * 1000 * 1000)
 #define HC_SERVER_L2_FLUSH_TIMEOUTS     20
+/*
+ * hcserver /metrics: the oldest page a scrape may be served (older, it waits for a new
+ * rendering: one per this interval however many scrape), and the size a waiting scrape's
+ * answer is counted at against the memory budget before the first page exists.
+ */
+#define HC_SERVER_METRICS_MAX_AGE_NS   ((int64_t)1000 * 1000 * 1000)
+#define HC_SERVER_METRICS_EXPECT_BYTES ((size_t)64 * 1024)
+/* hcserver /metrics: a connection reads its next request this long after a scrape's answer. */
+#define HC_SERVER_METRICS_PACE_NS ((int64_t)100 * 1000 * 1000)
+/*
+ * hcserver memory budget (conn.h): a connection's fair share (half the budget over the
+ * connections) is at most the first and at least the second (a keep-alive client's buffers
+ * and a request); below its share it is never stopped or closed for the budget; how soon a thread
+ * looks again at connections it stopped; the smallest --memory-budget and the default's
+ * bounds (a quarter of physical memory within them).
+ */
+#define HC_SERVER_CONN_FAIR_BYTES     ((size_t)256 * 1024)
+#define HC_SERVER_CONN_MIN_FAIR_BYTES ((size_t)64 * 1024)
+#define HC_SERVER_BUDGET_CHECK_NS     ((int64_t)10 * 1000 * 1000)
+#define HC_SERVER_MIN_MEMORY_BUDGET   ((uint64_t)16 * 1024 * 1024)
+#define HC_SERVER_DEFAULT_BUDGET_MIN  ((uint64_t)64 * 1024 * 1024)
+#define HC_SERVER_DEFAULT_BUDGET_MAX  ((uint64_t)4 * 1024 * 1024 * 1024)
+/*
+ * hcserver request objects kept for reuse per loop thread (enough for every connection of a
+ * busy thread to have one in flight without malloc), the number an idle thread keeps, and how
+ * far the connections' memory must fall before malloc_trim gives it back to the system.
+ */
+#define HC_SERVER_MAX_FREE_REQS  1024
+#define HC_SERVER_IDLE_FREE_REQS 16
+#define HC_SERVER_TRIM_BYTES     ((size_t)8 * 1024 * 1024)
+/*
+ * hcserver write admission (backend/committer.c): a shard refuses a new write when the full
+ * batches queued ahead of it would take longer than this (beyond the batch in progress and
+ * its own), so an admitted write stays well under 50 ms on a disk that commits in a few.
+ */
+#define HC_SERVER_WRITE_WAIT_TARGET_NS ((int64_t)15 * 1000 * 1000)
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
 #define HC_SERVER_SQLITE_BUSY_MS 10000
 
