@@ -21,6 +21,7 @@
  */
 #include "domain/flash.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -44,6 +45,7 @@ struct userset {
 };
 
 struct sale {
+    struct flash *f; /* the owner (its queue, for a gating queue's counts) */
     char sku[HCSERVER_SKU_MAX + 1];
     pthread_mutex_t mu;           /* guards stock, taken, users */
     uint64_t stock;               /* units for sale */
@@ -137,6 +139,14 @@ static double stock_cb(void *arg)
     struct sale *s = arg;
     uint64_t left;
 
+    /* A gating queue (Redis) holds the stock for every instance: ask it, at scrape time, which
+     * runs on the metrics page's own thread, never a loop. NaN when it does not answer. */
+    if (s->f->q->ops->gates) {
+        struct queue_topic_info t;
+        if (s->f->q->ops->topic(s->f->q, s->sku, &t) < 0)
+            return NAN;
+        return (double)(t.stock > t.taken ? t.stock - t.taken : 0);
+    }
     pthread_mutex_lock(&s->mu);
     left = s->stock - s->taken;
     pthread_mutex_unlock(&s->mu);
@@ -155,6 +165,7 @@ static struct sale *sale_locked(struct flash *f, const char *sku)
     if (f->nsales == HC_SERVER_MAX_FLASH_SALES)
         return NULL;
     s = hc_xcalloc(1, sizeof(*s));
+    s->f = f;
     snprintf(s->sku, sizeof(s->sku), "%s", sku);
     pthread_mutex_init(&s->mu, NULL);
     f->sales[f->nsales++] = s;
@@ -370,6 +381,12 @@ int flash_create_sale(struct flash *f, const char *sku, uint64_t stock)
     if (f->q->ops->gates) {
         snprintf(key, sizeof(key), "flash:%s", sku);
         rc = f->q->ops->set_meta(f->q, key, (int64_t)stock);
+        if (rc == 0) {
+            /* Only for hc_flash_stock{sku}: the counts stay in the queue. */
+            pthread_mutex_lock(&f->mu);
+            sale_locked(f, sku);
+            pthread_mutex_unlock(&f->mu);
+        }
         return rc == -EINVAL || rc == HC_ETOOLARGE ? rc : rc < 0 ? -EIO : 0;
     }
     pthread_mutex_lock(&f->mu);
