@@ -381,6 +381,14 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
     const char *first = hc_client_first_failure(client);
     if (first != NULL)
         fprintf(stderr, "%s: first failure: %s\n", prog->name, first);
+    /* HTTP/2 with prior knowledge to an HTTP/1.1 server fails in libcurl's framing layer. */
+    if (cfg->http2 && !cfg->url.tls && total.http2 == 0 && first != NULL &&
+        (strstr(first, "HTTP2") != NULL || strstr(first, "HTTP/2") != NULL))
+        fprintf(stderr,
+                "%s: --http2: the server does not speak HTTP/2 with prior knowledge (h2c), "
+                "which --http2 sends on an http:// URL; drop --http2, or use https:// to "
+                "negotiate HTTP/2\n",
+                prog->name);
     if (cfg->json_path != NULL) {
         hc_buf_reset(&out);
         rc = report_json(&r, &out);

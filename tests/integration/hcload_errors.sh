@@ -109,4 +109,27 @@ stop_server
 [ "$rc" = 1 ] || hc_fail "stalled open model: exit $rc"
 [ "$(json errors timeout)" -gt 0 ] || hc_fail "stalled open model: no timeouts"
 echo "ok: $(json errors timeout) timeouts, $(json unsent) never sent"
+echo "== on a terminal the header comes before the run's progress and summary"
+if command -v script >/dev/null; then
+    start_server ok
+    script -qec "$hcload -t 1 -c 2 -d 1500ms http://127.0.0.1:$port/" /dev/null >"$tmp/tty" ||
+        true
+    stop_server
+    head -n 1 "$tmp/tty" | grep -q "^Running 1.50s test @ " ||
+        hc_fail "the first line on a terminal is not the header: $(head -c 300 "$tmp/tty")"
+    grep -q "Requests/sec" "$tmp/tty" || hc_fail "no summary on the terminal"
+    echo "ok: header first"
+fi
+
+echo "== --http2 on http:// against an HTTP/1.1 server says h2c is not spoken"
+start_server ok
+rc=0
+"$hcload" --http2 -t 1 -c 1 -n 3 -T 2s -q --json "$tmp/out.json" "http://127.0.0.1:$port/" \
+    2>"$tmp/err" || rc=$?
+stop_server
+[ "$rc" = 1 ] || hc_fail "--http2 against HTTP/1.1: exit $rc"
+grep -q "does not speak HTTP/2 with prior knowledge" "$tmp/err" ||
+    hc_fail "--http2 against HTTP/1.1 did not say so: $(cat "$tmp/err")"
+[ "$(json protocol)" = HTTP/1.1 ] || hc_fail "the JSON says protocol $(json protocol)"
+echo "ok: said so"
 echo "all passed"
