@@ -728,6 +728,44 @@ static int pp_op(struct pp *pp, const yaml_node_t *v, const char *key, bool text
     return rc;
 }
 
+/*
+ * A check's header: or json: mapping (sub is its key path): each name (a header, or a JSON
+ * path) with its value or {op: value}, added to set. A fault in the name is reported at the
+ * name, any other at the value.
+ */
+static int pp_check_fields(struct pp *pp, const yaml_node_t *v, const char *sub, bool header,
+                           struct hc_check_set *set)
+{
+    char msg[200];
+    int rc = pp_mapping(pp, v, sub, NULL,
+                        header ? "a mapping of header names to values or patterns"
+                               : "a mapping of JSON paths to values");
+    if (rc != 0)
+        return rc;
+    for (yaml_node_pair_t *a = v->data.mapping.pairs.start; a < v->data.mapping.pairs.top; a++) {
+        yaml_node_t *k = pp_node(pp, a->key);
+        yaml_node_t *x = pp_node(pp, a->value);
+        char fkey[PLAN_KEYPATH_MAX];
+        pp_keyf(fkey, sub, pp_str(k));
+        enum hc_check_op op;
+        const char *value;
+        rc = pp_op(pp, x, fkey, header, &op, &value);
+        if (rc != 0)
+            return rc;
+        bool at_name;
+        if (header) {
+            rc = hc_check_add_header(set, pp_str(k), op, value, msg, sizeof(msg));
+            at_name = rc == HC_ESYNTAX && strstr(msg, "header name") != NULL;
+        } else {
+            rc = hc_check_add_json(set, pp_str(k), op, value, msg, sizeof(msg));
+            at_name = strstr(msg, "JSON path") != NULL;
+        }
+        if (rc != 0)
+            return PP_FAIL(pp, at_name ? k : x, rc, "%s: %s", fkey, msg);
+    }
+    return 0;
+}
+
 static int pp_check(struct pp *pp, const yaml_node_t *n, const char *key, struct hc_check_set *set)
 {
     char show[64];
@@ -771,25 +809,9 @@ static int pp_check(struct pp *pp, const yaml_node_t *n, const char *key, struct
     }
     if ((v = pp_get(pp, n, "header")) != NULL) {
         pp_keyf(sub, key, "header");
-        rc = pp_mapping(pp, v, sub, NULL, "a mapping of header names to values or patterns");
+        rc = pp_check_fields(pp, v, sub, true, set);
         if (rc != 0)
             return rc;
-        for (yaml_node_pair_t *a = v->data.mapping.pairs.start; a < v->data.mapping.pairs.top;
-             a++) {
-            yaml_node_t *k = pp_node(pp, a->key);
-            yaml_node_t *x = pp_node(pp, a->value);
-            char hkey[PLAN_KEYPATH_MAX];
-            pp_keyf(hkey, sub, pp_str(k));
-            enum hc_check_op op;
-            const char *value;
-            rc = pp_op(pp, x, hkey, true, &op, &value);
-            if (rc != 0)
-                return rc;
-            rc = hc_check_add_header(set, pp_str(k), op, value, msg, sizeof(msg));
-            if (rc != 0)
-                return PP_FAIL(pp, rc == HC_ESYNTAX && strstr(msg, "header name") ? k : x, rc,
-                               "%s: %s", hkey, msg);
-        }
     }
     if ((v = pp_get(pp, n, "body")) != NULL) {
         pp_keyf(sub, key, "body");
@@ -815,24 +837,9 @@ static int pp_check(struct pp *pp, const yaml_node_t *n, const char *key, struct
     }
     if ((v = pp_get(pp, n, "json")) != NULL) {
         pp_keyf(sub, key, "json");
-        rc = pp_mapping(pp, v, sub, NULL, "a mapping of JSON paths to values");
+        rc = pp_check_fields(pp, v, sub, false, set);
         if (rc != 0)
             return rc;
-        for (yaml_node_pair_t *a = v->data.mapping.pairs.start; a < v->data.mapping.pairs.top;
-             a++) {
-            yaml_node_t *k = pp_node(pp, a->key);
-            yaml_node_t *x = pp_node(pp, a->value);
-            char jkey[PLAN_KEYPATH_MAX];
-            pp_keyf(jkey, sub, pp_str(k));
-            enum hc_check_op op;
-            const char *value;
-            rc = pp_op(pp, x, jkey, false, &op, &value);
-            if (rc != 0)
-                return rc;
-            rc = hc_check_add_json(set, pp_str(k), op, value, msg, sizeof(msg));
-            if (rc != 0)
-                return PP_FAIL(pp, strstr(msg, "JSON path") ? k : x, rc, "%s: %s", jkey, msg);
-        }
     }
     return 0;
 }
