@@ -747,12 +747,13 @@ static int pp_check_fields(struct pp *pp, const yaml_node_t *v, const char *sub,
         yaml_node_t *x = pp_node(pp, a->value);
         char fkey[PLAN_KEYPATH_MAX];
         pp_keyf(fkey, sub, pp_str(k));
-        enum hc_check_op op;
-        const char *value;
+        enum hc_check_op op = HC_CHECK_EXISTS;
+        const char *value = NULL;
         rc = pp_op(pp, x, fkey, header, &op, &value);
         if (rc != 0)
             return rc;
         bool at_name;
+        msg[0] = '\0';
         if (header) {
             rc = hc_check_add_header(set, pp_str(k), op, value, msg, sizeof(msg));
             at_name = rc == HC_ESYNTAX && strstr(msg, "header name") != NULL;
