@@ -9,14 +9,14 @@ packages=(
     build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format git ca-certificates
     # libraries hc links
     zlib1g-dev libhttp-parser-dev libinih-dev libjansson-dev libcurl4-openssl-dev libncurses-dev
-    libsqlite3-dev libhiredis-dev libmariadb-dev libyaml-dev libmemcached-dev
+    libsqlite3-dev libhiredis-dev libmariadb-dev libyaml-dev libmemcached-dev libssl-dev libnghttp2-dev
     # tests: unit framework, HdrHistogram's own tools for interop, shells for completions,
     # man page checks, real servers started by integration tests, tmux to drive hcmon's screen
     libcmocka-dev default-jre-headless libhdrhistogram-java zsh fish groff-base man-db
     nginx redis-server memcached mariadb-server sqlite3 procps iproute2 curl python3 strace openssl
-    tmux
+    tmux libxml2-utils chromium
     # benchmarks: the anchors hc is measured against
-    wrk hyperfine glances
+    wrk hyperfine glances nghttp2-client
 )
 
 missing=()
