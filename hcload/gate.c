@@ -666,19 +666,25 @@ static void gate_agg_name(const struct hc_threshold *t, char *dst, size_t len)
         snprintf(dst, len, "%s", names[t->agg]);
 }
 
+void gate_observed_text(const struct gate_verdict *v, char *dst, size_t len)
+{
+    char agg[32], val[64];
+    gate_agg_name(v->t, agg, sizeof(agg));
+    if (isnan(v->observed))
+        snprintf(val, sizeof(val), "no samples");
+    else
+        hc_threshold_format_value(v->t, v->observed, val, sizeof(val));
+    snprintf(dst, len, "%s %s", agg, val);
+}
+
 void gate_text(const struct gate *g, struct hc_buf *out)
 {
     hc_buf_appendf(out, "  Thresholds\n");
     for (size_t i = 0; i < g->nts; i++) {
         const struct gate_verdict *v = &g->verdicts[i];
-        char agg[32], val[64];
-        gate_agg_name(v->t, agg, sizeof(agg));
-        if (isnan(v->observed))
-            snprintf(val, sizeof(val), "no samples");
-        else
-            hc_threshold_format_value(v->t, v->observed, val, sizeof(val));
-        hc_buf_appendf(out, "    %s %-48s %s %s", v->passed ? "\u2713" : "\u2717", v->t->text, agg,
-                       val);
+        char obs[128];
+        gate_observed_text(v, obs, sizeof(obs));
+        hc_buf_appendf(out, "    %s %-48s %s", v->passed ? "\u2713" : "\u2717", v->t->text, obs);
         if (v->aborted)
             hc_buf_appendf(out, "  (stopped the run at %.1fs)", v->abort_sec);
         hc_buf_appendf(out, "\n");
