@@ -25,6 +25,7 @@
 #include "hc/units.h"
 #include "gate.h"
 #include "junit.h"
+#include "live.h"
 #include "options.h"
 #include "report.h"
 #include "runner.h"
@@ -71,6 +72,7 @@ struct monitor {
     struct report_second *secs; /* the time series, up to HC_HCLOAD_MAX_SECONDS rows */
     size_t nsecs, secs_cap;
     struct gate *gate; /* the thresholds, or NULL */
+    struct live *live; /* --metrics-listen, or NULL */
 };
 
 /* Keeps one row of the time series (main thread, once a second: not the hot path). */
@@ -150,8 +152,17 @@ static void monitor_run(struct monitor *m, struct hc_client *c)
         errors_so_far += errors;
         if (m->run != NULL)
             runner_take(m->run, m->names);
+        int64_t now_ns = hc_now_ns() - m->start_ns;
         if (m->gate != NULL)
-            gate_tick(m->gate, m->lat, m->raw, hc_now_ns() - m->start_ns);
+            gate_tick(m->gate, m->lat, m->raw, now_ns);
+        if (m->live != NULL) {
+            uint64_t sent = 0;
+            for (unsigned i = 0; i < n; i++)
+                sent += hc_client_sent(c, i);
+            double now_sec = (double)now_ns / HC_NSEC_PER_SEC;
+            live_update(m->live, m->lat, m->names, responses, errors, sent, now_sec - m->last_sec,
+                        now_sec);
+        }
         if (all_done) {
             /* Every thread is done, so its end time is final (hc_client_take synchronised). */
             double end = (double)(hc_client_end_ns(c) - m->start_ns) / HC_NSEC_PER_SEC;
@@ -235,7 +246,8 @@ static int hcload_check_output(const struct hc_opt_program *prog, const char *fl
     return 0;
 }
 
-static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, struct gate *gate)
+static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, struct gate *gate,
+                      struct live *live)
 {
     int status = 1;
     if (hcload_check_output(prog, "--json", cfg->json_path) != 0 ||
@@ -288,6 +300,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
 
     m.cfg = cfg;
     m.gate = gate;
+    m.live = live;
     bool json_stdout = cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0;
     bool hlog_stdout = cfg->hlog_path != NULL && strcmp(cfg->hlog_path, "-") == 0;
     m.progress = !cfg->quiet && isatty(STDOUT_FILENO) && !json_stdout && !hlog_stdout;
@@ -475,7 +488,21 @@ int hcload_main(int argc, char **argv)
         options_config_destroy(&cfg);
         hc_opt_usage_exit(prog, "%s", err);
     }
-    int status = hcload_run(prog, &cfg, gate);
+    struct live *live = NULL;
+    if (cfg.metrics_listen != NULL) {
+        rc = live_start(&cfg, &live, err, sizeof(err));
+        if (rc != 0) {
+            gate_free(gate);
+            options_config_destroy(&cfg);
+            if (rc == -EBADMSG)
+                hc_opt_usage_exit(prog, "--metrics-listen %s", err);
+            fprintf(stderr, "%s: --metrics-listen: %s\n", prog->name, err);
+            hc_opt_release(prog);
+            return 1;
+        }
+    }
+    int status = hcload_run(prog, &cfg, gate, live);
+    live_stop(live);
     gate_free(gate);
     options_config_destroy(&cfg);
     hc_opt_release(prog);
