@@ -256,6 +256,10 @@ static const struct hc_opt_example options_examples[] = {
     {"hcload run plan.yaml -R 200 -d 1m --json run.json",
      "Run a plan (requests, data, checks, flows: docs/hcload.md, \"Plan files\"); the flags "
      "override its load settings."},
+    {"hcload -R 500 -d 30s --threshold 'http_req_duration: p(99)<50ms' --threshold "
+     "'http_req_failed: rate<0.01' --junit junit.xml http://127.0.0.1:8080/static/menu.json",
+     "A CI gate: exit 99 when the 99th percentile reaches 50 ms or 1 % of the requests fail, "
+     "with the verdicts as JUnit XML for the CI's test report."},
     {NULL, NULL},
 };
 
