@@ -107,6 +107,28 @@ static void serve_answer(int fd, int status, const char *reason, const char *typ
         serve_send(fd, body, len, deadline_ns);
 }
 
+int hc_metrics_serve_route(const char *head, size_t len, bool *head_only)
+{
+    static const char path[] = "/metrics";
+    size_t m;
+    *head_only = false;
+    if (len >= 4 && memcmp(head, "GET ", 4) == 0) {
+        m = 4;
+    } else if (len >= 5 && memcmp(head, "HEAD ", 5) == 0) {
+        m = 5;
+        *head_only = true;
+    } else {
+        return 405;
+    }
+    size_t plen = sizeof(path) - 1;
+    if (len - m < plen || memcmp(head + m, path, plen) != 0)
+        return 404;
+    if (len - m == plen)
+        return 200;
+    char next = head[m + plen];
+    return next == ' ' || next == '?' || next == '\r' || next == '\n' ? 200 : 404;
+}
+
 /* Serves the one request of connection fd, then returns (the caller closes fd). */
 static void serve_conn(struct hc_metrics_server *s, int fd)
 {
@@ -119,16 +141,14 @@ static void serve_conn(struct hc_metrics_server *s, int fd)
             serve_answer(fd, 431, "Request Header Fields Too Large", text, "", 0, false, deadline);
         return;
     }
-    bool get = strncmp(req, "GET ", 4) == 0;
-    bool head = strncmp(req, "HEAD ", 5) == 0;
-    if (!get && !head) {
+    bool head = false;
+    int status = hc_metrics_serve_route(req, (size_t)n, &head);
+    if (status == 405) {
         static const char msg[] = "only GET and HEAD\n";
         serve_answer(fd, 405, "Method Not Allowed", text, msg, sizeof(msg) - 1, false, deadline);
         return;
     }
-    const char *path = req + (get ? 4 : 5);
-    size_t plen = strcspn(path, " ?\r\n");
-    if (plen != strlen("/metrics") || strncmp(path, "/metrics", plen) != 0) {
+    if (status == 404) {
         static const char msg[] = "not found: the page is /metrics\n";
         serve_answer(fd, 404, "Not Found", text, msg, sizeof(msg) - 1, head, deadline);
         return;

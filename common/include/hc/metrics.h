@@ -279,6 +279,13 @@ struct hc_metrics_server;
 int hc_metrics_serve_start(const char *addr, hc_metrics_render_cb *render, void *arg,
                            struct hc_metrics_server **out, char *err, size_t errlen);
 
+/*
+ * hc_metrics_serve_route: what the listener answers a request head (len bytes, from its
+ * request line on): 200 for GET or HEAD of /metrics (with or without a query; *head_only
+ * true for HEAD), 404 for another path, 405 for another method. Never reads past head + len.
+ */
+int hc_metrics_serve_route(const char *head, size_t len, bool *head_only);
+
 /* hc_metrics_serve_port: the port it listens on. */
 int hc_metrics_serve_port(const struct hc_metrics_server *s);
 
