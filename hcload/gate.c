@@ -154,15 +154,16 @@ static int gate_series_init(struct gate *g, struct gate_series *s, const struct 
                             "%s: the quick mode's one request has no name; {name:...} is for "
                             "a plan's requests",
                             t->text);
-        const char *names[HC_CLIENT_MAX_REQUESTS];
+        const char **names = hc_xcalloc(p->nrequests, sizeof(*names));
         bool found = false;
         for (size_t i = 0; i < p->nrequests; i++) {
             names[i] = p->requests[i].name;
             s->reqs[i] = strcmp(p->requests[i].name, name) == 0;
             found = found || s->reqs[i];
         }
+        const char *near = found ? NULL : hc_nearest_name(name, names, p->nrequests);
+        free(names);
         if (!found) {
-            const char *near = hc_nearest_name(name, names, p->nrequests);
             return gate_err(err, errlen, HC_EUNKNOWN, "%s: the plan has no request \"%s\"%s%s%s",
                             t->text, name, near != NULL ? " (did you mean " : "",
                             near != NULL ? near : "", near != NULL ? "?)" : "");
@@ -194,16 +195,15 @@ static int gate_series_init(struct gate *g, struct gate_series *s, const struct 
         if (p == NULL)
             return gate_err(err, errlen, HC_ESYNTAX,
                             "%s: the quick mode has no flows; {flow:...} is for a plan's", t->text);
-        const char *names[HC_CLIENT_MAX_REQUESTS];
-        size_t n = HC_MIN(p->nflows, HC_ARRAY_LEN(names));
+        const char **names = hc_xcalloc(p->nflows ? p->nflows : 1, sizeof(*names));
         for (size_t i = 0; i < p->nflows; i++) {
-            if (i < n)
-                names[i] = p->flows[i].name;
+            names[i] = p->flows[i].name;
             if (strcmp(p->flows[i].name, flow) == 0)
                 s->flow = (long)i;
         }
+        const char *near = s->flow >= 0 ? NULL : hc_nearest_name(flow, names, p->nflows);
+        free(names);
         if (s->flow < 0) {
-            const char *near = hc_nearest_name(flow, names, n);
             return gate_err(err, errlen, HC_EUNKNOWN, "%s: the plan has no flow \"%s\"%s%s%s",
                             t->text, flow, near != NULL ? " (did you mean " : "",
                             near != NULL ? near : "", near != NULL ? "?)" : "");
