@@ -16,6 +16,7 @@
 
 #include <time.h>
 
+#include "gate.h"
 #include "hc/units.h"
 
 /* The JSON schema's version: bumped when a field changes meaning or goes (docs/hcload.md). */
@@ -260,7 +261,10 @@ int report_text(const struct report *r, struct hc_buf *out)
     }
     hc_buf_appendf(out, "Requests/sec: %12.2f\n", rps);
     hc_units_format_size(sec > 0 ? (uint64_t)((double)s->bytes_read / sec) : 0, a, sizeof(a));
-    return hc_buf_appendf(out, "Transfer/sec: %12s\n", a);
+    int rc = hc_buf_appendf(out, "Transfer/sec: %12s\n", a);
+    if (rc == 0 && r->gate != NULL)
+        gate_text(r->gate, out);
+    return rc;
 }
 
 static double report_us(int64_t ns)
@@ -479,6 +483,7 @@ int report_json(const struct report *r, struct hc_buf *out)
     if (r->run != NULL)
         report_json_plan(r, root);
     json_object_set_new(root, "seconds", report_json_seconds(r));
+    json_object_set_new(root, "thresholds", r->gate != NULL ? gate_json(r->gate) : json_array());
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(root);
     if (text == NULL)
