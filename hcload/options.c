@@ -178,6 +178,23 @@ static const struct hc_opt options_table[] = {
              "output)",
      .group = "Output",
      .dest = &opts.hlog},
+    {.name = "html",
+     .kind = HC_OPT_FILE,
+     .help = "Write the report as one self-contained HTML page to FILE ('-': standard output)",
+     .group = "Output",
+     .dest = &opts.html},
+    {.name = "output",
+     .short_name = 'o',
+     .kind = HC_OPT_FILE,
+     .help = "With hcload report: write the page to FILE (default: standard output)",
+     .group = "Reports",
+     .dest = &opts.output},
+    {.name = "baseline",
+     .kind = HC_OPT_STRING,
+     .metavar = "REF",
+     .help = "With hcload report: overlay REF, an earlier result (JSON), on its charts and tables",
+     .group = "Reports",
+     .dest = &opts.baseline},
     {.name = "script",
      .short_name = 's',
      .kind = HC_OPT_STRING,
@@ -198,10 +215,11 @@ static const struct hc_opt_arg options_args[] = {
     {.name = "URL",
      .kind = HC_OPT_URL,
      .help = "The http:// or https:// URL every request goes to (the quick mode), or the word "
-             "run"},
-    {.name = "PLAN",
+             "run or report"},
+    {.name = "FILE",
      .kind = HC_OPT_FILE,
-     .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\"",
+     .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\". After "
+             "report: the result (as written by --json) to draw as an HTML page",
      .optional = true},
     {.name = NULL},
 };
@@ -236,6 +254,9 @@ static const struct hc_opt_example options_examples[] = {
     {"hcload run plan.yaml -R 200 -d 1m --json run.json",
      "Run a plan (requests, data, checks, flows: docs/hcload.md, \"Plan files\"); the flags "
      "override its load settings."},
+    {"hcload report run.json -o run.html --baseline last.json",
+     "Draw a JSON result as one HTML page (charts, spectrum, tables), with an earlier run "
+     "overlaid."},
     {NULL, NULL},
 };
 
@@ -244,8 +265,8 @@ static const struct hc_opt_exit options_exits[] = {
     {1, "some requests failed (connect, read, write, timeout, parse, reset), the run was "
         "interrupted (SIGINT, SIGTERM: the summary is still printed), or it could not start (an "
         "output file that cannot be written fails before the run)"},
-    {2, "usage error: a bad URL, option or value, or a malformed plan (FILE:LINE:COLUMN: what "
-        "was expected)"},
+    {2, "usage error: a bad URL, option or value, a malformed plan (FILE:LINE:COLUMN: what "
+        "was expected), or a result hcload report cannot read"},
     {0, NULL},
 };
 
@@ -254,7 +275,7 @@ static const char *const options_see_also[] = {"wrk(1)", "hcwarm(1)", "hcmon(1)"
 static struct hc_opt_program options_prog = {
     .name = "hcload",
     .summary = "HTTP load generator with exact latency histograms",
-    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS]",
+    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS] | report RESULT.json [-o FILE.html]",
     .description = options_description,
     .opts = options_table,
     .args = options_args,
@@ -613,6 +634,11 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     cfg->quiet = o->quiet;
     cfg->json_path = o->json;
     cfg->hlog_path = o->hlog;
+    cfg->html_path = o->html;
+    if (o->output != NULL || o->baseline != NULL) {
+        snprintf(err, errlen, "-o and --baseline are for hcload report RESULT.json");
+        return HC_ESYNTAX;
+    }
     rc = cfg->plan != NULL ? 0 : options_build_request(o, cfg, err, errlen);
     if (rc != 0) {
         *usage = rc == HC_ESYNTAX || rc == HC_ERANGE;

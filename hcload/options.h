@@ -46,6 +46,9 @@ struct options {
     bool insecure;             /* -k */
     unsigned given;            /* OPTIONS_GIVEN_* bits: the load flags on the command line */
     const char *script;        /* -s (wrk's Lua script): refused, pointing to plans */
+    const char *html;          /* --html FILE or - */
+    const char *baseline;      /* --baseline REF (hcload report: the result to overlay) */
+    const char *output;        /* -o FILE (hcload report) */
 };
 
 /* Bits of options.given: which load flags were given (they override a plan's load:). */
@@ -79,6 +82,7 @@ struct config {
     bool quiet;                     /* no progress line, no text summary */
     const char *json_path;          /* --json, or NULL */
     const char *hlog_path;          /* --hlog, or NULL */
+    const char *html_path;          /* --html, or NULL */
     const char *method;             /* the method sent */
     bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
     bool http2;    /* --http2 */
