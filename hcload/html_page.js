@@ -1,6 +1,6 @@
 /*
  * hcload/html_page.js: draws the charts of an hcload report page (hcload/html.c embeds this file
- * in every page it writes, with the run's figures as JSON in <script id="hc-data">).
+ * in every page it writes, with the run's figures as JSON in the script element hc-data).
  *
  * No library and no network: each chart is plain SVG built with DOM calls, so a page opens
  * offline and every text from the run goes in through textContent, never as markup. Each chart
