@@ -171,7 +171,10 @@ int html_escape(struct hc_buf *out, const char *s)
 /* A duration given in microseconds, as the text summary writes durations. */
 static void html_us(struct hc_buf *out, double us)
 {
-    hc_units_append_duration(out, (int64_t)llround(us * 1000.0));
+    if (fabs(us) >= 9e15) /* past what int64_t nanoseconds hold: a broken figure, shown as is */
+        hc_buf_appendf(out, "%.3gs", us / 1e6);
+    else
+        hc_units_append_duration(out, (int64_t)llround(us * 1000.0));
 }
 
 /* A count with thin spaces between thousands: 1 234 567. */
@@ -889,9 +892,16 @@ int html_load(const char *path, json_t **out, char *err, size_t errlen)
         hc_buf_destroy(&b);
         return rc;
     }
-    json_error_t jerr;
-    json_t *root = json_loadb(b.data != NULL ? b.data : "", b.len, JSON_REJECT_DUPLICATES, &jerr);
+    rc = html_parse(b.data != NULL ? b.data : "", b.len, out, err, errlen);
     hc_buf_destroy(&b);
+    return rc;
+}
+
+int html_parse(const char *text, size_t len, json_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
         snprintf(err, errlen, "%d:%d: not valid JSON: %s", jerr.line, jerr.column, jerr.text);
         return HC_ESYNTAX;

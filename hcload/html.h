@@ -44,6 +44,9 @@ int html_page(const struct html_run *run, const struct html_run *baseline, struc
  */
 int html_load(const char *path, json_t **out, char *err, size_t errlen);
 
+/* html_parse: the same from the len bytes at text. */
+int html_parse(const char *text, size_t len, json_t **out, char *err, size_t errlen);
+
 /*
  * html_escape: appends s to out with & < > " ' written as character references, so it reads
  * as text in an element or an attribute value. 0 or HC_ETOOLARGE.
