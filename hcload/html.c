@@ -763,8 +763,14 @@ static json_t *html_data_run(struct reader *rd, const struct html_run *run)
                             given != NULL ? html_data_pairs(rd, pairs, where)
                                           : html_data_fallback(rd, res, kinds[k]));
     }
-    return json_pack("{s:s, s:b, s:o, s:o}", "label", run->label, "open", open, "seconds",
-                     html_data_seconds(rd, res), "spectrum", spec);
+    json_t *o = json_object();
+    json_t *label = json_string(run->label);
+    /* A label that is not UTF-8 (a file name's bytes) cannot be a JSON string. */
+    json_object_set_new(o, "label", label != NULL ? label : json_string("(result)"));
+    json_object_set_new(o, "open", json_boolean(open));
+    json_object_set_new(o, "seconds", html_data_seconds(rd, res));
+    json_object_set_new(o, "spectrum", spec);
+    return o;
 }
 
 /*

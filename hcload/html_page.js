@@ -163,10 +163,12 @@
             el('path', {d: d, fill: 'none', stroke: s.color, 'stroke-width': s.width || 1.6,
                         'stroke-dasharray': s.dash || 'none',
                         'stroke-opacity': s.dash ? 0.75 : 1}, g);
-            if (s.marks) {
+            /* A series of one or two points would be a dot too small to see as a line. */
+            if (s.marks || s.pts.length < 3) {
                 s.pts.forEach(function (p) {
                     var c = el('circle', {cx: X(p[0]), cy: Y(p[1]), r: 2.2, fill: s.color}, g);
-                    el('title', {}, c).textContent = s.name + ' ' + s.label(p);
+                    el('title', {}, c).textContent = s.name + ' ' +
+                        (s.label ? s.label(p) : fmtSec(p[0]) + ': ' + spec.yfmt(p[1]));
                 });
             }
             points += s.pts.length;
