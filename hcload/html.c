@@ -342,6 +342,26 @@ static void html_header(struct hc_buf *out, struct reader *rd, const struct html
     }
     if (json_is_true(interrupted))
         hc_buf_append_str(out, "<span class=\"verdict bad\">interrupted</span>\n");
+    /* What makes hcload exit 1, as the summary's exit status says it. */
+    double failed = 0, unsent = 0, answered = 0;
+    bool have_failed = reader_num(rd, res, "", "errors.total", &failed);
+    reader_num(rd, res, "", "unsent", &unsent);
+    bool have_answered = reader_num(rd, res, "", "requests", &answered);
+    if (failed > 0) {
+        hc_buf_append_str(out, "<span class=\"verdict bad\">");
+        html_count(out, failed);
+        hc_buf_append_str(out, " failed requests</span>\n");
+    }
+    if (unsent > 0) {
+        hc_buf_append_str(out, "<span class=\"verdict bad\">");
+        html_count(out, unsent);
+        hc_buf_append_str(out, " due requests never sent</span>\n");
+    }
+    if (have_answered && answered == 0)
+        hc_buf_append_str(out, "<span class=\"verdict bad\">no response</span>\n");
+    if (have_failed && have_answered && failed == 0 && unsent == 0 && answered > 0 &&
+        !json_is_true(interrupted))
+        hc_buf_append_str(out, "<span class=\"verdict ok\">every request answered</span>\n");
     hc_buf_append_str(out, "</header>\n");
 }
 
@@ -439,20 +459,23 @@ struct html_figure {
     const char *path; /* NULL: the error rate, computed */
     enum html_fmt fmt;
     bool more_is_better;
+    bool bad_above_zero; /* any of it is trouble: the card is marked */
 };
 
 static const struct html_figure html_figures[] = {
-    {"Requests", "requests", FMT_COUNT, true},
-    {"Rate achieved", "rate.achieved", FMT_RATE, true},
-    {"Failed requests", "errors.total", FMT_COUNT, false},
-    {"Error rate", NULL, FMT_PERCENT, false},
-    {"Non-2xx/3xx", "non_2xx_3xx", FMT_COUNT, false},
-    {"Checks failed", "checks.failed", FMT_COUNT, false},
-    {"p50", "latency_us.corrected.p50", FMT_US, false},
-    {"p90", "latency_us.corrected.p90", FMT_US, false},
-    {"p99", "latency_us.corrected.p99", FMT_US, false},
-    {"p99.9", "latency_us.corrected.p99_9", FMT_US, false},
-    {"max", "latency_us.corrected.max", FMT_US, false},
+    {"Requests", "requests", FMT_COUNT, true, false},
+    {"Rate achieved", "rate.achieved", FMT_RATE, true, false},
+    {"Failed requests", "errors.total", FMT_COUNT, false, true},
+    {"Error rate", NULL, FMT_PERCENT, false, true},
+    {"Non-2xx/3xx", "non_2xx_3xx", FMT_COUNT, false, true},
+    {"Checks failed", "checks.failed", FMT_COUNT, false, true},
+    {"Waited for a connection", "queued", FMT_COUNT, false, false},
+    {"Never sent", "unsent", FMT_COUNT, false, true},
+    {"p50", "latency_us.corrected.p50", FMT_US, false, false},
+    {"p90", "latency_us.corrected.p90", FMT_US, false, false},
+    {"p99", "latency_us.corrected.p99", FMT_US, false, false},
+    {"p99.9", "latency_us.corrected.p99_9", FMT_US, false, false},
+    {"max", "latency_us.corrected.max", FMT_US, false, false},
 };
 
 static bool html_figure_value(struct reader *rd, const json_t *res, const struct html_figure *f,
@@ -471,7 +494,7 @@ static void html_cards(struct hc_buf *out, struct reader *rd, const json_t *res)
         const struct html_figure *f = &html_figures[i];
         double v;
         bool have = html_figure_value(rd, res, f, &v);
-        bool trouble = have && !f->more_is_better && f->fmt != FMT_US && v > 0;
+        bool trouble = have && f->bad_above_zero && v > 0;
         hc_buf_appendf(out, "<div class=\"card%s\"><b>", trouble ? " bad" : "");
         if (have)
             html_value(out, f->fmt, v);

@@ -86,6 +86,8 @@ static void a_plan_run_has_its_names_flows_and_figures(void **state)
     /* 2400 responses, written with a thin space between thousands. */
     assert_non_null(strstr(html, "<b>2&#8201;400</b><span>Requests</span>"));
     assert_non_null(strstr(html, "201: 1&#8201;200"));
+    assert_non_null(strstr(html, "<span class=\"verdict ok\">every request answered</span>"));
+    assert_null(strstr(html, "verdict bad"));
     /* No threshold section without thresholds, and nothing loaded from outside. */
     assert_null(strstr(html, "Thresholds"));
     assert_null(strstr(html, " src="));
@@ -245,11 +247,31 @@ static void a_run_that_failed_entirely_still_draws(void **state)
     assert_non_null(strstr(html, "<div class=\"card bad\"><b>300</b><span>Failed requests"));
     assert_non_null(strstr(html, "connect: 300"));
     assert_non_null(strstr(html, "<b>100%</b><span>Error rate"));
+    assert_non_null(strstr(html, "<span class=\"verdict bad\">300 failed requests</span>"));
+    assert_non_null(strstr(html, "<span class=\"verdict bad\">no response</span>"));
+    assert_null(strstr(html, "every request answered"));
     free(html);
     json_decref(r);
 }
 
 /* Each field set to a value of the wrong type, and the message that names it. */
+static void due_requests_never_sent_are_trouble(void **state)
+{
+    (void)state;
+    json_t *r = load("plan_run.json");
+    json_object_set_new(r, "unsent", json_integer(50));
+    json_object_set_new(r, "queued", json_integer(703));
+    char err[256];
+    char *html = page(r, NULL, 0, err, sizeof(err));
+    assert_non_null(strstr(html, "<span class=\"verdict bad\">50 due requests never sent</span>"));
+    assert_non_null(strstr(html, "<div class=\"card bad\"><b>50</b><span>Never sent"));
+    /* Waiting is counted in the latency, not a failure. */
+    assert_non_null(strstr(html, "<div class=\"card\"><b>703</b><span>Waited for a connection"));
+    assert_null(strstr(html, "every request answered"));
+    free(html);
+    json_decref(r);
+}
+
 static void fields_of_the_wrong_type_fail_with_their_path(void **state)
 {
     (void)state;
@@ -341,6 +363,7 @@ int main(void)
         cmocka_unit_test(a_baseline_is_compared_and_overlaid),
         cmocka_unit_test(an_older_result_plots_its_percentiles),
         cmocka_unit_test(a_run_that_failed_entirely_still_draws),
+        cmocka_unit_test(due_requests_never_sent_are_trouble),
         cmocka_unit_test(fields_of_the_wrong_type_fail_with_their_path),
         cmocka_unit_test(load_names_the_line_and_column),
     };
