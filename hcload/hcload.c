@@ -26,6 +26,7 @@
 #include "gate.h"
 #include "junit.h"
 #include "live.h"
+#include "html.h"
 #include "options.h"
 #include "report.h"
 #include "runner.h"
@@ -252,7 +253,8 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     int status = 1;
     if (hcload_check_output(prog, "--json", cfg->json_path) != 0 ||
         hcload_check_output(prog, "--hlog", cfg->hlog_path) != 0 ||
-        hcload_check_output(prog, "--junit", cfg->junit_path) != 0)
+        hcload_check_output(prog, "--junit", cfg->junit_path) != 0 ||
+        hcload_check_output(prog, "--html", cfg->html_path) != 0)
         return 1;
     uint64_t need = cfg->connections + (uint64_t)cfg->threads * 4 + HCLOAD_SPARE_FDS;
     uint64_t got = 0;
@@ -303,7 +305,9 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     m.live = live;
     bool json_stdout = cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0;
     bool hlog_stdout = cfg->hlog_path != NULL && strcmp(cfg->hlog_path, "-") == 0;
-    m.progress = !cfg->quiet && isatty(STDOUT_FILENO) && !json_stdout && !hlog_stdout;
+    bool html_stdout = cfg->html_path != NULL && strcmp(cfg->html_path, "-") == 0;
+    m.progress =
+        !cfg->quiet && isatty(STDOUT_FILENO) && !json_stdout && !hlog_stdout && !html_stdout;
     hc_client_stats_new_hist(&m.lat);
     hc_client_stats_new_hist(&m.raw);
     hc_hist_new(1, INT64_C(1) << 40, 3, &m.rate);
@@ -386,7 +390,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     };
     struct hc_buf out;
     hc_buf_init(&out, 0);
-    if (!cfg->quiet && !json_stdout && !hlog_stdout) {
+    if (!cfg->quiet && !json_stdout && !hlog_stdout && !html_stdout) {
         report_text(&r, &out);
         fwrite(out.data, 1, out.len, stdout);
         fflush(stdout);
@@ -442,6 +446,13 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
             status = 1;
         }
     }
+    if (cfg->html_path != NULL) {
+        char err[512];
+        if (html_write_result(&r, cfg->html_path, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s: --html %s: %s\n", prog->name, cfg->html_path, err);
+            status = 1;
+        }
+    }
     hc_buf_destroy(&out);
     hc_client_stats_destroy(&total);
 out:
@@ -470,6 +481,11 @@ int hcload_main(int argc, char **argv)
 {
     struct hc_opt_program *prog = options_program();
     hc_opt_main(prog, argc, argv);
+    if (prog->nrest >= 1 && strcmp(prog->rest[0], "report") == 0) {
+        int status = html_report_main(prog, options_values());
+        hc_opt_release(prog);
+        return status;
+    }
     struct config cfg;
     bool usage = false;
     char err[512];

@@ -49,6 +49,9 @@ struct options {
     struct hc_opt_list threshold; /* --threshold 'METRIC: EXPR', in order (gate.c parses) */
     const char *junit;            /* --junit FILE */
     const char *metrics_listen;   /* --metrics-listen HOST:PORT */
+    const char *html;             /* --html FILE or - */
+    const char *baseline;         /* --baseline REF (hcload report: the result to overlay) */
+    const char *output;           /* -o FILE (hcload report) */
 };
 
 /* Bits of options.given: which load flags were given (they override a plan's load:). */
@@ -82,6 +85,7 @@ struct config {
     bool quiet;                     /* no progress line, no text summary */
     const char *json_path;          /* --json, or NULL */
     const char *hlog_path;          /* --hlog, or NULL */
+    const char *html_path;          /* --html, or NULL */
     const char *method;             /* the method sent */
     bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
     bool http2;    /* --http2 */

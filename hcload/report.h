@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "hc/buf.h"
 #include "hc/client.h"
 #include "hc/hist.h"
@@ -44,6 +46,12 @@ void report_header(const struct config *cfg, struct hc_buf *out);
 
 /* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */
 int report_text(const struct report *r, struct hc_buf *out);
+
+/*
+ * report_json_tree: the JSON summary as a jansson object (the caller owns the reference);
+ * report_json writes it, html.c draws a page from it.
+ */
+json_t *report_json_tree(const struct report *r);
 
 /* report_json: appends the JSON summary (one object and a newline) to out. 0 or -ENOMEM. */
 int report_json(const struct report *r, struct hc_buf *out);

@@ -146,6 +146,8 @@
 #define HC_HCLOAD_PLAN_ITERS 8192
 /* hcload --json: rows of the per-second time series (a day of seconds; later ones dropped). */
 #define HC_HCLOAD_MAX_SECONDS 86400
+/* hcload report: bytes of a JSON result it reads (a day of seconds is about 10 MiB). */
+#define HC_HCLOAD_MAX_RESULT_BYTES (256 * 1024 * 1024)
 
 /*
  * hcwarm: the longest input line (kv, jsonl) or RESP command read from a source file, the
