@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The plans in examples/ run as written against hcserver (only target: changed to the test's
 # port, and the load shortened): every request answered, every check passed, every request
-# name answered, and the quick start's plan keeps the thresholds section it documents.
+# name answered, and its thresholds judged (each with an observed value; the error-rate ones
+# pass; a latency one may fail on a loaded machine, so exit 99 is accepted for those alone).
 # Usage: hcload_examples.sh BUILD_DIR SOURCE_DIR
 source "$(dirname "$0")/lib.sh"
 hc_need python3 curl
@@ -25,13 +26,19 @@ for plan in "$src"/examples/*.yaml; do
     rc=0
     timeout 60 "$hcload" run "$tmp/$name.yaml" -q -d 2s --json "$tmp/$name.json" \
         2>"$tmp/$name.err" || rc=$?
-    [ "$rc" = 0 ] || hc_fail "$name: exit $rc: $(cat "$tmp/$name.err")"
+    [ "$rc" = 0 ] || [ "$rc" = 99 ] || hc_fail "$name: exit $rc: $(cat "$tmp/$name.err")"
     python3 - "$tmp/$name.json" "$plan" <<'PY' || hc_fail "$name: the run is not clean"
 import json, re, sys
 r = json.load(open(sys.argv[1]))
 names = re.findall(r"^  ([a-z_]+):$", open(sys.argv[2]).read().split("\nflows:")[0], re.M)
 if r["errors"]["total"] or r["checks"]["failed"] or not r["checks"]["passed"]:
     sys.exit("errors %s, checks %s" % (r["errors"], r["checks"]))
+ts = r["thresholds"]
+if not ts or any(t["observed"] is None for t in ts):
+    sys.exit("thresholds not judged: %s" % ts)
+bad = [t["threshold"] for t in ts if not t["passed"] and not t["metric"].startswith("http_req_duration")]
+if bad:
+    sys.exit("thresholds failed: %s" % bad)
 for n in names:
     if r["by_name"].get(n, {}).get("requests", 0) == 0:
         sys.exit("request %s was never answered: %s" % (n, list(r["by_name"])))
