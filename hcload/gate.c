@@ -55,6 +55,7 @@ struct gate_thread {
 struct gate {
     const struct config *cfg;
     struct hc_threshold *ts; /* nts thresholds, the plan's then the command line's */
+    size_t nplan;            /* the first nplan are the plan's */
     size_t nts;
     size_t *series_of;          /* per threshold: its series */
     struct gate_series *series; /* nseries */
@@ -257,6 +258,22 @@ static int gate_add(struct gate *g, const struct hc_threshold *t, char *err, siz
     return 0;
 }
 
+/* Prefixes err with where the plan writes its k-th threshold expression (FILE:LINE:COL). */
+static void gate_err_at(const struct hc_plan *p, size_t k, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < p->nthresholds; i++) {
+        if (k >= p->thresholds[i].nexprs) {
+            k -= p->thresholds[i].nexprs;
+            continue;
+        }
+        char first[512];
+        snprintf(first, sizeof(first), "%s", err);
+        hc_errf(err, errlen, "%s:%u:%u: %s", p->file, p->thresholds[i].at[k].line,
+                p->thresholds[i].at[k].col, first);
+        return;
+    }
+}
+
 int gate_new(const struct config *cfg, const struct hc_opt_list *cli, struct gate **out, char *err,
              size_t errlen)
 {
@@ -276,13 +293,10 @@ int gate_new(const struct config *cfg, const struct hc_opt_list *cli, struct gat
     for (size_t i = 0; p != NULL && i < p->nthresholds && rc == 0; i++)
         for (size_t j = 0; j < p->thresholds[i].nexprs && rc == 0; j++) {
             rc = gate_add(g, &p->thresholds[i].exprs[j], err, errlen);
-            if (rc != 0) {
-                char first[512];
-                snprintf(first, sizeof(first), "%s", err);
-                hc_errf(err, errlen, "%s:%u:%u: %s", p->file, p->thresholds[i].at[j].line,
-                        p->thresholds[i].at[j].col, first);
-            }
+            if (rc != 0)
+                gate_err_at(p, g->nts, err, errlen);
         }
+    g->nplan = g->nts;
     for (size_t i = 0; cli != NULL && i < cli->len && rc == 0; i++) {
         struct hc_threshold t;
         char terr[384];
@@ -300,6 +314,8 @@ int gate_new(const struct config *cfg, const struct hc_opt_list *cli, struct gat
             k++;
         if (k == g->nseries) {
             rc = gate_series_init(g, &g->series[k], &g->ts[i], err, errlen);
+            if (rc != 0 && i < g->nplan)
+                gate_err_at(p, i, err, errlen);
             g->nseries++;
         }
         g->series_of[i] = k;

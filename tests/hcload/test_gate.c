@@ -194,6 +194,26 @@ static void names_flows_and_statuses_the_plan_lacks_are_usage_errors(void **stat
     }
 }
 
+static void a_plan_threshold_the_run_cannot_answer_names_its_line(void **state)
+{
+    (void)state;
+    static const char text[] = "target: http://127.0.0.1:8080\n"
+                               "requests:\n  ok: { path: /ok }\n"
+                               "thresholds:\n  http_reqs: count>0\n"
+                               "  http_req_duration{name:nope}: [p(95)<1]\n";
+    struct config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    char err[512];
+    assert_int_equal(hc_plan_parse("t.yaml", text, strlen(text), NULL, &cfg.plan, err, sizeof(err)),
+                     0);
+    cfg.threads = 1;
+    struct gate *g = NULL;
+    assert_int_equal(gate_new(&cfg, NULL, &g, err, sizeof(err)), HC_EUNKNOWN);
+    assert_string_equal(err, "t.yaml:6:34: http_req_duration{name:nope}: p(95)<1: the plan has "
+                             "no request \"nope\"");
+    hc_plan_free(cfg.plan);
+}
+
 static void abort_on_fail_waits_for_its_delay_and_stops_once(void **state)
 {
     (void)state;
@@ -271,6 +291,7 @@ int main(void)
         cmocka_unit_test(a_status_check_decides_whether_a_status_failed),
         cmocka_unit_test(transport_failures_count_as_failed_requests),
         cmocka_unit_test(names_flows_and_statuses_the_plan_lacks_are_usage_errors),
+        cmocka_unit_test(a_plan_threshold_the_run_cannot_answer_names_its_line),
         cmocka_unit_test(abort_on_fail_waits_for_its_delay_and_stops_once),
         cmocka_unit_test(no_thresholds_make_no_gate),
     };
