@@ -85,7 +85,7 @@ PY
 start_server
 cat >"$tmp/plan.yaml" <<YAML
 target: $URL
-load: { rate: 100/s, duration: 4s, connections: 8 }
+load: { rate: 50/s, duration: 4s, connections: 32 }
 requests:
   create:
     method: POST
@@ -100,10 +100,20 @@ requests:
 flows:
   buy: { steps: [create, read] }
 YAML
-timeout 60 "$hcload" run "$tmp/plan.yaml" -q --json "$tmp/a.json" --html "$tmp/a.html" ||
-    hc_fail "the plan run failed"
-timeout 60 "$hcload" run "$tmp/plan.yaml" -q -R 150 -d 3s --json "$tmp/b.json" ||
-    hc_fail "the second plan run failed"
+# run_plan JSON FLAGS...: the plan with --json JSON. What is under test is the report, not
+# the server's speed: on a loaded machine a stalled fsync may leave due requests unsent at
+# the end (exit 1), which is accepted as long as nothing failed.
+run_plan() {
+    local json=$1 rc=0
+    shift
+    timeout 60 "$hcload" run "$tmp/plan.yaml" -q --json "$json" "$@" 2>"$tmp/run.err" || rc=$?
+    [ "$rc" = 0 ] && return 0
+    [ "$rc" = 1 ] && python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["errors"]["total"] == 0 and r["unsent"] > 0 else 1)' "$json" 2>/dev/null ||
+        hc_fail "the plan run ($*) exited $rc: $(cat "$tmp/run.err")"
+}
+run_plan "$tmp/a.json" --html "$tmp/a.html"
+run_plan "$tmp/b.json" -R 75 -d 3s
 stop_server
 [ -s "$tmp/a.html" ] || hc_fail "--html wrote nothing"
 
