@@ -16,6 +16,7 @@
 
 #include <time.h>
 
+#include "gate.h"
 #include "hc/units.h"
 
 /* The JSON schema's version: bumped when a field changes meaning or goes (docs/hcload.md). */
@@ -260,7 +261,10 @@ int report_text(const struct report *r, struct hc_buf *out)
     }
     hc_buf_appendf(out, "Requests/sec: %12.2f\n", rps);
     hc_units_format_size(sec > 0 ? (uint64_t)((double)s->bytes_read / sec) : 0, a, sizeof(a));
-    return hc_buf_appendf(out, "Transfer/sec: %12s\n", a);
+    int rc = hc_buf_appendf(out, "Transfer/sec: %12s\n", a);
+    if (rc == 0 && r->gate != NULL)
+        gate_text(r->gate, out);
+    return rc;
 }
 
 static double report_us(int64_t ns)
@@ -496,6 +500,7 @@ json_t *report_json_tree(const struct report *r)
     if (r->run != NULL)
         report_json_plan(r, root);
     json_object_set_new(root, "seconds", report_json_seconds(r));
+    json_object_set_new(root, "thresholds", r->gate != NULL ? gate_json(r->gate) : json_array());
     json_object_set_new(root, "spectrum",
                         json_pack("{s:o, s:o}", "corrected", report_json_spectrum(s->lat),
                                   "uncorrected", report_json_spectrum(s->raw)));

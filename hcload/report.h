@@ -16,6 +16,8 @@
 #include "options.h"
 #include "runner.h"
 
+struct gate;
+
 /* One second of the run, for the JSON's time series. */
 struct report_second {
     double t;                   /* seconds after the start where the interval ends */
@@ -35,7 +37,8 @@ struct report {
     double start_sec;                    /* wall-clock start, seconds since the epoch */
     const struct report_second *seconds; /* nseconds rows, one a second */
     size_t nseconds;
-    bool header_shown; /* report_header was printed before the run */
+    bool header_shown;       /* report_header was printed before the run */
+    const struct gate *gate; /* the thresholds' verdicts (gate.h), or NULL */
 };
 
 /* report_header: the "Running ... test @ URL" lines (printed before the run on a terminal). */
