@@ -426,9 +426,12 @@ static void html_thresholds(struct hc_buf *out, struct reader *rd, const json_t 
             html_escape(out, json_string_value(obs));
         else
             hc_buf_append_str(out, HTML_NONE);
-        /* The gate's units: ms, bytes and per_second say something; rate and count do not. */
+        /*
+         * The gate's units: ms, bytes and per_second say something; a share (0..1, as the
+         * expression compares it) and a count are plain numbers.
+         */
         if (unit != NULL && (json_is_number(obs) || json_is_string(obs)) &&
-            strcmp(unit, "rate") != 0 && strcmp(unit, "count") != 0) {
+            strcmp(unit, "share") != 0 && strcmp(unit, "rate") != 0 && strcmp(unit, "count") != 0) {
             hc_buf_putc(out, ' ');
             html_escape(out, strcmp(unit, "per_second") == 0 ? "/s" : unit);
         }
