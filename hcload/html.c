@@ -218,7 +218,7 @@ static void html_value(struct hc_buf *out, enum html_fmt fmt, double v)
 static void html_cell(struct hc_buf *out, struct reader *rd, const json_t *obj, const char *where,
                       const char *path, enum html_fmt fmt)
 {
-    double v;
+    double v = 0;
     hc_buf_append_str(out, "<td>");
     if (reader_num(rd, obj, where, path, &v))
         html_value(out, fmt, v);
@@ -256,7 +256,7 @@ static void html_statuses(struct hc_buf *out, struct reader *rd, const json_t *o
 /* requests + errors.total: every request that ended, for an error rate. */
 static bool html_error_rate(struct reader *rd, const json_t *res, double *out)
 {
-    double ok, bad;
+    double ok = 0, bad = 0;
     if (!reader_num(rd, res, "", "requests", &ok) || !reader_num(rd, res, "", "errors.total", &bad))
         return false;
     *out = ok + bad > 0 ? 100.0 * bad / (ok + bad) : 0;
@@ -277,7 +277,7 @@ static void html_header(struct hc_buf *out, struct reader *rd, const struct html
     const char *arrival = reader_str(rd, res, "", "arrival");
     const char *proto = reader_str(rd, res, "", "protocol");
     const char *version = reader_str(rd, res, "", "version");
-    double v;
+    double v = 0;
     hc_buf_append_str(out, "<header>\n<h1>hcload report</h1>\n<p class=\"sub\">");
     if (plan != NULL) {
         hc_buf_append_str(out, "plan ");
@@ -400,7 +400,7 @@ static void html_thresholds(struct hc_buf *out, struct reader *rd, const json_t 
         const json_t *tags = reader_get(rd, t, where, "tags", READ_OBJECT);
         bool pass = json_is_true(html_threshold_passed(rd, t, where));
         const json_t *obs = json_object_get(t, "observed");
-        double stopped;
+        double stopped = 0;
         hc_buf_appendf(out, "<tr><td class=\"%s\">%s</td><td class=\"text\">",
                        pass ? "pass" : "fail", pass ? "&#10003;" : "&#10007;");
         html_escape(out, metric != NULL ? metric : "");
@@ -426,9 +426,12 @@ static void html_thresholds(struct hc_buf *out, struct reader *rd, const json_t 
             html_escape(out, json_string_value(obs));
         else
             hc_buf_append_str(out, HTML_NONE);
-        /* The gate's units: ms, bytes and per_second say something; rate and count do not. */
+        /*
+         * The gate's units: ms, bytes and per_second say something; a share (0..1, as the
+         * expression compares it) and a count are plain numbers.
+         */
         if (unit != NULL && (json_is_number(obs) || json_is_string(obs)) &&
-            strcmp(unit, "rate") != 0 && strcmp(unit, "count") != 0) {
+            strcmp(unit, "share") != 0 && strcmp(unit, "rate") != 0 && strcmp(unit, "count") != 0) {
             hc_buf_putc(out, ' ');
             html_escape(out, strcmp(unit, "per_second") == 0 ? "/s" : unit);
         }
@@ -492,7 +495,7 @@ static void html_cards(struct hc_buf *out, struct reader *rd, const json_t *res)
     hc_buf_append_str(out, "<div class=\"cards\">\n");
     for (size_t i = 0; i < HC_ARRAY_LEN(html_figures); i++) {
         const struct html_figure *f = &html_figures[i];
-        double v;
+        double v = 0;
         bool have = html_figure_value(rd, res, f, &v);
         bool trouble = have && f->bad_above_zero && v > 0;
         hc_buf_appendf(out, "<div class=\"card%s\"><b>", trouble ? " bad" : "");
@@ -606,7 +609,7 @@ static void html_names(struct hc_buf *out, struct reader *rd, const struct html_
         html_cell(out, rd, o, where, "latency_us.corrected.max", FMT_US);
         if (base != NULL) {
             const json_t *bo = base_by != NULL ? json_object_get(base_by, name) : NULL;
-            double v, b;
+            double v = 0, b = 0;
             bool hv = reader_num(rd, o, where, "latency_us.corrected.p99", &v);
             bool hb = json_is_object(bo) &&
                       reader_num(rd, bo, "baseline by_name", "latency_us.corrected.p99", &b);
@@ -708,12 +711,12 @@ static json_t *html_data_seconds(struct reader *rd, const json_t *res)
             reader_fail(rd, "%s: expected an object", where);
             break;
         }
-        double t;
+        double t = 0;
         if (!reader_num(rd, row, where, "t", &t))
             continue;
         json_t *o = json_object();
         for (size_t k = 0; k < HC_ARRAY_LEN(keys); k++) {
-            double v;
+            double v = 0;
             if (reader_num(rd, row, where, keys[k], &v))
                 json_object_set_new(o, keys[k], json_real(v));
         }
@@ -759,7 +762,7 @@ static json_t *html_data_fallback(struct reader *rd, const json_t *res, const ch
     snprintf(where, sizeof(where), "latency_us.%s", which);
     const json_t *lat = reader_get(rd, res, "", where, READ_OBJECT);
     for (size_t i = 0; lat != NULL && i < HC_ARRAY_LEN(points); i++) {
-        double v;
+        double v = 0;
         if (reader_num(rd, lat, where, points[i].key, &v))
             json_array_append_new(a, json_pack("[f, f]", points[i].pct, v));
     }

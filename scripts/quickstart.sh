@@ -7,9 +7,10 @@
 # summary with the full latency spectrum. It ends with a gated run, the plan
 # examples/quickstart.yaml (orders created and read back, with thresholds), as a CI job would
 # run it. The run's files land in build/quickstart/: report.json (hcload's summary of the
-# load), latency.hlog (HdrHistogram interval log), gate.json and report.html (the gated run's
-# result and its HTML report), hcserver.log, metrics.txt (hcserver's /metrics after the runs)
-# and hcdata/ (the shard files). The script's exit status is the gated run's.
+# load), latency.hlog (HdrHistogram interval log), gate.json, report.html and junit.xml (the
+# gated run's result, its HTML report and its thresholds as JUnit XML), hcserver.log,
+# metrics.txt (hcserver's /metrics after the runs) and hcdata/ (the shard files). The
+# script's exit status is the gated run's (99: a threshold failed).
 #
 # Usage: scripts/quickstart.sh [DURATION]   (default 10s)
 set -euo pipefail
@@ -64,13 +65,13 @@ echo "== gate: examples/quickstart.yaml (create, read back, list) with its thres
 sed "s|^target: .*|target: $base|" examples/quickstart.yaml >"$out/quickstart.yaml"
 gate=0
 "$bin/hcload/hcload" run "$out/quickstart.yaml" --json "$out/gate.json" \
-    --html "$out/report.html" || gate=$?
+    --html "$out/report.html" --junit "$out/junit.xml" || gate=$?
 
 curl -s "$base/metrics" >"$out/metrics.txt"
 kill -TERM "$server_pid"
 wait "$server_pid"
 server_pid=""
-echo "== files: $out/report.json $out/latency.hlog $out/gate.json $out/report.html" \
+echo "== files: $out/report.json $out/latency.hlog $out/gate.json $out/report.html $out/junit.xml" \
     "$out/metrics.txt $out/hcserver.log"
 if [ "$gate" = 0 ]; then
     echo "== gate passed: open $out/report.html in a browser"

@@ -151,7 +151,7 @@ static void thresholds_are_shown_with_their_verdicts(void **state)
                            "\"expression\":\"p(99)<50\",\"unit\":\"ms\",\"observed\":12.5,"
                            "\"passed\":true},"
                            "{\"metric\":\"http_req_failed\",\"tags\":{},\"expression\":"
-                           "\"rate<0.01\",\"unit\":\"rate\",\"observed\":0.25,\"passed\":false,"
+                           "\"rate<0.01\",\"unit\":\"share\",\"observed\":0.25,\"passed\":false,"
                            "\"stopped_run_at_s\":3.25},"
                            "{\"metric\":\"http_reqs\",\"expression\":\"rate>100\",\"unit\":"
                            "\"per_second\",\"observed\":null,\"ok\":true}]",

@@ -26,10 +26,15 @@ for plan in "$src"/examples/*.yaml; do
     rc=0
     timeout 60 "$hcload" run "$tmp/$name.yaml" -q -d 2s --json "$tmp/$name.json" \
         2>"$tmp/$name.err" || rc=$?
-    [ "$rc" = 0 ] || [ "$rc" = 99 ] || hc_fail "$name: exit $rc: $(cat "$tmp/$name.err")"
-    python3 - "$tmp/$name.json" "$plan" <<'PY' || hc_fail "$name: the run is not clean"
+    # Exit 99 is a failed threshold (the python below allows only latency ones); exit 1 is
+    # accepted only for due requests left unsent at the end (a stalled fsync on a loaded
+    # machine), and only when nothing failed.
+    [ "$rc" = 0 ] || [ "$rc" = 1 ] || [ "$rc" = 99 ] || hc_fail "$name: exit $rc: $(cat "$tmp/$name.err")"
+    python3 - "$tmp/$name.json" "$plan" "$rc" <<'PY' || hc_fail "$name: the run is not clean: $(cat "$tmp/$name.err")"
 import json, re, sys
 r = json.load(open(sys.argv[1]))
+if sys.argv[3] == "1" and r["unsent"] == 0:
+    sys.exit("exit %s with every due request sent" % sys.argv[3])
 names = re.findall(r"^  ([a-z_]+):$", open(sys.argv[2]).read().split("\nflows:")[0], re.M)
 if r["errors"]["total"] or r["checks"]["failed"] or not r["checks"]["passed"]:
     sys.exit("errors %s, checks %s" % (r["errors"], r["checks"]))
