@@ -116,6 +116,7 @@ static int map_fail(struct hc_redis_slotmap *map, int code, char *err, size_t er
 {
     map->nnodes = 0;
     memset(map->nodes, 0, sizeof(map->nodes));
+    memset(map->replicas, 0, sizeof(map->replicas));
     memset(map->slot, 0xff, sizeof(map->slot));
     if (err != NULL && errlen > 0)
         snprintf(err, errlen, "CLUSTER SLOTS: %s", what);
@@ -199,8 +200,11 @@ int hc_redis_slotmap_parse(const redisReply *reply, const char *asked_host,
         if (k == map->nnodes) {
             if (map->nnodes == HC_REDIS_CLUSTER_MAX_NODES)
                 return map_fail(map, HC_ETOOLARGE, err, errlen, "more masters than we keep");
+            map->replicas[map->nnodes] = 0;
             map->nodes[map->nnodes++] = addr;
         }
+        if (e->elements - 3 > map->replicas[k])
+            map->replicas[k] = (unsigned)(e->elements - 3);
         for (long long s = first; s <= last; s++) {
             if (map->slot[s] != -1)
                 return map_fail(map, HC_EPROTO, err, errlen, "ranges overlap");
@@ -269,6 +273,7 @@ struct rc_node {
     struct hc_redis *r;             /* its client (reconnects by itself) */
     struct hc_redis_cluster *c;     /* back pointer for the state callback */
     enum hc_redis_state state;      /* the client's last state */
+    unsigned replicas;              /* the replicas the last map listed, 0 if not a master */
     int err;                        /* why it went DOWN last */
 };
 
@@ -401,9 +406,13 @@ static void rc_apply_map(struct hc_redis_cluster *c, const struct hc_redis_slotm
 {
     int16_t idx[HC_REDIS_CLUSTER_MAX_NODES];
 
+    for (size_t i = 0; i < c->nnodes; i++)
+        c->nodes[i].replicas = 0;
     for (size_t i = 0; i < m->nnodes; i++) {
         struct rc_node *n = rc_node_get(c, &m->nodes[i]);
         idx[i] = n != NULL ? (int16_t)(n - c->nodes) : -1;
+        if (n != NULL)
+            n->replicas = m->replicas[i];
     }
     for (size_t s = 0; s < HC_REDIS_CLUSTER_SLOTS; s++)
         c->slot[s] = m->slot[s] >= 0 ? idx[m->slot[s]] : -1;
@@ -766,6 +775,15 @@ void hc_redis_cluster_free(struct hc_redis_cluster *c)
     hc_redis_cluster_addr_destroy(&c->addr);
     free(c->scratch);
     free(c);
+}
+
+unsigned hc_redis_cluster_replicas(const struct hc_redis_cluster *c, const struct hc_redis *r)
+{
+    for (size_t i = 0; c != NULL && i < c->nnodes; i++) {
+        if (c->nodes[i].r == r)
+            return c->nodes[i].replicas;
+    }
+    return 0;
 }
 
 enum hc_redis_state hc_redis_cluster_state(const struct hc_redis_cluster *c)

@@ -77,6 +77,7 @@
 #define QR_SYNC_NS    (2000 * HC_NSEC_PER_MSEC) /* a blocking call's timeout */
 #define QR_BLOCK_MS   500                       /* longest XREADGROUP BLOCK (< QR_SYNC_NS) */
 #define QR_REFRESH_NS (1000 * HC_NSEC_PER_MSEC) /* how often takers look for new sales */
+#define QR_WAIT_MS    "500" /* on a cluster, how long a grab waits for a replica's copy */
 
 enum qr_script { QR_GRAB, QR_REG, QR_STOCK, QR_FINISH, QR_NSCRIPTS };
 
@@ -447,6 +448,18 @@ static void grab_finish(struct qredis *q, struct queue_append *a, int result)
 
 static int grab_send(struct qredis *q, struct queue_append *a, bool with_script);
 
+/* WAIT's answer after a grab on a cluster: at least one replica has it, or it is unsure. */
+static void grab_waited(struct hc_redis *r, const redisReply *reply, int err, void *arg)
+{
+    struct queue_append *a = arg;
+
+    HC_UNUSED(r);
+    if (err == 0 && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 1)
+        grab_finish(a->priv, a, 0);
+    else
+        grab_finish(a->priv, a, -EIO); /* on the master only: a failover could lose it */
+}
+
 static void grab_reply(struct hc_redis *r, const redisReply *reply, int err, void *arg)
 {
     struct queue_append *a = arg;
@@ -454,7 +467,6 @@ static void grab_reply(struct hc_redis *r, const redisReply *reply, int err, voi
     uint64_t no = 0, seq = 0;
     int code;
 
-    HC_UNUSED(r);
     if (err < 0) {
         grab_finish(q, a, -EIO); /* timed out or lost: the grab may or may not have run */
         return;
@@ -478,6 +490,16 @@ static void grab_reply(struct hc_redis *r, const redisReply *reply, int err, voi
     switch (code) {
     case 0:
         a->msg.id = ticket_of(no, seq);
+        if (q->rc != NULL && hc_redis_cluster_replicas(q->rc, r) > 0) {
+            /* Redis replicates after answering; a master that dies before its replica has
+             * the grab takes it along, and the promoted replica would sell the unit again.
+             * So a 202 waits for one replica (WAIT counts this connection's writes). */
+            const char *wait[] = {"WAIT", "1", QR_WAIT_MS};
+            if (hc_redis_command_argv(r, grab_waited, a, 3, wait, NULL) == 0)
+                break;
+            grab_finish(q, a, -EIO);
+            break;
+        }
         grab_finish(q, a, 0);
         break;
     case -3:

@@ -136,6 +136,9 @@ static void slotmap_of_three_masters_with_replicas_parses(void **state)
     assert_int_equal(m.nnodes, 3);
     assert_string_equal(m.nodes[0].host, "127.0.0.1");
     assert_int_equal(m.nodes[0].port, 7000);
+    assert_int_equal(m.replicas[0], 1);
+    assert_int_equal(m.replicas[1], 0);
+    assert_int_equal(m.replicas[2], 0); /* fields after the id (metadata) are not replicas */
     assert_int_equal(m.nodes[1].port, 7001);
     assert_string_equal(m.nodes[2].host, "10.0.0.9"); /* empty host: the node asked */
     assert_int_equal(m.nodes[2].port, 7002);

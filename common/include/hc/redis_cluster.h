@@ -85,6 +85,7 @@ struct hc_redis_node_addr {
 struct hc_redis_slotmap {
     size_t nnodes;                                               /* masters in nodes */
     struct hc_redis_node_addr nodes[HC_REDIS_CLUSTER_MAX_NODES]; /* each master once */
+    unsigned replicas[HC_REDIS_CLUSTER_MAX_NODES]; /* the replicas a master's ranges list */
     int16_t slot[HC_REDIS_CLUSTER_SLOTS]; /* index into nodes, or -1 when no master serves it */
 };
 
@@ -202,6 +203,15 @@ void hc_redis_cluster_free(struct hc_redis_cluster *c);
  */
 int hc_redis_cluster_command_argv(struct hc_redis_cluster *c, hc_redis_reply_cb *cb, void *arg,
                                   int argc, const char *const *argv, const size_t *lens);
+
+/*
+ * hc_redis_cluster_replicas: how many replicas the slot map lists for the master whose client
+ * is r (the first argument of a reply callback), 0 when r is not a master of the map. A caller
+ * that must not lose an acknowledged write in a failover sends WAIT on r after the write when
+ * this is at least 1 (Redis replicates asynchronously: a replica promoted after its master
+ * died lacks what it had not received).
+ */
+unsigned hc_redis_cluster_replicas(const struct hc_redis_cluster *c, const struct hc_redis *r);
 
 /* hc_redis_cluster_state: the state now (see hc_redis_cluster_state_cb). */
 enum hc_redis_state hc_redis_cluster_state(const struct hc_redis_cluster *c);
