@@ -729,7 +729,8 @@ static size_t claim(struct qredis *q, struct hc_redis_conn *c, const struct qr_t
                     const struct queue_msg *cand, size_t n, struct queue_msg *out)
 {
     char tk[24], claimv[QR_NAME_MAX + 4];
-    size_t kept = 0;
+    size_t kept = 0, ndone = 0;
+    uint64_t *done = NULL; /* entries finished already (rare: allocated when met) */
 
     snprintf(claimv, sizeof(claimv), "c:%s", q->consumer);
     for (size_t i = 0; i < n; i++) {
@@ -741,20 +742,29 @@ static size_t claim(struct qredis *q, struct hc_redis_conn *c, const struct qr_t
         redisReply *set = NULL, *get = NULL;
         if (hc_redis_conn_get_reply(c, &set) != 0 || hc_redis_conn_get_reply(c, &get) != 0) {
             freeReplyObject(set);
+            free(done);
             return kept;
         }
         if (get != NULL && get->type == REDIS_REPLY_STRING) {
             if (strcmp(get->str, claimv) == 0) {
                 out[kept++] = cand[i];
             } else if (strncmp(get->str, "d:", 2) == 0) {
-                redisReply *x = hc_redis_conn_command(c, "XACK %s " QR_GROUP " %" PRIu64 "-1",
-                                                      t->k_tickets, cand[i].id & 0xffffffffu);
-                freeReplyObject(x);
+                if (done == NULL)
+                    done = hc_xmalloc(n * sizeof(*done));
+                done[ndone++] = cand[i].id & 0xffffffffu;
             }
         }
         freeReplyObject(set);
         freeReplyObject(get);
     }
+    /* After the pipeline's last reply: a command sent while replies are pending would read
+     * one of theirs. */
+    for (size_t i = 0; i < ndone; i++) {
+        redisReply *x =
+            hc_redis_conn_command(c, "XACK %s " QR_GROUP " %" PRIu64 "-1", t->k_tickets, done[i]);
+        freeReplyObject(x);
+    }
+    free(done);
     return kept;
 }
 
