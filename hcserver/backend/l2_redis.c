@@ -33,6 +33,15 @@
  * elsewhere for at most the announcement's delay while subscribed, and while not subscribed
  * at most until the subscription is back (when L1 is cleared) or the L1 TTL, whichever comes
  * first.
+ *
+ * On a Redis Cluster (redis-cluster://) the same steps run through the cluster clients of
+ * hc/redis_cluster.h: the blocking connections route each GET and lock by its key's slot, the
+ * command client sends each SET, DEL and lock release to its key's master (the order a write's
+ * DEL and SET need is kept, since both are for the same key, so the same master), and the
+ * announcement as a script that names the order's key, so it runs on that master after the SET
+ * (a PUBLISH reaches every node of a cluster), and one subscriber per seed listens, of which
+ * the first connected one counts: when it changes, messages may have been missed in between,
+ * which is a resync as above.
  */
 #include "backend/l2.h"
 
@@ -57,6 +66,7 @@
 #define HC_L2_REDIS_CHANNEL     "hc:inval"
 #define HC_L2_REDIS_LOCK_PREFIX "hc:lock:order:"
 #define L2_REDIS_BATCH          256
+#define L2_REDIS_PUBLISH_LUA    "return redis.call('PUBLISH', ARGV[1], ARGV[2])"
 
 struct l2_redis;
 
@@ -269,6 +279,17 @@ static void announce(struct l2_redis *r, uint64_t id)
     const char *argv[] = {"PUBLISH", HC_L2_REDIS_CHANNEL, msg};
     size_t lens[] = {7, sizeof(HC_L2_REDIS_CHANNEL) - 1, (size_t)n};
 
+    if (r->ccmd != NULL) {
+        /* PUBLISH has no key, so a cluster would send it to any master, maybe ahead of the SET
+         * it announces. A script that names the order's key runs on that key's master, after
+         * the SET: the announcement keeps its order. */
+        char key[HC_CACHEKEY_MAX];
+        int klen = hc_cachekey_order_key(id, key, sizeof(key));
+        const char *eargv[] = {"EVAL", L2_REDIS_PUBLISH_LUA, "1", key, HC_L2_REDIS_CHANNEL, msg};
+        size_t elens[] = {4, sizeof(L2_REDIS_PUBLISH_LUA) - 1, 1, (size_t)klen, lens[1], lens[2]};
+        issue(r, 6, eargv, elens);
+        return;
+    }
     issue(r, 3, argv, lens);
 }
 
