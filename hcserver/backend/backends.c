@@ -163,6 +163,8 @@ int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct 
         struct hc_redis_cluster_addr ca;
         char why[200];
 
+        if (strchr(s, '@') != NULL)
+            return bad(err, errlen, opt, s, "credentials in the URL are not supported");
         if (hc_redis_cluster_url_parse(s, &ca, why, sizeof(why)) < 0)
             return bad(err, errlen, opt, s, "%s", why);
         snprintf(out->host, sizeof(out->host), "%s", ca.seeds[0].host);
