@@ -33,4 +33,29 @@ for key in $(rccli --scan --pattern 'hc:flash:{*}:stock' | head -3); do
         [ "$(rccli cluster keyslot "$k")" = "$slot" ] || hc_fail "$k is not on $key's slot"
     done
 done
-echo "ok: API suite on a Redis Cluster; $total order keys over the three masters"
+
+# Two instances share the cluster's L2: B answers A's order from it, and a PATCH through A
+# reaches B's L1 through the invalidation channel (published on the order key's master).
+source "$(dirname "$0")/lib_hcserver.sh"
+WORK=$HC_TMP/a && mkdir -p "$WORK" && start_server --cache "$HC_RC_URL" && A_URL=$URL
+WORK=$HC_TMP/b && mkdir -p "$WORK" && start_server --cache "$HC_RC_URL" && B_URL=$URL
+ID=$(curl -s -X POST --data-binary '{"user_id":7,"sku":"tea","qty":1,"amount_cents":300}' \
+    "$A_URL/api/orders" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+sleep 0.2
+curl -s -D "$HC_TMP/h" -o /dev/null "$B_URL/api/orders/$ID"
+grep -qi '^X-Cache: L2' "$HC_TMP/h" || hc_fail "B's answer for A's order is not from L2: $(cat "$HC_TMP/h")"
+curl -s -D "$HC_TMP/h" -o /dev/null "$B_URL/api/orders/$ID"
+grep -qi '^X-Cache: L1' "$HC_TMP/h" || hc_fail "B's second read is not from its L1"
+curl -s -o /dev/null -X PATCH --data-binary '{"status":"CANCELLED"}' "$A_URL/api/orders/$ID"
+fresh=
+for _ in $(seq 100); do
+    if curl -s "$B_URL/api/orders/$ID" | grep -q '"status":"CANCELLED"'; then
+        fresh=1
+        break
+    fi
+    sleep 0.05
+done
+[ -n "$fresh" ] || hc_fail "B serves A's order stale 5 s after the PATCH"
+inval=$(curl -s "$B_URL/metrics" | awk '$1 == "hc_l2_invalidations_total" { print $2 + 0 }')
+[ "${inval:-0}" -ge 1 ] || hc_fail "B counted no invalidation"
+echo "ok: API suite on a Redis Cluster; $total order keys over the three masters; B heard A's change"
