@@ -16,6 +16,7 @@
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "hc/redis.h"
+#include "hc/redis_cluster.h"
 #include "hc/units.h"
 
 const char *const options_orders[] = {"recent", "requested", NULL};
@@ -26,7 +27,8 @@ static const struct hc_opt options_table[] = {
     {.name = "target",
      .kind = HC_OPT_URL,
      .metavar = "URL",
-     .help = "Where keys go: redis://HOST[:PORT][/DB] (redis) or memcached://HOST[:PORT] "
+     .help = "Where keys go: redis://HOST[:PORT][/DB] or redis-cluster://HOST:PORT[,...] "
+             "(redis), or memcached://HOST[:PORT] "
              "(memcached)",
      .group = "Target",
      .dest = &opts.target},
@@ -347,7 +349,16 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
         return HC_ESYNTAX;
     }
     cfg->target = o->target;
-    if (cfg->command == CMD_REDIS) {
+    if (cfg->command == CMD_REDIS && hc_redis_url_is_cluster(o->target)) {
+        struct hc_redis_cluster_addr a;
+        char uerr[256];
+        int rc = hc_redis_cluster_url_parse(o->target, &a, uerr, sizeof(uerr));
+        if (rc != 0) {
+            snprintf(err, errlen, "--target: \"%s\": %s", o->target, uerr);
+            return rc;
+        }
+        hc_redis_cluster_addr_destroy(&a);
+    } else if (cfg->command == CMD_REDIS) {
         struct hc_redis_addr a;
         char uerr[256];
         int rc = hc_redis_url_parse(o->target, &a, uerr, sizeof(uerr));
@@ -428,6 +439,12 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     if (o->max_memory != NULL) {
         if (cfg->command != CMD_REDIS) {
             snprintf(err, errlen, "--max-memory is for redis (Memcached evicts by itself)");
+            return HC_ESYNTAX;
+        }
+        if (hc_redis_url_is_cluster(o->target)) {
+            snprintf(err, errlen,
+                     "--max-memory is for one Redis (each master of a cluster has its own "
+                     "memory)");
             return HC_ESYNTAX;
         }
         int rc = options_memory(o->max_memory, cfg, err, errlen);
