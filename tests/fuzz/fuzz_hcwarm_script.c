@@ -21,8 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     base.timeout_ns = HC_NSEC_PER_SEC;
     struct script *s = NULL;
     char err[1200];
-    int rc = script_parse("fuzz.yaml", (const char *)data, size, NULL, &base, &s, err,
-                          sizeof(err));
+    int rc = script_parse("fuzz.yaml", (const char *)data, size, NULL, &base, &s, err, sizeof(err));
     if (rc == 0) {
         if (s == NULL || s->nsteps < 1 || s->nsteps > 256)
             abort();

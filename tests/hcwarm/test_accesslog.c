@@ -37,12 +37,10 @@ static void the_zone_offset_is_taken_out(void **state)
     (void)state;
     struct accesslog_entry a, b;
     const char *why;
-    assert_int_equal(parse("::1 - bob [01/Jan/2027:01:00:00 +0100] \"HEAD / HTTP/1.0\" 304 0", &a,
-                           &why),
-                     0);
-    assert_int_equal(parse("::1 - - [31/Dec/2026:19:00:00 -0500] \"HEAD / HTTP/1.0\" 304 0", &b,
-                           &why),
-                     0);
+    assert_int_equal(
+        parse("::1 - bob [01/Jan/2027:01:00:00 +0100] \"HEAD / HTTP/1.0\" 304 0", &a, &why), 0);
+    assert_int_equal(
+        parse("::1 - - [31/Dec/2026:19:00:00 -0500] \"HEAD / HTTP/1.0\" 304 0", &b, &why), 0);
     assert_int_equal(a.time_s, 1798761600); /* 2027-01-01T00:00:00Z */
     assert_int_equal(b.time_s, a.time_s);
     assert_memory_equal(a.method, "HEAD", 4);

@@ -96,7 +96,7 @@ static void malformed_plans_name_the_place_and_what_was_expected(void **state)
         {"steps:\n  - redis: {target: redis://h:1, from-file: [a]}\n", "expected a value, got a "
                                                                        "list"},
         {"steps:\n  - ready: {timeout: soon, url: http://h:1/r}\n", "ready.timeout: expected a "
-                                                                  "duration"},
+                                                                    "duration"},
         {"steps:\n  - ready:\n", "give url, or a target"},
         {"steps:\n  - http: {urls: a, target: http://h:1, urls: b}\n", "given twice"},
     };
