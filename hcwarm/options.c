@@ -27,8 +27,8 @@ static const struct hc_opt options_table[] = {
      .kind = HC_OPT_URL,
      .metavar = "URL",
      .help = "Where keys go: redis://HOST[:PORT][/DB] (redis) or memcached://HOST[:PORT] "
-             "(memcached); the service, http://HOST[:PORT] (http, replay; default for http "
-             "--from-hotkeys: its URL)",
+             "(memcached); the service, http://HOST[:PORT] (http, replay; http's default: "
+             "the hot-key report's URL)",
      .group = "Target",
      .dest = &opts.target},
     {.name = "from-file",
@@ -81,7 +81,8 @@ static const struct hc_opt options_table[] = {
     {.name = "limit",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
-     .help = "redis, memcached, http: --from-store and --from-hotkeys take at most N orders",
+     .help = "redis, memcached, http: take at most N orders from the store or the hot-key "
+             "report",
      .def = "10000",
      .group = "Source (one of)",
      .dest = &opts.limit},
