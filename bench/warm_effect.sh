@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # warm_effect.sh: what hcwarm buys at the start of a peak. hcserver with a Redis L2 is restarted
 # cold (its L1 gone with the process, Redis flushed), then a peak starts at once: hcload's open
-# model at RATE (default 3000/s) for 10 s of random reads over N orders (default 20000). The
+# model at RATE (default 1500/s) for 10 s of random reads over N orders (default 20000). The
 # same peak follows either nothing (cold) or `hcwarm run` of a plan that preloads the orders from
 # the shard files into Redis and ramps reads until hcserver's hit ratio passes 0.95 (warm).
 # Alternating rounds (ROUNDS, default 3), each on a fresh restart; prints every round's p99 and
 # error rate of the peak's first 10 s, the medians, the ratio warm/cold and the hit ratio the
 # warm-up reached. Goal: the warm p99 at least 50 % lower (ratio <= 0.5).
 # usage: bench/warm_effect.sh [BUILD_DIR]   (default build/release; needs hcserver, hcload, hcwarm)
-#        ROUNDS=5 RATE=4000/s N=20000 bench/warm_effect.sh build/release
+#        ROUNDS=5 RATE=3000/s N=20000 bench/warm_effect.sh build/release
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$src/build/release}
+build=$(cd "${1:-$src/build/release}" && pwd)
 rounds=${ROUNDS:-3}
-rate=${RATE:-3000/s}
+rate=${RATE:-1500/s}
 n=${N:-20000}
 hcserver=$build/hcserver/hcserver
 hcload=$build/hcload/hcload

@@ -89,6 +89,8 @@ static void http_metrics_ratio(struct signals *s, bool ok, double h0, double m0,
 
 int http_run(const struct config *cfg, json_t **doc)
 {
+    if (warm_check_json(cfg->json) != 0)
+        return 1;
     char err[1200] = "";
     struct paths ps;
     paths_init(&ps);

@@ -34,6 +34,8 @@ static void replay_spread(struct paths *p)
 
 int replay_run(const struct config *cfg, json_t **doc)
 {
+    if (warm_check_json(cfg->json) != 0)
+        return 1;
     char err[1200] = "";
     struct paths ps;
     paths_init(&ps);

@@ -77,14 +77,9 @@ int run_plan(const struct config *cfg)
         fprintf(stderr, "hcwarm: %s\n", err);
         return 2;
     }
-    if (cfg->json != NULL && strcmp(cfg->json, "-") != 0) {
-        FILE *f = fopen(cfg->json, "ae");
-        if (f == NULL) {
-            fprintf(stderr, "hcwarm: --json %s: %s\n", cfg->json, strerror(errno));
-            script_free(s);
-            return 1;
-        }
-        fclose(f);
+    if (warm_check_json(cfg->json) != 0) {
+        script_free(s);
+        return 1;
     }
     json_t *steps = json_array();
     int status = 0;

@@ -42,7 +42,8 @@ struct traffic {
     unsigned nthreads;
     int64_t base_ns; /* time zero of a timed run (set before the workers start) */
     _Atomic uint64_t sent;
-    bool started;
+    bool started; /* hc_client_start was called */
+    bool joined;  /* and hc_client_join */
 };
 
 void traffic_window_init(struct traffic_window *w)
@@ -310,14 +311,16 @@ void traffic_stop(struct traffic *t)
 
 void traffic_join(struct traffic *t)
 {
-    if (t->started)
+    if (t->started && !t->joined)
         hc_client_join(t->client);
+    t->joined = true;
 }
 
 void traffic_free(struct traffic *t)
 {
     if (t == NULL)
         return;
+    traffic_join(t);
     hc_client_free(t->client);
     for (unsigned i = 0; i < t->nthreads; i++) {
         pthread_mutex_destroy(&t->threads[i].lock);

@@ -95,7 +95,7 @@ void traffic_stop(struct traffic *t);
 /* traffic_join: waits for the workers (after traffic_start). */
 void traffic_join(struct traffic *t);
 
-/* traffic_free: frees everything (after traffic_join if started). Accepts NULL. */
+/* traffic_free: joins the workers if that was not done, frees everything. Accepts NULL. */
 void traffic_free(struct traffic *t);
 
 #endif

@@ -113,6 +113,19 @@ json_t *warm_json(const struct warm_result *r)
     return o;
 }
 
+int warm_check_json(const char *path)
+{
+    if (path == NULL || strcmp(path, "-") == 0)
+        return 0;
+    FILE *f = fopen(path, "ae");
+    if (f == NULL) {
+        fprintf(stderr, "hcwarm: --json %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    fclose(f);
+    return 0;
+}
+
 int warm_write_json(const char *path, json_t *doc)
 {
     char *text = json_dumps(doc, JSON_INDENT(2));

@@ -69,6 +69,13 @@ json_t *warm_json(const struct warm_result *r);
  */
 int warm_finish(const struct config *cfg, const struct warm_result *r);
 
+/*
+ * warm_check_json: a --json FILE that cannot be written fails before the traffic, not after
+ * it (the file is created if missing, and written at the end). 0, or 1 with the message
+ * printed.
+ */
+int warm_check_json(const char *path);
+
 /* warm_write_json: writes doc to path ('-': stdout). 0 or a negative errno. */
 int warm_write_json(const char *path, json_t *doc);
 
