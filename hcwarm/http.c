@@ -200,7 +200,7 @@ int http_run(const struct config *cfg, json_t **doc)
             if (!met && cfg->hit_metrics && !s.hit_known && serr[0] != '\0' &&
                 cfg->goals.min_hit_ratio >= 0) {
                 size_t n = strlen(why);
-                snprintf(why + n, sizeof(why) - n, " (%s)", serr);
+                snprintf(why + n, sizeof(why) - n, " (%.300s)", serr);
             }
             r.final = s;
             judged = true;

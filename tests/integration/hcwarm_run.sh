@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib_redis.sh"
 hc_need redis-server redis-cli python3 curl
 source "$(dirname "$0")/lib_hcserver.sh"
 source "$(dirname "$0")/lib_hcwarm.sh"
-HCWARM=$BUILD/hcwarm/hcwarm
+HCWARM=$(cd "$BUILD" && pwd)/hcwarm/hcwarm # absolute: a step runs from another directory
 W=$HC_TMP
 hc_redis_start
 start_server --cache "$HC_REDIS_URL" --confirm-delay 0s
