@@ -462,6 +462,7 @@ static void worker_on_sweep(struct hc_loop *loop, struct hc_loop_timer *t, void 
         c->wanted = i < wanted;
         switch (c->state) {
         case HC_CLIENT_CONN_CONNECTING:
+        case HC_CLIENT_CONN_HANDSHAKE:
             if (now - c->since >= timeout)
                 hc_client_conn_fail(c, HC_CLIENT_ERR_CONNECT);
             break;
@@ -520,6 +521,8 @@ int hc_client_worker_init(struct hc_client_worker *w, struct hc_client_run *run,
     if (rc != 0)
         return rc;
     w->rbuf = hc_xmalloc(HC_CLIENT_READ_BYTES);
+    if (run->tls != NULL)
+        w->tbuf = hc_xmalloc(HC_CLIENT_READ_BYTES);
     if (w->cfg->curl) {
         rc = hc_client_multi_new(w, nconns, &w->multi);
         if (rc != 0)
@@ -551,6 +554,8 @@ void hc_client_worker_destroy(struct hc_client_worker *w)
     free(w->ready);
     free(w->fills);
     free(w->rbuf);
+    free(w->tbuf);
+    hc_client_tls_forget(w);
     /* libcurl closes its connections through the loop, so the loop goes last. */
     hc_client_multi_free(w->multi);
     hc_loop_free(w->loop);

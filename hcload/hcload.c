@@ -198,6 +198,12 @@ static void hcload_client_config(const struct config *cfg, struct hc_client_conf
     cc->tls = cfg->url.tls;
     cc->http2 = cfg->http2;
     cc->insecure = cfg->insecure;
+    cc->tls_host = cfg->url.host;
+    cc->cafile = cfg->cacert;
+    cc->cert = cfg->cert;
+    cc->key = cfg->key;
+    cc->tls_min = cfg->tls_min;
+    cc->tls_max = cfg->tls_max;
     cc->threads = cfg->threads;
     cc->connections = cfg->connections;
     cc->requests = cfg->requests;
@@ -269,6 +275,10 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
     if (run != NULL)
         runner_configure(run, &cc);
     rc = hc_client_new(&cc, &client);
+    if (rc != 0 && hc_client_setup_error(client) != NULL) {
+        fprintf(stderr, "%s: %s\n", prog->name, hc_client_setup_error(client));
+        goto out;
+    }
     if (rc != 0) {
         fprintf(stderr, "%s: cannot set up the worker threads: %s\n", prog->name, hc_strerror(rc));
         goto out;

@@ -23,6 +23,23 @@ const char *const options_arrivals[] = {"constant", "poisson", NULL};
 
 static struct options opts;
 
+/* "1.2" or "1.3" (NULL: not given, 0) as the version's wire number. 0 or HC_ERANGE. */
+static int options_tls_version(const char *flag, const char *text, unsigned *out, char *err,
+                               size_t errlen)
+{
+    *out = 0;
+    if (text == NULL)
+        return 0;
+    if (strcmp(text, "1.2") == 0)
+        *out = 0x0303;
+    else if (strcmp(text, "1.3") == 0)
+        *out = 0x0304;
+    if (*out != 0)
+        return 0;
+    snprintf(err, errlen, "%s must be 1.2 or 1.3, not \"%s\"", flag, text);
+    return HC_ERANGE;
+}
+
 /*
  * Marks a load flag as given on the command line (or in --config), so that it overrides a
  * plan's load settings while the others keep the plan's. The flags it marks have no table
@@ -159,8 +176,35 @@ static const struct hc_opt options_table[] = {
      .short_name = 'k',
      .kind = HC_OPT_FLAG,
      .help = "Do not verify the server's TLS certificate",
-     .group = "Request",
+     .group = "TLS",
      .dest = &opts.insecure},
+    {.name = "cacert",
+     .kind = HC_OPT_FILE,
+     .help = "Trust the CA certificates in this PEM FILE instead of the system's",
+     .group = "TLS",
+     .dest = &opts.cacert},
+    {.name = "cert",
+     .kind = HC_OPT_FILE,
+     .help = "Present this PEM client certificate (and its key, unless --key)",
+     .group = "TLS",
+     .dest = &opts.cert},
+    {.name = "key",
+     .kind = HC_OPT_FILE,
+     .help = "The PEM private key of --cert",
+     .group = "TLS",
+     .dest = &opts.key},
+    {.name = "tls-min",
+     .kind = HC_OPT_STRING,
+     .metavar = "1.2|1.3",
+     .help = "Lowest TLS version to offer (default 1.2)",
+     .group = "TLS",
+     .dest = &opts.tls_min},
+    {.name = "tls-max",
+     .kind = HC_OPT_STRING,
+     .metavar = "1.2|1.3",
+     .help = "Highest TLS version to offer (default 1.3)",
+     .group = "TLS",
+     .dest = &opts.tls_max},
     {.name = "latency",
      .short_name = 'L',
      .kind = HC_OPT_FLAG,
@@ -509,7 +553,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
         snprintf(err, errlen, "bad URL \"%s\": %s", cfg->url_text, uerr);
         return rc;
     }
-    cfg->curl = cfg->url.tls || o->http2;
+    cfg->curl = o->http2;
     /* The native engine connects to one address: a plan request to another goes by libcurl. */
     for (size_t i = 0; cfg->plan != NULL && i < cfg->plan->nrequests; i++) {
         const struct hc_url *u = cfg->plan->requests[i].url;
@@ -519,6 +563,22 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     }
     cfg->http2 = o->http2;
     cfg->insecure = o->insecure;
+    cfg->cacert = o->cacert;
+    cfg->cert = o->cert;
+    cfg->key = o->key;
+    rc = options_tls_version("--tls-min", o->tls_min, &cfg->tls_min, err, errlen);
+    if (rc == 0)
+        rc = options_tls_version("--tls-max", o->tls_max, &cfg->tls_max, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (cfg->tls_min != 0 && cfg->tls_max != 0 && cfg->tls_min > cfg->tls_max) {
+        snprintf(err, errlen, "--tls-min is above --tls-max");
+        return HC_ERANGE;
+    }
+    if (cfg->key != NULL && cfg->cert == NULL) {
+        snprintf(err, errlen, "--key needs --cert");
+        return HC_ESYNTAX;
+    }
     if (o->connections < 1 || o->connections > HC_CLIENT_MAX_CONNECTIONS) {
         snprintf(err, errlen, "--connections must be 1..%d", HC_CLIENT_MAX_CONNECTIONS);
         return HC_ERANGE;
