@@ -609,7 +609,8 @@ static void conn_read(struct hc_client_conn *c)
                 if (!conn_parse(c, w->rbuf, (size_t)n, now))
                     return;
             }
-            if ((size_t)n < HC_CLIENT_READ_BYTES && !c->midmsg)
+            /* Inside a TLS record, as inside a response, the peer's FIN may already be here. */
+            if ((size_t)n < HC_CLIENT_READ_BYTES && !c->midmsg && !hc_client_tls_partial(c))
                 break;
             continue;
         }

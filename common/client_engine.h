@@ -285,6 +285,8 @@ int hc_client_tls_seal(struct hc_client_conn *c, const char *data, size_t len);
 int hc_client_tls_push(struct hc_client_conn *c);
 /* hc_client_tls_unsent: ciphertext waits to be sent. */
 bool hc_client_tls_unsent(const struct hc_client_conn *c);
+/* hc_client_tls_partial: OpenSSL holds part of a record (it waits for the rest). */
+bool hc_client_tls_partial(const struct hc_client_conn *c);
 /* hc_client_tls_close: frees the session (the descriptor is the caller's). */
 void hc_client_tls_close(struct hc_client_conn *c);
 

@@ -271,6 +271,11 @@ bool hc_client_tls_unsent(const struct hc_client_conn *c)
     return c->ssl != NULL && BIO_ctrl_pending(c->tls_out) > c->tls_sent;
 }
 
+bool hc_client_tls_partial(const struct hc_client_conn *c)
+{
+    return c->ssl != NULL && (BIO_ctrl_pending(c->tls_in) > 0 || SSL_has_pending(c->ssl));
+}
+
 void hc_client_tls_close(struct hc_client_conn *c)
 {
     /* The BIOs go with the session (SSL_set_bio handed them over). */
