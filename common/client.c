@@ -42,7 +42,7 @@ static bool client_config_ok(const struct hc_client_config *cfg)
            cfg->pipeline >= 1 && cfg->pipeline <= HC_CLIENT_MAX_PIPELINE && cfg->timeout_ns > 0 &&
            cfg->duration_ns > 0 && cfg->reqs != NULL && cfg->reqs->n > 0 &&
            cfg->nstages <= HC_CLIENT_MAX_STAGES &&
-           (cfg->pick != NULL || cfg->reqs->copies >= cfg->pipeline || cfg->curl);
+           (cfg->pick != NULL || cfg->reqs->copies >= cfg->pipeline || cfg->curl || cfg->http2);
 }
 
 /* The schedule the run follows: the open model's rate, or the closed model's connections. */

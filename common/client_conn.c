@@ -41,6 +41,8 @@
 #include "client_engine.h"
 
 static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data);
+static void conn_h2_write(struct hc_client_conn *c);
+static void conn_flush(struct hc_client_conn *c);
 
 void hc_client_conn_init(struct hc_client_conn *c, struct hc_client_worker *w, unsigned index)
 {
@@ -54,6 +56,7 @@ void hc_client_conn_init(struct hc_client_conn *c, struct hc_client_worker *w, u
     unsigned depth = w->cfg->pipeline;
     c->slots = hc_xcalloc(depth, sizeof(*c->slots));
     hc_buf_init(&c->out, HC_CLIENT_MAX_BATCH_BYTES);
+    c->depth = depth;
     hc_http_parser_init(&c->parser, HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY,
                         NULL);
 }
@@ -64,6 +67,7 @@ void hc_client_conn_destroy(struct hc_client_conn *c)
         return;
     if (c->fd >= 0)
         hc_client_conn_close(c);
+    hc_client_h2_destroy(c);
     free(c->slots);
     c->slots = NULL;
     hc_buf_destroy(&c->out);
@@ -79,6 +83,8 @@ void hc_client_conn_close(struct hc_client_conn *c)
     }
     if (c->ssl != NULL)
         hc_client_tls_close(c);
+    if (c->h2 != NULL)
+        hc_client_h2_close(c);
     c->fd = -1;
     c->state = HC_CLIENT_CONN_CLOSED;
     w->inflight -= c->count;
@@ -94,6 +100,10 @@ void hc_client_conn_fail_inflight(struct hc_client_conn *c, enum hc_client_err k
                                   const char *detail)
 {
     struct hc_client_worker *w = c->w;
+    if (c->h2 != NULL) {
+        hc_client_h2_fail_inflight(c, kind, detail);
+        return;
+    }
     unsigned depth = w->cfg->pipeline;
     int64_t now = c->count > 0 ? hc_now_ns() : 0;
     for (unsigned i = 0; i < c->count; i++) {
@@ -135,7 +145,12 @@ static void conn_connect_failed_because(struct hc_client_conn *c, const char *de
 {
     struct hc_client_worker *w = c->w;
     hc_client_conn_close(c);
-    if (!w->ending && hc_client_run_claim(w->run, 1) == 1) {
+    if (w->owed > 0) {
+        /* A request owed after a GOAWAY stands for this failure: the run still ends. */
+        w->owed--;
+        conn_fail_unslotted(c, HC_CLIENT_ERR_CONNECT, detail);
+        c->retry_at = hc_loop_now(w->loop) + w->sweep_ns / 2;
+    } else if (!w->ending && hc_client_run_claim(w->run, 1) == 1) {
         conn_fail_unslotted(c, HC_CLIENT_ERR_CONNECT, detail);
         c->retry_at = hc_loop_now(w->loop) + w->sweep_ns / 2;
     } else {
@@ -218,7 +233,7 @@ static void conn_fail_because(struct hc_client_conn *c, enum hc_client_err kind,
         detail = conn_err_text(c, kind);
     hc_client_conn_fail_inflight(c, kind, detail);
     hc_client_conn_close(c);
-    if (!w->ending && c->wanted)
+    if ((!w->ending || w->owed > 0) && c->wanted)
         hc_client_conn_connect(c);
     hc_client_worker_check_done(w);
 }
@@ -329,6 +344,26 @@ static unsigned conn_pick(struct hc_client_conn *c, unsigned k, int64_t due_ns, 
 }
 
 /*
+ * HTTP/2: writes the frames nghttp2 has, unless a write is still under way (the write edge
+ * comes back here once it is done). The connection may be closed on the way.
+ */
+static void conn_h2_write(struct hc_client_conn *c)
+{
+    while (c->h2 != NULL && c->state == HC_CLIENT_CONN_OPEN && c->wpos == c->wend &&
+           !hc_client_tls_unsent(c) && hc_client_h2_wants_write(c)) {
+        if (hc_client_h2_pending(c) != 0) {
+            char why[sizeof(c->w->tls_error)];
+            snprintf(why, sizeof(why), "%s", c->w->tls_error);
+            conn_fail_because(c, HC_CLIENT_ERR_WRITE, why);
+            return;
+        }
+        if (c->wend == 0)
+            return;
+        conn_flush(c);
+    }
+}
+
+/*
  * Puts k requests in the in-flight ring and writes them: a prefix of the shared batch (no
  * picker), or what the picker chose.
  */
@@ -336,6 +371,17 @@ static void conn_queue(struct hc_client_conn *c, unsigned k, int64_t due_ns, int
 {
     struct hc_client_worker *w = c->w;
     const struct hc_client_config *cfg = w->cfg;
+    if (c->h2 != NULL) {
+        k = hc_client_h2_queue(c, k, due_ns, now_ns);
+        if (k == 0) {
+            hc_client_worker_check_done(w);
+            return;
+        }
+        w->stats.sent += k;
+        hc_client_worker_ready_update(w, c);
+        conn_h2_write(c);
+        return;
+    }
     c->wpos = 0;
     if (cfg->pick == NULL) {
         unsigned depth = cfg->pipeline;
@@ -363,14 +409,22 @@ static void conn_queue(struct hc_client_conn *c, unsigned k, int64_t due_ns, int
 void hc_client_conn_fill(struct hc_client_conn *c)
 {
     struct hc_client_worker *w = c->w;
-    if (c->state != HC_CLIENT_CONN_OPEN || w->ending || !c->wanted || c->wpos < c->wend)
+    if (c->state != HC_CLIENT_CONN_OPEN || (w->ending && w->owed == 0) || !c->wanted ||
+        c->wpos < c->wend)
         return;
-    unsigned want = w->cfg->pipeline - c->count;
+    unsigned want = c->depth > c->count ? c->depth - c->count : 0;
     if (want == 0)
         return;
-    unsigned k = hc_client_run_claim(w->run, want);
-    if (k < want)
-        w->ending = true;
+    /* HTTP/2: what a GOAWAY left owed goes first, on the tickets it already holds. */
+    unsigned owed = HC_MIN(want, w->owed);
+    w->owed -= owed;
+    unsigned k = owed;
+    if (want > owed && !w->ending) {
+        unsigned got = hc_client_run_claim(w->run, want - owed);
+        if (got < want - owed)
+            w->ending = true;
+        k += got;
+    }
     if (k == 0) {
         hc_client_worker_check_done(w);
         return;
@@ -441,11 +495,50 @@ static void conn_expect(struct hc_client_conn *c, const struct hc_client_request
 }
 
 /*
+ * HTTP/2: hands one read's bytes to nghttp2 (whose callbacks report the streams), then sends
+ * what it answers (WINDOW_UPDATE, SETTINGS and PING acknowledgements). After a GOAWAY, the
+ * connection closes once its last stream is done. Returns false when the connection was closed.
+ */
+static bool conn_h2_parse(struct hc_client_conn *c, const char *data, size_t len)
+{
+    if (hc_client_h2_input(c, data, len) != 0) {
+        char why[sizeof(c->w->tls_error)];
+        snprintf(why, sizeof(why), "%s", c->w->tls_error);
+        if (c->count == 0)
+            conn_fail_unslotted(c, HC_CLIENT_ERR_PARSE, why);
+        conn_fail_because(c, HC_CLIENT_ERR_PARSE, why);
+        return false;
+    }
+    if (c->goaway)
+        c->depth = 0;
+    conn_h2_write(c);
+    if (c->state != HC_CLIENT_CONN_OPEN)
+        return false;
+    if (hc_client_h2_ended(c) && c->count > 0) {
+        /* A protocol error (nghttp2 said why, and its GOAWAY is out) or the server's end. */
+        char why[sizeof(c->w->tls_error)];
+        snprintf(why, sizeof(why), "%s",
+                 c->w->tls_error[0] != '\0'
+                     ? c->w->tls_error
+                     : "HTTP/2: the server broke the protocol; the session ended");
+        conn_fail_because(c, HC_CLIENT_ERR_PARSE, why);
+        return false;
+    }
+    if ((c->goaway && c->count == 0) || hc_client_h2_ended(c)) {
+        hc_client_conn_fail(c, HC_CLIENT_ERR_READ);
+        return false;
+    }
+    return c->state == HC_CLIENT_CONN_OPEN;
+}
+
+/*
  * Parses one read's bytes. Returns false when the connection was closed on the way (a parse
  * error, bytes nobody asked for, or a response that ends the connection).
  */
 static bool conn_parse(struct hc_client_conn *c, const char *data, size_t len, int64_t now)
 {
+    if (c->h2 != NULL)
+        return conn_h2_parse(c, data, len);
     const struct hc_client_request *reqs = c->w->cfg->reqs->reqs;
     while (len > 0) {
         if (c->count == 0) {
@@ -501,7 +594,7 @@ static bool conn_parse(struct hc_client_conn *c, const char *data, size_t len, i
 /* End of stream from the peer. */
 static void conn_eof(struct hc_client_conn *c)
 {
-    int r = hc_http_parse_eof(&c->parser);
+    int r = c->h2 != NULL ? 0 : hc_http_parse_eof(&c->parser);
     if (r == 1 && c->count > 0)
         conn_complete(c, c->parser.msg.status, hc_now_ns(), c->msg_bytes, &c->parser.msg);
     hc_client_conn_fail(c, HC_CLIENT_ERR_READ);
@@ -538,6 +631,12 @@ static bool conn_tls_input(struct hc_client_conn *c, const char *data, size_t n)
                 return false;
             }
             return true;
+        }
+        if (w->cfg->http2 && !hc_client_tls_alpn_h2(c)) {
+            snprintf(w->tls_error, sizeof(w->tls_error),
+                     "TLS: the server did not agree to HTTP/2 (ALPN h2); drop --http2");
+            conn_tls_failed(c);
+            return false;
         }
         int64_t now = hc_loop_now(w->loop);
         w->stats.tls_handshakes++;
@@ -646,6 +745,14 @@ static void conn_opened(struct hc_client_conn *c)
     c->state = HC_CLIENT_CONN_OPEN;
     c->since = hc_loop_now(w->loop);
     c->first_byte = false;
+    c->depth = w->cfg->pipeline; /* HTTP/2: hc_client_h2_begin starts it at 1 */
+    if (w->cfg->http2) {
+        int rc = hc_client_h2_begin(c);
+        if (rc != 0) {
+            conn_connect_failed(c, rc);
+            return;
+        }
+    }
     if (w->first_open_ns == INT64_MAX)
         w->first_open_ns = c->since;
     if (w->ending) {
@@ -708,6 +815,8 @@ static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data
     if (c->wpos < c->wend || hc_client_tls_unsent(c)) {
         if (c->state == HC_CLIENT_CONN_OPEN) {
             conn_flush(c);
+            if (c->h2 != NULL)
+                conn_h2_write(c);
         } else {
             int rc = hc_client_tls_push(c);
             if (rc < 0 && rc != -EAGAIN)

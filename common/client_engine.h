@@ -142,6 +142,14 @@ struct hc_client_conn {
     struct bio_st *tls_out;          /* memory BIO: ciphertext OpenSSL wrote, to send */
     size_t tls_sent;                 /* bytes at the front of tls_out already sent */
     bool sealed;                     /* [wpos, wend) is encrypted into tls_out, not yet sent */
+    unsigned depth;                  /* requests it may carry at once: `pipeline`, or with
+                                        HTTP/2 as many as the server allows (0 after GOAWAY) */
+    struct nghttp2_session *h2;      /* HTTP/2: the session, else NULL */
+    struct hc_client_h2_slot *h2s;   /* HTTP/2: per-slot stream state, `pipeline` of them */
+    unsigned *h2free;                /* HTTP/2: free slot indices (a stack) */
+    unsigned h2nfree;                /* entries on it */
+    bool goaway;                     /* HTTP/2: the server sent GOAWAY */
+    bool answered;                   /* HTTP/2: a stream of this session got its response */
     int64_t retry_at;                /* CLOSED: no reconnect before this (after a failed connect) */
     long ready_pos;                  /* open model: index on the worker's ready stack, -1 if off */
     bool midmsg;                     /* the last read ended inside a response */
@@ -195,16 +203,21 @@ struct hc_client_worker {
     int64_t end_ns;       /* when this worker finished (monotonic) */
     char *rbuf;           /* HC_CLIENT_READ_BYTES of read buffer */
     char *tbuf;           /* https://: HC_CLIENT_READ_BYTES of decrypted bytes */
-    struct ssl_session_st *tls_session; /* the last session the server gave (resumption) */
-    char tls_error[256];                /* why the last TLS handshake failed */
-    struct hc_client_stats stats;       /* totals, read by the main thread after join */
-    struct hc_hist *ival_lat;           /* this second's corrected latencies */
-    struct hc_hist *ival_raw;           /* this second's uncorrected latencies */
-    uint64_t ival_responses;            /* this second's responses */
-    uint64_t ival_errors;               /* this second's failed requests */
-    struct hc_client_handoff slot;      /* hand-off to the main thread */
-    int error;                          /* a setup failure (negative errno), 0 when none */
-    char first_error[160];              /* what the first failed request died of ("" when none) */
+    struct ssl_session_st *tls_session;     /* the last session the server gave (resumption) */
+    char tls_error[256];                    /* why the last TLS handshake (or record, or HTTP/2
+                                               frame) failed */
+    unsigned owed;                          /* HTTP/2: refused by a GOAWAY, to send again */
+    struct nghttp2_session_callbacks *h2cb; /* HTTP/2: the callbacks of every session */
+    struct hc_http_header *h2hdrs;          /* HTTP/2: a kept response's fields */
+    char *h2scratch;                        /* HTTP/2: lower-cased request field names */
+    struct hc_client_stats stats;           /* totals, read by the main thread after join */
+    struct hc_hist *ival_lat;               /* this second's corrected latencies */
+    struct hc_hist *ival_raw;               /* this second's uncorrected latencies */
+    uint64_t ival_responses;                /* this second's responses */
+    uint64_t ival_errors;                   /* this second's failed requests */
+    struct hc_client_handoff slot;          /* hand-off to the main thread */
+    int error;                              /* a setup failure (negative errno), 0 when none */
+    char first_error[160]; /* what the first failed request died of ("" when none) */
 };
 
 /*
@@ -285,10 +298,49 @@ int hc_client_tls_seal(struct hc_client_conn *c, const char *data, size_t len);
 int hc_client_tls_push(struct hc_client_conn *c);
 /* hc_client_tls_unsent: ciphertext waits to be sent. */
 bool hc_client_tls_unsent(const struct hc_client_conn *c);
+/* hc_client_tls_alpn_h2: the server chose HTTP/2 by ALPN. */
+bool hc_client_tls_alpn_h2(const struct hc_client_conn *c);
 /* hc_client_tls_partial: OpenSSL holds part of a record (it waits for the rest). */
 bool hc_client_tls_partial(const struct hc_client_conn *c);
 /* hc_client_tls_close: frees the session (the descriptor is the caller's). */
 void hc_client_tls_close(struct hc_client_conn *c);
+
+/* client_h2.c: HTTP/2 on native connections (see the file's comment). */
+
+/* Most header fields of one HTTP/2 request or kept response, pseudo-headers included. */
+#define HC_CLIENT_H2_MAX_FIELDS (HC_HTTP_MAX_HEADERS + 8)
+/* Bytes of lower-cased field names of one request. */
+#define HC_CLIENT_H2_SCRATCH 8192
+
+struct hc_client_h2_slot;
+/* The callbacks every session of a worker shares. 0 or -ENOMEM. */
+int hc_client_h2_callbacks_new(struct nghttp2_session_callbacks **out);
+void hc_client_h2_callbacks_free(struct nghttp2_session_callbacks *cb);
+/* hc_client_h2_begin: a client session on open c (SETTINGS, windows). 0 or a negative errno. */
+int hc_client_h2_begin(struct hc_client_conn *c);
+/* hc_client_h2_close: drops the session (in-flight streams are forgotten). */
+void hc_client_h2_close(struct hc_client_conn *c);
+/* hc_client_h2_destroy: also frees the slot tables. */
+void hc_client_h2_destroy(struct hc_client_conn *c);
+/* hc_client_h2_queue: submits up to k requests (picked, or request 0). Returns how many. */
+unsigned hc_client_h2_queue(struct hc_client_conn *c, unsigned k, int64_t due_ns, int64_t now_ns);
+/* hc_client_h2_input: hands bytes read to nghttp2 (streams complete from here). 0 or -EBADMSG
+ * (the reason in w->tls_error). */
+int hc_client_h2_input(struct hc_client_conn *c, const char *data, size_t len);
+/* hc_client_h2_pending: the frames nghttp2 has to send, into [wpos, wend) of c->out. 0 or
+ * -EBADMSG. */
+int hc_client_h2_pending(struct hc_client_conn *c);
+/*
+ * Whether nghttp2 has frames to send; whether the session has ended (it reads no more: after a
+ * GOAWAY with no stream left, or a protocol error, whose words are then in w->tls_error).
+ */
+bool hc_client_h2_wants_write(const struct hc_client_conn *c);
+bool hc_client_h2_ended(const struct hc_client_conn *c);
+/* Reports every open stream as failed with kind (detail for the first). */
+void hc_client_h2_fail_inflight(struct hc_client_conn *c, enum hc_client_err kind,
+                                const char *detail);
+/* When the oldest open stream was sent (INT64_MAX: none). */
+int64_t hc_client_h2_oldest(const struct hc_client_conn *c);
 
 /* client_worker.c, for the engines. */
 void hc_client_worker_ready_update(struct hc_client_worker *w, struct hc_client_conn *c);

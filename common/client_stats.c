@@ -48,6 +48,8 @@ void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_sta
     dst->tls_ns += src->tls_ns;
     dst->first_bytes += src->first_bytes;
     dst->first_byte_ns += src->first_byte_ns;
+    dst->h2_goaways += src->h2_goaways;
+    dst->h2_resets += src->h2_resets;
     dst->sent += src->sent;
     dst->queued += src->queued;
     dst->unsent += src->unsent;

@@ -155,8 +155,12 @@ int hc_client_tls_begin(struct hc_client_conn *c)
     SSL_set_app_data(ssl, c);
     c->tls_sent = 0;
     c->sealed = false;
-    static const unsigned char alpn[] = "\x08http/1.1";
-    SSL_set_alpn_protos(ssl, alpn, sizeof(alpn) - 1);
+    static const unsigned char alpn_h1[] = "\x08http/1.1";
+    static const unsigned char alpn_h2[] = "\x02h2";
+    if (cfg->http2)
+        SSL_set_alpn_protos(ssl, alpn_h2, sizeof(alpn_h2) - 1);
+    else
+        SSL_set_alpn_protos(ssl, alpn_h1, sizeof(alpn_h1) - 1);
     const char *host = cfg->tls_host;
     if (host != NULL) {
         bool ip = tls_is_ip(host);
@@ -269,6 +273,14 @@ int hc_client_tls_push(struct hc_client_conn *c)
 bool hc_client_tls_unsent(const struct hc_client_conn *c)
 {
     return c->ssl != NULL && BIO_ctrl_pending(c->tls_out) > c->tls_sent;
+}
+
+bool hc_client_tls_alpn_h2(const struct hc_client_conn *c)
+{
+    const unsigned char *p;
+    unsigned n;
+    SSL_get0_alpn_selected(c->ssl, &p, &n);
+    return n == 2 && memcmp(p, "h2", 2) == 0;
 }
 
 bool hc_client_tls_partial(const struct hc_client_conn *c)

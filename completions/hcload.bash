@@ -12,7 +12,7 @@ _hcload()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
-    -t|--threads|-c|--connections|-d|--duration|-n|--requests|-R|--rate|--stages|--pipeline|-T|--timeout|-H|--header|-m|--method|--body|--tls-min|--tls-max)
+    -t|--threads|-c|--connections|-d|--duration|-n|--requests|-R|--rate|--stages|--pipeline|-T|--timeout|-H|--header|-m|--method|--body|--streams|--tls-min|--tls-max)
         return 0
         ;;
     --arrival)
@@ -56,7 +56,7 @@ _hcload()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --insecure -k --cacert --cert --key --tls-min --tls-max --latency -L --json --hlog --quiet -q --help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --streams --insecure -k --cacert --cert --key --tls-min --tls-max --latency -L --json --hlog --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
     compopt -o filenames 2>/dev/null

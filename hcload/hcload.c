@@ -264,7 +264,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
     if (cfg->plan != NULL) {
         char err[512];
         rc = runner_new(cfg->plan, cfg->threads, cfg->connections, cfg->pipeline, cfg->model,
-                        cfg->curl, &cfg->reqs, &run, err, sizeof(err));
+                        cfg->curl || cfg->http2, &cfg->reqs, &run, err, sizeof(err));
         if (rc != 0) {
             fprintf(stderr, "%s: %s: %s\n", prog->name, cfg->plan_path, err);
             goto out;
@@ -391,9 +391,11 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
     const char *first = hc_client_first_failure(client);
     if (first != NULL)
         fprintf(stderr, "%s: first failure: %s\n", prog->name, first);
-    /* HTTP/2 with prior knowledge to an HTTP/1.1 server fails in libcurl's framing layer. */
-    if (cfg->http2 && !cfg->url.tls && total.http2 == 0 && first != NULL &&
-        (strstr(first, "HTTP2") != NULL || strstr(first, "HTTP/2") != NULL))
+    /*
+     * HTTP/2 with prior knowledge to an HTTP/1.1 server: it answers the preface with an
+     * HTTP/1.1 error (a broken frame) or just closes; either way no response came over h2.
+     */
+    if (cfg->http2 && !cfg->url.tls && total.http2 == 0 && first != NULL)
         fprintf(stderr,
                 "%s: --http2: the server does not speak HTTP/2 with prior knowledge (h2c), "
                 "which --http2 sends on an http:// URL; drop --http2, or use https:// to "

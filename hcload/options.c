@@ -169,9 +169,15 @@ static const struct hc_opt options_table[] = {
      .dest = &opts.body_file},
     {.name = "http2",
      .kind = HC_OPT_FLAG,
-     .help = "Speak HTTP/2 (with TLS for https://, prior knowledge for http://), through libcurl",
+     .help = "Speak HTTP/2 (ALPN h2 for https://, prior knowledge for http://)",
      .group = "Request",
      .dest = &opts.http2},
+    {.name = "streams",
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "With --http2: requests in flight on each connection, one stream each (default 1)",
+     .group = "Load",
+     .dest = &opts.streams},
     {.name = "insecure",
      .short_name = 'k',
      .kind = HC_OPT_FLAG,
@@ -553,7 +559,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
         snprintf(err, errlen, "bad URL \"%s\": %s", cfg->url_text, uerr);
         return rc;
     }
-    cfg->curl = o->http2;
+    cfg->curl = false;
     /* The native engine connects to one address: a plan request to another goes by libcurl. */
     for (size_t i = 0; cfg->plan != NULL && i < cfg->plan->nrequests; i++) {
         const struct hc_url *u = cfg->plan->requests[i].url;
@@ -595,12 +601,23 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
         return HC_ERANGE;
     }
     cfg->pipeline = (unsigned)o->pipeline;
-    if (cfg->curl && cfg->pipeline > 1) {
+    if (o->streams != 0 && !o->http2) {
+        snprintf(err, errlen, "--streams is for --http2 (HTTP/1.1 has --pipeline)");
+        return HC_ESYNTAX;
+    }
+    if (o->streams > HC_CLIENT_MAX_PIPELINE) {
+        snprintf(err, errlen, "--streams must be 1..%d", HC_CLIENT_MAX_PIPELINE);
+        return HC_ERANGE;
+    }
+    if ((o->http2 || cfg->curl) && cfg->pipeline > 1) {
         snprintf(err, errlen,
                  "--pipeline is for http:// over HTTP/1.1 (HTTP/2 multiplexes "
                  "the -c requests instead)");
         return HC_ESYNTAX;
     }
+    /* Native HTTP/2: the streams of a connection are its slots, as pipelined requests are. */
+    if (o->http2 && !cfg->curl)
+        cfg->pipeline = o->streams != 0 ? (unsigned)o->streams : 1;
     if (o->timeout_ns <= 0) {
         snprintf(err, errlen, "--timeout must be more than zero");
         return HC_ERANGE;

@@ -43,6 +43,7 @@ struct options {
     const char *hlog;          /* --hlog FILE */
     bool quiet;                /* -q */
     bool http2;                /* --http2 */
+    uint64_t streams;          /* --streams; 0: not given */
     bool insecure;             /* -k */
     const char *cacert;        /* --cacert */
     const char *cert;          /* --cert */

@@ -179,7 +179,7 @@ void report_header(const struct config *cfg, struct hc_buf *out)
     }
     hc_buf_appendf(out, "  %u threads and %zu connections", cfg->threads, cfg->connections);
     if (cfg->pipeline > 1)
-        hc_buf_appendf(out, ", pipeline %u", cfg->pipeline);
+        hc_buf_appendf(out, ", %s %u", cfg->http2 ? "streams" : "pipeline", cfg->pipeline);
     if (open) {
         hc_units_format_rate(cfg->rate, a, sizeof(a));
         hc_buf_appendf(out, ", open model at %s/s (%s)%s", a, cfg->poisson ? "poisson" : "constant",
@@ -491,6 +491,9 @@ int report_json(const struct report *r, struct hc_buf *out)
                                   report_mean_ms(s->first_byte_ns, s->first_bytes),
                                   "tls_handshakes", (json_int_t)s->tls_handshakes, "tls_resumed",
                                   (json_int_t)s->tls_resumed));
+    json_object_set_new(root, "http2",
+                        json_pack("{s:I, s:I}", "goaways", (json_int_t)s->h2_goaways, "resets",
+                                  (json_int_t)s->h2_resets));
     json_object_set_new(root, "bytes_read", json_integer((json_int_t)s->bytes_read));
     json_object_set_new(root, "bytes_written", json_integer((json_int_t)s->bytes_written));
     json_object_set_new(

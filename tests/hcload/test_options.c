@@ -163,7 +163,7 @@ static void conflicting_or_impossible_flags_are_usage_errors(void **state)
     }
 }
 
-static void https_is_native_and_http2_selects_the_libcurl_engine(void **state)
+static void https_and_http2_run_on_the_native_engine(void **state)
 {
     (void)state;
     struct config cfg;
@@ -177,8 +177,19 @@ static void https_is_native_and_http2_selects_the_libcurl_engine(void **state)
     options_config_destroy(&cfg);
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--http2", "http://127.0.0.1/", NULL),
                      0);
-    assert_true(cfg.curl);
+    assert_false(cfg.curl);
     assert_true(cfg.http2);
+    assert_int_equal(cfg.pipeline, 1);
+    options_config_destroy(&cfg);
+    assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--http2", "--streams", "10",
+                             "https://127.0.0.1/", NULL),
+                     0);
+    assert_int_equal(cfg.pipeline, 10);
+    options_config_destroy(&cfg);
+    assert_int_equal(
+        resolve(&cfg, &usage, err, sizeof(err), "--streams", "10", "https://127.0.0.1/", NULL),
+        HC_ESYNTAX);
+    assert_non_null(strstr(err, "--http2"));
     options_config_destroy(&cfg);
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "http://127.0.0.1/", NULL), 0);
     assert_false(cfg.curl);
@@ -244,7 +255,7 @@ int main(void)
         cmocka_unit_test(pipelining_repeats_the_request_in_the_batch),
         cmocka_unit_test(threads_never_outnumber_connections),
         cmocka_unit_test(conflicting_or_impossible_flags_are_usage_errors),
-        cmocka_unit_test(https_is_native_and_http2_selects_the_libcurl_engine),
+        cmocka_unit_test(https_and_http2_run_on_the_native_engine),
         cmocka_unit_test(tls_versions_and_files_are_checked),
         cmocka_unit_test(pipelining_is_refused_with_the_libcurl_engine),
     };

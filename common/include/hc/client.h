@@ -268,6 +268,8 @@ struct hc_client_stats {
     int64_t tls_ns;                        /* native: handshake times, summed */
     uint64_t first_bytes;                  /* native: connections that read a response byte */
     int64_t first_byte_ns; /* their time from ready (connected, or TLS done) to it, summed */
+    uint64_t h2_goaways;   /* native HTTP/2: GOAWAY frames received */
+    uint64_t h2_resets;    /* native HTTP/2: streams the server reset (RST_STREAM) */
     struct hc_hist *lat;   /* corrected latency, ns */
     struct hc_hist *raw;   /* uncorrected latency, ns */
 };
@@ -451,7 +453,7 @@ struct hc_client_config {
     struct sockaddr_storage addr; /* native engine: the server's resolved address */
     bool curl;                    /* the libcurl engine (HTTP/2, several targets) */
     bool tls;                     /* https://: TLS on every connection (HTTP/2 by ALPN) */
-    bool http2;                   /* libcurl: speak HTTP/2 */
+    bool http2;                   /* speak HTTP/2 (native: `pipeline` streams a connection) */
     bool insecure;                /* no TLS certificate checks */
     const char *tls_host;         /* native: the name for SNI and the certificate (an IP literal:
                                      checked as an address, no SNI); NULL: no name check */
