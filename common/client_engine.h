@@ -23,13 +23,17 @@
  * the only system calls: one recv() of ciphertext handed to OpenSSL, one send() of what it
  * sealed.
  *
- * The libcurl engine (client_multi.c), for HTTP/2 and plans with several targets: one CURLM multi
+ * HTTP/2 (client_h2.c): with --http2 an OPEN connection carries an nghttp2 session over the
+ * same reads and writes; its in-flight ring becomes a table of stream slots (streams complete
+ * in any order), filled up to c->depth, the server's concurrent-stream limit.
+ *
+ * The libcurl engine (client_multi.c), for plans whose requests go to several targets (the
+ * native engine connects to one address): one CURLM multi
  * handle per worker, driven by the worker's own loop (libcurl's socket and timer callbacks map onto
  * hc_loop_add/mod/del and an hc_loop_timer), so the threads, pacing, statistics and hand-off
  * are the native engine's. Each of a worker's connections becomes one easy handle: a request
- * in flight. Why libcurl there and not the native engine: TLS and HTTP/2 are solved problems
- * with a packaged, maintained library (STYLE.md); the native engine remains the fast path for
- * http:// over HTTP/1.1.
+ * in flight. TLS and HTTP/2 themselves are the packaged libraries' (OpenSSL, nghttp2) on both
+ * engines; libcurl adds only its connection handling for many targets.
  *
  * Reporting. Both engines report each request once, through hc_client_worker_response and
  * hc_client_worker_failure (the seam of hc/client.h): these feed the worker's statistics, then
@@ -175,7 +179,7 @@ struct hc_client_worker {
     struct hc_loop *loop;               /* this thread's loop */
     pthread_t thread;                   /* valid once started */
     bool started;                       /* thread was created */
-    struct hc_client_multi *multi;      /* the libcurl engine (https, HTTP/2), or NULL: native */
+    struct hc_client_multi *multi;      /* the libcurl engine (several targets), or NULL */
     struct hc_client_conn *conns;       /* nconns connections (none with the libcurl engine) */
     size_t nconns;
     struct hc_client_conn **ready; /* open model: connections that can take a request now */

@@ -7,7 +7,7 @@
  *
  * The request set. A run sends requests chosen from an array of prepared ones. Each holds its
  * bytes as written on the wire (for the native HTTP/1.1 engine), the same request as pieces
- * (method, URL, header texts, body: for the libcurl engine), a name for reports, and its
+ * (method, URL, header texts, body: for HTTP/2 and the libcurl engine), a name for reports, and its
  * response parse mode: whether the engine keeps the response's headers and body for the
  * caller, or only counts them (the fast path). A set is built before the run and read-only
  * while it runs. Without a picker every request is request 0, written as a prefix of its
@@ -110,8 +110,8 @@ extern const char *const hc_client_err_names[HC_CLIENT_ERR_KINDS + 1];
 struct hc_client_request {
     char *name;         /* for reports ("" when not named) */
     char *method;       /* "GET", "POST", ... */
-    char *url;          /* absolute URL (the libcurl engine's target) */
-    char **headers;     /* nheaders "Name: value" texts (the libcurl engine's) */
+    char *url;          /* absolute URL (HTTP/2's :authority and :path; libcurl's target) */
+    char **headers;     /* nheaders "Name: value" texts (HTTP/2's and libcurl's) */
     size_t nheaders;    /* entries in headers */
     char *body;         /* body bytes (NUL-ended), or NULL for no body */
     size_t body_len;    /* bytes of body */
@@ -196,16 +196,16 @@ struct hc_client_failure {
  * a batch; requests of one batch are appended one after another). The picker sets req (an
  * index in the set) and user (anything: an iteration id), and may append the request's bytes
  * to out itself (a request with varied parts); when it appends nothing, the set's wire bytes
- * of req are sent. The libcurl engine passes out NULL and sends request req's pieces.
+ * of req are sent. HTTP/2 and the libcurl engine pass out NULL and send request req's pieces.
  */
 struct hc_client_pick {
     unsigned thread;    /* in: the worker thread */
-    struct hc_buf *out; /* in: the connection's output (native engine), or NULL (libcurl) */
+    struct hc_buf *out; /* in: the connection's output (HTTP/1.1), or NULL (HTTP/2, libcurl) */
     bool resume;        /* in: open model, a slot offered after hc_client_wake, off schedule */
     uint32_t req;       /* out: index in the request set */
     uint64_t user;      /* out: the slot's user value, handed back with its response */
     /*
-     * out, libcurl engine only: the request's varied pieces, owned by the picker and valid
+     * out, HTTP/2 and libcurl only: the request's varied pieces, owned by the picker and valid
      * until the slot is reported (on_response / on_failure). url NULL: request req's own
      * pieces. headers are "Name: value" texts; body NULL: req's body.
      */
@@ -261,7 +261,7 @@ struct hc_client_stats {
     uint64_t sent;                         /* requests handed to the kernel (or queued to it) */
     uint64_t queued;                       /* open model: requests that waited for a connection */
     uint64_t unsent;                       /* open model: due requests never sent by the end */
-    uint64_t http2;                        /* libcurl: responses that came over HTTP/2 */
+    uint64_t http2;                        /* responses that came over HTTP/2 */
     uint64_t tls_handshakes;               /* native: TLS handshakes completed */
     uint64_t tls_resumed;                  /* of those, resumed from a cached session (ticket) */
     int64_t connect_ns;                    /* native: TCP connect times of `connects`, summed */
