@@ -3,7 +3,7 @@
 # The programs go to bin/, their man pages to share/man/man1/ (so `man hcload` works once
 # installed), the shell completions where bash-completion, zsh and fish look for them, and the
 # guides to share/doc/hc/. Every program is one static binary over common/, so the package's
-# dependencies are only the shared libraries the binaries link (libcurl, sqlite3, jansson, ...),
+# dependencies are only the shared libraries the binaries link (libcurl, libssl, libnghttp2, sqlite3, jansson, ...),
 # which dpkg-shlibdeps reads off the binaries themselves: they cannot drift from the link lines.
 include(GNUInstallDirs)
 

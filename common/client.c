@@ -42,7 +42,7 @@ static bool client_config_ok(const struct hc_client_config *cfg)
            cfg->pipeline >= 1 && cfg->pipeline <= HC_CLIENT_MAX_PIPELINE && cfg->timeout_ns > 0 &&
            cfg->duration_ns > 0 && cfg->reqs != NULL && cfg->reqs->n > 0 &&
            cfg->nstages <= HC_CLIENT_MAX_STAGES &&
-           (cfg->pick != NULL || cfg->reqs->copies >= cfg->pipeline || cfg->curl);
+           (cfg->pick != NULL || cfg->reqs->copies >= cfg->pipeline || cfg->curl || cfg->http2);
 }
 
 /* The schedule the run follows: the open model's rate, or the closed model's connections. */
@@ -76,6 +76,11 @@ int hc_client_new(const struct hc_client_config *cfg, struct hc_client **out)
     atomic_init(&c->run.tickets, 0);
     atomic_init(&c->run.rate_gen, 0);
     client_schedule(c);
+    if (cfg->tls && !cfg->curl) {
+        int rc = hc_client_tls_ctx_new(cfg, &c->run.tls, c->error, sizeof(c->error));
+        if (rc != 0)
+            return rc;
+    }
     hc_client_run_sync_init(&c->run);
     pthread_mutex_init(&c->run.rate_lock, NULL);
     c->sync_ready = true;
@@ -211,6 +216,11 @@ int hc_client_thread_error(const struct hc_client *c, unsigned thread)
     return c->workers[thread].error;
 }
 
+const char *hc_client_setup_error(const struct hc_client *c)
+{
+    return c->error[0] != '\0' ? c->error : NULL;
+}
+
 double hc_client_planned(const struct hc_client *c, int64_t t_ns)
 {
     if (c->cfg.model != HC_CLIENT_OPEN)
@@ -232,5 +242,6 @@ void hc_client_free(struct hc_client *c)
         pthread_mutex_destroy(&c->run.rate_lock);
     }
     hc_client_schedule_destroy(&c->run.sched);
+    hc_client_tls_ctx_free(c->run.tls);
     free(c);
 }

@@ -27,10 +27,13 @@
  * on_response straight from the parser's storage.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
 
 #include "hc/limits.h"
 #include "hc/client.h"
@@ -38,6 +41,8 @@
 #include "client_engine.h"
 
 static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data);
+static void conn_h2_write(struct hc_client_conn *c);
+static void conn_flush(struct hc_client_conn *c);
 
 void hc_client_conn_init(struct hc_client_conn *c, struct hc_client_worker *w, unsigned index)
 {
@@ -51,6 +56,7 @@ void hc_client_conn_init(struct hc_client_conn *c, struct hc_client_worker *w, u
     unsigned depth = w->cfg->pipeline;
     c->slots = hc_xcalloc(depth, sizeof(*c->slots));
     hc_buf_init(&c->out, HC_CLIENT_MAX_BATCH_BYTES);
+    c->depth = depth;
     hc_http_parser_init(&c->parser, HC_HTTP_RESPONSE | HC_HTTP_SKIP_HEADERS | HC_HTTP_COUNT_BODY,
                         NULL);
 }
@@ -61,6 +67,7 @@ void hc_client_conn_destroy(struct hc_client_conn *c)
         return;
     if (c->fd >= 0)
         hc_client_conn_close(c);
+    hc_client_h2_destroy(c);
     free(c->slots);
     c->slots = NULL;
     hc_buf_destroy(&c->out);
@@ -74,6 +81,10 @@ void hc_client_conn_close(struct hc_client_conn *c)
         hc_loop_del(w->loop, c->fd);
         close(c->fd);
     }
+    if (c->ssl != NULL)
+        hc_client_tls_close(c);
+    if (c->h2 != NULL)
+        hc_client_h2_close(c);
     c->fd = -1;
     c->state = HC_CLIENT_CONN_CLOSED;
     w->inflight -= c->count;
@@ -89,6 +100,10 @@ void hc_client_conn_fail_inflight(struct hc_client_conn *c, enum hc_client_err k
                                   const char *detail)
 {
     struct hc_client_worker *w = c->w;
+    if (c->h2 != NULL) {
+        hc_client_h2_fail_inflight(c, kind, detail);
+        return;
+    }
     unsigned depth = w->cfg->pipeline;
     int64_t now = c->count > 0 ? hc_now_ns() : 0;
     for (unsigned i = 0; i < c->count; i++) {
@@ -123,20 +138,39 @@ static void conn_fail_unslotted(struct hc_client_conn *c, enum hc_client_err kin
 }
 
 /*
- * A connect that failed at once or later (err: the negative errno): one failed request, then
- * a retry at the next sweep.
+ * A connect or TLS handshake that failed at once or later (detail: why): one failed request,
+ * then a retry at the next sweep.
  */
-static void conn_connect_failed(struct hc_client_conn *c, int err)
+static void conn_connect_failed_because(struct hc_client_conn *c, const char *detail)
 {
     struct hc_client_worker *w = c->w;
     hc_client_conn_close(c);
-    if (!w->ending && hc_client_run_claim(w->run, 1) == 1) {
-        conn_fail_unslotted(c, HC_CLIENT_ERR_CONNECT, hc_net_strerror(err));
+    if (w->owed > 0) {
+        /* A request owed after a GOAWAY stands for this failure: the run still ends. */
+        w->owed--;
+        conn_fail_unslotted(c, HC_CLIENT_ERR_CONNECT, detail);
+        c->retry_at = hc_loop_now(w->loop) + w->sweep_ns / 2;
+    } else if (!w->ending && hc_client_run_claim(w->run, 1) == 1) {
+        conn_fail_unslotted(c, HC_CLIENT_ERR_CONNECT, detail);
         c->retry_at = hc_loop_now(w->loop) + w->sweep_ns / 2;
     } else {
         w->ending = true;
     }
     hc_client_worker_check_done(w);
+}
+
+/* A connect that failed (err: the negative errno). */
+static void conn_connect_failed(struct hc_client_conn *c, int err)
+{
+    conn_connect_failed_because(c, hc_net_strerror(err));
+}
+
+/* A TLS handshake that failed: the reason is in the worker's tls_error. */
+static void conn_tls_failed(struct hc_client_conn *c)
+{
+    char why[sizeof(c->w->tls_error)];
+    snprintf(why, sizeof(why), "%s", c->w->tls_error);
+    conn_connect_failed_because(c, why);
 }
 
 void hc_client_conn_connect(struct hc_client_conn *c)
@@ -180,24 +214,77 @@ static const char *conn_err_text(struct hc_client_conn *c, enum hc_client_err ki
     }
 }
 
-void hc_client_conn_fail(struct hc_client_conn *c, enum hc_client_err kind)
+/* hc_client_conn_fail with the words for the first in-flight request given (NULL: the kind's). */
+static void conn_fail_because(struct hc_client_conn *c, enum hc_client_err kind, const char *detail)
 {
     struct hc_client_worker *w = c->w;
     if (c->state == HC_CLIENT_CONN_CONNECTING) {
         conn_connect_failed(c, -ETIMEDOUT);
         return;
     }
-    hc_client_conn_fail_inflight(c, kind, c->count > 0 ? conn_err_text(c, kind) : NULL);
+    if (c->state == HC_CLIENT_CONN_HANDSHAKE) {
+        conn_connect_failed_because(c, kind == HC_CLIENT_ERR_CONNECT
+                                           ? "TLS: no handshake within --timeout"
+                                           : "TLS: the server closed the connection during "
+                                             "the handshake");
+        return;
+    }
+    if (detail == NULL && c->count > 0)
+        detail = conn_err_text(c, kind);
+    hc_client_conn_fail_inflight(c, kind, detail);
     hc_client_conn_close(c);
-    if (!w->ending && c->wanted)
+    if ((!w->ending || w->owed > 0) && c->wanted)
         hc_client_conn_connect(c);
     hc_client_worker_check_done(w);
+}
+
+void hc_client_conn_fail(struct hc_client_conn *c, enum hc_client_err kind)
+{
+    conn_fail_because(c, kind, NULL);
+}
+
+/* The socket failed with err (a negative errno) while writing. */
+static void conn_write_failed(struct hc_client_conn *c, int err)
+{
+    hc_client_conn_fail(c, err == -ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_WRITE);
+}
+
+/*
+ * TLS: seals [wpos, wend) once (one SSL_write for the batch) and sends what OpenSSL wrote;
+ * the plaintext marks stay until the ciphertext is all sent, so the connection counts as
+ * writing until then.
+ */
+static void conn_flush_tls(struct hc_client_conn *c)
+{
+    struct hc_client_worker *w = c->w;
+    if (c->wpos < c->wend && !c->sealed) {
+        if (hc_client_tls_seal(c, c->wdata + c->wpos, c->wend - c->wpos) != 0) {
+            hc_client_conn_fail(c, HC_CLIENT_ERR_WRITE);
+            return;
+        }
+        c->sealed = true;
+    }
+    int rc = hc_client_tls_push(c);
+    if (rc == -EAGAIN)
+        return;
+    if (rc < 0) {
+        conn_write_failed(c, rc);
+        return;
+    }
+    c->sealed = false;
+    c->wpos = 0;
+    c->wend = 0;
+    hc_client_worker_ready_update(w, c);
 }
 
 /* Writes what is left of [wpos, wend); stops at EAGAIN (the write edge resumes it). */
 static void conn_flush(struct hc_client_conn *c)
 {
     struct hc_client_worker *w = c->w;
+    if (c->ssl != NULL) {
+        conn_flush_tls(c);
+        return;
+    }
     while (c->wpos < c->wend) {
         ssize_t n = send(c->fd, c->wdata + c->wpos, c->wend - c->wpos, MSG_NOSIGNAL);
         if (n > 0) {
@@ -257,6 +344,26 @@ static unsigned conn_pick(struct hc_client_conn *c, unsigned k, int64_t due_ns, 
 }
 
 /*
+ * HTTP/2: writes the frames nghttp2 has, unless a write is still under way (the write edge
+ * comes back here once it is done). The connection may be closed on the way.
+ */
+static void conn_h2_write(struct hc_client_conn *c)
+{
+    while (c->h2 != NULL && c->state == HC_CLIENT_CONN_OPEN && c->wpos == c->wend &&
+           !hc_client_tls_unsent(c) && hc_client_h2_wants_write(c)) {
+        if (hc_client_h2_pending(c) != 0) {
+            char why[sizeof(c->w->tls_error)];
+            snprintf(why, sizeof(why), "%s", c->w->tls_error);
+            conn_fail_because(c, HC_CLIENT_ERR_WRITE, why);
+            return;
+        }
+        if (c->wend == 0)
+            return;
+        conn_flush(c);
+    }
+}
+
+/*
  * Puts k requests in the in-flight ring and writes them: a prefix of the shared batch (no
  * picker), or what the picker chose.
  */
@@ -264,6 +371,17 @@ static void conn_queue(struct hc_client_conn *c, unsigned k, int64_t due_ns, int
 {
     struct hc_client_worker *w = c->w;
     const struct hc_client_config *cfg = w->cfg;
+    if (c->h2 != NULL) {
+        k = hc_client_h2_queue(c, k, due_ns, now_ns);
+        if (k == 0) {
+            hc_client_worker_check_done(w);
+            return;
+        }
+        w->stats.sent += k;
+        hc_client_worker_ready_update(w, c);
+        conn_h2_write(c);
+        return;
+    }
     c->wpos = 0;
     if (cfg->pick == NULL) {
         unsigned depth = cfg->pipeline;
@@ -291,14 +409,22 @@ static void conn_queue(struct hc_client_conn *c, unsigned k, int64_t due_ns, int
 void hc_client_conn_fill(struct hc_client_conn *c)
 {
     struct hc_client_worker *w = c->w;
-    if (c->state != HC_CLIENT_CONN_OPEN || w->ending || !c->wanted || c->wpos < c->wend)
+    if (c->state != HC_CLIENT_CONN_OPEN || (w->ending && w->owed == 0) || !c->wanted ||
+        c->wpos < c->wend)
         return;
-    unsigned want = w->cfg->pipeline - c->count;
+    unsigned want = c->depth > c->count ? c->depth - c->count : 0;
     if (want == 0)
         return;
-    unsigned k = hc_client_run_claim(w->run, want);
-    if (k < want)
-        w->ending = true;
+    /* HTTP/2: what a GOAWAY left owed goes first, on the tickets it already holds. */
+    unsigned owed = HC_MIN(want, w->owed);
+    w->owed -= owed;
+    unsigned k = owed;
+    if (want > owed && !w->ending) {
+        unsigned got = hc_client_run_claim(w->run, want - owed);
+        if (got < want - owed)
+            w->ending = true;
+        k += got;
+    }
     if (k == 0) {
         hc_client_worker_check_done(w);
         return;
@@ -369,11 +495,50 @@ static void conn_expect(struct hc_client_conn *c, const struct hc_client_request
 }
 
 /*
+ * HTTP/2: hands one read's bytes to nghttp2 (whose callbacks report the streams), then sends
+ * what it answers (WINDOW_UPDATE, SETTINGS and PING acknowledgements). After a GOAWAY, the
+ * connection closes once its last stream is done. Returns false when the connection was closed.
+ */
+static bool conn_h2_parse(struct hc_client_conn *c, const char *data, size_t len)
+{
+    if (hc_client_h2_input(c, data, len) != 0) {
+        char why[sizeof(c->w->tls_error)];
+        snprintf(why, sizeof(why), "%s", c->w->tls_error);
+        if (c->count == 0)
+            conn_fail_unslotted(c, HC_CLIENT_ERR_PARSE, why);
+        conn_fail_because(c, HC_CLIENT_ERR_PARSE, why);
+        return false;
+    }
+    if (c->goaway)
+        c->depth = 0;
+    conn_h2_write(c);
+    if (c->state != HC_CLIENT_CONN_OPEN)
+        return false;
+    if (hc_client_h2_ended(c) && c->count > 0) {
+        /* A protocol error (nghttp2 said why, and its GOAWAY is out) or the server's end. */
+        char why[sizeof(c->w->tls_error)];
+        snprintf(why, sizeof(why), "%s",
+                 c->w->tls_error[0] != '\0'
+                     ? c->w->tls_error
+                     : "HTTP/2: the server broke the protocol; the session ended");
+        conn_fail_because(c, HC_CLIENT_ERR_PARSE, why);
+        return false;
+    }
+    if ((c->goaway && c->count == 0) || hc_client_h2_ended(c)) {
+        hc_client_conn_fail(c, HC_CLIENT_ERR_READ);
+        return false;
+    }
+    return c->state == HC_CLIENT_CONN_OPEN;
+}
+
+/*
  * Parses one read's bytes. Returns false when the connection was closed on the way (a parse
  * error, bytes nobody asked for, or a response that ends the connection).
  */
 static bool conn_parse(struct hc_client_conn *c, const char *data, size_t len, int64_t now)
 {
+    if (c->h2 != NULL)
+        return conn_h2_parse(c, data, len);
     const struct hc_client_request *reqs = c->w->cfg->reqs->reqs;
     while (len > 0) {
         if (c->count == 0) {
@@ -429,10 +594,100 @@ static bool conn_parse(struct hc_client_conn *c, const char *data, size_t len, i
 /* End of stream from the peer. */
 static void conn_eof(struct hc_client_conn *c)
 {
-    int r = hc_http_parse_eof(&c->parser);
+    int r = c->h2 != NULL ? 0 : hc_http_parse_eof(&c->parser);
     if (r == 1 && c->count > 0)
         conn_complete(c, c->parser.msg.status, hc_now_ns(), c->msg_bytes, &c->parser.msg);
     hc_client_conn_fail(c, HC_CLIENT_ERR_READ);
+}
+
+/* The first response byte of the connection: its time from ready. */
+static void conn_first_byte(struct hc_client_conn *c, int64_t now)
+{
+    c->first_byte = true;
+    c->w->stats.first_bytes++;
+    c->w->stats.first_byte_ns += now - c->since;
+}
+
+static void conn_opened(struct hc_client_conn *c);
+
+/*
+ * TLS: hands n bytes of ciphertext to OpenSSL, goes on with the handshake if it is under way,
+ * then parses whatever decrypts. Returns false when the connection was closed on the way.
+ */
+static bool conn_tls_input(struct hc_client_conn *c, const char *data, size_t n)
+{
+    struct hc_client_worker *w = c->w;
+    hc_client_tls_input(c, data, n);
+    if (c->state == HC_CLIENT_CONN_HANDSHAKE) {
+        int rc = hc_client_tls_handshake(c);
+        if (rc < 0) {
+            conn_tls_failed(c);
+            return false;
+        }
+        if (rc == 0) {
+            rc = hc_client_tls_push(c);
+            if (rc < 0 && rc != -EAGAIN) {
+                conn_connect_failed(c, rc);
+                return false;
+            }
+            return true;
+        }
+        if (w->cfg->http2 && !hc_client_tls_alpn_h2(c)) {
+            snprintf(w->tls_error, sizeof(w->tls_error),
+                     "TLS: the server did not agree to HTTP/2 (ALPN h2); drop --http2");
+            conn_tls_failed(c);
+            return false;
+        }
+        int64_t now = hc_loop_now(w->loop);
+        w->stats.tls_handshakes++;
+        w->stats.tls_ns += now - c->since;
+        if (SSL_session_reused(c->ssl))
+            w->stats.tls_resumed++;
+        conn_opened(c);
+        if (c->state != HC_CLIENT_CONN_OPEN)
+            return false;
+        /* The handshake's last flight goes out with the first requests, or alone. */
+        if (c->wpos == c->wend && hc_client_tls_unsent(c)) {
+            rc = hc_client_tls_push(c);
+            if (rc < 0 && rc != -EAGAIN) {
+                conn_write_failed(c, rc);
+                return false;
+            }
+        }
+    }
+    for (;;) {
+        ssize_t k = hc_client_tls_read(c, w->tbuf, HC_CLIENT_READ_BYTES);
+        if (k > 0) {
+            int64_t now = hc_now_ns();
+            if (HC_UNLIKELY(!c->first_byte))
+                conn_first_byte(c, now);
+            if (!conn_parse(c, w->tbuf, (size_t)k, now))
+                return false;
+            continue;
+        }
+        if (k == -EAGAIN)
+            break;
+        if (k == 0) {
+            conn_eof(c);
+            return false;
+        }
+        /* Not TLS: a parse failure of what is in flight, or of bytes nobody asked for. */
+        char why[sizeof(w->tls_error)];
+        snprintf(why, sizeof(why), "%s", w->tls_error);
+        if (c->count == 0)
+            conn_fail_unslotted(c, HC_CLIENT_ERR_PARSE, why);
+        conn_fail_because(c, HC_CLIENT_ERR_PARSE, why);
+        return false;
+    }
+    /* OpenSSL may have answered something (a key update): send it with what is pending. */
+    if (hc_client_tls_unsent(c) && c->wpos == c->wend) {
+        int rc = hc_client_tls_push(c);
+        if (rc < 0 && rc != -EAGAIN) {
+            conn_write_failed(c, rc);
+            return false;
+        }
+    }
+    return true;
 }
 
 static void conn_read(struct hc_client_conn *c)
@@ -443,9 +698,18 @@ static void conn_read(struct hc_client_conn *c)
         ssize_t n = recv(c->fd, w->rbuf, HC_CLIENT_READ_BYTES, 0);
         if (n > 0) {
             w->stats.bytes_read += (uint64_t)n;
-            if (!conn_parse(c, w->rbuf, (size_t)n, hc_now_ns()))
-                return;
-            if ((size_t)n < HC_CLIENT_READ_BYTES && !c->midmsg)
+            if (c->ssl != NULL) {
+                if (!conn_tls_input(c, w->rbuf, (size_t)n))
+                    return;
+            } else {
+                int64_t now = hc_now_ns();
+                if (HC_UNLIKELY(!c->first_byte))
+                    conn_first_byte(c, now);
+                if (!conn_parse(c, w->rbuf, (size_t)n, now))
+                    return;
+            }
+            /* Inside a TLS record, as inside a response, the peer's FIN may already be here. */
+            if ((size_t)n < HC_CLIENT_READ_BYTES && !c->midmsg && !hc_client_tls_partial(c))
                 break;
             continue;
         }
@@ -460,6 +724,8 @@ static void conn_read(struct hc_client_conn *c)
         hc_client_conn_fail(c, errno == ECONNRESET ? HC_CLIENT_ERR_RESET : HC_CLIENT_ERR_READ);
         return;
     }
+    if (c->state != HC_CLIENT_CONN_OPEN)
+        return;
     if (w->ending) {
         hc_client_worker_check_done(w);
         return;
@@ -472,41 +738,89 @@ static void conn_read(struct hc_client_conn *c)
     }
 }
 
+/* The connection can carry requests now (connected, and with TLS, the handshake done). */
+static void conn_opened(struct hc_client_conn *c)
+{
+    struct hc_client_worker *w = c->w;
+    c->state = HC_CLIENT_CONN_OPEN;
+    c->since = hc_loop_now(w->loop);
+    c->first_byte = false;
+    c->depth = w->cfg->pipeline; /* HTTP/2: hc_client_h2_begin starts it at 1 */
+    if (w->cfg->http2) {
+        int rc = hc_client_h2_begin(c);
+        if (rc != 0) {
+            conn_connect_failed(c, rc);
+            return;
+        }
+    }
+    if (w->first_open_ns == INT64_MAX)
+        w->first_open_ns = c->since;
+    if (w->ending) {
+        hc_client_conn_close(c);
+        hc_client_worker_check_done(w);
+        return;
+    }
+    if (w->cfg->model == HC_CLIENT_CLOSED) {
+        hc_client_conn_fill(c);
+    } else {
+        hc_client_worker_ready_update(w, c);
+        hc_client_worker_dispatch(w);
+    }
+}
+
+/* TCP is connected: count it, then start TLS or open. */
+static void conn_connected(struct hc_client_conn *c)
+{
+    struct hc_client_worker *w = c->w;
+    int64_t now = hc_loop_now(w->loop);
+    w->stats.connects++;
+    w->stats.connect_ns += now - c->since;
+    if (w->run->tls == NULL) {
+        conn_opened(c);
+        return;
+    }
+    c->state = HC_CLIENT_CONN_HANDSHAKE;
+    c->since = now;
+    if (hc_client_tls_begin(c) != 0) {
+        conn_tls_failed(c);
+        return;
+    }
+    int rc = hc_client_tls_push(c);
+    if (rc < 0 && rc != -EAGAIN)
+        conn_connect_failed(c, rc);
+}
+
 static void conn_on_io(struct hc_loop *loop, int fd, unsigned events, void *data)
 {
     HC_UNUSED(loop);
     struct hc_client_conn *c = data;
-    struct hc_client_worker *w = c->w;
     if (c->state == HC_CLIENT_CONN_CONNECTING) {
         int rc = hc_net_connect_result(fd);
         if (rc != 0) {
             conn_connect_failed(c, rc);
             return;
         }
-        c->state = HC_CLIENT_CONN_OPEN;
-        w->stats.connects++;
-        if (w->first_open_ns == INT64_MAX)
-            w->first_open_ns = hc_loop_now(w->loop);
-        if (w->ending) {
-            hc_client_conn_close(c);
-            hc_client_worker_check_done(w);
-            return;
-        }
-        if (w->cfg->model == HC_CLIENT_CLOSED) {
-            hc_client_conn_fill(c);
-        } else {
-            hc_client_worker_ready_update(w, c);
-            hc_client_worker_dispatch(w);
-        }
+        conn_connected(c);
         return;
     }
-    if (c->state != HC_CLIENT_CONN_OPEN)
+    if (c->state == HC_CLIENT_CONN_CLOSED)
         return;
     if (events & (HC_LOOP_READ | HC_LOOP_HUP | HC_LOOP_ERROR)) {
         conn_read(c);
-        if (c->fd != fd || c->state != HC_CLIENT_CONN_OPEN)
+        if (c->fd != fd || c->state == HC_CLIENT_CONN_CLOSED)
             return;
     }
-    if ((events & HC_LOOP_WRITE) && c->wpos < c->wend)
-        conn_flush(c);
+    if (!(events & HC_LOOP_WRITE))
+        return;
+    if (c->wpos < c->wend || hc_client_tls_unsent(c)) {
+        if (c->state == HC_CLIENT_CONN_OPEN) {
+            conn_flush(c);
+            if (c->h2 != NULL)
+                conn_h2_write(c);
+        } else {
+            int rc = hc_client_tls_push(c);
+            if (rc < 0 && rc != -EAGAIN)
+                conn_connect_failed(c, rc);
+        }
+    }
 }

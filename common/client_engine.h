@@ -18,13 +18,22 @@
  * body-counting mode (or the mode the request asks), except that a whole response of the
  * common shape (hc_client_frame_response) is framed without it.
  *
- * The libcurl engine (client_multi.c), for https:// and HTTP/2: one CURLM multi handle per
- * worker, driven by the worker's own loop (libcurl's socket and timer callbacks map onto
+ * TLS (client_tls.c): an https:// connection of the native engine adds a HANDSHAKE state between
+ * CONNECTING and OPEN and runs OpenSSL over two memory BIOs, so the engine itself still makes
+ * the only system calls: one recv() of ciphertext handed to OpenSSL, one send() of what it
+ * sealed.
+ *
+ * HTTP/2 (client_h2.c): with --http2 an OPEN connection carries an nghttp2 session over the
+ * same reads and writes; its in-flight ring becomes a table of stream slots (streams complete
+ * in any order), filled up to c->depth, the server's concurrent-stream limit.
+ *
+ * The libcurl engine (client_multi.c), for plans whose requests go to several targets (the
+ * native engine connects to one address): one CURLM multi
+ * handle per worker, driven by the worker's own loop (libcurl's socket and timer callbacks map onto
  * hc_loop_add/mod/del and an hc_loop_timer), so the threads, pacing, statistics and hand-off
  * are the native engine's. Each of a worker's connections becomes one easy handle: a request
- * in flight. Why libcurl there and not the native engine: TLS and HTTP/2 are solved problems
- * with a packaged, maintained library (STYLE.md); the native engine remains the fast path for
- * http:// over HTTP/1.1.
+ * in flight. TLS and HTTP/2 themselves are the packaged libraries' (OpenSSL, nghttp2) on both
+ * engines; libcurl adds only its connection handling for many targets.
  *
  * Reporting. Both engines report each request once, through hc_client_worker_response and
  * hc_client_worker_failure (the seam of hc/client.h): these feed the worker's statistics, then
@@ -67,6 +76,7 @@ struct hc_client_run {
     double rate;               /* hc_client_set_rate: the rate asked for */
     int64_t rate_at_ns;        /* when it was asked (monotonic) */
     _Atomic uint64_t rate_gen; /* bumped by each hc_client_set_rate; 0: never */
+    struct ssl_ctx_st *tls;    /* native engine, https://: the TLS context all workers share */
 };
 
 /* hc_client_run_sync_init / destroy: the done counter's lock and condition. */
@@ -101,6 +111,7 @@ void hc_client_run_unclaim(struct hc_client_run *r, unsigned n);
 enum hc_client_conn_state {
     HC_CLIENT_CONN_CLOSED,     /* no descriptor */
     HC_CLIENT_CONN_CONNECTING, /* non-blocking connect under way */
+    HC_CLIENT_CONN_HANDSHAKE,  /* TCP connected, TLS handshake under way */
     HC_CLIENT_CONN_OPEN,       /* connected; requests may be in flight */
 };
 
@@ -127,7 +138,22 @@ struct hc_client_conn {
     struct hc_buf out;               /* with a picker: the requests it chose, as written */
     uint64_t msg_bytes;              /* bytes of the response being parsed by the library */
     unsigned keep;                   /* the parser's current mode, as HC_CLIENT_KEEP_* */
-    int64_t since;                   /* CONNECTING: when the connect began */
+    int64_t since;                   /* CONNECTING: when the connect began; HANDSHAKE: when
+                                        it ended; OPEN: when the connection became ready */
+    bool first_byte;                 /* OPEN: a response byte has been read */
+    struct ssl_st *ssl;              /* https://: the TLS session, else NULL */
+    struct bio_st *tls_in;           /* memory BIO: ciphertext read, for OpenSSL to decrypt */
+    struct bio_st *tls_out;          /* memory BIO: ciphertext OpenSSL wrote, to send */
+    size_t tls_sent;                 /* bytes at the front of tls_out already sent */
+    bool sealed;                     /* [wpos, wend) is encrypted into tls_out, not yet sent */
+    unsigned depth;                  /* requests it may carry at once: `pipeline`, or with
+                                        HTTP/2 as many as the server allows (0 after GOAWAY) */
+    struct nghttp2_session *h2;      /* HTTP/2: the session, else NULL */
+    struct hc_client_h2_slot *h2s;   /* HTTP/2: per-slot stream state, `pipeline` of them */
+    unsigned *h2free;                /* HTTP/2: free slot indices (a stack) */
+    unsigned h2nfree;                /* entries on it */
+    bool goaway;                     /* HTTP/2: the server sent GOAWAY */
+    bool answered;                   /* HTTP/2: a stream of this session got its response */
     int64_t retry_at;                /* CLOSED: no reconnect before this (after a failed connect) */
     long ready_pos;                  /* open model: index on the worker's ready stack, -1 if off */
     bool midmsg;                     /* the last read ended inside a response */
@@ -154,7 +180,7 @@ struct hc_client_worker {
     struct hc_loop *loop;               /* this thread's loop */
     pthread_t thread;                   /* valid once started */
     bool started;                       /* thread was created */
-    struct hc_client_multi *multi;      /* the libcurl engine (https, HTTP/2), or NULL: native */
+    struct hc_client_multi *multi;      /* the libcurl engine (several targets), or NULL */
     struct hc_client_conn *conns;       /* nconns connections (none with the libcurl engine) */
     size_t nconns;
     struct hc_client_conn **ready; /* open model: connections that can take a request now */
@@ -172,23 +198,31 @@ struct hc_client_worker {
     bool resuming;                    /* open model: the slots picked now are off schedule */
     struct hc_client_conn **fills;    /* closed model: connections answered in this I/O batch */
     size_t nfills;
-    int64_t sweep_ns;              /* sweep period */
-    int64_t deadline_ns;           /* absolute end of sending, INT64_MAX with -n alone */
-    int64_t next_tick_ns;          /* absolute time of the next tick */
-    uint64_t inflight;             /* requests in flight on all connections */
-    bool ending;                   /* no new requests: deadline passed, -n claimed, or stopping */
-    bool hard_ending;              /* the end timer now marks the hard stop */
-    bool finished;                 /* everything closed and counted */
-    int64_t end_ns;                /* when this worker finished (monotonic) */
-    char *rbuf;                    /* HC_CLIENT_READ_BYTES of read buffer */
-    struct hc_client_stats stats;  /* totals, read by the main thread after join */
-    struct hc_hist *ival_lat;      /* this second's corrected latencies */
-    struct hc_hist *ival_raw;      /* this second's uncorrected latencies */
-    uint64_t ival_responses;       /* this second's responses */
-    uint64_t ival_errors;          /* this second's failed requests */
-    struct hc_client_handoff slot; /* hand-off to the main thread */
-    int error;                     /* a setup failure (negative errno), 0 when none */
-    char first_error[160];         /* what the first failed request died of ("" when none) */
+    int64_t sweep_ns;     /* sweep period */
+    int64_t deadline_ns;  /* absolute end of sending, INT64_MAX with -n alone */
+    int64_t next_tick_ns; /* absolute time of the next tick */
+    uint64_t inflight;    /* requests in flight on all connections */
+    bool ending;          /* no new requests: deadline passed, -n claimed, or stopping */
+    bool hard_ending;     /* the end timer now marks the hard stop */
+    bool finished;        /* everything closed and counted */
+    int64_t end_ns;       /* when this worker finished (monotonic) */
+    char *rbuf;           /* HC_CLIENT_READ_BYTES of read buffer */
+    char *tbuf;           /* https://: HC_CLIENT_READ_BYTES of decrypted bytes */
+    struct ssl_session_st *tls_session;     /* the last session the server gave (resumption) */
+    char tls_error[256];                    /* why the last TLS handshake (or record, or HTTP/2
+                                               frame) failed */
+    unsigned owed;                          /* HTTP/2: refused by a GOAWAY, to send again */
+    struct nghttp2_session_callbacks *h2cb; /* HTTP/2: the callbacks of every session */
+    struct hc_http_header *h2hdrs;          /* HTTP/2: a kept response's fields */
+    char *h2scratch;                        /* HTTP/2: lower-cased request field names */
+    struct hc_client_stats stats;           /* totals, read by the main thread after join */
+    struct hc_hist *ival_lat;               /* this second's corrected latencies */
+    struct hc_hist *ival_raw;               /* this second's uncorrected latencies */
+    uint64_t ival_responses;                /* this second's responses */
+    uint64_t ival_errors;                   /* this second's failed requests */
+    struct hc_client_handoff slot;          /* hand-off to the main thread */
+    int error;                              /* a setup failure (negative errno), 0 when none */
+    char first_error[160]; /* what the first failed request died of ("" when none) */
 };
 
 /*
@@ -233,6 +267,89 @@ void hc_client_conn_fill(struct hc_client_conn *c);
 /* Open model: sends one request due at due_ns on a connection from the ready stack. */
 void hc_client_conn_send(struct hc_client_conn *c, int64_t due_ns, int64_t now_ns);
 
+/* client_tls.c: TLS for native connections, over memory BIOs (see the file's comment). */
+
+/*
+ * hc_client_tls_ctx_new: the context of cfg's TLS settings (versions, CAs, verification, client
+ * certificate, session cache). 0, or -EINVAL with the reason in err. Free with
+ * hc_client_tls_ctx_free (accepts NULL).
+ */
+int hc_client_tls_ctx_new(const struct hc_client_config *cfg, struct ssl_ctx_st **out, char *err,
+                          size_t errlen);
+void hc_client_tls_ctx_free(struct ssl_ctx_st *ctx);
+/* hc_client_tls_forget: drops worker w's cached session. */
+void hc_client_tls_forget(struct hc_client_worker *w);
+/*
+ * hc_client_tls_begin: starts the client handshake on connected c (ALPN, SNI, the cached
+ * session). 0, or -EPROTO with the reason in w->tls_error.
+ */
+int hc_client_tls_begin(struct hc_client_conn *c);
+/*
+ * hc_client_tls_handshake: goes on with the handshake after input. 1: done; 0: it waits for
+ * more; -EPROTO: failed, the reason in w->tls_error.
+ */
+int hc_client_tls_handshake(struct hc_client_conn *c);
+/* hc_client_tls_input: hands n bytes read from the socket to OpenSSL. */
+void hc_client_tls_input(struct hc_client_conn *c, const char *data, size_t n);
+/*
+ * hc_client_tls_read: decrypts into buf. Bytes decrypted; -EAGAIN: needs more input; 0: the
+ * server closed the TLS session; -EBADMSG: a record that is not valid TLS (reason in
+ * w->tls_error).
+ */
+ssize_t hc_client_tls_read(struct hc_client_conn *c, char *buf, size_t len);
+/* hc_client_tls_seal: encrypts len bytes into tls_out. 0 or -EIO. */
+int hc_client_tls_seal(struct hc_client_conn *c, const char *data, size_t len);
+/*
+ * hc_client_tls_push: sends what tls_out holds. 0: all sent (or nothing to send); -EAGAIN: the
+ * rest waits for the write edge; another negative errno: the socket failed.
+ */
+int hc_client_tls_push(struct hc_client_conn *c);
+/* hc_client_tls_unsent: ciphertext waits to be sent. */
+bool hc_client_tls_unsent(const struct hc_client_conn *c);
+/* hc_client_tls_alpn_h2: the server chose HTTP/2 by ALPN. */
+bool hc_client_tls_alpn_h2(const struct hc_client_conn *c);
+/* hc_client_tls_partial: OpenSSL holds part of a record (it waits for the rest). */
+bool hc_client_tls_partial(const struct hc_client_conn *c);
+/* hc_client_tls_close: frees the session (the descriptor is the caller's). */
+void hc_client_tls_close(struct hc_client_conn *c);
+
+/* client_h2.c: HTTP/2 on native connections (see the file's comment). */
+
+/* Most header fields of one HTTP/2 request or kept response, pseudo-headers included. */
+#define HC_CLIENT_H2_MAX_FIELDS (HC_HTTP_MAX_HEADERS + 8)
+/* Bytes of lower-cased field names of one request. */
+#define HC_CLIENT_H2_SCRATCH 8192
+
+struct hc_client_h2_slot;
+/* The callbacks every session of a worker shares. 0 or -ENOMEM. */
+int hc_client_h2_callbacks_new(struct nghttp2_session_callbacks **out);
+void hc_client_h2_callbacks_free(struct nghttp2_session_callbacks *cb);
+/* hc_client_h2_begin: a client session on open c (SETTINGS, windows). 0 or a negative errno. */
+int hc_client_h2_begin(struct hc_client_conn *c);
+/* hc_client_h2_close: drops the session (in-flight streams are forgotten). */
+void hc_client_h2_close(struct hc_client_conn *c);
+/* hc_client_h2_destroy: also frees the slot tables. */
+void hc_client_h2_destroy(struct hc_client_conn *c);
+/* hc_client_h2_queue: submits up to k requests (picked, or request 0). Returns how many. */
+unsigned hc_client_h2_queue(struct hc_client_conn *c, unsigned k, int64_t due_ns, int64_t now_ns);
+/* hc_client_h2_input: hands bytes read to nghttp2 (streams complete from here). 0 or -EBADMSG
+ * (the reason in w->tls_error). */
+int hc_client_h2_input(struct hc_client_conn *c, const char *data, size_t len);
+/* hc_client_h2_pending: the frames nghttp2 has to send, into [wpos, wend) of c->out. 0 or
+ * -EBADMSG. */
+int hc_client_h2_pending(struct hc_client_conn *c);
+/*
+ * Whether nghttp2 has frames to send; whether the session has ended (it reads no more: after a
+ * GOAWAY with no stream left, or a protocol error, whose words are then in w->tls_error).
+ */
+bool hc_client_h2_wants_write(const struct hc_client_conn *c);
+bool hc_client_h2_ended(const struct hc_client_conn *c);
+/* Reports every open stream as failed with kind (detail for the first). */
+void hc_client_h2_fail_inflight(struct hc_client_conn *c, enum hc_client_err kind,
+                                const char *detail);
+/* When the oldest open stream was sent (INT64_MAX: none). */
+int64_t hc_client_h2_oldest(const struct hc_client_conn *c);
+
 /* client_worker.c, for the engines. */
 void hc_client_worker_ready_update(struct hc_client_worker *w, struct hc_client_conn *c);
 void hc_client_worker_dispatch(struct hc_client_worker *w);
@@ -274,6 +391,7 @@ struct hc_client {
     struct hc_client_worker *workers; /* cfg.threads workers */
     unsigned started;                 /* threads created */
     bool sync_ready;                  /* run's locks are initialised */
+    char error[256];                  /* hc_client_setup_error ("" when none) */
 };
 
 #endif

@@ -303,6 +303,17 @@ static int multi_setup_easy(struct hc_client_multi *m, struct xfer *x)
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
+    if (cfg->cafile != NULL)
+        curl_easy_setopt(e, CURLOPT_CAINFO, cfg->cafile);
+    if (cfg->cert != NULL)
+        curl_easy_setopt(e, CURLOPT_SSLCERT, cfg->cert);
+    if (cfg->key != NULL)
+        curl_easy_setopt(e, CURLOPT_SSLKEY, cfg->key);
+    long tlsv =
+        cfg->tls_min == 0x0304 ? (long)CURL_SSLVERSION_TLSv1_3 : (long)CURL_SSLVERSION_TLSv1_2;
+    if (cfg->tls_max == 0x0303)
+        tlsv |= (long)CURL_SSLVERSION_MAX_TLSv1_2;
+    curl_easy_setopt(e, CURLOPT_SSLVERSION, tlsv);
     multi_apply(m, x, 0);
     return 0;
 }

@@ -42,6 +42,14 @@ void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_sta
     dst->bytes_read += src->bytes_read;
     dst->bytes_written += src->bytes_written;
     dst->connects += src->connects;
+    dst->tls_handshakes += src->tls_handshakes;
+    dst->tls_resumed += src->tls_resumed;
+    dst->connect_ns += src->connect_ns;
+    dst->tls_ns += src->tls_ns;
+    dst->first_bytes += src->first_bytes;
+    dst->first_byte_ns += src->first_byte_ns;
+    dst->h2_goaways += src->h2_goaways;
+    dst->h2_resets += src->h2_resets;
     dst->sent += src->sent;
     dst->queued += src->queued;
     dst->unsent += src->unsent;

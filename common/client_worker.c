@@ -184,7 +184,7 @@ void hc_client_worker_failure(struct hc_client_worker *w, const struct hc_client
 void hc_client_worker_ready_update(struct hc_client_worker *w, struct hc_client_conn *c)
 {
     bool want = w->cfg->model == HC_CLIENT_OPEN && c->state == HC_CLIENT_CONN_OPEN && !w->ending &&
-                c->wanted && c->count < w->cfg->pipeline && c->wpos == c->wend;
+                c->wanted && c->count < c->depth && c->wpos == c->wend;
     if (want && c->ready_pos < 0) {
         c->ready_pos = (long)w->nready;
         w->ready[w->nready++] = c;
@@ -360,6 +360,21 @@ static void worker_flush_interval(struct hc_client_worker *w, bool done)
     w->ival_errors = 0;
 }
 
+/* HTTP/2: requests a GOAWAY left owed that no connection sent again before the end. */
+static void worker_fail_owed(struct hc_client_worker *w)
+{
+    for (; w->owed > 0; w->owed--) {
+        struct hc_client_failure f = {
+            .thread = w->index,
+            .req = 0,
+            .kind = HC_CLIENT_ERR_RESET,
+            .done_ns = hc_now_ns(),
+            .detail = "refused by the server's GOAWAY and not sent again before the end",
+        };
+        hc_client_worker_failure(w, &f);
+    }
+}
+
 static void worker_finish(struct hc_client_worker *w)
 {
     if (w->finished)
@@ -368,6 +383,7 @@ static void worker_finish(struct hc_client_worker *w)
     w->ending = true;
     for (size_t i = 0; i < w->nconns; i++)
         hc_client_conn_close(&w->conns[i]);
+    worker_fail_owed(w);
     if (w->multi != NULL)
         hc_client_multi_stop_all(w->multi, false);
     hc_loop_timer_stop(w->loop, &w->pace_timer);
@@ -385,7 +401,7 @@ static void worker_finish(struct hc_client_worker *w)
 
 void hc_client_worker_check_done(struct hc_client_worker *w)
 {
-    if (w->ending && w->inflight == 0)
+    if (w->ending && w->inflight == 0 && w->owed == 0)
         worker_finish(w);
 }
 
@@ -421,6 +437,8 @@ static void worker_on_end(struct hc_loop *loop, struct hc_loop_timer *t, void *d
     }
     worker_count_unsent(w);
     w->ending = true;
+    /* Nothing is sent after the deadline: requests a GOAWAY refused were never served. */
+    w->owed = 0;
     hc_loop_timer_stop(loop, &w->pace_timer);
     for (size_t i = 0; i < w->nconns; i++) {
         struct hc_client_conn *c = &w->conns[i];
@@ -463,11 +481,13 @@ static void worker_on_sweep(struct hc_loop *loop, struct hc_loop_timer *t, void 
         c->wanted = i < wanted;
         switch (c->state) {
         case HC_CLIENT_CONN_CONNECTING:
+        case HC_CLIENT_CONN_HANDSHAKE:
             if (now - c->since >= timeout)
                 hc_client_conn_fail(c, HC_CLIENT_ERR_CONNECT);
             break;
         case HC_CLIENT_CONN_OPEN:
-            if (c->count > 0 && now - c->slots[c->head].sent >= timeout)
+            if (c->count > 0 &&
+                now - (c->h2 != NULL ? hc_client_h2_oldest(c) : c->slots[c->head].sent) >= timeout)
                 hc_client_conn_fail(c, HC_CLIENT_ERR_TIMEOUT);
             else if (!c->wanted && c->count == 0)
                 hc_client_conn_close(c);
@@ -475,7 +495,7 @@ static void worker_on_sweep(struct hc_loop *loop, struct hc_loop_timer *t, void 
                 hc_client_conn_fill(c);
             break;
         case HC_CLIENT_CONN_CLOSED:
-            if (c->wanted && !w->ending && now >= c->retry_at)
+            if (c->wanted && (!w->ending || w->owed > 0) && now >= c->retry_at)
                 hc_client_conn_connect(c);
             break;
         }
@@ -521,6 +541,15 @@ int hc_client_worker_init(struct hc_client_worker *w, struct hc_client_run *run,
     if (rc != 0)
         return rc;
     w->rbuf = hc_xmalloc(HC_CLIENT_READ_BYTES);
+    if (run->tls != NULL)
+        w->tbuf = hc_xmalloc(HC_CLIENT_READ_BYTES);
+    if (w->cfg->http2 && !w->cfg->curl) {
+        rc = hc_client_h2_callbacks_new(&w->h2cb);
+        if (rc != 0)
+            return rc;
+        w->h2hdrs = hc_xcalloc(HC_CLIENT_H2_MAX_FIELDS, sizeof(*w->h2hdrs));
+        w->h2scratch = hc_xmalloc(HC_CLIENT_H2_SCRATCH);
+    }
     if (w->cfg->curl) {
         rc = hc_client_multi_new(w, nconns, &w->multi);
         if (rc != 0)
@@ -552,6 +581,12 @@ void hc_client_worker_destroy(struct hc_client_worker *w)
     free(w->ready);
     free(w->fills);
     free(w->rbuf);
+    free(w->tbuf);
+    if (w->h2cb != NULL)
+        hc_client_h2_callbacks_free(w->h2cb);
+    free(w->h2hdrs);
+    free(w->h2scratch);
+    hc_client_tls_forget(w);
     /* libcurl closes its connections through the loop, so the loop goes last. */
     hc_client_multi_free(w->multi);
     hc_loop_free(w->loop);

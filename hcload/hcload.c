@@ -215,6 +215,12 @@ static void hcload_client_config(const struct config *cfg, struct hc_client_conf
     cc->tls = cfg->url.tls;
     cc->http2 = cfg->http2;
     cc->insecure = cfg->insecure;
+    cc->tls_host = cfg->url.host;
+    cc->cafile = cfg->cacert;
+    cc->cert = cfg->cert;
+    cc->key = cfg->key;
+    cc->tls_min = cfg->tls_min;
+    cc->tls_max = cfg->tls_max;
     cc->threads = cfg->threads;
     cc->connections = cfg->connections;
     cc->requests = cfg->requests;
@@ -278,7 +284,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     if (cfg->plan != NULL) {
         char err[512];
         rc = runner_new(cfg->plan, cfg->threads, cfg->connections, cfg->pipeline, cfg->model,
-                        cfg->curl, &cfg->reqs, &run, err, sizeof(err));
+                        cfg->curl || cfg->http2, &cfg->reqs, &run, err, sizeof(err));
         if (rc != 0) {
             fprintf(stderr, "%s: %s: %s\n", prog->name, cfg->plan_path, err);
             goto out;
@@ -291,6 +297,10 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     if (gate != NULL)
         gate_configure(gate, &cc);
     rc = hc_client_new(&cc, &client);
+    if (rc != 0 && hc_client_setup_error(client) != NULL) {
+        fprintf(stderr, "%s: %s\n", prog->name, hc_client_setup_error(client));
+        goto out;
+    }
     if (rc != 0) {
         fprintf(stderr, "%s: cannot set up the worker threads: %s\n", prog->name, hc_strerror(rc));
         goto out;
@@ -421,9 +431,11 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     const char *first = hc_client_first_failure(client);
     if (first != NULL)
         fprintf(stderr, "%s: first failure: %s\n", prog->name, first);
-    /* HTTP/2 with prior knowledge to an HTTP/1.1 server fails in libcurl's framing layer. */
-    if (cfg->http2 && !cfg->url.tls && total.http2 == 0 && first != NULL &&
-        (strstr(first, "HTTP2") != NULL || strstr(first, "HTTP/2") != NULL))
+    /*
+     * HTTP/2 with prior knowledge to an HTTP/1.1 server: it answers the preface with an
+     * HTTP/1.1 error (a broken frame) or just closes; either way no response came over h2.
+     */
+    if (cfg->http2 && !cfg->url.tls && total.http2 == 0 && first != NULL)
         fprintf(stderr,
                 "%s: --http2: the server does not speak HTTP/2 with prior knowledge (h2c), "
                 "which --http2 sends on an http:// URL; drop --http2, or use https:// to "

@@ -23,6 +23,23 @@ const char *const options_arrivals[] = {"constant", "poisson", NULL};
 
 static struct options opts;
 
+/* "1.2" or "1.3" (NULL: not given, 0) as the version's wire number. 0 or HC_ERANGE. */
+static int options_tls_version(const char *flag, const char *text, unsigned *out, char *err,
+                               size_t errlen)
+{
+    *out = 0;
+    if (text == NULL)
+        return 0;
+    if (strcmp(text, "1.2") == 0)
+        *out = 0x0303;
+    else if (strcmp(text, "1.3") == 0)
+        *out = 0x0304;
+    if (*out != 0)
+        return 0;
+    snprintf(err, errlen, "%s must be 1.2 or 1.3, not \"%s\"", flag, text);
+    return HC_ERANGE;
+}
+
 /*
  * Marks a load flag as given on the command line (or in --config), so that it overrides a
  * plan's load settings while the others keep the plan's. The flags it marks have no table
@@ -152,15 +169,48 @@ static const struct hc_opt options_table[] = {
      .dest = &opts.body_file},
     {.name = "http2",
      .kind = HC_OPT_FLAG,
-     .help = "Speak HTTP/2 (with TLS for https://, prior knowledge for http://), through libcurl",
+     .help = "Speak HTTP/2 (ALPN h2 for https://, prior knowledge for http://)",
      .group = "Request",
      .dest = &opts.http2},
+    {.name = "streams",
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "With --http2: requests in flight on each connection, one stream each (default 1)",
+     .group = "Load",
+     .dest = &opts.streams},
     {.name = "insecure",
      .short_name = 'k',
      .kind = HC_OPT_FLAG,
      .help = "Do not verify the server's TLS certificate",
-     .group = "Request",
+     .group = "TLS",
      .dest = &opts.insecure},
+    {.name = "cacert",
+     .kind = HC_OPT_FILE,
+     .help = "Trust the CA certificates in this PEM FILE instead of the system's",
+     .group = "TLS",
+     .dest = &opts.cacert},
+    {.name = "cert",
+     .kind = HC_OPT_FILE,
+     .help = "Present this PEM client certificate (and its key, unless --key)",
+     .group = "TLS",
+     .dest = &opts.cert},
+    {.name = "key",
+     .kind = HC_OPT_FILE,
+     .help = "The PEM private key of --cert",
+     .group = "TLS",
+     .dest = &opts.key},
+    {.name = "tls-min",
+     .kind = HC_OPT_STRING,
+     .metavar = "1.2|1.3",
+     .help = "Lowest TLS version to offer (default 1.2)",
+     .group = "TLS",
+     .dest = &opts.tls_min},
+    {.name = "tls-max",
+     .kind = HC_OPT_STRING,
+     .metavar = "1.2|1.3",
+     .help = "Highest TLS version to offer (default 1.3)",
+     .group = "TLS",
+     .dest = &opts.tls_max},
     {.name = "latency",
      .short_name = 'L',
      .kind = HC_OPT_FLAG,
@@ -557,7 +607,7 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
         snprintf(err, errlen, "bad URL \"%s\": %s", cfg->url_text, uerr);
         return rc;
     }
-    cfg->curl = cfg->url.tls || o->http2;
+    cfg->curl = false;
     /* The native engine connects to one address: a plan request to another goes by libcurl. */
     for (size_t i = 0; cfg->plan != NULL && i < cfg->plan->nrequests; i++) {
         const struct hc_url *u = cfg->plan->requests[i].url;
@@ -567,6 +617,22 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     }
     cfg->http2 = o->http2;
     cfg->insecure = o->insecure;
+    cfg->cacert = o->cacert;
+    cfg->cert = o->cert;
+    cfg->key = o->key;
+    rc = options_tls_version("--tls-min", o->tls_min, &cfg->tls_min, err, errlen);
+    if (rc == 0)
+        rc = options_tls_version("--tls-max", o->tls_max, &cfg->tls_max, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (cfg->tls_min != 0 && cfg->tls_max != 0 && cfg->tls_min > cfg->tls_max) {
+        snprintf(err, errlen, "--tls-min is above --tls-max");
+        return HC_ERANGE;
+    }
+    if (cfg->key != NULL && cfg->cert == NULL) {
+        snprintf(err, errlen, "--key needs --cert");
+        return HC_ESYNTAX;
+    }
     if (o->connections < 1 || o->connections > HC_CLIENT_MAX_CONNECTIONS) {
         snprintf(err, errlen, "--connections must be 1..%d", HC_CLIENT_MAX_CONNECTIONS);
         return HC_ERANGE;
@@ -583,12 +649,23 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
         return HC_ERANGE;
     }
     cfg->pipeline = (unsigned)o->pipeline;
-    if (cfg->curl && cfg->pipeline > 1) {
+    if (o->streams != 0 && !o->http2) {
+        snprintf(err, errlen, "--streams is for --http2 (HTTP/1.1 has --pipeline)");
+        return HC_ESYNTAX;
+    }
+    if (o->streams > HC_CLIENT_MAX_PIPELINE) {
+        snprintf(err, errlen, "--streams must be 1..%d", HC_CLIENT_MAX_PIPELINE);
+        return HC_ERANGE;
+    }
+    if ((o->http2 || cfg->curl) && cfg->pipeline > 1) {
         snprintf(err, errlen,
                  "--pipeline is for http:// over HTTP/1.1 (HTTP/2 multiplexes "
                  "the -c requests instead)");
         return HC_ESYNTAX;
     }
+    /* Native HTTP/2: the streams of a connection are its slots, as pipelined requests are. */
+    if (o->http2 && !cfg->curl)
+        cfg->pipeline = o->streams != 0 ? (unsigned)o->streams : 1;
     if (o->timeout_ns <= 0) {
         snprintf(err, errlen, "--timeout must be more than zero");
         return HC_ERANGE;

@@ -43,6 +43,12 @@ struct options {
     const char *hlog;             /* --hlog FILE */
     bool quiet;                   /* -q */
     bool http2;                   /* --http2 */
+    uint64_t streams;             /* --streams; 0: not given */
+    const char *cacert;           /* --cacert */
+    const char *cert;             /* --cert */
+    const char *key;              /* --key */
+    const char *tls_min;          /* --tls-min, as given */
+    const char *tls_max;          /* --tls-max, as given */
     bool insecure;                /* -k */
     unsigned given;               /* OPTIONS_GIVEN_* bits: the load flags on the command line */
     const char *script;           /* -s (wrk's Lua script): refused, pointing to plans */
@@ -87,9 +93,14 @@ struct config {
     const char *hlog_path;          /* --hlog, or NULL */
     const char *html_path;          /* --html, or NULL */
     const char *method;             /* the method sent */
-    bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
-    bool http2;    /* --http2 */
-    bool insecure; /* -k: no TLS certificate checks */
+    bool curl;          /* --http2, or a plan with several targets: the libcurl engine */
+    bool http2;         /* --http2 */
+    bool insecure;      /* -k: no TLS certificate checks */
+    const char *cacert; /* --cacert, or NULL */
+    const char *cert;   /* --cert, or NULL */
+    const char *key;    /* --key, or NULL */
+    unsigned tls_min;   /* --tls-min as a wire version (0x0303, 0x0304); 0: not given */
+    unsigned tls_max;   /* --tls-max likewise */
     struct hc_client_reqset
         reqs;               /* the one request (its batch of `pipeline` copies), or the plan's */
     struct hc_plan *plan;   /* hcload run: the plan (owned), else NULL */

@@ -180,7 +180,7 @@ void report_header(const struct config *cfg, struct hc_buf *out)
     }
     hc_buf_appendf(out, "  %u threads and %zu connections", cfg->threads, cfg->connections);
     if (cfg->pipeline > 1)
-        hc_buf_appendf(out, ", pipeline %u", cfg->pipeline);
+        hc_buf_appendf(out, ", %s %u", cfg->http2 ? "streams" : "pipeline", cfg->pipeline);
     if (open) {
         hc_units_format_rate(cfg->rate, a, sizeof(a));
         hc_buf_appendf(out, ", open model at %s/s (%s)%s", a, cfg->poisson ? "poisson" : "constant",
@@ -192,6 +192,30 @@ void report_header(const struct config *cfg, struct hc_buf *out)
     if (cfg->plan != NULL)
         hc_buf_appendf(out, "  plan %s (%zu requests, %zu flows, hash %s)\n", cfg->plan_path,
                        cfg->plan->nrequests, cfg->plan->nflows, cfg->plan->hash_hex);
+}
+
+/* The mean of n values summing to sum_ns, in ms for JSON (null when there are none). */
+static json_t *report_mean_ms(int64_t sum_ns, uint64_t n)
+{
+    /* The libcurl engine counts connections but times none of them. */
+    if (n == 0 || sum_ns <= 0)
+        return json_null();
+    return json_real((double)sum_ns / (double)n / HC_NSEC_PER_MSEC);
+}
+
+/* "  Connections: 12 (connect 85us, TLS 1.20ms, 8 resumed; first byte 130us, means)". */
+static void report_connection_times(struct hc_buf *out, const struct hc_client_stats *s)
+{
+    char a[HC_UNITS_FMT_MAX], b[HC_UNITS_FMT_MAX], f[HC_UNITS_FMT_MAX];
+    hc_units_format_duration(s->connects ? s->connect_ns / (int64_t)s->connects : 0, a, sizeof(a));
+    hc_units_format_duration(s->tls_handshakes ? s->tls_ns / (int64_t)s->tls_handshakes : 0, b,
+                             sizeof(b));
+    hc_units_format_duration(s->first_bytes ? s->first_byte_ns / (int64_t)s->first_bytes : 0, f,
+                             sizeof(f));
+    hc_buf_appendf(out,
+                   "  Connections: %llu (connect %s, TLS %s, %llu resumed; first byte %s; "
+                   "means)\n",
+                   (unsigned long long)s->connects, a, b, (unsigned long long)s->tls_resumed, f);
 }
 
 int report_text(const struct report *r, struct hc_buf *out)
@@ -249,6 +273,8 @@ int report_text(const struct report *r, struct hc_buf *out)
                            (unsigned long long)s->errors[i]);
         hc_buf_appendf(out, "\n");
     }
+    if (s->tls_handshakes > 0)
+        report_connection_times(out, s);
     if (r->run != NULL)
         report_text_plan(r, out);
     double sec = report_seconds(r->elapsed_ns);
@@ -479,6 +505,16 @@ json_t *report_json_tree(const struct report *r)
     json_object_set_new(root, "queued", json_integer((json_int_t)s->queued));
     json_object_set_new(root, "unsent", json_integer((json_int_t)s->unsent));
     json_object_set_new(root, "connects", json_integer((json_int_t)s->connects));
+    json_object_set_new(root, "connection_times",
+                        json_pack("{s:o, s:o, s:o, s:I, s:I}", "connect_ms",
+                                  report_mean_ms(s->connect_ns, s->connects), "tls_ms",
+                                  report_mean_ms(s->tls_ns, s->tls_handshakes), "first_byte_ms",
+                                  report_mean_ms(s->first_byte_ns, s->first_bytes),
+                                  "tls_handshakes", (json_int_t)s->tls_handshakes, "tls_resumed",
+                                  (json_int_t)s->tls_resumed));
+    json_object_set_new(root, "http2",
+                        json_pack("{s:I, s:I}", "goaways", (json_int_t)s->h2_goaways, "resets",
+                                  (json_int_t)s->h2_resets));
     json_object_set_new(root, "bytes_read", json_integer((json_int_t)s->bytes_read));
     json_object_set_new(root, "bytes_written", json_integer((json_int_t)s->bytes_written));
     json_object_set_new(

@@ -163,21 +163,33 @@ static void conflicting_or_impossible_flags_are_usage_errors(void **state)
     }
 }
 
-static void https_and_http2_select_the_libcurl_engine(void **state)
+static void https_and_http2_run_on_the_native_engine(void **state)
 {
     (void)state;
     struct config cfg;
     bool usage = false;
     char err[512];
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "-k", "https://127.0.0.1/", NULL), 0);
-    assert_true(cfg.curl);
+    assert_false(cfg.curl);
+    assert_true(cfg.url.tls);
     assert_true(cfg.insecure);
     assert_false(cfg.http2);
     options_config_destroy(&cfg);
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--http2", "http://127.0.0.1/", NULL),
                      0);
-    assert_true(cfg.curl);
+    assert_false(cfg.curl);
     assert_true(cfg.http2);
+    assert_int_equal(cfg.pipeline, 1);
+    options_config_destroy(&cfg);
+    assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--http2", "--streams", "10",
+                             "https://127.0.0.1/", NULL),
+                     0);
+    assert_int_equal(cfg.pipeline, 10);
+    options_config_destroy(&cfg);
+    assert_int_equal(
+        resolve(&cfg, &usage, err, sizeof(err), "--streams", "10", "https://127.0.0.1/", NULL),
+        HC_ESYNTAX);
+    assert_non_null(strstr(err, "--http2"));
     options_config_destroy(&cfg);
     assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "http://127.0.0.1/", NULL), 0);
     assert_false(cfg.curl);
@@ -190,11 +202,45 @@ static void pipelining_is_refused_with_the_libcurl_engine(void **state)
     struct config cfg;
     bool usage = false;
     char err[512];
-    assert_int_equal(
-        resolve(&cfg, &usage, err, sizeof(err), "--pipeline", "2", "https://127.0.0.1/", NULL),
-        HC_ESYNTAX);
+    assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--pipeline", "2", "--http2",
+                             "https://127.0.0.1/", NULL),
+                     HC_ESYNTAX);
     assert_true(usage);
     assert_non_null(strstr(err, "--pipeline"));
+    options_config_destroy(&cfg);
+    assert_int_equal(
+        resolve(&cfg, &usage, err, sizeof(err), "--pipeline", "2", "https://127.0.0.1/", NULL), 0);
+    assert_int_equal(cfg.pipeline, 2);
+    options_config_destroy(&cfg);
+}
+
+static void tls_versions_and_files_are_checked(void **state)
+{
+    (void)state;
+    struct config cfg;
+    bool usage = false;
+    char err[512];
+    assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--tls-min", "1.3", "--tls-max", "1.3",
+                             "--cacert", "/ca.pem", "https://127.0.0.1/", NULL),
+                     0);
+    assert_int_equal(cfg.tls_min, 0x0304);
+    assert_int_equal(cfg.tls_max, 0x0304);
+    assert_string_equal(cfg.cacert, "/ca.pem");
+    options_config_destroy(&cfg);
+    assert_int_equal(
+        resolve(&cfg, &usage, err, sizeof(err), "--tls-min", "1.1", "https://127.0.0.1/", NULL),
+        HC_ERANGE);
+    assert_true(usage);
+    assert_non_null(strstr(err, "1.2 or 1.3"));
+    options_config_destroy(&cfg);
+    assert_int_equal(resolve(&cfg, &usage, err, sizeof(err), "--tls-min", "1.3", "--tls-max", "1.2",
+                             "https://127.0.0.1/", NULL),
+                     HC_ERANGE);
+    options_config_destroy(&cfg);
+    assert_int_equal(
+        resolve(&cfg, &usage, err, sizeof(err), "--key", "/k.pem", "https://127.0.0.1/", NULL),
+        HC_ESYNTAX);
+    assert_non_null(strstr(err, "--cert"));
     options_config_destroy(&cfg);
 }
 
@@ -209,7 +255,8 @@ int main(void)
         cmocka_unit_test(pipelining_repeats_the_request_in_the_batch),
         cmocka_unit_test(threads_never_outnumber_connections),
         cmocka_unit_test(conflicting_or_impossible_flags_are_usage_errors),
-        cmocka_unit_test(https_and_http2_select_the_libcurl_engine),
+        cmocka_unit_test(https_and_http2_run_on_the_native_engine),
+        cmocka_unit_test(tls_versions_and_files_are_checked),
         cmocka_unit_test(pipelining_is_refused_with_the_libcurl_engine),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

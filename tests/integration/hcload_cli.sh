@@ -36,7 +36,8 @@ usage "more than --connections" -c 5 --stages 1s:10 http://127.0.0.1:1/
 usage "header" -H "no colon here" http://127.0.0.1:1/
 usage "not both" --body x --body-file /dev/null http://127.0.0.1:1/
 usage "unrecognized\|unknown\|invalid" --no-such-flag http://127.0.0.1:1/
-usage "pipeline" --pipeline 2 https://127.0.0.1:1/
+usage "pipeline" --pipeline 2 --http2 https://127.0.0.1:1/
+usage "1.2 or 1.3" --tls-min 1.0 https://127.0.0.1:1/
 usage "pipeline" --pipeline 2 --http2 http://127.0.0.1:1/
 
 "$hcload" --help >"$tmp/out" || hc_fail "--help exit $?"

@@ -7,7 +7,7 @@
  *
  * The request set. A run sends requests chosen from an array of prepared ones. Each holds its
  * bytes as written on the wire (for the native HTTP/1.1 engine), the same request as pieces
- * (method, URL, header texts, body: for the libcurl engine), a name for reports, and its
+ * (method, URL, header texts, body: for HTTP/2 and the libcurl engine), a name for reports, and its
  * response parse mode: whether the engine keeps the response's headers and body for the
  * caller, or only counts them (the fast path). A set is built before the run and read-only
  * while it runs. Without a picker every request is request 0, written as a prefix of its
@@ -45,8 +45,9 @@
  * a think time) it answers HC_CLIENT_PICK_IDLE, and check calls hc_client_wake once the step
  * is due, so the worker offers its free slots again (hcload/runner.c does this).
  *
- * Engines. http:// goes through the native engine (one epoll loop per thread, edge-triggered
- * sockets, one send() and one recv() per request in steady state); https:// and HTTP/2 through
+ * Engines. http:// and https:// over HTTP/1.1 go through the native engine (one epoll loop per
+ * thread, edge-triggered sockets, one send() and one recv() per request in steady state; TLS by
+ * OpenSSL over memory buffers, client_tls.c); HTTP/2 and plans with several targets through
  * libcurl's multi interface on the same loops.
  *
  * Threads. hc_client_new, _start, _wait, _take, _join, _total and _free are for one controlling
@@ -109,8 +110,8 @@ extern const char *const hc_client_err_names[HC_CLIENT_ERR_KINDS + 1];
 struct hc_client_request {
     char *name;         /* for reports ("" when not named) */
     char *method;       /* "GET", "POST", ... */
-    char *url;          /* absolute URL (the libcurl engine's target) */
-    char **headers;     /* nheaders "Name: value" texts (the libcurl engine's) */
+    char *url;          /* absolute URL (HTTP/2's :authority and :path; libcurl's target) */
+    char **headers;     /* nheaders "Name: value" texts (HTTP/2's and libcurl's) */
     size_t nheaders;    /* entries in headers */
     char *body;         /* body bytes (NUL-ended), or NULL for no body */
     size_t body_len;    /* bytes of body */
@@ -195,16 +196,16 @@ struct hc_client_failure {
  * a batch; requests of one batch are appended one after another). The picker sets req (an
  * index in the set) and user (anything: an iteration id), and may append the request's bytes
  * to out itself (a request with varied parts); when it appends nothing, the set's wire bytes
- * of req are sent. The libcurl engine passes out NULL and sends request req's pieces.
+ * of req are sent. HTTP/2 and the libcurl engine pass out NULL and send request req's pieces.
  */
 struct hc_client_pick {
     unsigned thread;    /* in: the worker thread */
-    struct hc_buf *out; /* in: the connection's output (native engine), or NULL (libcurl) */
+    struct hc_buf *out; /* in: the connection's output (HTTP/1.1), or NULL (HTTP/2, libcurl) */
     bool resume;        /* in: open model, a slot offered after hc_client_wake, off schedule */
     uint32_t req;       /* out: index in the request set */
     uint64_t user;      /* out: the slot's user value, handed back with its response */
     /*
-     * out, libcurl engine only: the request's varied pieces, owned by the picker and valid
+     * out, HTTP/2 and libcurl only: the request's varied pieces, owned by the picker and valid
      * until the slot is reported (on_response / on_failure). url NULL: request req's own
      * pieces. headers are "Name: value" texts; body NULL: req's body.
      */
@@ -260,9 +261,17 @@ struct hc_client_stats {
     uint64_t sent;                         /* requests handed to the kernel (or queued to it) */
     uint64_t queued;                       /* open model: requests that waited for a connection */
     uint64_t unsent;                       /* open model: due requests never sent by the end */
-    uint64_t http2;                        /* libcurl: responses that came over HTTP/2 */
-    struct hc_hist *lat;                   /* corrected latency, ns */
-    struct hc_hist *raw;                   /* uncorrected latency, ns */
+    uint64_t http2;                        /* responses that came over HTTP/2 */
+    uint64_t tls_handshakes;               /* native: TLS handshakes completed */
+    uint64_t tls_resumed;                  /* of those, resumed from a cached session (ticket) */
+    int64_t connect_ns;                    /* native: TCP connect times of `connects`, summed */
+    int64_t tls_ns;                        /* native: handshake times, summed */
+    uint64_t first_bytes;                  /* native: connections that read a response byte */
+    int64_t first_byte_ns; /* their time from ready (connected, or TLS done) to it, summed */
+    uint64_t h2_goaways;   /* native HTTP/2: GOAWAY frames received */
+    uint64_t h2_resets;    /* native HTTP/2: streams the server reset (RST_STREAM) */
+    struct hc_hist *lat;   /* corrected latency, ns */
+    struct hc_hist *raw;   /* uncorrected latency, ns */
 };
 
 /* hc_client_stats_init: zeroed counters and two empty histograms. 0, or -EINVAL (hc_hist_new). */
@@ -442,19 +451,26 @@ enum hc_client_model {
 /* What a run does. Filled by the caller; hc_client_new copies it (not what it points to). */
 struct hc_client_config {
     struct sockaddr_storage addr; /* native engine: the server's resolved address */
-    bool curl;                    /* the libcurl engine (https://, HTTP/2) instead of the native */
-    bool tls;                     /* libcurl: the URLs are https:// (HTTP/2 by ALPN, else h2c) */
-    bool http2;                   /* libcurl: speak HTTP/2 */
-    bool insecure;                /* libcurl: no TLS certificate checks */
-    unsigned threads;             /* worker threads, 1..HC_CLIENT_MAX_THREADS */
-    size_t connections;           /* in all, >= threads; split over them (native) or transfers */
-    uint64_t requests;            /* stop after exactly this many requests; 0: no bound */
-    int64_t duration_ns;          /* stop sending after this long; INT64_MAX: until `requests` */
-    int64_t timeout_ns;           /* per request and per connect */
-    unsigned pipeline;            /* native: requests in flight per connection, >= 1 */
-    enum hc_client_model model;   /* closed or open */
-    double rate;                  /* open model: requests per second (the stages' start) */
-    bool poisson;                 /* open model: Poisson arrivals instead of constant ones */
+    bool curl;                    /* the libcurl engine (HTTP/2, several targets) */
+    bool tls;                     /* https://: TLS on every connection (HTTP/2 by ALPN) */
+    bool http2;                   /* speak HTTP/2 (native: `pipeline` streams a connection) */
+    bool insecure;                /* no TLS certificate checks */
+    const char *tls_host;         /* native: the name for SNI and the certificate (an IP literal:
+                                     checked as an address, no SNI); NULL: no name check */
+    const char *cafile;         /* PEM file of the CAs to trust instead of the system's, or NULL */
+    const char *cert;           /* PEM client certificate, or NULL */
+    const char *key;            /* PEM private key of cert; NULL: cert holds it */
+    unsigned tls_min;           /* lowest TLS version, as on the wire (0x0303: 1.2); 0: 1.2 */
+    unsigned tls_max;           /* highest (0x0304: 1.3); 0: the library's highest */
+    unsigned threads;           /* worker threads, 1..HC_CLIENT_MAX_THREADS */
+    size_t connections;         /* in all, >= threads; split over them (native) or transfers */
+    uint64_t requests;          /* stop after exactly this many requests; 0: no bound */
+    int64_t duration_ns;        /* stop sending after this long; INT64_MAX: until `requests` */
+    int64_t timeout_ns;         /* per request and per connect */
+    unsigned pipeline;          /* native: requests in flight per connection, >= 1 */
+    enum hc_client_model model; /* closed or open */
+    double rate;                /* open model: requests per second (the stages' start) */
+    bool poisson;               /* open model: Poisson arrivals instead of constant ones */
     const struct hc_client_stage *stages; /* nstages stages (not owned), or NULL: */
     size_t nstages;                       /* open: rates from `rate`; closed: connections from 0 */
     const struct hc_client_reqset *reqs;  /* the requests (not owned); at least one */
@@ -561,6 +577,12 @@ int hc_client_thread_error(const struct hc_client *c, unsigned thread);
  * configured, not counting hc_client_set_rate); 0 in the closed model.
  */
 double hc_client_planned(const struct hc_client *c, int64_t t_ns);
+
+/*
+ * hc_client_setup_error: why hc_client_new failed, in words (a CA file, certificate or key
+ * that cannot be loaded), or NULL when it gave none.
+ */
+const char *hc_client_setup_error(const struct hc_client *c);
 
 /* hc_client_free: frees everything (after hc_client_join if it was started). Accepts NULL. */
 void hc_client_free(struct hc_client *c);
