@@ -31,6 +31,7 @@
 #include "domain/orders.h"
 #include "domain/ratelimit.h"
 #include "hc/fs.h"
+#include "hc/limits.h"
 #include "hc/log.h"
 #include "hc/net.h"
 #include "domain/idem.h"
@@ -172,6 +173,33 @@ static int lock_data_dir(struct server *srv)
     return rc;
 }
 
+/* A pool started or stopped refusing tasks for their expected wait: one line each way. */
+static void pool_shed_log(void *arg, const char *pool, bool started, int64_t wait_ns)
+{
+    struct hc_log_cond *c = arg;
+
+    if (started)
+        hc_log_cond_set(c, 1, HC_LOG_LEVEL_WARN,
+                        "pool %s: shedding: a task would wait %.1f ms, over the %.1f ms target; "
+                        "its requests answer 503 with Retry-After",
+                        pool, (double)wait_ns / HC_NSEC_PER_MSEC,
+                        (double)HC_SERVER_READ_WAIT_TARGET_NS / HC_NSEC_PER_MSEC);
+    else
+        hc_log_cond_set(c, 0, HC_LOG_LEVEL_WARN, "pool %s: shedding stopped", pool);
+}
+
+/* Admission by time on each pool (hc/admit.h, as the shards' writes). */
+static void pools_admit(struct server *srv)
+{
+    struct hc_pool *pools[3] = {srv->critical, srv->secondary, srv->noncritical};
+
+    for (int i = 0; i < 3; i++) {
+        hc_log_cond_init(&srv->shed_log[i], 0, 0);
+        hc_pool_set_wait_target(pools[i], HC_SERVER_READ_WAIT_TARGET_NS, pool_shed_log,
+                                &srv->shed_log[i]);
+    }
+}
+
 static int start_parts(struct server *srv)
 {
     struct config *cfg = srv->cfg;
@@ -242,6 +270,8 @@ static int start_parts(struct server *srv)
     if (rc == 0)
         rc = hc_pool_new("noncritical", (unsigned)cfg->noncritical_threads, cfg->pool_queue, srv->m,
                          &srv->noncritical);
+    if (rc == 0)
+        pools_admit(srv);
     if (rc == 0) {
         /* Events are the first thing to go: shed them automatically while a pool is deep. */
         struct degrade_config dc = {
@@ -281,6 +311,8 @@ static void stop_parts(struct server *srv)
     hc_pool_free(srv->critical);
     hc_pool_free(srv->secondary);
     hc_pool_free(srv->noncritical);
+    for (int i = 0; i < 3; i++)
+        hc_log_cond_destroy(&srv->shed_log[i]); /* zeroed when the pools never started */
     degrade_free(srv->degrade);
     hotkeys_free(srv->hot);
     breaker_free(srv->breakers);

@@ -231,6 +231,12 @@
  * its own), so an admitted write stays well under 50 ms on a disk that commits in a few.
  */
 #define HC_SERVER_WRITE_WAIT_TARGET_NS ((int64_t)15 * 1000 * 1000)
+/*
+ * hcserver read admission (hc_pool_set_wait_target on each worker pool): a task expected to
+ * wait longer than this behind the queued ones is refused at once, by the same rule
+ * (hc/admit.h), so an admitted read on a cache miss answers well under 50 ms.
+ */
+#define HC_SERVER_READ_WAIT_TARGET_NS ((int64_t)15 * 1000 * 1000)
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
 #define HC_SERVER_SQLITE_BUSY_MS 10000
 
