@@ -356,13 +356,20 @@ static int register_server_metrics(struct server *srv)
     return rc;
 }
 
-/* Waits for SIGTERM/SIGINT. */
-static void wait_for_signal(const sigset_t *set)
+/* Waits for SIGTERM/SIGINT; SIGHUP reopens the access log (after a rotation). */
+static void wait_for_signal(struct server *srv, const sigset_t *set)
 {
     for (;;) {
         int sig = sigwaitinfo(set, NULL);
         if (sig == SIGTERM || sig == SIGINT)
             return;
+        if (sig == SIGHUP && srv->cs->alog != NULL) {
+            char err[512];
+            if (access_log_reopen(srv->cs->alog, err, sizeof(err)) < 0)
+                HC_LOG_ERROR("access log: cannot reopen %s; it stays on the old file", err);
+            else
+                HC_LOG_INFO("access log %s reopened", srv->cfg->access_log);
+        }
     }
 }
 
@@ -408,6 +415,7 @@ int server_run(struct config *cfg)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     jsonmem_install(); /* before any thread parses JSON */
@@ -431,13 +439,21 @@ int server_run(struct config *cfg)
     }
     if (rc == 0)
         rc = lock_data_dir(srv);
+    if (rc == 0 && cfg->access_log != NULL && cfg->access_log[0] != '\0') {
+        char err[512];
+        rc = access_log_open(cfg->access_log, &cs.alog, err, sizeof(err));
+        if (rc < 0)
+            HC_LOG_ERROR("access log: %s", err);
+    }
     if (rc == 0)
         rc = open_listeners(srv);
     for (unsigned i = 0; rc == 0 && i < srv->nio; i++) {
         struct io_thread *io = &srv->io[i];
         rc = hc_loop_new(&io->loop);
-        if (rc == 0)
+        if (rc == 0) {
+            access_log_buf_init(&io->alog, cs.alog, io->loop);
             rc = hc_loop_add(io->loop, io->listen_fd, HC_LOOP_READ, conn_accept_cb, io);
+        }
         if (rc == 0) {
             hc_loop_hold(io->loop);
             rc = -pthread_create(&io->thread, NULL, io_main, io);
@@ -453,7 +469,7 @@ int server_run(struct config *cfg)
         HC_LOG_INFO("ready: %u shards in %s, synchronous=%s, commit batch %llu", srv->store->shards,
                     cfg->data_dir, config_sync_names[cfg->synchronous],
                     (unsigned long long)cfg->commit_batch);
-        wait_for_signal(&set);
+        wait_for_signal(srv, &set);
         HC_LOG_INFO("draining");
     }
     if (started == srv->nio) {
@@ -470,9 +486,12 @@ int server_run(struct config *cfg)
         conn_free_reqs(io);
         if (io->listen_fd >= 0)
             close(io->listen_fd);
+        if (io->loop != NULL)
+            access_log_buf_destroy(&io->alog);
         hc_loop_free(io->loop);
     }
     free(srv->io);
+    access_log_free(cs.alog);
     metrics_page_free(srv->page);
     stats_free(srv->stats);
     static_json_free(srv->statics);
