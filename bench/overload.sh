@@ -16,6 +16,8 @@
 #
 # usage: bench/overload.sh [BUILD_DIR]    (default build/release; hcserver and hcload built)
 #        ROUNDS=3 DURATION=10s CAL=5s CONNS=2000 CAL_CONNS=256 THREADS=2 bench/overload.sh
+#        SCENARIOS=write HC_ARGS="--commit-batch 1" bench/overload.sh   (hcserver options added
+#        to the defaults: a disk-bound write capacity instead of a CPU-bound one)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/release}
@@ -25,6 +27,8 @@ cal=${CAL:-5s}
 conns=${CONNS:-2000}
 cal_conns=${CAL_CONNS:-256}
 threads=${THREADS:-2}
+scenarios=${SCENARIOS:-write read}
+read -r -a hc_args <<<"${HC_ARGS:-}"
 hcserver=${HCSERVER_BIN:-$build/hcserver/hcserver}
 hcload=${HCLOAD_BIN:-$build/hcload/hcload}
 for b in "$hcserver" "$hcload"; do
@@ -52,7 +56,7 @@ ulimit -n 65536 2>/dev/null || true
 hc_start() {
     [ -n "$hc_pid" ] && kill "$hc_pid" 2>/dev/null && wait "$hc_pid" 2>/dev/null
     rm -rf "$tmp/data"
-    "$hcserver" --listen 127.0.0.1:0 --data-dir "$tmp/data" --threads "$threads" "$@" \
+    "$hcserver" --listen 127.0.0.1:0 --data-dir "$tmp/data" --threads "$threads" "${hc_args[@]}" "$@" \
         >"$tmp/hc.log" 2>&1 &
     hc_pid=$!
     local port=""
@@ -85,7 +89,7 @@ http {{
     keepalive_requests 10000000;
     client_body_temp_path {t}; proxy_temp_path {t};
     fastcgi_temp_path {t}; uwsgi_temp_path {t}; scgi_temp_path {t};
-    limit_req_zone $server_name zone=cap:1m rate={sys.argv[6]}r/s;
+    limit_req_zone $binary_remote_addr zone=cap:1m rate={sys.argv[6]}r/s;
     limit_req_status 503;
     server {{
         listen 127.0.0.1:{sys.argv[3]} backlog=16384;
@@ -183,10 +187,10 @@ hc_round() { # SCENARIO PLAN RATE LABEL
 }
 
 echo "bench/overload.sh: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
-    "hcserver --threads $threads, open model -c $conns for $duration, $rounds rounds"
+    "hcserver --threads $threads ${HC_ARGS:-}, open model -c $conns for $duration, $rounds rounds"
 echo "latency in ms; corrected = from the intended send time; raw = send to receive"
 
-for scenario in write read; do
+for scenario in $scenarios; do
     if [ "$scenario" = write ]; then
         hc_start
         write_plan "$hc_url" >"$tmp/plan.yaml"

@@ -28,7 +28,11 @@ enum hc_admit_verdict hc_admit_check(struct hc_admit *a, size_t ahead, int64_t n
 {
     int64_t wait = hc_admit_expected_wait(a, ahead);
 
-    if (a->target_ns > 0 && wait > a->target_ns) {
+    if (a->target_ns <= 0 || wait <= a->target_ns)
+        a->over_since_ns = 0;
+    else if (a->over_since_ns == 0)
+        a->over_since_ns = now_ns;
+    if (a->over_since_ns != 0 && now_ns - a->over_since_ns >= HC_ADMIT_PERSIST_NS) {
         bool started = !a->shedding;
         a->shedding = true;
         a->last_refused_ns = now_ns;

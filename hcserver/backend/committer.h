@@ -61,7 +61,7 @@ int committer_new(const struct committer_config *cfg, struct committer **out);
 /*
  * Queues op for shard. 0: op->done runs once, on the shard's thread, after the batch holding
  * op committed or failed. -EAGAIN when the shard's queue is full or the full batches queued
- * ahead would take longer than wait_target_ns (committer.c), -ESHUTDOWN once stopping,
+ * ahead would take longer than wait_target_ns (committer.c, hc/admit.h), -ESHUTDOWN once stopping,
  * -ENODEV for a shard out of range; done then never runs.
  */
 int committer_submit(struct committer *c, unsigned shard, struct store_op *op);

@@ -194,7 +194,7 @@ static void req_release(struct req *r)
  * since another thread may be writing resp then). */
 static size_t req_footprint(const struct req *r)
 {
-    size_t n = sizeof(*r) + r->target.cap + r->body.cap + HC_SERVER_REQ_ARENA_BYTES;
+    size_t n = sizeof(*r) + r->target.cap + r->body.cap + r->alog.cap + HC_SERVER_REQ_ARENA_BYTES;
 
     if (r->done || !r->async)
         n += r->resp.cap;

@@ -1,7 +1,8 @@
 /*
  * tests/hcserver/test_committer.c: the group committer's admission over a fake transaction
  * whose commit blocks until the test lets it go: once a batch is known to take 40 ms, a write
- * behind a full batch (expected wait over the 20 ms target) is refused at once, one that only
+ * behind a full batch (expected wait over the 20 ms target) is refused at once once that has
+ * stood for HC_ADMIT_PERSIST_NS, one that only
  * waits for the batch in progress is admitted however slow, and writes are admitted again once
  * the committer caught up; the count bound at the queue's cap. The log says once when a
  * shard starts shedding and once when it stops, and once when its writes start failing (with
@@ -132,11 +133,11 @@ static void a_write_expected_to_wait_too_long_is_refused(void **state)
         .ops = &fake_ops,
     };
     struct committer *c = NULL;
-    struct store_op ops[4];
+    struct store_op ops[5];
 
     (void)state;
     memset(ops, 0, sizeof(ops));
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         ops[i].done = op_done;
     atomic_store(&done_count, 0);
     set_gate(false);
@@ -153,20 +154,23 @@ static void a_write_expected_to_wait_too_long_is_refused(void **state)
     assert_int_equal(committer_submit(c, 0, &ops[1]), 0);
     wait_for(&committing, 1);
     assert_int_equal(committer_submit(c, 0, &ops[2]), 0);
-    /* One more would wait a whole 40 ms batch beyond that: refused at once, and the log
-     * says the shard sheds, once however many are refused. */
-    assert_int_equal(committer_submit(c, 0, &ops[3]), -EAGAIN);
-    assert_int_equal(committer_submit(c, 0, &ops[3]), -EAGAIN);
-    assert_int_equal(committer_depth(c, 0), 1);
+    /* One more would wait a whole 40 ms batch beyond that: admitted while that has not stood
+     * for HC_ADMIT_PERSIST_NS, then refused at once, and the log says the shard sheds, once
+     * however many are refused. */
+    assert_int_equal(committer_submit(c, 0, &ops[3]), 0);
+    sleep_ms(HC_ADMIT_PERSIST_NS / HC_NSEC_PER_MSEC + 10);
+    assert_int_equal(committer_submit(c, 0, &ops[4]), -EAGAIN);
+    assert_int_equal(committer_submit(c, 0, &ops[4]), -EAGAIN);
+    assert_int_equal(committer_depth(c, 0), 2);
     assert_int_equal(log_lines("shard 0: shedding writes"), 1);
     /* The committer catches up: the queue empties and writes are admitted again; a second
      * after the last refusal, the log says shedding stopped. */
     set_gate(true);
-    wait_for(&done_count, 3);
+    wait_for(&done_count, 4);
     assert_int_equal(log_lines("shard 0: shedding stopped"), 0);
     sleep_ms(HC_ADMIT_QUIET_NS / HC_NSEC_PER_MSEC + 50);
-    assert_int_equal(committer_submit(c, 0, &ops[3]), 0);
-    wait_for(&done_count, 4);
+    assert_int_equal(committer_submit(c, 0, &ops[4]), 0);
+    wait_for(&done_count, 5);
     assert_int_equal(log_lines("shard 0: shedding stopped"), 1);
     assert_int_equal(log_lines("shard 0: shedding writes"), 1);
     committer_free(c);

@@ -13,10 +13,14 @@
  * weight on the newest, so it follows a change in a few units and ignores one outlier). Work
  * already being served is not counted: every request waits for it, however fast the server,
  * so a server that keeps up admits everything and refusing only starts once a queue forms.
- * Past the target a request is refused at once, without waiting (the caller answers 503 with
- * Retry-After), so under any overload admitted work waits about the target while refusals cost
- * microseconds. Once refused, the controller says it is shedding until a request is admitted
- * HC_ADMIT_QUIET_NS after the last refusal, so a caller can report the two transitions.
+ * A queue must stay over the target for HC_ADMIT_PERSIST_NS before anything is refused (as
+ * CoDel asks a standing queue, not a burst, before it drops): one slow unit (a dependency's
+ * timeout, a burst of arrivals) raises the estimate for a moment, and refusing then would fail
+ * requests a few milliseconds of patience serve. Past that, a request is refused at once,
+ * without waiting (the caller answers 503 with Retry-After), so under any overload admitted
+ * work waits about the target while refusals cost microseconds. Once refused, the controller says
+ * it is shedding until a request is admitted HC_ADMIT_QUIET_NS after the last refusal, so a caller
+ * can report the two transitions.
  *
  * Not thread-safe: the owner of the queue calls these under the lock that guards its queue
  * (the depth it passes and the admission must agree).
@@ -30,6 +34,8 @@
 
 /* How long after the last refusal an admission ends a period of shedding. */
 #define HC_ADMIT_QUIET_NS ((int64_t)1000 * 1000 * 1000)
+/* How long the expected wait must stay over the target before requests are refused. */
+#define HC_ADMIT_PERSIST_NS ((int64_t)50 * 1000 * 1000)
 
 /* What hc_admit_check decided. */
 enum hc_admit_verdict {
@@ -46,6 +52,7 @@ struct hc_admit {
     bool shedding;           /* refused since the last quiet period */
     int64_t last_refused_ns; /* when the last refusal was */
     int64_t last_wait_ns;    /* the expected wait of the last refusal, for a report */
+    int64_t over_since_ns;   /* since when the expected wait is over the target, 0: it is not */
     uint64_t refused;        /* requests refused in all */
 };
 
@@ -60,8 +67,8 @@ int64_t hc_admit_expected_wait(const struct hc_admit *a, size_t ahead);
 
 /*
  * Decides on one request behind `ahead` queued units at time now_ns (hc_now_ns()): refused
- * when the expected wait is over the target. The verdict also tells the start and end of a
- * period of shedding (see the top), once each.
+ * when the expected wait is over the target and has been since HC_ADMIT_PERSIST_NS or more. The
+ * verdict also tells the start and end of a period of shedding (see the top), once each.
  */
 enum hc_admit_verdict hc_admit_check(struct hc_admit *a, size_t ahead, int64_t now_ns);
 
