@@ -93,8 +93,13 @@ http {{
     limit_req_status 503;
     server {{
         listen 127.0.0.1:{sys.argv[3]} backlog=16384;
+        # limit_req runs in the preaccess phase, after a return in this location would
+        # have answered: the body comes from a named location reached by try_files.
         location / {{
             limit_req zone=cap burst=20 nodelay;
+            try_files /nonexistent @body;
+        }}
+        location @body {{
             default_type application/json;
             return 200 '{body}';
         }}
