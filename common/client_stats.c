@@ -29,6 +29,34 @@ void hc_client_stats_destroy(struct hc_client_stats *s)
     hc_hist_free(s->raw);
     s->lat = NULL;
     s->raw = NULL;
+    for (int i = 0; i < HC_CLIENT_STATUS_CLASSES; i++) {
+        hc_hist_free(s->class_lat[i]);
+        hc_hist_free(s->class_raw[i]);
+        s->class_lat[i] = NULL;
+        s->class_raw[i] = NULL;
+    }
+}
+
+/* Makes class k's histograms of s if it has none. 0, or as hc_hist_new. */
+static int class_make(struct hc_client_stats *s, int k)
+{
+    int rc = 0;
+
+    if (s->class_lat[k] == NULL)
+        rc = hc_client_stats_new_hist(&s->class_lat[k]);
+    if (rc == 0 && s->class_raw[k] == NULL)
+        rc = hc_client_stats_new_hist(&s->class_raw[k]);
+    return rc;
+}
+
+void hc_client_stats_class(struct hc_client_stats *s, int status, int64_t lat_ns, int64_t raw_ns)
+{
+    int k = status / 100 - 1;
+
+    if (status < 100 || k >= HC_CLIENT_STATUS_CLASSES || class_make(s, k) < 0)
+        return;
+    hc_hist_record(s->class_lat[k], lat_ns);
+    hc_hist_record(s->class_raw[k], raw_ns);
 }
 
 void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_stats *src)
@@ -56,6 +84,12 @@ void hc_client_stats_add(struct hc_client_stats *dst, const struct hc_client_sta
     dst->http2 += src->http2;
     hc_hist_add(dst->lat, src->lat);
     hc_hist_add(dst->raw, src->raw);
+    for (int k = 0; k < HC_CLIENT_STATUS_CLASSES; k++) {
+        if (src->class_lat[k] == NULL || class_make(dst, k) < 0)
+            continue;
+        hc_hist_add(dst->class_lat[k], src->class_lat[k]);
+        hc_hist_add(dst->class_raw[k], src->class_raw[k]);
+    }
 }
 
 uint64_t hc_client_stats_errors_total(const struct hc_client_stats *s)

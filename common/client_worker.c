@@ -162,6 +162,7 @@ void hc_client_worker_response(struct hc_client_worker *w, const struct hc_clien
     w->ival_responses++;
     hc_hist_record(w->ival_lat, r->done_ns - r->due_ns);
     hc_hist_record(w->ival_raw, r->done_ns - r->sent_ns);
+    hc_client_stats_class(&w->stats, r->status, r->done_ns - r->due_ns, r->done_ns - r->sent_ns);
     if (w->cfg->on_response != NULL)
         w->cfg->on_response(w->cfg->cb_ctx, r);
 }

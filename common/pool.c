@@ -11,6 +11,10 @@
  *
  * Metrics are plain gauges and counters set while the lock is held, not scrape callbacks: the
  * registry outlives the pool, and a callback into a freed pool would be a use-after-free.
+ * Admission by time (hc/admit.h) runs under the same lock as the queue it judges: each task's
+ * run time feeds the moving average, and submit compares queued x that average / threads
+ * with the target.
+ *
  * The queue-wait histogram is observed under the lock too (a few atomic adds) for the same
  * agreement between figures.
  */
@@ -60,6 +64,10 @@ struct hc_pool {
     uint64_t discarded;
     int64_t wait_ns;
     int64_t wait_max_ns;
+    struct hc_admit admit;   /* admission by expected wait (target 0: off) */
+    hc_pool_shed_cb shed_cb; /* told when refusing by time starts and stops */
+    void *shed_arg;          /* for shed_cb */
+    uint64_t rejected_wait;  /* refused for the expected wait */
 };
 
 /* Queue-wait buckets, in seconds: 100 us (an idle pool) to 10 s (a badly overloaded one). */
@@ -101,9 +109,12 @@ static void *worker_main(void *arg)
         publish_gauges(p);
         pthread_mutex_unlock(&p->lock);
 
+        int64_t began = hc_now_ns();
         t.fn(t.arg);
+        int64_t took = hc_now_ns() - began;
 
         pthread_mutex_lock(&p->lock);
+        hc_admit_observe(&p->admit, took);
         p->active--;
         p->completed++;
         if (p->metrics.tasks != NULL)
@@ -181,6 +192,7 @@ int hc_pool_new(const char *name, unsigned threads, size_t queue_cap, struct hc_
     p->threads = hc_xcalloc(threads, sizeof(*p->threads));
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->not_empty, NULL);
+    hc_admit_init(&p->admit, 0, threads);
     int rc = 0;
     if (m != NULL)
         rc = register_metrics(p, m);
@@ -213,17 +225,34 @@ int hc_pool_new(const char *name, unsigned threads, size_t queue_cap, struct hc_
     return 0;
 }
 
+void hc_pool_set_wait_target(struct hc_pool *p, int64_t target_ns, hc_pool_shed_cb cb, void *arg)
+{
+    pthread_mutex_lock(&p->lock);
+    hc_admit_init(&p->admit, target_ns, p->nthreads);
+    p->shed_cb = cb;
+    p->shed_arg = arg;
+    pthread_mutex_unlock(&p->lock);
+}
+
 int hc_pool_submit(struct hc_pool *p, hc_pool_task_cb fn, void *arg)
 {
     if (fn == NULL)
         return -EINVAL;
     int64_t now = hc_now_ns();
+    enum hc_admit_verdict v = HC_ADMIT_OK;
+    int64_t wait = 0;
     int rc = 0;
     pthread_mutex_lock(&p->lock);
+    if (!p->stopping && p->count < p->cap) {
+        v = hc_admit_check(&p->admit, p->count, now);
+        wait = p->admit.last_wait_ns;
+    }
     if (p->stopping) {
         rc = -ESHUTDOWN;
-    } else if (p->count == p->cap) {
+    } else if (p->count == p->cap || !hc_admit_ok(v)) {
         p->rejected++;
+        if (!hc_admit_ok(v))
+            p->rejected_wait++;
         if (p->metrics.rejected != NULL)
             hc_metrics_counter_inc(p->metrics.rejected);
         rc = -EAGAIN;
@@ -234,7 +263,11 @@ int hc_pool_submit(struct hc_pool *p, hc_pool_task_cb fn, void *arg)
         publish_gauges(p);
         pthread_cond_signal(&p->not_empty);
     }
+    hc_pool_shed_cb cb = p->shed_cb;
+    void *cb_arg = p->shed_arg;
     pthread_mutex_unlock(&p->lock);
+    if (cb != NULL && (v == HC_ADMIT_SHED_START || v == HC_ADMIT_SHED_STOP))
+        cb(cb_arg, p->name, v == HC_ADMIT_SHED_START, wait);
     return rc;
 }
 
@@ -280,6 +313,8 @@ void hc_pool_stats(struct hc_pool *p, struct hc_pool_stats *out)
     out->submitted = p->submitted;
     out->completed = p->completed;
     out->rejected = p->rejected;
+    out->rejected_wait = p->rejected_wait;
+    out->task_ns = p->admit.unit_ns;
     out->discarded = p->discarded;
     out->queue_wait_ns = p->wait_ns;
     out->queue_wait_max_ns = p->wait_max_ns;

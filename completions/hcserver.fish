@@ -8,6 +8,7 @@ complete -c hcserver -l idle-timeout -x -d 'Time a keep-alive connection may sta
 complete -c hcserver -l drain-timeout -x -d 'On SIGTERM, the longest to wait for requests in flight'
 complete -c hcserver -l max-body -x -d 'Largest request body accepted (413 above)'
 complete -c hcserver -l memory-budget -x -d 'Memory all connections may hold: input, unsent answers, requests in flight; heavy connections stop reading at half, the heaviest are closed past it (0: a quarter of physical memory, 64MiB..4GiB)'
+complete -c hcserver -l access-log -r -F -d 'Append a line per answered request to FILE in nginx\'s combined format (buffered; SIGHUP reopens it); off by default'
 complete -c hcserver -s q -l quiet -d 'Log warnings and errors only'
 complete -c hcserver -s d -l data-dir -r -F -d 'Directory of the shard files and the queue'
 complete -c hcserver -l store -x -d 'The order store: sqlite (shard files in the data directory)'

@@ -526,9 +526,19 @@ json_t *report_json_tree(const struct report *r)
     json_object_set_new(root, "responses", status);
     json_object_set_new(root, "non_2xx_3xx",
                         json_integer((json_int_t)hc_client_stats_non_2xx_3xx(s)));
-    json_object_set_new(root, "latency_us",
-                        json_pack("{s:o, s:o}", "corrected", report_json_latency(s->lat),
-                                  "uncorrected", report_json_latency(s->raw)));
+    json_t *lat = json_pack("{s:o, s:o}", "corrected", report_json_latency(s->lat), "uncorrected",
+                            report_json_latency(s->raw));
+    json_t *by_class = json_object();
+    for (int k = 0; k < HC_CLIENT_STATUS_CLASSES; k++) {
+        char name[4] = {(char)('1' + k), 'x', 'x', '\0'};
+        if (s->class_lat[k] != NULL)
+            json_object_set_new(by_class, name,
+                                json_pack("{s:o, s:o}", "corrected",
+                                          report_json_latency(s->class_lat[k]), "uncorrected",
+                                          report_json_latency(s->class_raw[k])));
+    }
+    json_object_set_new(lat, "by_class", by_class);
+    json_object_set_new(root, "latency_us", lat);
     uint64_t passed = 0, failed = 0;
     if (r->run != NULL)
         runner_checks(r->run, &passed, &failed);

@@ -85,6 +85,12 @@ static struct hc_opt opts[] = {
      .def = "0",
      .group = G_SERVER,
      .dest = &settings.memory_budget},
+    {.name = "access-log",
+     .kind = HC_OPT_FILE,
+     .help = "Append a line per answered request to FILE in nginx's combined format (buffered; "
+             "SIGHUP reopens it); off by default",
+     .group = G_SERVER,
+     .dest = &settings.access_log},
     {.name = "quiet",
      .short_name = 'q',
      .kind = HC_OPT_FLAG,

@@ -49,6 +49,7 @@ struct config {
     int64_t event_work;       /* simulated ns of work per event (hidden; demos and tests) */
     int64_t fail_shard;       /* every call on this shard fails (hidden; breaker demos), -1 */
     bool quiet;               /* no start-up and shutdown lines */
+    const char *access_log;   /* --access-log FILE, "" or NULL: off */
 
     /* The Redis queue (queue_redis.h). */
     int64_t queue_visibility;      /* a delivered entry unfinished this long is reclaimed */

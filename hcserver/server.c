@@ -31,6 +31,7 @@
 #include "domain/orders.h"
 #include "domain/ratelimit.h"
 #include "hc/fs.h"
+#include "hc/limits.h"
 #include "hc/log.h"
 #include "hc/net.h"
 #include "domain/idem.h"
@@ -172,6 +173,33 @@ static int lock_data_dir(struct server *srv)
     return rc;
 }
 
+/* A pool started or stopped refusing tasks for their expected wait: one line each way. */
+static void pool_shed_log(void *arg, const char *pool, bool started, int64_t wait_ns)
+{
+    struct hc_log_cond *c = arg;
+
+    if (started)
+        hc_log_cond_set(c, 1, HC_LOG_LEVEL_WARN,
+                        "pool %s: shedding: a task would wait %.1f ms, over the %.1f ms target; "
+                        "its requests answer 503 with Retry-After",
+                        pool, (double)wait_ns / HC_NSEC_PER_MSEC,
+                        (double)HC_SERVER_READ_WAIT_TARGET_NS / HC_NSEC_PER_MSEC);
+    else
+        hc_log_cond_set(c, 0, HC_LOG_LEVEL_WARN, "pool %s: shedding stopped", pool);
+}
+
+/* Admission by time on each pool (hc/admit.h, as the shards' writes). */
+static void pools_admit(struct server *srv)
+{
+    struct hc_pool *pools[3] = {srv->critical, srv->secondary, srv->noncritical};
+
+    for (int i = 0; i < 3; i++) {
+        hc_log_cond_init(&srv->shed_log[i], 0, 0);
+        hc_pool_set_wait_target(pools[i], HC_SERVER_READ_WAIT_TARGET_NS, pool_shed_log,
+                                &srv->shed_log[i]);
+    }
+}
+
 static int start_parts(struct server *srv)
 {
     struct config *cfg = srv->cfg;
@@ -242,6 +270,8 @@ static int start_parts(struct server *srv)
     if (rc == 0)
         rc = hc_pool_new("noncritical", (unsigned)cfg->noncritical_threads, cfg->pool_queue, srv->m,
                          &srv->noncritical);
+    if (rc == 0)
+        pools_admit(srv);
     if (rc == 0) {
         /* Events are the first thing to go: shed them automatically while a pool is deep. */
         struct degrade_config dc = {
@@ -281,6 +311,8 @@ static void stop_parts(struct server *srv)
     hc_pool_free(srv->critical);
     hc_pool_free(srv->secondary);
     hc_pool_free(srv->noncritical);
+    for (int i = 0; i < 3; i++)
+        hc_log_cond_destroy(&srv->shed_log[i]); /* zeroed when the pools never started */
     degrade_free(srv->degrade);
     hotkeys_free(srv->hot);
     breaker_free(srv->breakers);
@@ -324,13 +356,20 @@ static int register_server_metrics(struct server *srv)
     return rc;
 }
 
-/* Waits for SIGTERM/SIGINT. */
-static void wait_for_signal(const sigset_t *set)
+/* Waits for SIGTERM/SIGINT; SIGHUP reopens the access log (after a rotation). */
+static void wait_for_signal(struct server *srv, const sigset_t *set)
 {
     for (;;) {
         int sig = sigwaitinfo(set, NULL);
         if (sig == SIGTERM || sig == SIGINT)
             return;
+        if (sig == SIGHUP && srv->cs->alog != NULL) {
+            char err[512];
+            if (access_log_reopen(srv->cs->alog, err, sizeof(err)) < 0)
+                HC_LOG_ERROR("access log: cannot reopen %s; it stays on the old file", err);
+            else
+                HC_LOG_INFO("access log %s reopened", srv->cfg->access_log);
+        }
     }
 }
 
@@ -376,6 +415,7 @@ int server_run(struct config *cfg)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     jsonmem_install(); /* before any thread parses JSON */
@@ -399,13 +439,21 @@ int server_run(struct config *cfg)
     }
     if (rc == 0)
         rc = lock_data_dir(srv);
+    if (rc == 0 && cfg->access_log != NULL && cfg->access_log[0] != '\0') {
+        char err[512];
+        rc = access_log_open(cfg->access_log, &cs.alog, err, sizeof(err));
+        if (rc < 0)
+            HC_LOG_ERROR("access log: %s", err);
+    }
     if (rc == 0)
         rc = open_listeners(srv);
     for (unsigned i = 0; rc == 0 && i < srv->nio; i++) {
         struct io_thread *io = &srv->io[i];
         rc = hc_loop_new(&io->loop);
-        if (rc == 0)
+        if (rc == 0) {
+            access_log_buf_init(&io->alog, cs.alog, io->loop);
             rc = hc_loop_add(io->loop, io->listen_fd, HC_LOOP_READ, conn_accept_cb, io);
+        }
         if (rc == 0) {
             hc_loop_hold(io->loop);
             rc = -pthread_create(&io->thread, NULL, io_main, io);
@@ -421,7 +469,7 @@ int server_run(struct config *cfg)
         HC_LOG_INFO("ready: %u shards in %s, synchronous=%s, commit batch %llu", srv->store->shards,
                     cfg->data_dir, config_sync_names[cfg->synchronous],
                     (unsigned long long)cfg->commit_batch);
-        wait_for_signal(&set);
+        wait_for_signal(srv, &set);
         HC_LOG_INFO("draining");
     }
     if (started == srv->nio) {
@@ -438,9 +486,12 @@ int server_run(struct config *cfg)
         conn_free_reqs(io);
         if (io->listen_fd >= 0)
             close(io->listen_fd);
+        if (io->loop != NULL)
+            access_log_buf_destroy(&io->alog);
         hc_loop_free(io->loop);
     }
     free(srv->io);
+    access_log_free(cs.alog);
     metrics_page_free(srv->page);
     stats_free(srv->stats);
     static_json_free(srv->statics);

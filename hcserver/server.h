@@ -17,31 +17,33 @@
 
 #include "config.h"
 #include "hc/metrics.h"
+#include "hc/log.h"
 #include "hc/pool.h"
 #include "http/req.h"
 
 struct server {
-    struct config *cfg;          /* read-only once threads start */
-    struct hc_metrics *m;        /* the registry behind /metrics */
-    struct store *store;         /* orders */
-    struct cache *cache;         /* L1 */
-    struct l2 *l2;               /* L2 (the embedded default has none) */
-    struct orders *orders;       /* reads and writes of orders through L1, L2 and the store */
-    struct idem *idem;           /* Idempotency-Keys */
-    struct confirm *confirm;     /* PENDING -> CONFIRMED workers and compensation */
-    struct flash *flash;         /* flash sales */
-    struct ratelimit *rl;        /* per-route rate limits */
-    struct breaker *breakers;    /* one per shard */
-    struct degrade *degrade;     /* routes shed by an admin or by deep pools */
-    struct hotkeys *hot;         /* the most read orders */
-    struct stats *stats;         /* per-route metrics */
-    struct metrics_page *page;   /* /metrics, rendered off the loops */
-    struct static_json *statics; /* /static documents */
-    struct hc_pool *critical;    /* order create/read/patch */
-    struct hc_pool *secondary;   /* listings */
-    struct hc_pool *noncritical; /* behaviour events */
-    struct conn_server *cs;      /* the connection layer's settings and counts */
-    struct io_thread *io;        /* event-loop threads */
+    struct config *cfg;             /* read-only once threads start */
+    struct hc_metrics *m;           /* the registry behind /metrics */
+    struct store *store;            /* orders */
+    struct cache *cache;            /* L1 */
+    struct l2 *l2;                  /* L2 (the embedded default has none) */
+    struct orders *orders;          /* reads and writes of orders through L1, L2 and the store */
+    struct idem *idem;              /* Idempotency-Keys */
+    struct confirm *confirm;        /* PENDING -> CONFIRMED workers and compensation */
+    struct flash *flash;            /* flash sales */
+    struct ratelimit *rl;           /* per-route rate limits */
+    struct breaker *breakers;       /* one per shard */
+    struct degrade *degrade;        /* routes shed by an admin or by deep pools */
+    struct hotkeys *hot;            /* the most read orders */
+    struct stats *stats;            /* per-route metrics */
+    struct metrics_page *page;      /* /metrics, rendered off the loops */
+    struct static_json *statics;    /* /static documents */
+    struct hc_pool *critical;       /* order create/read/patch */
+    struct hc_pool *secondary;      /* listings */
+    struct hc_pool *noncritical;    /* behaviour events */
+    struct hc_log_cond shed_log[3]; /* the pools' shedding, as the log says (critical first) */
+    struct conn_server *cs;         /* the connection layer's settings and counts */
+    struct io_thread *io;           /* event-loop threads */
     unsigned nio;
     int dir_lock;         /* hc_fs_lock on the data directory, held until exit (-1: none) */
     atomic_bool ready;    /* /readyz */

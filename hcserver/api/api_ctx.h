@@ -25,6 +25,7 @@ struct api_ctx {
     int new_status;                           /* PATCH: the status asked for */
     void *pending;                            /* a handler's object while away (preload ids) */
     struct orders_write w;                    /* a creation or a status change */
+    struct order asked;                       /* a creation: the order the body asked for */
     struct flash_grab grab;                   /* a flash grab */
     struct req *next_waiter;                  /* /metrics: the next scrape waiting for a page */
 };

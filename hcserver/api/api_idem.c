@@ -1,6 +1,10 @@
 /*
  * api_idem.c: the request side of Idempotency-Key; the table is idem.c.
  *
+ * The table lives in memory. A creation's key is also stored with its order, and the first
+ * answer of a creation can be rebuilt from the order (order_as_created), so after a restart
+ * the creation path replays it through api_idem_replay, exactly as the table would have.
+ *
  * The fingerprint covers the method, the target and the body, so the same key sent to another
  * route or with another payload is a mismatch (422), as the draft asks.
  */
@@ -13,6 +17,14 @@
 #include "domain/idem.h"
 #include "http/reply.h"
 #include "server.h"
+
+void api_idem_replay(struct req *r, int status, const char *body, size_t len)
+{
+    struct hc_http_header h = HC_HTTP_HDR("Idempotent-Replayed", "true");
+    const char *ctype = status >= 400 ? "application/problem+json" : "application/json";
+
+    reply(r, status, ctype, body, len, &h, 1);
+}
 
 bool api_idem_enter(struct req *r)
 {
@@ -39,9 +51,7 @@ bool api_idem_enter(struct req *r)
                     idem_hash(r->method, r->target.data, r->body.data, r->body.len), &status,
                     &stored);
     if (st == IDEM_REPLAY) {
-        struct hc_http_header h = HC_HTTP_HDR("Idempotent-Replayed", "true");
-        const char *ctype = status >= 400 ? "application/problem+json" : "application/json";
-        reply(r, status, ctype, stored.data, stored.len, &h, 1);
+        api_idem_replay(r, status, stored.data, stored.len);
     } else if (st == IDEM_IN_FLIGHT) {
         reply_problem(r, 409, "a request with this Idempotency-Key is still being processed");
     } else if (st == IDEM_MISMATCH) {
@@ -57,7 +67,8 @@ void api_idem_finish(struct req *r)
 
     if (api_ctx(r)->idem_key[0] == '\0')
         return;
-    if (r->status >= 500) {
+    /* A 5xx is worth retrying; a 422 is about the retry's payload, not the key's answer. */
+    if (r->status >= 500 || r->status == 422) {
         idem_abort(server_of(r)->idem, api_ctx(r)->idem_key);
         return;
     }

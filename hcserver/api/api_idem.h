@@ -11,8 +11,13 @@
 #define HCSERVER_API_IDEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "http/req.h"
+
+/* Answers r with a stored first answer: status and body, Idempotent-Replayed: true, the
+ * Content-Type of a JSON or problem body. Any thread that owns r. */
+void api_idem_replay(struct req *r, int status, const char *body, size_t len);
 
 /* true: run the request; false: r has been answered. Loop thread. */
 bool api_idem_enter(struct req *r);

@@ -15,6 +15,7 @@
 #include "hc/metrics.h"
 #include "api/jsonmem.h"
 #include "api/metrics_page.h"
+#include "domain/breaker.h"
 #include "http/reply.h"
 #include "server.h"
 #include "api/static_json.h"
@@ -111,6 +112,9 @@ void api_misc_readyz(struct req *r)
         reply_json(r, 503, "{\"ready\":false,\"reason\":\"draining\"}", 35, NULL, 0);
     else if (!atomic_load(&srv->ready))
         reply_json(r, 503, "{\"ready\":false,\"reason\":\"starting\"}", 35, NULL, 0);
+    else if (breaker_none_closed(srv->breakers))
+        reply_json(r, 503, "{\"ready\":false,\"reason\":\"no shard can take writes\"}", 51, NULL,
+                   0);
     else
         reply_json(r, 200, "{\"ready\":true}", 14, NULL, 0);
 }

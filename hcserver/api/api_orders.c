@@ -71,14 +71,37 @@ static void reply_not_submitted(struct req *r, int rc, const char *failed)
 
 /* ---- create -------------------------------------------------------------------------- */
 
+/*
+ * A creation whose Idempotency-Key the store already holds with an order: the key's first
+ * request made it, and the in-memory table no longer knows (a restart, or the key was
+ * forgotten). Same body: the first answer again, rebuilt from the order, as a replay; another
+ * body: 422, as the table would say.
+ */
+static void create_replay(struct req *r, const struct order *found)
+{
+    struct api_ctx *x = api_ctx(r);
+    struct order first = *found;
+    char body[ORDER_JSON_MAX];
+    int len;
+
+    if (!order_same_request(&x->asked, found)) {
+        reply_problem(r, 422, "this Idempotency-Key was used with a different request");
+        return;
+    }
+    order_as_created(&first);
+    len = order_format(&first, body, sizeof(body));
+    api_idem_replay(r, 201, body, len > 0 ? (size_t)len : 0);
+}
+
 static void create_done(struct orders_write *w)
 {
     struct req *r = w->arg;
 
-    if (w->op.result == 0 || w->op.result == -EEXIST) {
+    if (w->op.result == 0) {
         reply_order(r, 201, &w->op.order, NULL);
-        if (w->op.result == 0)
-            confirm_enqueue(server_of(r)->confirm, w->op.order.id);
+        confirm_enqueue(server_of(r)->confirm, w->op.order.id);
+    } else if (w->op.result == -EEXIST) {
+        create_replay(r, &w->op.order);
     } else {
         reply_problem(r, 500, "the order could not be stored; it was not created");
     }
@@ -100,6 +123,7 @@ void api_orders_create(struct req *r)
     }
     if (!api_idem_enter(r))
         return;
+    x->asked = w->op.order;
     snprintf(w->op.idem_key, sizeof(w->op.idem_key), "%s", x->idem_key);
     w->done = create_done;
     w->arg = r;

@@ -11,11 +11,17 @@
  * its own thread, the backend's write connection of a shard is used by one thread only.
  *
  * The callbacks run on the shard's thread, one at a time per shard.
+ *
+ * The log (hc_log_cond, once per change): a shard whose writes start failing (a batch that
+ * failed, or a write that failed with -EIO, with the backend's reason) and commit again; a
+ * shard that starts refusing writes for their expected wait, and stops.
  */
 #ifndef HCSERVER_COMMITTER_H
 #define HCSERVER_COMMITTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "backend/store.h"
 #include "hc/metrics.h"
@@ -32,6 +38,9 @@ struct committer_ops {
     int (*commit)(void *arg, unsigned shard);
     /* Undoes an open transaction (or does nothing when begin failed). */
     void (*rollback)(void *arg, unsigned shard);
+    /* Why the batch just run on shard failed, in the database's words ("database or disk is
+     * full"), for the log; called after a failed batch only. NULL: no reason is given. */
+    const char *(*why)(void *arg, unsigned shard);
 };
 
 struct committer_config {
@@ -52,7 +61,7 @@ int committer_new(const struct committer_config *cfg, struct committer **out);
 /*
  * Queues op for shard. 0: op->done runs once, on the shard's thread, after the batch holding
  * op committed or failed. -EAGAIN when the shard's queue is full or the full batches queued
- * ahead would take longer than wait_target_ns (committer.c), -ESHUTDOWN once stopping,
+ * ahead would take longer than wait_target_ns (committer.c, hc/admit.h), -ESHUTDOWN once stopping,
  * -ENODEV for a shard out of range; done then never runs.
  */
 int committer_submit(struct committer *c, unsigned shard, struct store_op *op);

@@ -18,6 +18,7 @@
 #include "backend/l2_common.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,12 +63,13 @@ int l2_base_init(struct l2_base *b, const char *what, const struct l2_config *cf
         hc_metrics_new(&b->own);
         m = b->own;
     }
-    rc = breaker_new_one("l2", b->cfg.breaker_errors, b->cfg.breaker_cooldown_ns, m, &b->br);
+    snprintf(b->log_name, sizeof(b->log_name), "L2 %s", what);
+    rc = breaker_new_one("l2", b->log_name, b->cfg.breaker_errors, b->cfg.breaker_cooldown_ns, m,
+                         &b->br);
     if (rc < 0) {
         hc_metrics_free(b->own);
         return rc;
     }
-    atomic_init(&b->up, true);
     b->hits = counter(m, "hc_cache_hits_total", "Reads answered by a cache level.", "level", "L2");
     b->misses =
         counter(m, "hc_cache_misses_total", "Reads a cache level could not answer.", "level", "L2");
@@ -187,19 +189,15 @@ bool l2_base_allow(struct l2_base *b)
 
 void l2_base_report(struct l2_base *b, int rc, const char *detail)
 {
-    bool up;
+    char why[256];
 
     if (rc < 0)
         inc(b->get_errors);
-    breaker_report(b->br, 0, rc == 0);
-    up = breaker_state(b->br, 0) == BREAKER_CLOSED;
-    if (atomic_exchange(&b->up, up) != up) {
-        if (up)
-            HC_LOG_INFO("L2 %s: breaker closed, reads use it again", b->what);
-        else
-            HC_LOG_WARN("L2 %s: breaker open after %s (%s): reads go to the store", b->what,
-                        hc_strerror(rc), detail != NULL ? detail : "");
-    }
+    snprintf(why, sizeof(why), "%s%s%s", rc < 0 ? hc_strerror(rc) : "",
+             detail != NULL && detail[0] != '\0' ? ": " : "", detail != NULL ? detail : "");
+    /* The breaker's own lines tell its changes (domain/breaker.c); while it is open, reads go
+     * to the store. */
+    breaker_report_detail(b->br, 0, rc == 0, rc < 0 ? why : NULL);
 }
 
 static uint64_t rand_next(void)

@@ -45,7 +45,7 @@ struct l2_base {
     const char *what;       /* "redis", "memcached": the log lines' name */
     struct hc_metrics *own; /* a private registry when cfg.m was NULL */
     struct breaker *br;     /* one breaker around every get */
-    atomic_bool up;         /* the state last logged: closed (true) or not */
+    char log_name[32];      /* "L2 redis": the breaker's name in the log */
     struct hc_metrics_counter *hits, *misses, *get_errors, *write_errors, *dropped, *invals,
         *resyncs;
     pthread_mutex_t mu;   /* guards the queue and the flush counts */

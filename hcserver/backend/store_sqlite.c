@@ -59,6 +59,7 @@ struct shard {
     sqlite3_stmt *ins, *by_key, *by_ticket, *by_seq, *upd; /* the committer's statements */
     sqlite3_stmt *begin, *commit, *rollback;               /* transactions, prepared once */
     struct shard_stats stats;                              /* hc_shard_* (reads count here) */
+    char why[160]; /* SQLite's reason for the batch's first failure, "" while none */
 };
 
 struct store_sqlite {
@@ -194,6 +195,15 @@ static void observe(struct shard *sh, int64_t start_ns, bool ok)
 /* ---- the transaction (committer callbacks)
  * ----------------------------------------------------------------------- */
 
+/* Keeps SQLite's reason for the first failure of the batch (committer_ops.why): "database or
+ * disk is full", "attempt to write a readonly database", with the extended code. */
+static void note_failure(struct shard *sh, int rc)
+{
+    if (sh->why[0] == '\0')
+        snprintf(sh->why, sizeof(sh->why), "%s (SQLite code %d)", sqlite3_errmsg(sh->wdb),
+                 sqlite3_extended_errcode(sh->wdb) != 0 ? sqlite3_extended_errcode(sh->wdb) : rc);
+}
+
 /* Looks up the order a CREATE collided with (same user and key, or same ticket). */
 static int find_existing(struct shard *sh, struct store_op *op)
 {
@@ -247,6 +257,7 @@ static void run_create(struct shard *sh, struct store_op *op)
     } else if (rc == SQLITE_CONSTRAINT) {
         op->result = find_existing(sh, op);
     } else {
+        note_failure(sh, rc);
         op->result = -EIO;
     }
 }
@@ -276,15 +287,19 @@ static void run_set_status(struct shard *sh, struct store_op *op)
     sqlite3_bind_int64(s, 2, op->order.updated_ms);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)order_id_seq(op->id));
     rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE)
+        note_failure(sh, rc);
     sqlite3_reset(s);
     op->result = rc == SQLITE_DONE ? 0 : -EIO;
 }
 
-/* Runs a prepared statement that returns no rows. true when it completed. */
-static bool run_stmt(sqlite3_stmt *s)
+/* Runs a prepared statement of shard sh that returns no rows. true when it completed. */
+static bool run_stmt(struct shard *sh, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
 
+    if (rc != SQLITE_DONE)
+        note_failure(sh, rc);
     sqlite3_reset(s);
     return rc == SQLITE_DONE;
 }
@@ -292,8 +307,10 @@ static bool run_stmt(sqlite3_stmt *s)
 static int sq_begin(void *arg, unsigned shard)
 {
     struct store_sqlite *st = arg;
+    struct shard *sh = &st->shards[shard];
 
-    return run_stmt(st->shards[shard].begin) ? 0 : -EIO;
+    sh->why[0] = '\0';
+    return run_stmt(sh, sh->begin) ? 0 : -EIO;
 }
 
 static int sq_apply(void *arg, unsigned shard, struct store_op *op)
@@ -310,16 +327,27 @@ static int sq_apply(void *arg, unsigned shard, struct store_op *op)
 static int sq_commit(void *arg, unsigned shard)
 {
     struct store_sqlite *st = arg;
+    struct shard *sh = &st->shards[shard];
 
-    return run_stmt(st->shards[shard].commit) ? 0 : -EIO;
+    return run_stmt(sh, sh->commit) ? 0 : -EIO;
 }
 
 static void sq_rollback(void *arg, unsigned shard)
 {
     struct store_sqlite *st = arg;
+    struct shard *sh = &st->shards[shard];
 
-    /* Fails harmlessly when no transaction is open (BEGIN failed). */
-    run_stmt(st->shards[shard].rollback);
+    /* Fails harmlessly when no transaction is open (BEGIN failed, or SQLite rolled back
+     * itself after a full disk): not a reason worth keeping over the first one. */
+    sqlite3_step(sh->rollback);
+    sqlite3_reset(sh->rollback);
+}
+
+static const char *sq_why(void *arg, unsigned shard)
+{
+    struct store_sqlite *st = arg;
+
+    return st->shards[shard].why[0] != '\0' ? st->shards[shard].why : "an unknown SQLite error";
 }
 
 static const struct committer_ops sqlite_tx = {
@@ -327,6 +355,7 @@ static const struct committer_ops sqlite_tx = {
     .apply = sq_apply,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .why = sq_why,
 };
 
 /* ---- the interface ------------------------------------------------------------------- */

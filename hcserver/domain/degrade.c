@@ -1,7 +1,8 @@
 /*
  * degrade.c: degradation switches. A switch is an atomic flag read on every request of its
  * route, so a route that is not shed pays one relaxed load; only the automatic route looks at
- * the pools' depth (a few counters under each pool's lock).
+ * the pools' depth (a few counters under each pool's lock). The log says when the automatic
+ * shedding starts and stops (hc_log_cond) and when an admin flips a switch.
  */
 #include "domain/degrade.h"
 
@@ -9,9 +10,11 @@
 #include <stdlib.h>
 
 #include "hc/core.h"
+#include "hc/log.h"
 
 struct degrade {
     struct degrade_config cfg;
+    struct hc_log_cond auto_log;     /* 1 while the automatic route is shed, as logged */
     atomic_bool *on;                 /* nroutes admin switches */
     struct hc_metrics_gauge **gauge; /* nroutes hc_degrade_active series */
 };
@@ -23,6 +26,7 @@ int degrade_new(const struct degrade_config *cfg, struct degrade **out)
     int rc;
 
     d->cfg = *cfg;
+    hc_log_cond_init(&d->auto_log, 0, 0);
     d->on = hc_xcalloc((size_t)cfg->nroutes, sizeof(*d->on));
     d->gauge = hc_xcalloc((size_t)cfg->nroutes, sizeof(*d->gauge));
     rc = hc_metrics_register_gauge(cfg->m, "hc_degrade_active",
@@ -44,6 +48,7 @@ void degrade_free(struct degrade *d)
 {
     if (d == NULL)
         return;
+    hc_log_cond_destroy(&d->auto_log);
     free(d->on);
     free(d->gauge);
     free(d);
@@ -63,12 +68,22 @@ bool degrade_shed(struct degrade *d, int route)
         }
     }
     hc_metrics_gauge_set(d->gauge[route], on ? 1.0 : 0.0);
+    if (on)
+        hc_log_cond_set(&d->auto_log, 1, HC_LOG_LEVEL_WARN,
+                        "shedding %s: a worker pool has %llu tasks waiting or more (or an admin "
+                        "switch); they answer 503",
+                        d->cfg.names[route], (unsigned long long)d->cfg.depth);
+    else
+        hc_log_cond_set(&d->auto_log, 0, HC_LOG_LEVEL_WARN, "shedding %s stopped",
+                        d->cfg.names[route]);
     return on;
 }
 
 void degrade_set(struct degrade *d, int route, bool on)
 {
-    atomic_store(&d->on[route], on);
+    if (atomic_exchange(&d->on[route], on) != on)
+        HC_LOG_WARN("%s: %s by the admin switch", d->cfg.names[route],
+                    on ? "shed (503)" : "served again");
     hc_metrics_gauge_set(d->gauge[route], on ? 1.0 : 0.0);
 }
 

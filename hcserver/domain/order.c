@@ -122,6 +122,18 @@ out:
     return rc;
 }
 
+void order_as_created(struct order *o)
+{
+    o->status = ORDER_PENDING;
+    o->updated_ms = o->created_ms;
+}
+
+bool order_same_request(const struct order *a, const struct order *b)
+{
+    return a->user_id == b->user_id && a->qty == b->qty && a->amount_cents == b->amount_cents &&
+           strcmp(a->sku, b->sku) == 0;
+}
+
 int order_format(const struct order *o, char *buf, size_t cap)
 {
     struct hc_cachekey_order c = {

@@ -91,6 +91,16 @@ int order_parse_id(const char *s, size_t len, uint64_t *out);
  */
 int order_from_json(const char *body, size_t len, struct order *o, const char **why);
 
+/*
+ * The order as its creation answered it: PENDING, updated when created. A creation's fields
+ * (user, sku, qty, amount, created_ms) never change afterwards, so this is exactly the body of
+ * the first 201, which a retry with its Idempotency-Key gets again after a restart.
+ */
+void order_as_created(struct order *o);
+
+/* Whether two orders were asked for with the same body (user, sku, qty, amount). */
+bool order_same_request(const struct order *a, const struct order *b);
+
 /* Room enough for any order's JSON (a sku of control bytes escapes to 6 bytes each). */
 #define ORDER_JSON_MAX 1024
 

@@ -31,6 +31,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,6 +63,7 @@ struct conn {
     bool head_answered;           /* the partial request's head was looked at (Expect) */
     int64_t paced_until;          /* no request is read before this (req.pace_ns); 0: none */
     size_t charged;               /* bytes this connection counts in cs->mem_used */
+    char peer[48];                /* the client's address, for the access log (when on) */
     bool budget_blocked;          /* stopped reading for the memory budget (io->budget resumes) */
 };
 
@@ -129,6 +133,7 @@ static struct req *req_alloc(struct io_thread *io)
         hc_buf_init(&r->target, HC_URL_MAX_BYTES);
         hc_buf_init(&r->body, HC_SERVER_MAX_BODY_BYTES);
         hc_buf_init(&r->resp, HC_SERVER_MAX_OUT_BYTES);
+        hc_buf_init(&r->alog, HC_SERVER_ACCESS_LOG_LINE_BYTES);
         hc_arena_init(&r->arena, HC_SERVER_REQ_ARENA_BYTES, HC_SERVER_REQ_ARENA_MAX_BYTES);
     }
     r->next = NULL;
@@ -146,6 +151,7 @@ static struct req *req_alloc(struct io_thread *io)
     hc_buf_reset(&r->target);
     hc_buf_reset(&r->body);
     hc_buf_reset(&r->resp);
+    hc_buf_reset(&r->alog);
     r->status = 0;
     r->expect_bytes = 0;
     r->pace_ns = 0;
@@ -157,6 +163,7 @@ static void req_destroy(struct req *r)
     hc_buf_destroy(&r->target);
     hc_buf_destroy(&r->body);
     hc_buf_destroy(&r->resp);
+    hc_buf_destroy(&r->alog);
     hc_arena_destroy(&r->arena);
     free(r);
 }
@@ -187,7 +194,7 @@ static void req_release(struct req *r)
  * since another thread may be writing resp then). */
 static size_t req_footprint(const struct req *r)
 {
-    size_t n = sizeof(*r) + r->target.cap + r->body.cap + HC_SERVER_REQ_ARENA_BYTES;
+    size_t n = sizeof(*r) + r->target.cap + r->body.cap + r->alog.cap + HC_SERVER_REQ_ARENA_BYTES;
 
     if (r->done || !r->async)
         n += r->resp.cap;
@@ -252,6 +259,8 @@ static struct req *req_from_msg(struct conn *c)
     }
     hc_buf_append(&r->target, m->target, m->target_len);
     hc_buf_append(&r->body, m->body, m->body_len);
+    if (c->io->alog.log != NULL)
+        access_log_capture(&r->alog, m);
     return r;
 }
 
@@ -364,6 +373,15 @@ static void parse_input(struct conn *c)
     answer_head(c);
 }
 
+/* The access log's line for r, whose answer has just gone into c's output. */
+static void log_access(struct conn *c, const struct req *r)
+{
+    const char *end = memmem(r->resp.data, r->resp.len, "\r\n\r\n", 4);
+    size_t body = end != NULL ? r->resp.len - (size_t)(end + 4 - r->resp.data) : 0;
+
+    access_log_add(&c->io->alog, c->peer, &r->alog, r->status, r->head ? 0 : body);
+}
+
 /* Moves answered requests at the head of the queue into the output buffer. */
 static void collect(struct conn *c)
 {
@@ -374,6 +392,8 @@ static void collect(struct conn *c)
         if (hc_buf_append(&c->out, r->resp.data, r->resp.len) < 0)
             break; /* out is near its cap: wait for the socket to drain */
         c->io->cs->app->done(r, secs);
+        if (c->io->alog.log != NULL)
+            log_access(c, r);
         if (r->pace_ns > 0)
             c->paced_until = hc_loop_now(c->io->loop) + r->pace_ns;
         c->head = r->next;
@@ -737,6 +757,19 @@ static void accept_resume(struct hc_loop *loop, struct hc_loop_timer *t, void *d
         hc_loop_add(loop, io->listen_fd, HC_LOOP_READ, conn_accept_cb, io);
 }
 
+/* The address of a peer as the access log writes it ("127.0.0.1", "::1"). */
+static void peer_text(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+    const void *a = NULL;
+
+    if (ss->ss_family == AF_INET)
+        a = &((const struct sockaddr_in *)ss)->sin_addr;
+    else if (ss->ss_family == AF_INET6)
+        a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    if (a == NULL || inet_ntop(ss->ss_family, a, out, (socklen_t)cap) == NULL)
+        snprintf(out, cap, "-");
+}
+
 void conn_accept_cb(struct hc_loop *loop, int fd, unsigned events, void *data)
 {
     struct io_thread *io = data;
@@ -745,7 +778,8 @@ void conn_accept_cb(struct hc_loop *loop, int fd, unsigned events, void *data)
     for (int i = 0; i < 64; i++) {
         int cfd;
         struct conn *c;
-        int rc = hc_net_accept(fd, &cfd, NULL);
+        struct sockaddr_storage peer;
+        int rc = hc_net_accept(fd, &cfd, io->alog.log != NULL ? &peer : NULL);
 
         if (rc == -EMFILE || rc == -ENFILE) {
             /* The connection stays queued and the socket stays readable: stop watching it
@@ -762,6 +796,8 @@ void conn_accept_cb(struct hc_loop *loop, int fd, unsigned events, void *data)
         c = hc_xcalloc(1, sizeof(*c));
         c->io = io;
         c->fd = cfd;
+        if (io->alog.log != NULL)
+            peer_text(&peer, c->peer, sizeof(c->peer));
         hc_buf_init(&c->in, HC_SERVER_MAX_HEADER_BYTES + 2 * READ_CHUNK);
         hc_buf_init(&c->out, HC_SERVER_MAX_OUT_BYTES + HC_SERVER_MAX_OUT_BYTES);
         {
@@ -808,6 +844,7 @@ void conn_close_all(struct io_thread *io)
         conn_close(io->conns);
     hc_loop_timer_stop(io->loop, &io->budget);
     hc_loop_timer_stop(io->loop, &io->trim);
+    access_log_buf_flush(&io->alog);
 }
 
 void conn_free_reqs(struct io_thread *io)

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "hc/loop.h"
+#include "http/access_log.h"
 #include "http/req.h"
 
 struct conn;
@@ -44,6 +45,7 @@ struct conn_server {
     size_t mem_budget;         /* bytes the connections may hold in all (conn.c's budget) */
     atomic_long mem_used;      /* bytes they hold now, as each last accounted for itself */
     atomic_long mem_trimmed;   /* mem_used when malloc_trim last ran */
+    struct access_log *alog;   /* --access-log, NULL: off */
 };
 
 /* An event-loop thread: its loop, its listening socket, its connections. */
@@ -62,6 +64,7 @@ struct io_thread {
     struct hc_loop_timer budget;       /* resumes or closes connections over the budget */
     bool draining;                     /* no more accepts; close connections once idle */
     struct hc_loop_timer accept_pause; /* out of descriptors: accepting resumes on expiry */
+    struct access_log_buf alog;        /* this thread's access log lines (log NULL: off) */
 };
 
 /* Called by the io thread when its listening socket has a connection to take. */

@@ -108,6 +108,73 @@ void reply_json(struct req *r, int status, const char *body, size_t len,
     reply(r, status, "application/json", body, len, extra, nextra);
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF), at most n bytes; 0 when the bytes there are not one.
+ */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len;
+    unsigned lo = 0x80, hi = 0xbf; /* the range of the second byte */
+
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        len = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        len = 3;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        len = 4;
+    else
+        return 0;
+    if (p[0] == 0xe0)
+        lo = 0xa0;
+    else if (p[0] == 0xed)
+        hi = 0x9f;
+    else if (p[0] == 0xf0)
+        lo = 0x90;
+    else if (p[0] == 0xf4)
+        hi = 0x8f;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/*
+ * Appends text to body[*o] as the inside of a JSON string, stopping before cap - 8. The text
+ * may quote client input (a path, a SKU), which can hold any byte: quotes, backslashes and
+ * control characters are escaped, well-formed UTF-8 is kept, and every byte that is not part
+ * of a well-formed sequence (0x80-0xff on its own, a sequence cut by the detail's bound)
+ * becomes U+FFFD, so the document is always valid JSON (RFC 8259 8.1).
+ */
+static void json_escape(char *body, size_t *o, size_t cap, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t left = strlen(text);
+
+    while (left > 0 && *o + 8 < cap) {
+        size_t n = utf8_seq(p, left);
+        if (n == 0) {
+            memcpy(body + *o, "\\ufffd", 6);
+            *o += 6;
+            n = 1;
+        } else if (p[0] == '"' || p[0] == '\\') {
+            body[(*o)++] = '\\';
+            body[(*o)++] = (char)p[0];
+        } else if (p[0] < 0x20 || p[0] == 0x7f) {
+            *o += (size_t)snprintf(body + *o, cap - *o, "\\u%04x", p[0]);
+        } else {
+            memcpy(body + *o, p, n);
+            *o += n;
+        }
+        p += n;
+        left -= n;
+    }
+}
+
 static void problem_v(struct req *r, int status, const struct hc_http_header *extra, size_t nextra,
                       const char *fmt, va_list ap)
 {
@@ -123,18 +190,7 @@ static void problem_v(struct req *r, int status, const struct hc_http_header *ex
                  "\"detail\":\"",
                  title ? title : "Error", status);
     o = (size_t)n;
-    /* The detail may quote client input: escape it as a JSON string. */
-    for (const char *p = detail; *p && o + 8 < sizeof(body); p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\') {
-            body[o++] = '\\';
-            body[o++] = (char)c;
-        } else if (c < 0x20) {
-            o += (size_t)snprintf(body + o, sizeof(body) - o, "\\u%04x", c);
-        } else {
-            body[o++] = (char)c;
-        }
-    }
+    json_escape(body, &o, sizeof(body), detail);
     body[o++] = '"';
     body[o++] = '}';
     reply(r, status, "application/problem+json", body, o, extra, nextra);

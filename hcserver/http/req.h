@@ -80,6 +80,7 @@ struct req {
     bool async;                    /* handed on (req_away) */
     bool keep_alive;               /* the client allows another request after this one */
     bool head;                     /* a HEAD request: handled as GET, answered without body */
+    struct hc_buf alog;            /* the access log's fields of the request (access_log.h) */
     unsigned nsticky;              /* headers in sticky */
     size_t sticky_len;             /* bytes used in sticky_text */
     struct hc_http_header sticky[REQ_MAX_STICKY]; /* added to every reply of this request */

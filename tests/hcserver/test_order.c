@@ -150,6 +150,32 @@ static void json_is_written_exactly_and_only_when_it_fits(void **state)
     assert_int_equal(order_format(&o, buf, 0), HC_ETOOLARGE);
 }
 
+static void an_order_as_created_is_pending_and_updated_when_created(void **state)
+{
+    struct order o = {.id = 513,
+                      .user_id = 2,
+                      .qty = 3,
+                      .amount_cents = 400,
+                      .status = ORDER_DELIVERING,
+                      .created_ms = 1000,
+                      .updated_ms = 9000};
+    struct order asked = {.user_id = 2, .qty = 3, .amount_cents = 400};
+
+    (void)state;
+    strcpy(o.sku, "tea");
+    strcpy(asked.sku, "tea");
+    order_as_created(&o);
+    assert_int_equal(o.status, ORDER_PENDING);
+    assert_int_equal(o.updated_ms, 1000);
+    assert_int_equal(o.id, 513);
+    assert_true(order_same_request(&asked, &o));
+    asked.qty = 4;
+    assert_false(order_same_request(&asked, &o));
+    asked.qty = 3;
+    strcpy(asked.sku, "tee");
+    assert_false(order_same_request(&asked, &o));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +186,7 @@ int main(void)
         cmocka_unit_test(bad_bodies_are_refused_with_a_reason),
         cmocka_unit_test(json_is_written_exactly_and_only_when_it_fits),
         cmocka_unit_test(json_written_reads_back_the_same_order),
+        cmocka_unit_test(an_order_as_created_is_pending_and_updated_when_created),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
 # /metrics, /healthz, a 404), and the connection stays usable after it. CONNECT is answered
 # and the connection closes (what follows a CONNECT is not HTTP). A method a route does not
 # take gets 405 with Allow (admin routes included) and is counted under that route. The
-# latency histogram's first bucket is 5 us.
+# latency histogram's first bucket is 5 us. A problem document quoting a path of bytes that
+# are not UTF-8 is still valid JSON.
 # Usage: hcserver_http.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
 hc_need curl python3
@@ -61,6 +62,27 @@ while True:
     data += chunk
 assert data.startswith(b"HTTP/1.1 4"), data[:80]
 assert b"connection: close" in data.lower(), data[:300]
+PY
+# A path of raw bytes 0x80-0xff (not UTF-8) echoed in a problem document: the body is still
+# valid JSON (each stray byte becomes U+FFFD) and says which path it was.
+python3 - "$PORT" <<'PY' || fail "a non-UTF-8 path made an invalid problem document"
+import json, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+path = b"/api/x" + bytes(range(0x80, 0x100)) + b"\xc3\xa9\xe2\x82"
+s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+head, _, body = data.partition(b"\r\n\r\n")
+assert b"application/problem+json" in head, head
+doc = json.loads(body.decode("utf-8"))   # strict: invalid UTF-8 or JSON raises
+assert doc["status"] in (400, 404), doc
+if doc["status"] == 404:
+    assert "/api/x\ufffd" in doc["detail"], doc
+    assert "\u00e9" in doc["detail"], doc   # a well-formed sequence is kept as it is
 PY
 # A method a route does not take: 405 with Allow, counted under that route in /metrics.
 allow_of() { curl -s -o /dev/null -D - -X "$1" -H 'X-Admin-Token: tok' "$URL$2" |

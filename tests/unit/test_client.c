@@ -588,6 +588,30 @@ static void set_rate_is_for_the_open_model_only(void **state)
     hc_client_reqset_destroy(&set);
 }
 
+static void latencies_are_kept_by_status_class_and_merge(void **state)
+{
+    struct hc_client_stats a, b;
+
+    (void)state;
+    assert_int_equal(hc_client_stats_init(&a), 0);
+    assert_int_equal(hc_client_stats_init(&b), 0);
+    hc_client_stats_class(&a, 201, 40 * HC_NSEC_PER_MSEC, 30 * HC_NSEC_PER_MSEC);
+    hc_client_stats_class(&a, 503, 2 * HC_NSEC_PER_MSEC, 1 * HC_NSEC_PER_MSEC);
+    hc_client_stats_class(&a, 700, 1, 1); /* no class: not recorded */
+    hc_client_stats_class(&b, 503, 4 * HC_NSEC_PER_MSEC, 3 * HC_NSEC_PER_MSEC);
+    assert_null(a.class_lat[0]);
+    assert_null(a.class_lat[3]);
+    assert_int_equal(hc_hist_total_count(a.class_lat[1]), 1);
+    hc_client_stats_add(&b, &a);
+    assert_int_equal(hc_hist_total_count(b.class_lat[4]), 2);
+    assert_int_equal(hc_hist_total_count(b.class_raw[1]), 1);
+    assert_true(hc_hist_max(b.class_lat[4]) >= 4 * HC_NSEC_PER_MSEC);
+    assert_true(hc_hist_max(b.class_lat[4]) < 5 * HC_NSEC_PER_MSEC);
+    assert_true(hc_hist_max(b.class_raw[1]) >= 30 * HC_NSEC_PER_MSEC);
+    hc_client_stats_destroy(&a);
+    hc_client_stats_destroy(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +622,7 @@ int main(void)
         cmocka_unit_test(set_rate_is_for_the_open_model_only),
         cmocka_unit_test(an_idle_pick_leaves_the_slot_free_until_a_wake),
         cmocka_unit_test(a_wake_in_the_open_model_sends_off_the_schedule),
+        cmocka_unit_test(latencies_are_kept_by_status_class_and_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

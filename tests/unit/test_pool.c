@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hc/limits.h"
 #include "hc/pool.h"
@@ -124,6 +125,71 @@ static void a_full_queue_rejects_at_once(void **state)
     gate_open(&g);
     assert_int_equal(hc_pool_shutdown(p, true), 0);
     assert_int_equal(atomic_load(&g.ran), 5);
+    hc_pool_free(p);
+    gate_destroy(&g);
+}
+
+static void sleep_20ms(void *arg)
+{
+    struct timespec t = {0, 20 * 1000 * 1000};
+    (void)arg;
+    nanosleep(&t, NULL);
+}
+
+struct shed_calls {
+    int started, stopped;
+    int64_t wait_ns;
+};
+
+static void note_shed(void *arg, const char *pool, bool started, int64_t wait_ns)
+{
+    struct shed_calls *c = arg;
+    assert_string_equal(pool, "timed");
+    if (started)
+        c->started++;
+    else
+        c->stopped++;
+    c->wait_ns = wait_ns;
+}
+
+static void a_task_expected_to_wait_past_the_target_is_refused_at_once(void **state)
+{
+    (void)state;
+    struct gate g;
+    struct shed_calls calls = {0};
+    struct hc_pool *p;
+    struct hc_pool_stats st;
+    assert_int_equal(hc_pool_new("timed", 1, 100, NULL, &p), 0);
+    hc_pool_set_wait_target(p, 50 * HC_NSEC_PER_MSEC, note_shed, &calls);
+    /* One task teaches the pool how long a task takes (about 20 ms, more on a loaded box). */
+    assert_int_equal(hc_pool_submit(p, sleep_20ms, NULL), 0);
+    wait_for_active(p, 1);
+    wait_for_active(p, 0);
+    hc_pool_stats(p, &st);
+    assert_true(st.task_ns >= 20 * HC_NSEC_PER_MSEC);
+    /* Hold the one worker and queue 4: at 20 ms or more a task, over the 50 ms target, but a
+     * queue only just over it is still admitted (hc/admit.h: it must stand a while). */
+    gate_init(&g);
+    assert_int_equal(hc_pool_submit(p, wait_at_gate, &g), 0);
+    wait_for_active(p, 1);
+    int admitted = 0;
+    for (int i = 0; i < 4; i++)
+        admitted += hc_pool_submit(p, wait_at_gate, &g) == 0;
+    assert_int_equal(admitted, 4);
+    /* Once it has stood, refused at once, long before the count bound of 100. */
+    struct timespec stand = {0, (long)(HC_ADMIT_PERSIST_NS + 10 * HC_NSEC_PER_MSEC)};
+    nanosleep(&stand, NULL);
+    assert_int_equal(hc_pool_submit(p, wait_at_gate, &g), -EAGAIN);
+    assert_int_equal(hc_pool_submit(p, wait_at_gate, &g), -EAGAIN);
+    hc_pool_stats(p, &st);
+    assert_int_equal(st.rejected, 2);
+    assert_int_equal(st.rejected_wait, 2);
+    assert_int_equal(calls.started, 1);
+    assert_int_equal(calls.stopped, 0);
+    assert_true(calls.wait_ns > 50 * HC_NSEC_PER_MSEC);
+    gate_open(&g);
+    assert_int_equal(hc_pool_shutdown(p, true), 0);
+    assert_int_equal(atomic_load(&g.ran), admitted + 1);
     hc_pool_free(p);
     gate_destroy(&g);
 }
@@ -348,6 +414,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_task_runs_exactly_once),
         cmocka_unit_test(a_full_queue_rejects_at_once),
+        cmocka_unit_test(a_task_expected_to_wait_past_the_target_is_refused_at_once),
         cmocka_unit_test(shutdown_with_drain_runs_the_queued_tasks),
         cmocka_unit_test(shutdown_without_drain_drops_the_queued_tasks_and_counts_them),
         cmocka_unit_test(stats_and_metrics_are_exact_after_a_known_workload),

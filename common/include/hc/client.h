@@ -249,6 +249,8 @@ typedef void hc_client_failure_cb(void *ctx, const struct hc_client_failure *f);
 #define HC_CLIENT_HIST_LOWEST  1
 #define HC_CLIENT_HIST_HIGHEST (3600 * HC_NSEC_PER_SEC)
 #define HC_CLIENT_HIST_SIGFIGS 3
+/* Status classes with latency histograms of their own: 1xx to 5xx. */
+#define HC_CLIENT_STATUS_CLASSES 5
 
 struct hc_client_stats {
     uint64_t responses;                    /* complete responses, any status */
@@ -272,7 +274,18 @@ struct hc_client_stats {
     uint64_t h2_resets;    /* native HTTP/2: streams the server reset (RST_STREAM) */
     struct hc_hist *lat;   /* corrected latency, ns */
     struct hc_hist *raw;   /* uncorrected latency, ns */
+    /* The same two by status class (1xx..5xx: index 0..4), made at the class's first
+     * response (NULL until then), so refusals and admitted requests can be told apart. */
+    struct hc_hist *class_lat[HC_CLIENT_STATUS_CLASSES];
+    struct hc_hist *class_raw[HC_CLIENT_STATUS_CLASSES];
 };
+
+/*
+ * hc_client_stats_class: records one response's latencies (corrected, uncorrected, ns) under
+ * its status class, making the class's histograms at its first response. Statuses outside
+ * 100..599 are not recorded by class.
+ */
+void hc_client_stats_class(struct hc_client_stats *s, int status, int64_t lat_ns, int64_t raw_ns);
 
 /* hc_client_stats_init: zeroed counters and two empty histograms. 0, or -EINVAL (hc_hist_new). */
 int hc_client_stats_init(struct hc_client_stats *s);

@@ -242,6 +242,20 @@
  * its own), so an admitted write stays well under 50 ms on a disk that commits in a few.
  */
 #define HC_SERVER_WRITE_WAIT_TARGET_NS ((int64_t)15 * 1000 * 1000)
+/*
+ * hcserver read admission (hc_pool_set_wait_target on each worker pool): a task expected to
+ * wait longer than this behind the queued ones is refused at once, by the same rule
+ * (hc/admit.h), so an admitted read on a cache miss answers well under 50 ms.
+ */
+#define HC_SERVER_READ_WAIT_TARGET_NS ((int64_t)15 * 1000 * 1000)
+/*
+ * hcserver access log (--access-log): a loop thread writes its buffered lines once they reach
+ * this many bytes (or a second after the first), and a line's request fields are kept up to
+ * this many bytes escaped (a request line and two headers of the 16 KiB head, each byte
+ * escaped to at most 4); a request whose fields are longer is logged as "-".
+ */
+#define HC_SERVER_ACCESS_LOG_FLUSH_BYTES ((size_t)64 * 1024)
+#define HC_SERVER_ACCESS_LOG_LINE_BYTES  ((size_t)4 * 16 * 1024 + 256)
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
 #define HC_SERVER_SQLITE_BUSY_MS 10000
 

@@ -20,6 +20,8 @@
 #ifndef HC_LOG_H
 #define HC_LOG_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -86,5 +88,46 @@ void hc_log_v(enum hc_log_level level, const char *fmt, va_list ap) HC_PRINTF(2,
 #define HC_LOG_WARN(...)  HC_LOG_AT(HC_LOG_LEVEL_WARN, __VA_ARGS__)
 #define HC_LOG_INFO(...)  HC_LOG_AT(HC_LOG_LEVEL_INFO, __VA_ARGS__)
 #define HC_LOG_DEBUG(...) HC_LOG_AT(HC_LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/*
+ * Conditions an operator must hear about (a breaker opened, a disk filled, shedding began):
+ * one line when a condition changes, never one per request that meets it. Changes are written
+ * at once, up to HC_LOG_COND_BURST lines in an interval (HC_LOG_COND_INTERVAL_NS, counted from
+ * the first of them), so an outage and its recovery are both told when they happen; a
+ * condition that flaps faster is only counted for the rest of the interval, and the first
+ * report after it whose state differs from the last line's writes a line saying how many
+ * changes were not ("(3 changes not logged since the last line)"). So report the state on
+ * every outcome, not only on a change: the last state always reaches the log, at most an
+ * interval late. Whoever reports a condition owns one hc_log_cond for it; any thread may
+ * report.
+ */
+#define HC_LOG_COND_INTERVAL_NS ((int64_t)10 * 1000 * 1000 * 1000)
+#define HC_LOG_COND_BURST       4
+
+struct hc_log_cond {
+    pthread_mutex_t mu;  /* guards the fields below (read without it on the fast path) */
+    _Atomic int state;   /* the state last reported */
+    _Atomic int logged;  /* the state the last line said (the initial state before any) */
+    int64_t window_ns;   /* CLOCK_MONOTONIC start of the interval being counted, 0: none */
+    unsigned lines;      /* lines written in it */
+    unsigned unlogged;   /* changes reported and not written since that line */
+    int64_t interval_ns; /* the rate limit */
+};
+
+/* Starts a condition in state (the state nobody needs to hear about, usually 0), its lines at
+ * most one per interval_ns (0: HC_LOG_COND_INTERVAL_NS). */
+void hc_log_cond_init(struct hc_log_cond *c, int state, int64_t interval_ns);
+
+/* Releases its lock. */
+void hc_log_cond_destroy(struct hc_log_cond *c);
+
+/*
+ * Reports the condition's state, with the line that says it. When the state differs from the
+ * one the last line said, writes the formatted line at level (unless the rate limit above
+ * holds it back). true when a line was written. Formatted only then; a report of the state
+ * already logged costs two atomic loads.
+ */
+bool hc_log_cond_set(struct hc_log_cond *c, int state, enum hc_log_level level, const char *fmt,
+                     ...) HC_PRINTF(4, 5);
 
 #endif
