@@ -74,10 +74,15 @@ hc_mariadb_replica() {
         MASTER_PORT=${HC_MDB_PORT[$primary]}, MASTER_USER='repl', MASTER_PASSWORD='rp',
         MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos; START SLAVE"
     for _ in $(seq 300); do
-        [ "$(hc_mariadb_sql "$name" "SHOW SLAVE STATUS\G" | grep -c ': Yes$')" = 2 ] && return 0
+        [ "$(hc_mariadb_slave_status "$name" | grep -cE '^ *Slave_(IO|SQL)_Running: Yes$')" = 2 ] && return 0
         sleep 0.1
     done
-    hc_fail "replica $name did not start replicating: $(hc_mariadb_sql "$name" 'SHOW SLAVE STATUS\G' | grep -i error)"
+    hc_fail "replica $name did not start replicating: $(hc_mariadb_slave_status "$name" | grep -i error)"
+}
+
+# hc_mariadb_slave_status NAME: SHOW SLAVE STATUS of NAME, a "Field: value" line each.
+hc_mariadb_slave_status() {
+    mariadb --no-defaults -S "$HC_TMP/mdb-$1/sock" -u root -e "SHOW SLAVE STATUS\G"
 }
 
 # hc_mariadb_stop NAME: stops NAME by PID (SIGTERM: a clean shutdown) and waits for it.
