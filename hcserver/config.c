@@ -103,36 +103,37 @@ static struct hc_opt opts[] = {
      .kind = HC_OPT_STRING,
      .metavar = "URL",
      .help = "The order store: sqlite (shard files in the data directory) or mysql "
-             "(MariaDB shards named by --shard-primary and --shard-replicas)",
+             "(MariaDB shards, each a primary and its replicas, from shard-primary and "
+             "shard-replicas)",
      .def = "sqlite",
      .group = G_STORE,
      .dest = &settings.store},
     {.name = "shard-primary",
      .kind = HC_OPT_STRING,
      .metavar = "N=URL",
-     .help = "--store mysql: shard N's primary, mysql://USER@HOST[:PORT]/DB (in a config file "
-             "[shard.N] primary = URL); give one for each shard 0, 1, ...",
+     .help = "MariaDB store: shard N's primary, mysql://USER@HOST[:PORT]/DB (in a config file "
+             "[shard.N] primary = URL); one for each shard 0, 1, ...",
      .flags = HC_OPT_REPEAT,
      .group = G_STORE,
      .dest = &settings.shard_primary},
     {.name = "shard-replicas",
      .kind = HC_OPT_STRING,
      .metavar = "N=URL,...",
-     .help = "--store mysql: shard N's replicas, mysql:// URLs separated by commas (in a config "
-             "file [shard.N] replicas = URL, URL)",
+     .help = "MariaDB store: shard N's replicas, mysql:// URLs separated by commas (in a "
+             "config file [shard.N] replicas = URL, URL)",
      .flags = HC_OPT_REPEAT,
      .group = G_STORE,
      .dest = &settings.shard_replicas},
     {.name = "mysql-password-file",
      .kind = HC_OPT_FILE,
      .metavar = "FILE",
-     .help = "--store mysql: the password for URLs without one, from the first line of FILE "
+     .help = "MariaDB store: the password for URLs without one, from the first line of FILE "
              "(else the environment's HCSERVER_MYSQL_PASSWORD)",
      .group = G_STORE,
      .dest = &settings.mysql_password_file},
     {.name = "max-replica-lag",
      .kind = HC_OPT_DURATION,
-     .help = "--store mysql: a replica further behind its primary is not read",
+     .help = "MariaDB store: a replica further behind its primary is not read",
      .def = "1s",
      .group = G_STORE,
      .dest = &settings.max_replica_lag},

@@ -24,9 +24,16 @@ hc_mariadb_start() {
     HC_MDB_NEXT_ID=$((HC_MDB_NEXT_ID + 1))
     mkdir -p "$dir"
     if [ ! -d "$dir/db/mysql" ]; then
-        mariadb-install-db --no-defaults --datadir="$dir/db" --user="$(id -un)" --skip-test-db \
-            --auth-root-authentication-method=socket >"$dir/install.log" 2>&1 ||
-            hc_fail "mariadb-install-db: $(tail -5 "$dir/install.log")"
+        # Once more after a failure: on a machine busy with other servers the bootstrap can
+        # fail for want of a moment's resources; the second failure is reported with its reason.
+        local try
+        for try in 1 2; do
+            rm -rf "$dir/db"
+            mariadb-install-db --no-defaults --datadir="$dir/db" --user="$(id -un)" --skip-test-db \
+                --auth-root-authentication-method=socket >"$dir/install.log" 2>&1 && break
+            [ "$try" = 2 ] && hc_fail "mariadb-install-db: $(grep -iE 'error|fail' "$dir/install.log" | head -5)"
+            sleep 1
+        done
     fi
     port=${HC_MDB_PORT[$name]:-$(hc_free_port)}
     "$HC_MARIADBD" --no-defaults --datadir="$dir/db" --user="$(id -un)" --port="$port" \
