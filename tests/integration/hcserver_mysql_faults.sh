@@ -46,7 +46,9 @@ for i in $(seq 1 40); do
 done
 echo "$codes0" | tr ' ' '\n' | grep -qv '^201$\|^$' && fail "shard 0 refused orders while shard 1 was down:$codes0"
 echo "$codes1" | tr ' ' '\n' | grep -q '^201$' && fail "shard 1 answered 201 with its primary down:$codes1"
-[ "$(echo "$codes1" | tr ' ' '\n' | grep -c '^503$')" -ge 30 ] || fail "shard 1's writes were not 503s:$codes1"
+# Once open, the breaker lets one trial through per cooldown (a 500 each): on a loaded machine
+# this loop is slow, so only half the writes need to be the fast 503.
+[ "$(echo "$codes1" | tr ' ' '\n' | grep -c '^503$')" -ge 20 ] || fail "shard 1's writes were not 503s:$codes1"
 # The breaker answers at once: no waiting on a connect once it is open (a loaded machine gets
 # a generous bound).
 [ "$slowest" -lt 2000 ] || fail "a shard-1 write took $slowest ms with its breaker open"
