@@ -20,6 +20,7 @@
 #include <sys/un.h>
 
 #include "hc/limits.h"
+#include "hc/redis_cluster.h"
 
 /* The parse in progress: the input, and where to put a reason. */
 struct url_parse {
@@ -354,4 +355,137 @@ void hc_redis_addr_destroy(struct hc_redis_addr *a)
         free(a->password);
     }
     memset(a, 0, sizeof(*a));
+}
+
+/* ---- redis-cluster:// ----------------------------------------------------------------- */
+
+bool hc_redis_url_is_cluster(const char *s)
+{
+    return s != NULL && strncasecmp(s, "redis-cluster://", 16) == 0;
+}
+
+void hc_redis_cluster_addr_destroy(struct hc_redis_cluster_addr *a)
+{
+    if (a == NULL)
+        return;
+    struct hc_redis_addr creds = {.user = a->user, .password = a->password};
+    hc_redis_addr_destroy(&creds);
+    memset(a, 0, sizeof(*a));
+}
+
+int hc_redis_cluster_url_parse(const char *s, struct hc_redis_cluster_addr *out, char *err,
+                               size_t errlen)
+{
+    if (err != NULL && errlen > 0)
+        err[0] = '\0';
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    struct url_parse p = {.s = s, .err = err, .errlen = errlen};
+    if (s == NULL || out == NULL)
+        return url_fail(&p, -EINVAL, NULL, "redis URL: NULL argument");
+    size_t len = strnlen(s, HC_REDIS_MAX_URL_BYTES + 1);
+    if (len > HC_REDIS_MAX_URL_BYTES)
+        return url_fail(&p, HC_ETOOLARGE, NULL, "redis URL: longer than %d bytes",
+                        HC_REDIS_MAX_URL_BYTES);
+    if (!hc_redis_url_is_cluster(s))
+        return url_fail(&p, -EPROTONOSUPPORT, s, "redis URL: scheme is not redis-cluster");
+    const char *end = s + len;
+    for (const char *q = s; q < end; q++) {
+        if (!url_byte_ok((unsigned char)*q))
+            return url_fail(&p, HC_ESYNTAX, q, "redis URL: byte 0x%02x is not allowed",
+                            (unsigned char)*q);
+    }
+    const char *auth = s + 16;
+    const char *ae = auth + strcspn(auth, "/?#");
+    int rc = 0;
+    if (*ae == '/' && ae + 1 != end)
+        return url_fail(&p, HC_ESYNTAX, ae,
+                        "redis URL: redis-cluster takes no path (a cluster has only database 0)");
+    if (*ae == '?' || *ae == '#')
+        return url_fail(&p, HC_ESYNTAX, ae, "redis URL: redis-cluster takes no query or fragment");
+    const char *at = memchr(auth, '@', (size_t)(ae - auth));
+    const char *hb = auth;
+    struct hc_redis_addr creds = {0};
+    if (at != NULL) {
+        if (memchr(at + 1, '@', (size_t)(ae - at - 1)) != NULL)
+            rc = url_fail(&p, HC_ESYNTAX, at, "redis URL: '@' in credentials must be %%40");
+        if (rc == 0)
+            rc = url_userinfo(&p, auth, at, &creds);
+        out->user = creds.user;
+        out->password = creds.password;
+        hb = at + 1;
+    }
+    while (rc == 0) {
+        const char *comma = memchr(hb, ',', (size_t)(ae - hb));
+        const char *se = comma != NULL ? comma : ae;
+        struct hc_redis_addr one = {0};
+        if (hb == se) {
+            rc = url_fail(&p, HC_ESYNTAX, hb, "redis URL: an empty seed address");
+            break;
+        }
+        if (out->nseeds == HC_REDIS_CLUSTER_MAX_SEEDS) {
+            rc = url_fail(&p, HC_ETOOLARGE, hb, "redis URL: more than %d seed addresses",
+                          HC_REDIS_CLUSTER_MAX_SEEDS);
+            break;
+        }
+        rc = url_tcp(&p, hb, se, end, end, &one);
+        if (rc == 0) {
+            struct hc_redis_node_addr *n = &out->seeds[out->nseeds++];
+            snprintf(n->host, sizeof(n->host), "%s", one.host);
+            n->port = one.port;
+        }
+        hc_redis_addr_destroy(&one);
+        if (comma == NULL)
+            break;
+        hb = comma + 1;
+    }
+    if (rc != 0) {
+        hc_redis_cluster_addr_destroy(out);
+        return rc;
+    }
+    return 0;
+}
+
+/* Appends src percent-encoded (everything but unreserved bytes) at *o, within end. */
+static bool url_encode(char **o, const char *end, const char *src)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *q = (const unsigned char *)src; *q != '\0'; q++) {
+        bool plain = (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                     (*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == '_' || *q == '~';
+        if (end - *o < (plain ? 2 : 4))
+            return false;
+        if (plain) {
+            *(*o)++ = (char)*q;
+        } else {
+            *(*o)++ = '%';
+            *(*o)++ = hex[*q >> 4];
+            *(*o)++ = hex[*q & 15];
+        }
+    }
+    **o = '\0';
+    return true;
+}
+
+int hc_redis_node_url(const struct hc_redis_cluster_addr *a, const struct hc_redis_node_addr *n,
+                      char *out, size_t outlen)
+{
+    char *o = out, *end = out + outlen;
+    int w;
+
+    if (outlen < 9)
+        return HC_ETOOLARGE;
+    memcpy(o, "redis://", 9);
+    o += 8;
+    if (a != NULL && a->password != NULL) {
+        if ((a->user != NULL && !url_encode(&o, end, a->user)) || end - o < 2)
+            return HC_ETOOLARGE;
+        *o++ = ':';
+        if (!url_encode(&o, end, a->password) || end - o < 2)
+            return HC_ETOOLARGE;
+        *o++ = '@';
+    }
+    w = snprintf(o, (size_t)(end - o), strchr(n->host, ':') != NULL ? "[%s]:%u" : "%s:%u", n->host,
+                 (unsigned)n->port);
+    return w < 0 || w >= end - o ? HC_ETOOLARGE : 0;
 }

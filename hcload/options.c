@@ -178,6 +178,43 @@ static const struct hc_opt options_table[] = {
              "output)",
      .group = "Output",
      .dest = &opts.hlog},
+    {.name = "threshold",
+     .kind = HC_OPT_STRING,
+     .metavar = "'METRIC: EXPR'",
+     .help = "Pass/fail criterion as k6 writes it, e.g. 'http_req_duration: p(99)<50ms'; "
+             "a failed one exits 99",
+     .group = "Gate",
+     .flags = HC_OPT_REPEAT,
+     .dest = &opts.threshold},
+    {.name = "junit",
+     .kind = HC_OPT_FILE,
+     .help = "Write the thresholds and checks as JUnit XML to FILE (for CI test reports)",
+     .group = "Gate",
+     .dest = &opts.junit},
+    {.name = "metrics-listen",
+     .kind = HC_OPT_STRING,
+     .metavar = "HOST:PORT",
+     .help = "Serve hcload's live metrics in the Prometheus text format at /metrics while it "
+             "runs",
+     .group = "Output",
+     .dest = &opts.metrics_listen},
+    {.name = "html",
+     .kind = HC_OPT_FILE,
+     .help = "Write the report as one self-contained HTML page to FILE ('-': standard output)",
+     .group = "Output",
+     .dest = &opts.html},
+    {.name = "output",
+     .short_name = 'o',
+     .kind = HC_OPT_FILE,
+     .help = "With hcload report: write the page to FILE (default: standard output)",
+     .group = "Reports",
+     .dest = &opts.output},
+    {.name = "baseline",
+     .kind = HC_OPT_STRING,
+     .metavar = "REF",
+     .help = "With hcload report: overlay REF, an earlier result (JSON), on its charts and tables",
+     .group = "Reports",
+     .dest = &opts.baseline},
     {.name = "script",
      .short_name = 's',
      .kind = HC_OPT_STRING,
@@ -198,10 +235,11 @@ static const struct hc_opt_arg options_args[] = {
     {.name = "URL",
      .kind = HC_OPT_URL,
      .help = "The http:// or https:// URL every request goes to (the quick mode), or the word "
-             "run"},
-    {.name = "PLAN",
+             "run or report"},
+    {.name = "FILE",
      .kind = HC_OPT_FILE,
-     .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\"",
+     .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\". After "
+             "report: the result (as written by --json) to draw as an HTML page",
      .optional = true},
     {.name = NULL},
 };
@@ -236,16 +274,26 @@ static const struct hc_opt_example options_examples[] = {
     {"hcload run plan.yaml -R 200 -d 1m --json run.json",
      "Run a plan (requests, data, checks, flows: docs/hcload.md, \"Plan files\"); the flags "
      "override its load settings."},
+    {"hcload -R 500 -d 30s --threshold 'http_req_duration: p(99)<50ms' --threshold "
+     "'http_req_failed: rate<0.01' --junit junit.xml http://127.0.0.1:8080/static/menu.json",
+     "A CI gate: exit 99 when the 99th percentile reaches 50 ms or 1 % of the requests fail, "
+     "with the verdicts as JUnit XML for the CI's test report."},
+    {"hcload report run.json -o run.html --baseline last.json",
+     "Draw a JSON result as one HTML page (charts, spectrum, tables), with an earlier run "
+     "overlaid."},
     {NULL, NULL},
 };
 
 static const struct hc_opt_exit options_exits[] = {
-    {0, "the run completed and every request got a response"},
+    {0, "the run completed and every request got a response (with thresholds: every threshold "
+        "passed)"},
     {1, "some requests failed (connect, read, write, timeout, parse, reset), the run was "
         "interrupted (SIGINT, SIGTERM: the summary is still printed), or it could not start (an "
-        "output file that cannot be written fails before the run)"},
-    {2, "usage error: a bad URL, option or value, or a malformed plan (FILE:LINE:COLUMN: what "
-        "was expected)"},
+        "output file that cannot be written fails before the run); with thresholds: the run "
+        "was interrupted or nothing was answered at all"},
+    {2, "usage error: a bad URL, option or value, a malformed plan (FILE:LINE:COLUMN: what "
+        "was expected), or a result hcload report cannot read"},
+    {99, "a threshold failed (k6's code; the summary, --json and --junit are still written)"},
     {0, NULL},
 };
 
@@ -254,7 +302,7 @@ static const char *const options_see_also[] = {"wrk(1)", "hcwarm(1)", "hcmon(1)"
 static struct hc_opt_program options_prog = {
     .name = "hcload",
     .summary = "HTTP load generator with exact latency histograms",
-    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS]",
+    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS] | report RESULT.json [-o FILE.html]",
     .description = options_description,
     .opts = options_table,
     .args = options_args,
@@ -613,6 +661,13 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     cfg->quiet = o->quiet;
     cfg->json_path = o->json;
     cfg->hlog_path = o->hlog;
+    cfg->junit_path = o->junit;
+    cfg->metrics_listen = o->metrics_listen;
+    cfg->html_path = o->html;
+    if (o->output != NULL || o->baseline != NULL) {
+        snprintf(err, errlen, "-o and --baseline are for hcload report RESULT.json");
+        return HC_ESYNTAX;
+    }
     rc = cfg->plan != NULL ? 0 : options_build_request(o, cfg, err, errlen);
     if (rc != 0) {
         *usage = rc == HC_ESYNTAX || rc == HC_ERANGE;

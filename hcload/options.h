@@ -24,28 +24,34 @@
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
 struct options {
-    uint64_t threads;          /* -t; 0: one per online CPU */
-    uint64_t connections;      /* -c */
-    int64_t duration_ns;       /* -d; 0: not given */
-    uint64_t requests;         /* -n; 0: no count bound */
-    struct hc_opt_list header; /* -H "Name: value", in order */
-    const char *method;        /* -m; NULL: GET, or POST with a body */
-    const char *body;          /* --body */
-    const char *body_file;     /* --body-file */
-    int64_t timeout_ns;        /* -T */
-    uint64_t pipeline;         /* --pipeline */
-    double rate;               /* -R; 0: closed model */
-    bool rate_given;           /* -R was given (even 0, with --stages) */
-    int arrival;               /* --arrival: index into options_arrivals */
-    const char *stages;        /* --stages */
-    bool latency;              /* -L */
-    const char *json;          /* --json FILE or - */
-    const char *hlog;          /* --hlog FILE */
-    bool quiet;                /* -q */
-    bool http2;                /* --http2 */
-    bool insecure;             /* -k */
-    unsigned given;            /* OPTIONS_GIVEN_* bits: the load flags on the command line */
-    const char *script;        /* -s (wrk's Lua script): refused, pointing to plans */
+    uint64_t threads;             /* -t; 0: one per online CPU */
+    uint64_t connections;         /* -c */
+    int64_t duration_ns;          /* -d; 0: not given */
+    uint64_t requests;            /* -n; 0: no count bound */
+    struct hc_opt_list header;    /* -H "Name: value", in order */
+    const char *method;           /* -m; NULL: GET, or POST with a body */
+    const char *body;             /* --body */
+    const char *body_file;        /* --body-file */
+    int64_t timeout_ns;           /* -T */
+    uint64_t pipeline;            /* --pipeline */
+    double rate;                  /* -R; 0: closed model */
+    bool rate_given;              /* -R was given (even 0, with --stages) */
+    int arrival;                  /* --arrival: index into options_arrivals */
+    const char *stages;           /* --stages */
+    bool latency;                 /* -L */
+    const char *json;             /* --json FILE or - */
+    const char *hlog;             /* --hlog FILE */
+    bool quiet;                   /* -q */
+    bool http2;                   /* --http2 */
+    bool insecure;                /* -k */
+    unsigned given;               /* OPTIONS_GIVEN_* bits: the load flags on the command line */
+    const char *script;           /* -s (wrk's Lua script): refused, pointing to plans */
+    struct hc_opt_list threshold; /* --threshold 'METRIC: EXPR', in order (gate.c parses) */
+    const char *junit;            /* --junit FILE */
+    const char *metrics_listen;   /* --metrics-listen HOST:PORT */
+    const char *html;             /* --html FILE or - */
+    const char *baseline;         /* --baseline REF (hcload report: the result to overlay) */
+    const char *output;           /* -o FILE (hcload report) */
 };
 
 /* Bits of options.given: which load flags were given (they override a plan's load:). */
@@ -79,16 +85,19 @@ struct config {
     bool quiet;                     /* no progress line, no text summary */
     const char *json_path;          /* --json, or NULL */
     const char *hlog_path;          /* --hlog, or NULL */
+    const char *html_path;          /* --html, or NULL */
     const char *method;             /* the method sent */
     bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
     bool http2;    /* --http2 */
     bool insecure; /* -k: no TLS certificate checks */
     struct hc_client_reqset
-        reqs;              /* the one request (its batch of `pipeline` copies), or the plan's */
-    struct hc_plan *plan;  /* hcload run: the plan (owned), else NULL */
-    const char *plan_path; /* its file as given */
-    char *url_own;         /* hcload run: the target URL as text (owned) */
-    unsigned given;        /* OPTIONS_GIVEN_* of the command line */
+        reqs;               /* the one request (its batch of `pipeline` copies), or the plan's */
+    struct hc_plan *plan;   /* hcload run: the plan (owned), else NULL */
+    const char *plan_path;  /* its file as given */
+    char *url_own;          /* hcload run: the target URL as text (owned) */
+    unsigned given;         /* OPTIONS_GIVEN_* of the command line */
+    const char *junit_path; /* --junit, or NULL */
+    const char *metrics_listen; /* --metrics-listen, or NULL */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */

@@ -8,11 +8,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "hc/buf.h"
 #include "hc/client.h"
 #include "hc/hist.h"
 #include "options.h"
 #include "runner.h"
+
+struct gate;
 
 /* One second of the run, for the JSON's time series. */
 struct report_second {
@@ -33,7 +37,8 @@ struct report {
     double start_sec;                    /* wall-clock start, seconds since the epoch */
     const struct report_second *seconds; /* nseconds rows, one a second */
     size_t nseconds;
-    bool header_shown; /* report_header was printed before the run */
+    bool header_shown;       /* report_header was printed before the run */
+    const struct gate *gate; /* the thresholds' verdicts (gate.h), or NULL */
 };
 
 /* report_header: the "Running ... test @ URL" lines (printed before the run on a terminal). */
@@ -41,6 +46,12 @@ void report_header(const struct config *cfg, struct hc_buf *out);
 
 /* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */
 int report_text(const struct report *r, struct hc_buf *out);
+
+/*
+ * report_json_tree: the JSON summary as a jansson object (the caller owns the reference);
+ * report_json writes it, html.c draws a page from it.
+ */
+json_t *report_json_tree(const struct report *r);
 
 /* report_json: appends the JSON summary (one object and a newline) to out. 0 or -ENOMEM. */
 int report_json(const struct report *r, struct hc_buf *out);

@@ -141,7 +141,8 @@ static struct hc_opt opts[] = {
      .kind = HC_OPT_STRING,
      .metavar = "URL",
      .help = "The flash-sale queue: local (a file in the data directory) or "
-             "redis://HOST[:PORT][/DB], redis+unix:///PATH",
+             "redis://HOST[:PORT][/DB], redis+unix:///PATH, "
+             "redis-cluster://HOST:PORT[,HOST:PORT...] (seeds of a Redis Cluster)",
      .def = "local",
      .group = G_STORE,
      .dest = &settings.queue},
@@ -199,8 +200,8 @@ static struct hc_opt opts[] = {
     {.name = "cache",
      .kind = HC_OPT_STRING,
      .metavar = "URL",
-     .help = "The second cache level: none, redis://HOST[:PORT][/DB], redis+unix:///PATH "
-             "or memcached://HOST[:PORT]",
+     .help = "The second cache level: none, redis://HOST[:PORT][/DB], redis+unix:///PATH, "
+             "redis-cluster://HOST:PORT[,HOST:PORT...] or memcached://HOST[:PORT]",
      .def = "none",
      .group = G_CACHE,
      .dest = &settings.cache},

@@ -25,6 +25,23 @@ static int hcwarm_open_source(const struct config *cfg, struct source **out, cha
     return -1;
 }
 
+int hcwarm_preload(const struct config *cfg)
+{
+    char err[1200];
+    struct source *src = NULL;
+    int rc = hcwarm_open_source(cfg, &src, err, sizeof(err));
+    int status = 1;
+    if (rc != 0)
+        fprintf(stderr, "hcwarm: %s%s%s\n", cfg->step_name ? cfg->step_name : "",
+                cfg->step_name ? ": " : "", err);
+    else if (cfg->command == CMD_REDIS)
+        status = redis_run(cfg, src);
+    else
+        status = memcached_run(cfg, src);
+    source_close(src);
+    return status;
+}
+
 int hcwarm_main(int argc, char **argv)
 {
     struct hc_opt_program *prog = options_program();
@@ -36,17 +53,21 @@ int hcwarm_main(int argc, char **argv)
         options_config_destroy(&cfg);
         hc_opt_usage_exit(prog, "%s", err);
     }
-    struct source *src = NULL;
-    rc = hcwarm_open_source(&cfg, &src, err, sizeof(err));
-    int status = 1;
-    if (rc != 0) {
-        fprintf(stderr, "hcwarm: %s\n", err);
-    } else if (cfg.command == CMD_REDIS) {
-        status = redis_run(&cfg, src);
-    } else {
-        status = memcached_run(&cfg, src);
+    int status;
+    switch (cfg.command) {
+    case CMD_HTTP:
+        status = http_run(&cfg, NULL);
+        break;
+    case CMD_REPLAY:
+        status = replay_run(&cfg, NULL);
+        break;
+    case CMD_RUN:
+        status = run_plan(&cfg);
+        break;
+    default:
+        status = hcwarm_preload(&cfg);
+        break;
     }
-    source_close(src);
     options_config_destroy(&cfg);
     hc_opt_release(prog);
     return status;

@@ -16,6 +16,7 @@
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "hc/redis.h"
+#include "hc/redis_cluster.h"
 #include "hc/units.h"
 
 const char *const options_orders[] = {"recent", "requested", NULL};
@@ -26,8 +27,9 @@ static const struct hc_opt options_table[] = {
     {.name = "target",
      .kind = HC_OPT_URL,
      .metavar = "URL",
-     .help = "Where keys go: redis://HOST[:PORT][/DB] (redis) or memcached://HOST[:PORT] "
-             "(memcached)",
+     .help = "Where keys go: redis://HOST[:PORT][/DB] or redis-cluster://HOST:PORT[,...] "
+             "(redis), or memcached://HOST[:PORT] (memcached); the service, http://HOST[:PORT] "
+             "(http, replay; http's default: the hot-key report's URL)",
      .group = "Target",
      .dest = &opts.target},
     {.name = "from-file",
@@ -49,13 +51,14 @@ static const struct hc_opt options_table[] = {
      .kind = HC_OPT_URL,
      .metavar = "URL",
      .help = "redis, memcached: the orders of hcserver's hot-key report (URL/admin/hotkeys), "
-             "each fetched from URL/api/orders/ID and stored under hc:order:ID",
+             "each fetched from URL/api/orders/ID and stored under hc:order:ID; http: request "
+             "those orders' paths",
      .group = "Source (one of)",
      .dest = &opts.from_hotkeys},
     {.name = "admin-token",
      .kind = HC_OPT_STRING,
      .metavar = "TOKEN",
-     .help = "redis, memcached: the admin token hcserver wants for its hot-key report "
+     .help = "redis, memcached, http: the admin token hcserver wants for its hot-key report "
              "(default: $HC_ADMIN_TOKEN)",
      .group = "Source (one of)",
      .dest = &opts.admin_token},
@@ -79,7 +82,8 @@ static const struct hc_opt options_table[] = {
     {.name = "limit",
      .kind = HC_OPT_COUNT,
      .metavar = "N",
-     .help = "redis, memcached: --from-store and --from-hotkeys take at most N orders",
+     .help = "redis, memcached, http: take at most N orders from the store or the hot-key "
+             "report",
      .def = "10000",
      .group = "Source (one of)",
      .dest = &opts.limit},
@@ -135,8 +139,7 @@ static const struct hc_opt options_table[] = {
      .dest = &opts.only_missing},
     {.name = "timeout",
      .kind = HC_OPT_DURATION,
-     .help = "redis, memcached: give up on a connect, a reply or an HTTP request after "
-             "DURATION",
+     .help = "give up on a connect, a reply or an HTTP request after DURATION",
      .def = "10s",
      .group = "Keys",
      .dest = &opts.timeout_ns,
@@ -155,6 +158,105 @@ static const struct hc_opt options_table[] = {
      .def = "10",
      .group = "Resume",
      .dest = &opts.checkpoint_every},
+    {.name = "urls",
+     .kind = HC_OPT_FILE,
+     .help = "http: request the targets listed in FILE (/path?query or http:// URL a line; "
+             "'#' comments), in order, over and over",
+     .group = "Requests (http: one of)",
+     .dest = &opts.urls},
+    {.name = "from-log",
+     .kind = HC_OPT_FILE,
+     .help = "http: request the GET and HEAD targets of an nginx access log (combined or "
+             "common format), in the log's order and mix",
+     .group = "Requests (http: one of)",
+     .dest = &opts.from_log},
+    {.name = "from",
+     .kind = HC_OPT_STRING,
+     .metavar = "RATE",
+     .help = "http: the first step's rate (default 100/s)",
+     .group = "Ramp (http)",
+     .dest = &opts.from_rate},
+    {.name = "to",
+     .kind = HC_OPT_STRING,
+     .metavar = "RATE",
+     .help = "http: the last step's rate, where the service must be warm (default 1000/s)",
+     .group = "Ramp (http)",
+     .dest = &opts.to_rate},
+    {.name = "steps",
+     .kind = HC_OPT_STRING,
+     .metavar = "N",
+     .help = "http: steps from --from to --to, both included (default 5)",
+     .group = "Ramp (http)",
+     .dest = &opts.steps},
+    {.name = "curve",
+     .kind = HC_OPT_STRING,
+     .metavar = "CURVE",
+     .help = "http: the steps' rates: linear (default) or aggression:A, Envoy's slow-start "
+             "curve (from + (to - from) * f^(1/A); A > 1 climbs faster at first)",
+     .group = "Ramp (http)",
+     .dest = &opts.curve},
+    {.name = "step-hold",
+     .kind = HC_OPT_STRING,
+     .metavar = "DURATION",
+     .help = "http: each step runs this long, and again while its signals miss a goal "
+             "(default 5s)",
+     .group = "Ramp (http)",
+     .dest = &opts.step_hold},
+    {.name = "deadline",
+     .kind = HC_OPT_STRING,
+     .metavar = "DURATION",
+     .help = "http: not warm at --to by then: exit 1 naming the signal that missed "
+             "(default 2m)",
+     .group = "Ramp (http)",
+     .dest = &opts.deadline},
+    {.name = "speed",
+     .kind = HC_OPT_STRING,
+     .metavar = "X",
+     .help = "replay: play the log X times faster (default 1: as logged)",
+     .group = "Traffic (http, replay)",
+     .dest = &opts.speed},
+    {.name = "connections",
+     .short_name = 'c',
+     .kind = HC_OPT_STRING,
+     .metavar = "N",
+     .help = "http, replay: connections to the service (default 64)",
+     .group = "Traffic (http, replay)",
+     .dest = &opts.connections},
+    {.name = "threads",
+     .short_name = 't',
+     .kind = HC_OPT_STRING,
+     .metavar = "N",
+     .help = "http, replay: worker threads (default 2)",
+     .group = "Traffic (http, replay)",
+     .dest = &opts.threads},
+    {.name = "p99",
+     .kind = HC_OPT_STRING,
+     .metavar = "DURATION",
+     .help = "http, replay: warm means p99 latency (from each request's due time) below "
+             "DURATION",
+     .group = "Goals (http, replay)",
+     .dest = &opts.p99},
+    {.name = "max-errors",
+     .kind = HC_OPT_STRING,
+     .metavar = "PCT",
+     .help = "http, replay: warm means fewer than PCT (1%, 0.01) of the requests failed or "
+             "answered other than 2xx/3xx",
+     .group = "Goals (http, replay)",
+     .dest = &opts.max_errors},
+    {.name = "min-hit-ratio",
+     .kind = HC_OPT_STRING,
+     .metavar = "R",
+     .help = "http, replay: warm means at least R (0.95, 95%) of the reads were cache hits",
+     .group = "Goals (http, replay)",
+     .dest = &opts.min_hit_ratio},
+    {.name = "hit-ratio-from",
+     .kind = HC_OPT_STRING,
+     .metavar = "SOURCE",
+     .help = "http, replay: header (the X-Cache response header: L1, L2, HIT are hits; DB, "
+             "MISS misses; the default), metrics (the target's /metrics: hc_cache_hits_total "
+             "and hc_cache_misses_total) or metrics:URL",
+     .group = "Goals (http, replay)",
+     .dest = &opts.hit_ratio_from},
     {.name = "json",
      .kind = HC_OPT_FILE,
      .help = "Write the summary as JSON to FILE ('-': standard output)",
@@ -172,8 +274,13 @@ static const struct hc_opt options_table[] = {
 static const struct hc_opt_arg options_args[] = {
     {.name = "COMMAND",
      .kind = HC_OPT_STRING,
-     .help = "redis (preload keys into Redis) or memcached (into Memcached); http, replay and "
-             "run are described in docs/hcwarm.md and not in this build yet"},
+     .help = "redis (preload keys into Redis), memcached (into Memcached), http (ramp "
+             "requests until the service is warm), replay LOG (replay an access log), run "
+             "PLAN.yaml (a pre-event script of such steps)"},
+    {.name = "FILE",
+     .kind = HC_OPT_FILE,
+     .help = "replay: the access log; run: the plan",
+     .optional = true},
     {.name = NULL},
 };
 
@@ -190,6 +297,14 @@ static const char *const options_description[] = {
     "With --checkpoint, progress is recorded after every batch, so a run that was interrupted "
     "(Ctrl-C, kill, a cache that went away) continues where it stopped when run again with the "
     "same checkpoint.",
+    "hcwarm http ramps requests to the service from a low rate to the peak's, step by step, "
+    "and holds each step until the measured signals say the service is warm: p99 latency, "
+    "error rate and cache hit ratio (X-Cache or /metrics) within their goals. Past "
+    "--deadline without being warm it exits 1 naming the signal that missed and its value. "
+    "hcwarm replay plays an access log back at its own pace (or --speed times faster), each "
+    "latency counted from when its request was due. hcwarm run PLAN.yaml runs such steps in "
+    "order (preload, ramp, replay, readiness), each with its own goals, and stops at the first "
+    "that misses them.",
     "The option groups name the subcommands each option applies to; one given to another "
     "subcommand is a usage error.",
     NULL,
@@ -211,19 +326,29 @@ static const struct hc_opt_example options_examples[] = {
     {"hcwarm memcached --target memcached://127.0.0.1:11211 --from-file keys.jsonl --format "
      "jsonl --json -",
      "Load JSON lines into Memcached and print the summary as JSON."},
+    {"hcwarm http --target http://127.0.0.1:8080 --urls hot.txt --from 100/s --to 5k/s "
+     "--step-hold 5s --p99 5ms --max-errors 1% --min-hit-ratio 0.95 --deadline 2m",
+     "Ramp to 5,000 requests a second, moving up only while p99, errors and hit ratio are "
+     "within their goals; exit 1 if not warm within 2 minutes."},
+    {"hcwarm replay access.log --target http://127.0.0.1:8080 --speed 10",
+     "Replay an nginx access log ten times faster than it was logged."},
+    {"hcwarm run warm.yaml --json warm.json",
+     "Run a pre-event plan (preload, ramp, readiness) and write every step's result."},
     {NULL, NULL},
 };
 
 static const struct hc_opt_exit options_exits[] = {
-    {0, "every key was warmed or already present"},
+    {0, "every key was warmed or already present; http, replay, run: every step met its goals"},
     {1, "some key failed (malformed, refused, unanswered), the cache went away, the memory cap "
-        "held for longer than --memory-wait, or the run was interrupted"},
+        "held for longer than --memory-wait, or the run was interrupted; http: not warm by "
+        "--deadline; replay: a goal missed; run: a step failed (named)"},
     {2, "usage error: a bad subcommand, option or value"},
     {0, NULL},
 };
 
 static const struct hc_opt_file options_files[] = {
     {"--checkpoint FILE", "the progress of a preload; delete it to start over"},
+    {"PLAN.yaml", "hcwarm run's steps (see docs/hcwarm.md)"},
     {NULL, NULL},
 };
 
@@ -316,28 +441,362 @@ bad:
     return HC_ESYNTAX;
 }
 
+/* The http and replay options given to a preload (or the other way round): their names. */
+static const char *options_traffic_given(const struct options *o)
+{
+    const struct {
+        const char *name;
+        const char *value;
+    } t[] = {{"--urls", o->urls},
+             {"--from-log", o->from_log},
+             {"--from", o->from_rate},
+             {"--to", o->to_rate},
+             {"--steps", o->steps},
+             {"--curve", o->curve},
+             {"--step-hold", o->step_hold},
+             {"--p99", o->p99},
+             {"--max-errors", o->max_errors},
+             {"--min-hit-ratio", o->min_hit_ratio},
+             {"--hit-ratio-from", o->hit_ratio_from},
+             {"--deadline", o->deadline},
+             {"--speed", o->speed},
+             {"--connections", o->connections},
+             {"--threads", o->threads}};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        if (t[i].value != NULL)
+            return t[i].name;
+    }
+    return NULL;
+}
+
+static const char *options_preload_given(const struct options *o)
+{
+    if (o->from_file != NULL)
+        return "--from-file";
+    if (o->from_store != NULL)
+        return "--from-store";
+    if (o->format != INPUT_KV)
+        return "--format";
+    if (o->order != ORDER_RECENT)
+        return "--order";
+    if (o->batch != 1000)
+        return "--batch";
+    if (o->max_rate != 0)
+        return "--max-rate";
+    if (o->max_memory != NULL)
+        return "--max-memory";
+    if (o->memory_wait_ns != 30 * HC_NSEC_PER_SEC)
+        return "--memory-wait";
+    if (o->ttl_ns != 0)
+        return "--ttl";
+    if (o->jitter_ns != 0)
+        return "--jitter";
+    if (o->only_missing)
+        return "--only-missing";
+    if (o->checkpoint != NULL)
+        return "--checkpoint";
+    if (o->checkpoint_every != 10)
+        return "--checkpoint-every";
+    return NULL;
+}
+
+void options_traffic_defaults(struct config *cfg)
+{
+    cfg->from_rate = 100;
+    cfg->to_rate = 1000;
+    cfg->steps = 5;
+    cfg->aggression = 1;
+    cfg->step_hold_ns = 5 * HC_NSEC_PER_SEC;
+    goals_off(&cfg->goals);
+    cfg->deadline_ns = 120 * HC_NSEC_PER_SEC;
+    cfg->speed = 1;
+    cfg->connections = 64;
+    cfg->threads = 2;
+    cfg->timeout_ns = 10 * HC_NSEC_PER_SEC;
+    cfg->limit = 10000;
+}
+
+int options_hit_source(const char *text, struct config *cfg, char *err, size_t errlen)
+{
+    free(cfg->metrics_own);
+    cfg->metrics_own = NULL;
+    cfg->metrics_url = NULL;
+    cfg->hit_metrics = false;
+    if (strcmp(text, "header") == 0)
+        return 0;
+    if (strcmp(text, "metrics") == 0) {
+        cfg->hit_metrics = true;
+        return 0;
+    }
+    if (strncmp(text, "metrics:", 8) == 0 && strncmp(text + 8, "http://", 7) == 0) {
+        cfg->hit_metrics = true;
+        cfg->metrics_own = hc_xstrdup(text + 8);
+        cfg->metrics_url = cfg->metrics_own;
+        return 0;
+    }
+    snprintf(err, errlen,
+             "--hit-ratio-from: \"%s\": expected header, metrics or metrics:http://HOST:PORT/PATH",
+             text);
+    return HC_ESYNTAX;
+}
+
+/* Value checkers for the options given as text: each names the option in its message. */
+static int opt_rate(const char *name, const char *text, double *out, char *err, size_t errlen)
+{
+    if (text == NULL)
+        return 0;
+    if (hc_units_parse_rate(text, out) != 0 || !(*out > 0)) {
+        snprintf(err, errlen, "%s: \"%s\": expected a rate above zero like 100/s or 5k/s", name,
+                 text);
+        return HC_ESYNTAX;
+    }
+    return 0;
+}
+
+static int opt_duration(const char *name, const char *text, int64_t *out, char *err, size_t errlen)
+{
+    if (text == NULL)
+        return 0;
+    if (hc_units_parse_duration(text, HC_NSEC_PER_SEC, out) != 0 || *out <= 0) {
+        snprintf(err, errlen, "%s: \"%s\": expected a duration above zero like 5s or 2ms", name,
+                 text);
+        return HC_ESYNTAX;
+    }
+    return 0;
+}
+
+static int opt_count(const char *name, const char *text, uint64_t lo, uint64_t hi, uint64_t *out,
+                     char *err, size_t errlen)
+{
+    if (text == NULL)
+        return 0;
+    if (hc_units_parse_count(text, out) != 0 || *out < lo || *out > hi) {
+        snprintf(err, errlen, "%s: \"%s\": expected a whole number from %llu to %llu", name, text,
+                 (unsigned long long)lo, (unsigned long long)hi);
+        return HC_ERANGE;
+    }
+    return 0;
+}
+
+static int opt_ratio(const char *name, const char *text, double *out, char *err, size_t errlen)
+{
+    if (text == NULL)
+        return 0;
+    if (signals_parse_ratio(text, out) != 0) {
+        snprintf(err, errlen, "%s: \"%s\": expected a fraction like 0.95 or a percentage like 1%%",
+                 name, text);
+        return HC_ESYNTAX;
+    }
+    return 0;
+}
+
+int options_traffic_goals(const char *p99, const char *max_errors, const char *min_hit,
+                          struct goals *g, char *err, size_t errlen)
+{
+    int rc = opt_duration("p99", p99, &g->p99_ns, err, errlen);
+    if (rc == 0)
+        rc = opt_ratio("max-errors", max_errors, &g->max_errors, err, errlen);
+    if (rc == 0)
+        rc = opt_ratio("min-hit-ratio", min_hit, &g->min_hit_ratio, err, errlen);
+    return rc;
+}
+
+/* http, replay and run: the rest of options_resolve. */
+static int options_resolve_traffic(const struct hc_opt_program *prog, const struct options *o,
+                                   struct config *cfg, char *err, size_t errlen)
+{
+    const char *cmd = cfg->command_name;
+    const char *other = options_preload_given(o);
+    if (other != NULL) {
+        snprintf(err, errlen, "%s: %s is for redis and memcached", cmd, other);
+        return HC_ESYNTAX;
+    }
+    options_traffic_defaults(cfg);
+    cfg->json = o->json;
+    cfg->quiet = o->quiet;
+    cfg->admin_token = o->admin_token != NULL ? o->admin_token : getenv("HC_ADMIN_TOKEN");
+    cfg->timeout_ns = o->timeout_ns;
+    if (o->timeout_ns <= 0) {
+        snprintf(err, errlen, "--timeout must be more than zero");
+        return HC_ERANGE;
+    }
+    int want_args = cfg->command == CMD_HTTP ? 1 : 2;
+    if (prog->nrest < want_args) {
+        snprintf(err, errlen, "%s: give the %s", cmd,
+                 cfg->command == CMD_REPLAY ? "access log: hcwarm replay LOG"
+                                            : "plan: hcwarm run PLAN.yaml");
+        return HC_ESYNTAX;
+    }
+    if (prog->nrest > want_args) {
+        snprintf(err, errlen, "%s: unexpected argument \"%s\"", cmd, prog->rest[want_args]);
+        return HC_ESYNTAX;
+    }
+    if (cfg->command == CMD_RUN) {
+        const char *t = options_traffic_given(o);
+        if (t == NULL && o->target != NULL)
+            t = "--target";
+        if (t == NULL && o->from_hotkeys != NULL)
+            t = "--from-hotkeys";
+        if (t != NULL) {
+            snprintf(err, errlen, "run: %s belongs in the plan's steps", t);
+            return HC_ESYNTAX;
+        }
+        cfg->plan = prog->rest[1];
+        return 0;
+    }
+    if (o->limit < 1 || o->limit > HC_HCWARM_MAX_ITEMS) {
+        snprintf(err, errlen, "--limit must be 1..%d", HC_HCWARM_MAX_ITEMS);
+        return HC_ERANGE;
+    }
+    cfg->limit = o->limit;
+    uint64_t n = 0;
+    int rc = opt_count("--connections", o->connections, 1, 100000, &n, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (o->connections != NULL)
+        cfg->connections = (size_t)n;
+    rc = opt_count("--threads", o->threads, 1, 64, &n, err, errlen);
+    if (rc != 0)
+        return rc;
+    if (o->threads != NULL)
+        cfg->threads = (unsigned)n;
+    if (cfg->connections < cfg->threads) {
+        snprintf(err, errlen, "--connections (%zu) must be at least --threads (%u)",
+                 cfg->connections, cfg->threads);
+        return HC_ERANGE;
+    }
+    rc = options_traffic_goals(o->p99, o->max_errors, o->min_hit_ratio, &cfg->goals, err, errlen);
+    if (rc != 0) {
+        memmove(err + 2, err, strnlen(err, errlen - 3) + 1);
+        err[0] = '-';
+        err[1] = '-';
+        return rc;
+    }
+    if (o->hit_ratio_from != NULL) {
+        rc = options_hit_source(o->hit_ratio_from, cfg, err, errlen);
+        if (rc != 0)
+            return rc;
+    }
+    cfg->target = o->target;
+    if (cfg->command == CMD_REPLAY) {
+        const char *bad = o->urls           ? "--urls"
+                          : o->from_log     ? "--from-log"
+                          : o->from_hotkeys ? "--from-hotkeys"
+                          : o->from_rate    ? "--from"
+                          : o->to_rate      ? "--to"
+                          : o->steps        ? "--steps"
+                          : o->curve        ? "--curve"
+                          : o->step_hold    ? "--step-hold"
+                          : o->deadline     ? "--deadline"
+                                            : NULL;
+        if (bad != NULL) {
+            snprintf(err, errlen, "replay: %s is for http (replay keeps the log's own pace)", bad);
+            return HC_ESYNTAX;
+        }
+        cfg->paths = PATHS_LOG;
+        cfg->paths_file = prog->rest[1];
+        if (o->speed != NULL) {
+            char *end;
+            cfg->speed = strtod(o->speed, &end);
+            if (end == o->speed || *end != '\0' || !(cfg->speed >= 0.01) || cfg->speed > 1000) {
+                snprintf(err, errlen,
+                         "--speed: \"%s\": expected a factor from 0.01 to 1000 "
+                         "(1: as logged, 10: ten times faster)",
+                         o->speed);
+                return HC_ERANGE;
+            }
+        }
+    } else {
+        if (o->speed != NULL) {
+            snprintf(err, errlen, "http: --speed is for replay");
+            return HC_ESYNTAX;
+        }
+        int sources = (o->urls != NULL) + (o->from_log != NULL) + (o->from_hotkeys != NULL);
+        if (sources != 1) {
+            snprintf(err, errlen,
+                     "http: give one source of requests: --urls, --from-log or "
+                     "--from-hotkeys");
+            return HC_ESYNTAX;
+        }
+        cfg->paths = o->urls ? PATHS_URLS : o->from_log ? PATHS_LOG : PATHS_HOTKEYS;
+        cfg->paths_file = o->urls ? o->urls : o->from_log;
+        cfg->hotkeys_url = o->from_hotkeys;
+        if (cfg->target == NULL)
+            cfg->target = o->from_hotkeys;
+        rc = opt_rate("--from", o->from_rate, &cfg->from_rate, err, errlen);
+        if (rc == 0)
+            rc = opt_rate("--to", o->to_rate, &cfg->to_rate, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (cfg->from_rate > cfg->to_rate) {
+            snprintf(err, errlen, "--from (%g/s) is above --to (%g/s): a warm-up ramps up",
+                     cfg->from_rate, cfg->to_rate);
+            return HC_ERANGE;
+        }
+        rc = opt_count("--steps", o->steps, 1, 1000, &n, err, errlen);
+        if (rc != 0)
+            return rc;
+        if (o->steps != NULL)
+            cfg->steps = (unsigned)n;
+        if (o->curve != NULL && signals_parse_curve(o->curve, &cfg->aggression) != 0) {
+            snprintf(err, errlen,
+                     "--curve: \"%s\": expected linear or aggression:A (A above 0, "
+                     "at most 100)",
+                     o->curve);
+            return HC_ESYNTAX;
+        }
+        rc = opt_duration("--step-hold", o->step_hold, &cfg->step_hold_ns, err, errlen);
+        if (rc == 0)
+            rc = opt_duration("--deadline", o->deadline, &cfg->deadline_ns, err, errlen);
+        if (rc != 0)
+            return rc;
+    }
+    if (cfg->target == NULL) {
+        snprintf(err, errlen, "%s: --target http://HOST:PORT is needed", cmd);
+        return HC_ESYNTAX;
+    }
+    if (strncmp(cfg->target, "http://", 7) != 0) {
+        snprintf(err, errlen, "--target: \"%s\": expected http://HOST[:PORT]", cfg->target);
+        return HC_ESYNTAX;
+    }
+    return 0;
+}
+
 int options_resolve(const struct hc_opt_program *prog, const struct options *o, struct config *cfg,
                     char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof(*cfg));
     err[0] = '\0';
     if (prog->nrest < 1) {
-        snprintf(err, errlen, "a command is needed: redis or memcached");
+        snprintf(err, errlen, "a command is needed: redis, memcached, http, replay or run");
         return HC_ESYNTAX;
     }
     const char *cmd = prog->rest[0];
-    if (strcmp(cmd, "redis") == 0) {
-        cfg->command = CMD_REDIS;
-    } else if (strcmp(cmd, "memcached") == 0) {
-        cfg->command = CMD_MEMCACHED;
-    } else if (strcmp(cmd, "http") == 0 || strcmp(cmd, "replay") == 0 || strcmp(cmd, "run") == 0) {
-        snprintf(err, errlen, "%s: not in this build of hcwarm yet (see docs/hcwarm.md)", cmd);
-        return HC_EUNKNOWN;
-    } else {
-        snprintf(err, errlen, "unknown command \"%s\": expected redis or memcached", cmd);
+    static const struct {
+        const char *name;
+        enum command cmd;
+    } cmds[] = {{"redis", CMD_REDIS},
+                {"memcached", CMD_MEMCACHED},
+                {"http", CMD_HTTP},
+                {"replay", CMD_REPLAY},
+                {"run", CMD_RUN}};
+    size_t k = 0;
+    while (k < sizeof(cmds) / sizeof(cmds[0]) && strcmp(cmd, cmds[k].name) != 0)
+        k++;
+    if (k == sizeof(cmds) / sizeof(cmds[0])) {
+        snprintf(err, errlen,
+                 "unknown command \"%s\": expected redis, memcached, http, replay or run", cmd);
         return HC_EUNKNOWN;
     }
+    cfg->command = cmds[k].cmd;
     cfg->command_name = cmd;
+    if (cfg->command != CMD_REDIS && cfg->command != CMD_MEMCACHED)
+        return options_resolve_traffic(prog, o, cfg, err, errlen);
+    const char *t = options_traffic_given(o);
+    if (t != NULL) {
+        snprintf(err, errlen, "%s: %s is for http and replay", cmd, t);
+        return HC_ESYNTAX;
+    }
     if (prog->nrest > 1) {
         snprintf(err, errlen, "%s: unexpected argument \"%s\"", cmd, prog->rest[1]);
         return HC_ESYNTAX;
@@ -347,7 +806,16 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
         return HC_ESYNTAX;
     }
     cfg->target = o->target;
-    if (cfg->command == CMD_REDIS) {
+    if (cfg->command == CMD_REDIS && hc_redis_url_is_cluster(o->target)) {
+        struct hc_redis_cluster_addr a;
+        char uerr[256];
+        int rc = hc_redis_cluster_url_parse(o->target, &a, uerr, sizeof(uerr));
+        if (rc != 0) {
+            snprintf(err, errlen, "--target: \"%s\": %s", o->target, uerr);
+            return rc;
+        }
+        hc_redis_cluster_addr_destroy(&a);
+    } else if (cfg->command == CMD_REDIS) {
         struct hc_redis_addr a;
         char uerr[256];
         int rc = hc_redis_url_parse(o->target, &a, uerr, sizeof(uerr));
@@ -430,6 +898,12 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
             snprintf(err, errlen, "--max-memory is for redis (Memcached evicts by itself)");
             return HC_ESYNTAX;
         }
+        if (hc_redis_url_is_cluster(o->target)) {
+            snprintf(err, errlen,
+                     "--max-memory is for one Redis (each master of a cluster has its own "
+                     "memory)");
+            return HC_ESYNTAX;
+        }
         int rc = options_memory(o->max_memory, cfg, err, errlen);
         if (rc != 0)
             return rc;
@@ -477,4 +951,6 @@ void options_config_destroy(struct config *cfg)
         return;
     free(cfg->mc_host);
     cfg->mc_host = NULL;
+    free(cfg->metrics_own);
+    cfg->metrics_own = NULL;
 }

@@ -16,6 +16,7 @@
 
 #include "hc/opt.h"
 #include "input.h"
+#include "signals.h"
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
 struct options {
@@ -39,11 +40,37 @@ struct options {
     uint64_t checkpoint_every; /* --checkpoint-every N batches */
     const char *json;          /* --json FILE or - */
     bool quiet;                /* -q */
+    /* http, replay: given as text (NULL: not given), checked by options_resolve */
+    const char *urls;           /* --urls FILE */
+    const char *from_log;       /* --from-log FILE */
+    const char *from_rate;      /* --from RATE */
+    const char *to_rate;        /* --to RATE */
+    const char *steps;          /* --steps N */
+    const char *curve;          /* --curve linear|aggression:A */
+    const char *step_hold;      /* --step-hold DURATION */
+    const char *p99;            /* --p99 DURATION */
+    const char *max_errors;     /* --max-errors PCT */
+    const char *min_hit_ratio;  /* --min-hit-ratio R */
+    const char *hit_ratio_from; /* --hit-ratio-from header|metrics[:URL] */
+    const char *deadline;       /* --deadline DURATION */
+    const char *speed;          /* --speed X */
+    const char *connections;    /* --connections N */
+    const char *threads;        /* --threads N */
 };
 
 enum command {
     CMD_REDIS,
     CMD_MEMCACHED,
+    CMD_HTTP,   /* ramp requests until the service is warm */
+    CMD_REPLAY, /* replay an access log */
+    CMD_RUN,    /* a plan of steps */
+};
+
+/* Where `hcwarm http` takes its requests from. */
+enum paths_source {
+    PATHS_URLS,
+    PATHS_LOG,
+    PATHS_HOTKEYS,
 };
 
 enum source_kind {
@@ -87,6 +114,24 @@ struct config {
     const char *json;          /* or NULL */
     bool quiet;                /* no progress, no text summary */
     bool progress;             /* draw the progress line */
+    /* http, replay, run */
+    enum paths_source paths; /* http: the source of the requests */
+    const char *paths_file;  /* PATHS_URLS, PATHS_LOG: the file; replay: the log */
+    double from_rate;        /* http: the first step's rate */
+    double to_rate;          /* http: the last step's rate */
+    unsigned steps;          /* http: steps from from_rate to to_rate, >= 1 */
+    double aggression;       /* http: the curve (1: linear) */
+    int64_t step_hold_ns;    /* http: each step holds at least this long */
+    struct goals goals;      /* http, replay: what warm means */
+    bool hit_metrics;        /* the hit ratio from metrics_url, else from X-Cache */
+    const char *metrics_url; /* the service's /metrics (owned copy in metrics_own) */
+    char *metrics_own;       /* owned */
+    int64_t deadline_ns;     /* http: give up after this long */
+    double speed;            /* replay: the speed factor */
+    size_t connections;      /* http, replay */
+    unsigned threads;        /* http, replay */
+    const char *plan;        /* run: the plan file */
+    const char *step_name;   /* run: the step running, for messages (NULL outside run) */
 };
 
 struct hc_opt_program *options_program(void);
@@ -101,5 +146,24 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
                     char *err, size_t errlen);
 
 void options_config_destroy(struct config *cfg);
+
+/*
+ * options_traffic_defaults: the defaults of the http and replay settings (what a plan's step
+ * starts from), into cfg.
+ */
+void options_traffic_defaults(struct config *cfg);
+
+/*
+ * options_traffic_goals: the goals as text (each NULL: off) into g (left as it is for those
+ * not given). 0 or a negative code with err naming the goal ("p99: ...").
+ */
+int options_traffic_goals(const char *p99, const char *max_errors, const char *min_hit,
+                          struct goals *g, char *err, size_t errlen);
+
+/*
+ * options_hit_source: "header", "metrics" (the target's /metrics) or "metrics:URL" into cfg.
+ * 0 or HC_ESYNTAX with err.
+ */
+int options_hit_source(const char *text, struct config *cfg, char *err, size_t errlen);
 
 #endif

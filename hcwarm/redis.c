@@ -28,6 +28,7 @@
 #include "hc/limits.h"
 #include "hc/loop.h"
 #include "hc/redis.h"
+#include "hc/redis_cluster.h"
 #include "hc/units.h"
 #include "hcwarm.h"
 #include "preload.h"
@@ -61,7 +62,8 @@ struct redis_warm {
     struct preload *p;
     const struct config *cfg;
     struct hc_loop *loop;
-    struct hc_redis *r;
+    struct hc_redis *r;          /* one Redis, or NULL */
+    struct hc_redis_cluster *rc; /* a Redis Cluster (redis-cluster://), or NULL */
     struct redis_batch ring[REDIS_WINDOW];
     size_t head;                     /* the oldest batch in flight */
     size_t count;                    /* batches in flight */
@@ -100,6 +102,25 @@ static void redis_retire(struct redis_warm *w)
     }
 }
 
+/* Sends a command through the client there is: the cluster routes it by its key. */
+static int redis_send(struct redis_warm *w, hc_redis_reply_cb *cb, void *arg, int argc,
+                      const char *const *argv, const size_t *len)
+{
+    if (w->rc != NULL)
+        return hc_redis_cluster_command_argv(w->rc, cb, arg, argc, argv, len);
+    return hc_redis_command_argv(w->r, cb, arg, argc, argv, len);
+}
+
+/* The client's last failure in words, or NULL (a cluster reports per command only). */
+static const char *redis_last_error(const struct redis_warm *w)
+{
+    const char *msg = NULL;
+
+    if (w->r != NULL)
+        hc_redis_last_error(w->r, &msg);
+    return msg;
+}
+
 static const char *redis_where(const struct redis_slot *s, char *buf, size_t len)
 {
     if (s->line > 0)
@@ -120,8 +141,7 @@ static void redis_on_reply(struct hc_redis *r, const redisReply *reply, int err,
     if (err != 0) {
         t->failed++;
         b->failed = true;
-        const char *msg = NULL;
-        hc_redis_last_error(w->r, &msg);
+        const char *msg = redis_last_error(w);
         if (err == -ETIMEDOUT)
             preload_stop(w->p, "Redis did not answer within --timeout (%s)",
                          redis_where(s, where, sizeof(where)));
@@ -236,7 +256,8 @@ static void redis_send_info(struct redis_warm *w)
 {
     if (!w->cfg->mem_cap || w->info_out || w->p->stop)
         return;
-    if (hc_redis_command(w->r, redis_on_info, w, "INFO memory") == 0)
+    const char *argv[] = {"INFO", "memory"};
+    if (redis_send(w, redis_on_info, w, 2, argv, NULL) == 0)
         w->info_out = true;
 }
 
@@ -244,7 +265,8 @@ static void redis_send_info(struct redis_warm *w)
 static int redis_send_item(struct redis_warm *w, const struct input_item *it, struct redis_slot *s)
 {
     if (it->argc > 0)
-        return hc_redis_command_argv(w->r, redis_on_reply, s, it->argc, it->argv, it->argvlen);
+        return redis_send(w, redis_on_reply, s, it->argc, (const char *const *)it->argv,
+                          it->argvlen);
     const char *argv[6];
     size_t len[6];
     int argc = 0;
@@ -267,7 +289,7 @@ static int redis_send_item(struct redis_warm *w, const struct input_item *it, st
         argv[argc] = "NX";
         len[argc++] = 2;
     }
-    return hc_redis_command_argv(w->r, redis_on_reply, s, argc, argv, len);
+    return redis_send(w, redis_on_reply, s, argc, argv, len);
 }
 
 /* Reads and sends one batch of up to want items into the next ring slot. */
@@ -295,8 +317,7 @@ static void redis_send_batch(struct redis_warm *w, size_t want)
         if (rc != 0) {
             p->t.failed++;
             b->failed = true;
-            const char *msg = NULL;
-            hc_redis_last_error(w->r, &msg);
+            const char *msg = redis_last_error(w);
             char where[1100];
             if (rc == -ENOTSUP || rc == -EINVAL) {
                 report_error(&p->rep,
@@ -359,9 +380,8 @@ static void redis_on_tick(struct hc_loop *loop, struct hc_loop_timer *t, void *d
     HC_UNUSED(t);
     struct redis_warm *w = data;
     preload_tick(w->p, hc_now_ns());
-    if (w->paused && hc_redis_state(w->r) == HC_REDIS_DOWN) {
-        const char *msg = NULL;
-        hc_redis_last_error(w->r, &msg);
+    if (w->paused && w->r != NULL && hc_redis_state(w->r) == HC_REDIS_DOWN) {
+        const char *msg = redis_last_error(w);
         preload_stop(w->p, "lost the connection to Redis at %s while paused: %s", w->cfg->target,
                      msg != NULL ? msg : "down");
     }
@@ -383,15 +403,15 @@ int redis_run(const struct config *cfg, struct source *src)
         return 1;
     }
     /* Fail fast, with hiredis's words, when Redis is not there at all. */
-    redisContext *probe = NULL;
-    rc = hc_redis_sync_connect(cfg->target, cfg->timeout_ns, &probe, err, sizeof(err));
+    struct hc_redis_conn *probe = NULL;
+    rc = hc_redis_conn_open(cfg->target, cfg->timeout_ns, &probe, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "hcwarm: cannot connect to %s: %s\n", cfg->target, err);
         if (p.checkpointing)
             checkpoint_destroy(&p.ck);
         return 1;
     }
-    redisFree(probe);
+    hc_redis_conn_free(probe);
 
     struct redis_warm w;
     memset(&w, 0, sizeof(w));
@@ -410,7 +430,10 @@ int redis_run(const struct config *cfg, struct source *src)
         .command_timeout_ns = cfg->timeout_ns,
         .max_pending = cfg->batch * REDIS_WINDOW + 16,
     };
-    rc = hc_redis_new(w.loop, &rcfg, &w.r);
+    if (hc_redis_url_is_cluster(cfg->target))
+        rc = hc_redis_cluster_new(w.loop, &rcfg, NULL, NULL, &w.rc);
+    else
+        rc = hc_redis_new(w.loop, &rcfg, &w.r);
     if (rc != 0) {
         preload_stop(&p, "cannot connect to %s: %s", cfg->target, hc_strerror(rc));
     } else {
@@ -424,6 +447,7 @@ int redis_run(const struct config *cfg, struct source *src)
     hc_loop_timer_stop(w.loop, &w.pump_timer);
     hc_loop_timer_stop(w.loop, &w.tick_timer);
     hc_redis_free(w.r);
+    hc_redis_cluster_free(w.rc);
     hc_loop_free(w.loop);
     for (size_t i = 0; i < REDIS_WINDOW; i++)
         free(w.ring[i].slots);

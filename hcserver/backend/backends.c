@@ -23,6 +23,7 @@
 #include "backend/store_sqlite.h"
 #include "hc/core.h"
 #include "hc/limits.h"
+#include "hc/redis_cluster.h"
 
 #define KIND(k) (1u << (k))
 
@@ -162,6 +163,18 @@ int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct 
         out->path[pend - p] = '\0';
         out->kind = BACKEND_REDIS_UNIX;
         out->db = (unsigned)db;
+    } else if (hc_redis_url_is_cluster(s)) {
+        struct hc_redis_cluster_addr ca;
+        char why[200];
+
+        if (strchr(s, '@') != NULL)
+            return bad(err, errlen, opt, s, "credentials in the URL are not supported");
+        if (hc_redis_cluster_url_parse(s, &ca, why, sizeof(why)) < 0)
+            return bad(err, errlen, opt, s, "%s", why);
+        snprintf(out->host, sizeof(out->host), "%s", ca.seeds[0].host);
+        out->port = ca.seeds[0].port;
+        hc_redis_cluster_addr_destroy(&ca);
+        out->kind = BACKEND_REDIS_CLUSTER;
     } else if (strncmp(s, "memcached://", 12) == 0) {
         const char *p = s + 12;
         const char *pend = end;
@@ -198,15 +211,16 @@ int backends_check(const struct config *cfg, struct backends *out, char *err, si
                                 &out->store, err, errlen);
 
     if (rc == 0)
-        rc = backends_parse_url("--cache", cfg->cache,
-                                KIND(BACKEND_NONE) | KIND(BACKEND_REDIS) |
-                                    KIND(BACKEND_REDIS_UNIX) | KIND(BACKEND_MEMCACHED),
-                                &out->cache, err, errlen);
-    if (rc == 0)
         rc =
-            backends_parse_url("--queue", cfg->queue,
-                               KIND(BACKEND_LOCAL) | KIND(BACKEND_REDIS) | KIND(BACKEND_REDIS_UNIX),
-                               &out->queue, err, errlen);
+            backends_parse_url("--cache", cfg->cache,
+                               KIND(BACKEND_NONE) | KIND(BACKEND_REDIS) | KIND(BACKEND_REDIS_UNIX) |
+                                   KIND(BACKEND_REDIS_CLUSTER) | KIND(BACKEND_MEMCACHED),
+                               &out->cache, err, errlen);
+    if (rc == 0)
+        rc = backends_parse_url("--queue", cfg->queue,
+                                KIND(BACKEND_LOCAL) | KIND(BACKEND_REDIS) |
+                                    KIND(BACKEND_REDIS_UNIX) | KIND(BACKEND_REDIS_CLUSTER),
+                                &out->queue, err, errlen);
     if (rc == 0 && out->store.kind == BACKEND_MYSQL) {
         struct store_mysql_shard *shards = NULL;
         unsigned n = 0;
@@ -454,6 +468,7 @@ int backends_open_l2(const struct backends *b, const struct l2_config *lc, struc
         return l2_none_open(out);
     case BACKEND_REDIS:
     case BACKEND_REDIS_UNIX:
+    case BACKEND_REDIS_CLUSTER:
         return l2_redis_open(b->cache.text, lc, out, err, errlen);
     case BACKEND_MEMCACHED:
         return l2_memcached_open(b->cache.host, b->cache.port, lc, out, err, errlen);
@@ -474,7 +489,8 @@ int backends_open_queue(const struct backends *b, const struct config *cfg, cons
         .m = m,
     };
 
-    if (b->queue.kind == BACKEND_REDIS || b->queue.kind == BACKEND_REDIS_UNIX) {
+    if (b->queue.kind == BACKEND_REDIS || b->queue.kind == BACKEND_REDIS_UNIX ||
+        b->queue.kind == BACKEND_REDIS_CLUSTER) {
         /* The consumer name lives in the data directory: one instance, one name. */
         struct queue_redis_config rc = {
             .url = b->queue.text,

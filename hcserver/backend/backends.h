@@ -34,21 +34,23 @@
 
 /* What a backend URL names. */
 enum backend_kind {
-    BACKEND_NONE,       /* --cache none */
-    BACKEND_LOCAL,      /* --queue local */
-    BACKEND_SQLITE,     /* --store sqlite */
-    BACKEND_REDIS,      /* redis://HOST:PORT/DB */
-    BACKEND_REDIS_UNIX, /* redis+unix:///PATH */
-    BACKEND_MEMCACHED,  /* memcached://HOST:PORT */
-    BACKEND_MYSQL,      /* --store mysql */
+    BACKEND_NONE,          /* --cache none */
+    BACKEND_LOCAL,         /* --queue local */
+    BACKEND_SQLITE,        /* --store sqlite */
+    BACKEND_REDIS,         /* redis://HOST:PORT/DB */
+    BACKEND_REDIS_UNIX,    /* redis+unix:///PATH */
+    BACKEND_MEMCACHED,     /* memcached://HOST:PORT */
+    BACKEND_REDIS_CLUSTER, /* redis-cluster://HOST:PORT,HOST:PORT... (seeds) */
+    BACKEND_MYSQL,         /* --store mysql */
 };
 
 /* A parsed backend URL. */
 struct backend_url {
     enum backend_kind kind; /* which implementation */
     const char *text;       /* the setting as given (static storage of the config) */
-    char host[256];         /* REDIS, MEMCACHED: name or address (IPv6 without brackets) */
-    uint16_t port;          /* REDIS, MEMCACHED: 1..65535 */
+    char host[256];         /* REDIS, MEMCACHED, REDIS_CLUSTER (the first seed): name or address
+                               (IPv6 without brackets) */
+    uint16_t port;          /* REDIS, MEMCACHED, REDIS_CLUSTER (the first seed): 1..65535 */
     char path[108];         /* REDIS_UNIX: the socket's absolute path */
     unsigned db;            /* REDIS, REDIS_UNIX: database number */
 };

@@ -33,6 +33,15 @@
  * elsewhere for at most the announcement's delay while subscribed, and while not subscribed
  * at most until the subscription is back (when L1 is cleared) or the L1 TTL, whichever comes
  * first.
+ *
+ * On a Redis Cluster (redis-cluster://) the same steps run through the cluster clients of
+ * hc/redis_cluster.h: the blocking connections route each GET and lock by its key's slot, the
+ * command client sends each SET, DEL and lock release to its key's master (the order a write's
+ * DEL and SET need is kept, since both are for the same key, so the same master), and the
+ * announcement as a script that names the order's key, so it runs on that master after the SET
+ * (a PUBLISH reaches every node of a cluster), and one subscriber per seed listens, of which
+ * the first connected one counts: when it changes, messages may have been missed in between,
+ * which is a resync as above.
  */
 #include "backend/l2.h"
 
@@ -52,23 +61,41 @@
 #include "hc/log.h"
 #include "hc/loop.h"
 #include "hc/redis.h"
+#include "hc/redis_cluster.h"
 
 #define HC_L2_REDIS_CHANNEL     "hc:inval"
 #define HC_L2_REDIS_LOCK_PREFIX "hc:lock:order:"
 #define L2_REDIS_BATCH          256
+#define L2_REDIS_PUBLISH_LUA    "return redis.call('PUBLISH', ARGV[1], ARGV[2])"
+
+struct l2_redis;
+
+/* One subscriber of a cluster: messages count only from the active one (see on_message). */
+struct l2_sub {
+    struct l2_redis *r; /* the backend */
+    unsigned i;         /* its index in subs */
+    bool ready;         /* READY now (loop thread) */
+};
 
 struct l2_redis {
-    struct l2_base b;                   /* first: the struct l2 */
-    char *url;                          /* as given */
-    uint64_t instance;                  /* this process's announcements */
-    pthread_mutex_t conns_mu;           /* guards conns, nidle, nopen */
-    redisContext **conns;               /* idle blocking connections, HC_SERVER_L2_MAX_CONNS */
-    unsigned nidle;                     /* in conns */
-    unsigned nopen;                     /* idle and in use */
-    struct hc_loop *loop;               /* the backend thread's */
-    pthread_t thread;                   /* runs loop */
-    struct hc_redis *cmd;               /* fills, sets, deletes, announcements (loop thread) */
-    struct hc_redis *sub;               /* the subscription (loop thread) */
+    struct l2_base b;              /* first: the struct l2 */
+    char *url;                     /* as given */
+    uint64_t instance;             /* this process's announcements */
+    pthread_mutex_t conns_mu;      /* guards conns, nidle, nopen */
+    struct hc_redis_conn **conns;  /* idle blocking connections, HC_SERVER_L2_MAX_CONNS */
+    unsigned nidle;                /* in conns */
+    unsigned nopen;                /* idle and in use */
+    struct hc_loop *loop;          /* the backend thread's */
+    pthread_t thread;              /* runs loop */
+    struct hc_redis *cmd;          /* fills, sets, deletes, announcements (loop thread) */
+    struct hc_redis_cluster *ccmd; /* the same on a Redis Cluster (loop thread) */
+    struct hc_redis *sub;          /* the subscription (loop thread) */
+    /* On a cluster, a subscriber per seed (PUBLISH reaches every node of a cluster), so that
+     * the loss of one node leaves the channel heard; messages count from the first READY one. */
+    struct hc_redis *csubs[HC_REDIS_CLUSTER_MAX_SEEDS];
+    struct l2_sub csub_arg[HC_REDIS_CLUSTER_MAX_SEEDS];
+    unsigned ncsubs;                    /* in csubs */
+    int active;                         /* the subscriber whose messages count, -1 none */
     bool sub_was_ready;                 /* the subscriber has been READY before (loop thread) */
     bool sub_ready;                     /* the subscriber is READY now (loop thread) */
     struct l2_job jobs[L2_REDIS_BATCH]; /* the batch being sent (loop thread) */
@@ -76,16 +103,14 @@ struct l2_redis {
 
 /* ---- the blocking path: get ---- */
 
-static int ctx_error(const redisContext *ctx)
+static int ctx_error(void)
 {
-    if (ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK))
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
         return -ETIMEDOUT;
-    if (ctx->err == REDIS_ERR_EOF)
-        return -ECONNRESET;
-    return ctx->err == REDIS_ERR_IO ? -ECONNRESET : HC_EPROTO;
+    return -ECONNRESET;
 }
 
-static int conn_take(struct l2_redis *r, redisContext **out, char *err, size_t errlen)
+static int conn_take(struct l2_redis *r, struct hc_redis_conn **out, char *err, size_t errlen)
 {
     int rc;
 
@@ -101,7 +126,7 @@ static int conn_take(struct l2_redis *r, redisContext **out, char *err, size_t e
     }
     r->nopen++;
     pthread_mutex_unlock(&r->conns_mu);
-    rc = hc_redis_sync_connect(r->url, r->b.cfg.timeout_ns, out, err, errlen);
+    rc = hc_redis_conn_open(r->url, r->b.cfg.timeout_ns, out, err, errlen);
     if (rc < 0) {
         pthread_mutex_lock(&r->conns_mu);
         r->nopen--;
@@ -111,10 +136,10 @@ static int conn_take(struct l2_redis *r, redisContext **out, char *err, size_t e
 }
 
 /* Gives ctx back, or closes it when it failed (hiredis cannot reuse a failed context). */
-static void conn_give(struct l2_redis *r, redisContext *ctx)
+static void conn_give(struct l2_redis *r, struct hc_redis_conn *ctx)
 {
     pthread_mutex_lock(&r->conns_mu);
-    if (ctx->err == 0) {
+    if (!hc_redis_conn_failed(ctx)) {
         r->conns[r->nidle++] = ctx;
         ctx = NULL;
     } else {
@@ -122,17 +147,17 @@ static void conn_give(struct l2_redis *r, redisContext *ctx)
     }
     pthread_mutex_unlock(&r->conns_mu);
     if (ctx != NULL)
-        redisFree(ctx);
+        hc_redis_conn_free(ctx);
 }
 
 /* GET key: 0 with *out, -ENODATA (negative entry), -ENOENT, or a failure. */
-static int get_once(redisContext *ctx, const char *key, struct order *out)
+static int get_once(struct hc_redis_conn *ctx, const char *key, struct order *out)
 {
-    redisReply *rep = redisCommand(ctx, "GET %s", key);
+    redisReply *rep = hc_redis_conn_command(ctx, "GET %s", key);
     int rc;
 
     if (rep == NULL)
-        return ctx_error(ctx);
+        return ctx_error();
     if (rep->type == REDIS_REPLY_NIL)
         rc = -ENOENT;
     else if (rep->type != REDIS_REPLY_STRING)
@@ -146,15 +171,15 @@ static int get_once(redisContext *ctx, const char *key, struct order *out)
 }
 
 /* SET lock NX PX lease: 0 when taken, -EBUSY when another holds it, or a failure. */
-static int lock_once(struct l2_redis *r, redisContext *ctx, uint64_t id)
+static int lock_once(struct l2_redis *r, struct hc_redis_conn *ctx, uint64_t id)
 {
-    redisReply *rep =
-        redisCommand(ctx, "SET " HC_L2_REDIS_LOCK_PREFIX "%" PRIu64 " %" PRIx64 " NX PX %d", id,
-                     r->instance, HC_SERVER_L2_LOCK_LEASE_MS);
+    redisReply *rep = hc_redis_conn_command(
+        ctx, "SET " HC_L2_REDIS_LOCK_PREFIX "%" PRIu64 " %" PRIx64 " NX PX %d", id, r->instance,
+        HC_SERVER_L2_LOCK_LEASE_MS);
     int rc;
 
     if (rep == NULL)
-        return ctx_error(ctx);
+        return ctx_error();
     if (rep->type == REDIS_REPLY_NIL)
         rc = -EBUSY;
     else if (rep->type == REDIS_REPLY_STATUS)
@@ -168,7 +193,7 @@ static int lock_once(struct l2_redis *r, redisContext *ctx, uint64_t id)
 static int redis_get(struct l2 *c, uint64_t id, struct order *out)
 {
     struct l2_redis *r = (struct l2_redis *)c;
-    redisContext *ctx = NULL;
+    struct hc_redis_conn *ctx = NULL;
     char key[HC_CACHEKEY_MAX], err[256] = "";
     int rc;
 
@@ -195,8 +220,8 @@ static int redis_get(struct l2 *c, uint64_t id, struct order *out)
         }
     }
     if (ctx != NULL) {
-        if (rc < 0 && rc != -ENOENT && rc != -ENODATA && ctx->errstr[0] != '\0')
-            snprintf(err, sizeof(err), "%s", ctx->errstr);
+        if (rc < 0 && rc != -ENOENT && rc != -ENODATA && hc_redis_conn_errstr(ctx)[0] != '\0')
+            snprintf(err, sizeof(err), "%s", hc_redis_conn_errstr(ctx));
         conn_give(r, ctx);
     }
     l2_base_report(&r->b, rc == -ENOENT || rc == -ENODATA ? 0 : rc, err);
@@ -232,9 +257,18 @@ static void flush_cb(struct hc_redis *rc, const redisReply *reply, int err, void
     free(f);
 }
 
+/* Sends a command on the command client, the cluster's when there is one. */
+static int send_cmd(struct l2_redis *r, hc_redis_reply_cb *cb, void *arg, int argc,
+                    const char **argv, const size_t *lens)
+{
+    if (r->ccmd != NULL)
+        return hc_redis_cluster_command_argv(r->ccmd, cb, arg, argc, argv, lens);
+    return hc_redis_command_argv(r->cmd, cb, arg, argc, argv, lens);
+}
+
 static void issue(struct l2_redis *r, int argc, const char **argv, const size_t *lens)
 {
-    if (hc_redis_command_argv(r->cmd, cmd_cb, r, argc, argv, lens) < 0)
+    if (send_cmd(r, cmd_cb, r, argc, argv, lens) < 0)
         hc_metrics_counter_inc(r->b.write_errors);
 }
 
@@ -245,6 +279,17 @@ static void announce(struct l2_redis *r, uint64_t id)
     const char *argv[] = {"PUBLISH", HC_L2_REDIS_CHANNEL, msg};
     size_t lens[] = {7, sizeof(HC_L2_REDIS_CHANNEL) - 1, (size_t)n};
 
+    if (r->ccmd != NULL) {
+        /* PUBLISH has no key, so a cluster would send it to any master, maybe ahead of the SET
+         * it announces. A script that names the order's key runs on that key's master, after
+         * the SET: the announcement keeps its order. */
+        char key[HC_CACHEKEY_MAX];
+        int klen = hc_cachekey_order_key(id, key, sizeof(key));
+        const char *eargv[] = {"EVAL", L2_REDIS_PUBLISH_LUA, "1", key, HC_L2_REDIS_CHANNEL, msg};
+        size_t elens[] = {4, sizeof(L2_REDIS_PUBLISH_LUA) - 1, 1, (size_t)klen, lens[1], lens[2]};
+        issue(r, 6, eargv, elens);
+        return;
+    }
     issue(r, 3, argv, lens);
 }
 
@@ -290,7 +335,8 @@ static void send_job(struct l2_redis *r, const struct l2_job *j)
         struct flush_req *f = hc_xmalloc(sizeof(*f));
         f->r = r;
         f->seq = j->id;
-        if (hc_redis_command(r->cmd, flush_cb, f, "PING") < 0) {
+        const char *ping[] = {"PING"};
+        if (send_cmd(r, flush_cb, f, 1, ping, NULL) < 0) {
             l2_base_flushed(&r->b, j->id);
             free(f);
         }
@@ -331,9 +377,10 @@ static void on_message(struct hc_redis *rc, const char *channel, size_t channel_
     char text[48], *colon, *end;
     uint64_t inst, id;
 
-    HC_UNUSED(rc);
     HC_UNUSED(channel);
     HC_UNUSED(channel_len);
+    if (r->ncsubs > 0 && (r->active < 0 || r->csubs[r->active] != rc))
+        return; /* the same message from another node of the cluster */
     if (msg_len == 0 || msg_len >= sizeof(text))
         return;
     memcpy(text, msg, msg_len);
@@ -353,11 +400,9 @@ static void on_message(struct hc_redis *rc, const char *channel, size_t channel_
     hc_metrics_counter_inc(r->b.invals);
 }
 
-static void on_sub_state(struct hc_redis *rc, enum hc_redis_state state, int err, void *arg)
+/* The subscription is back (ready) or lost: L1 learns it may have missed announcements. */
+static void sub_changed(struct l2_redis *r, enum hc_redis_state state, int err)
 {
-    struct l2_redis *r = arg;
-
-    HC_UNUSED(rc);
     if (state == HC_REDIS_READY) {
         if (r->sub_was_ready) {
             if (r->b.cfg.on_resync != NULL)
@@ -375,6 +420,37 @@ static void on_sub_state(struct hc_redis *rc, enum hc_redis_state state, int err
     }
 }
 
+static void on_sub_state(struct hc_redis *rc, enum hc_redis_state state, int err, void *arg)
+{
+    HC_UNUSED(rc);
+    sub_changed(arg, state, err);
+}
+
+/*
+ * A cluster's subscriber changed state. The active subscriber is the first READY one; while
+ * it stays, nothing was missed. When it changes, the messages between the old one's loss and
+ * the new one's start may be lost, which is a resync, as for one Redis.
+ */
+static void on_csub_state(struct hc_redis *rc, enum hc_redis_state state, int err, void *arg)
+{
+    struct l2_sub *s = arg;
+    struct l2_redis *r = s->r;
+    int active = -1;
+
+    HC_UNUSED(rc);
+    s->ready = state == HC_REDIS_READY;
+    for (unsigned i = 0; i < r->ncsubs && active < 0; i++) {
+        if (r->csub_arg[i].ready)
+            active = (int)i;
+    }
+    if (active == r->active)
+        return;
+    if (r->active >= 0 && active >= 0)
+        sub_changed(r, HC_REDIS_DOWN, err);
+    r->active = active;
+    sub_changed(r, active >= 0 ? HC_REDIS_READY : HC_REDIS_DOWN, err);
+}
+
 static void *loop_main(void *arg)
 {
     struct l2_redis *r = arg;
@@ -390,9 +466,14 @@ static void stop_loop(void *arg)
 
     drain(r);
     hc_redis_free(r->cmd);
+    hc_redis_cluster_free(r->ccmd);
     hc_redis_free(r->sub);
+    for (unsigned i = 0; i < r->ncsubs; i++)
+        hc_redis_free(r->csubs[i]);
     r->cmd = NULL;
+    r->ccmd = NULL;
     r->sub = NULL;
+    r->ncsubs = 0;
     hc_loop_release(r->loop);
     hc_loop_stop(r->loop);
 }
@@ -431,7 +512,7 @@ static void redis_close(struct l2 *c)
         hc_loop_free(r->loop);
     }
     for (unsigned i = 0; i < r->nidle; i++)
-        redisFree(r->conns[i]);
+        hc_redis_conn_free(r->conns[i]);
     free(r->conns);
     pthread_mutex_destroy(&r->conns_mu);
     free(r->url);
@@ -454,16 +535,22 @@ int l2_redis_open(const char *url, const struct l2_config *cfg, struct l2 **out,
 {
     struct l2_redis *r = hc_xcalloc(1, sizeof(*r));
     struct hc_redis_addr addr;
+    struct hc_redis_cluster_addr caddr = {0};
     struct hc_redis_config rc_cfg = {.url = url};
+    bool cluster = hc_redis_url_is_cluster(url);
     int rc;
 
     *out = NULL;
-    rc = hc_redis_url_parse(url, &addr, err, errlen);
+    if (cluster) {
+        rc = hc_redis_cluster_url_parse(url, &caddr, err, errlen);
+    } else {
+        rc = hc_redis_url_parse(url, &addr, err, errlen);
+        hc_redis_addr_destroy(&addr);
+    }
     if (rc < 0) {
         free(r);
         return rc;
     }
-    hc_redis_addr_destroy(&addr);
     rc = l2_base_init(&r->b, "redis", cfg);
     if (rc < 0) {
         snprintf(err, errlen, "metrics: %s", hc_strerror(rc));
@@ -479,21 +566,45 @@ int l2_redis_open(const char *url, const struct l2_config *cfg, struct l2 **out,
     rc_cfg.connect_timeout_ns = r->b.cfg.timeout_ns * 4;
     rc_cfg.command_timeout_ns = r->b.cfg.timeout_ns * 4;
     rc_cfg.backoff_max_ns = HC_NSEC_PER_SEC;
-    if (rc == 0)
+    r->active = -1;
+    if (rc == 0 && cluster)
+        rc = hc_redis_cluster_new(r->loop, &rc_cfg, NULL, NULL, &r->ccmd);
+    else if (rc == 0)
         rc = hc_redis_new(r->loop, &rc_cfg, &r->cmd);
     rc_cfg.on_state = on_sub_state;
     rc_cfg.state_arg = r;
-    if (rc == 0)
+    if (rc == 0 && !cluster)
         rc = hc_redis_new(r->loop, &rc_cfg, &r->sub);
-    if (rc == 0)
+    if (rc == 0 && !cluster)
         rc = hc_redis_subscribe(r->sub, HC_L2_REDIS_CHANNEL, sizeof(HC_L2_REDIS_CHANNEL) - 1,
                                 on_message, r);
+    for (size_t i = 0; rc == 0 && i < caddr.nseeds; i++) {
+        char node_url[HC_REDIS_MAX_URL_BYTES];
+        struct l2_sub *s = &r->csub_arg[i];
+        s->r = r;
+        s->i = (unsigned)i;
+        rc = hc_redis_node_url(&caddr, &caddr.seeds[i], node_url, sizeof(node_url));
+        rc_cfg.url = node_url;
+        rc_cfg.on_state = on_csub_state;
+        rc_cfg.state_arg = s;
+        if (rc == 0)
+            rc = hc_redis_new(r->loop, &rc_cfg, &r->csubs[i]);
+        if (rc == 0) {
+            r->ncsubs++;
+            rc = hc_redis_subscribe(r->csubs[i], HC_L2_REDIS_CHANNEL,
+                                    sizeof(HC_L2_REDIS_CHANNEL) - 1, on_message, r);
+        }
+    }
+    hc_redis_cluster_addr_destroy(&caddr);
     if (rc == 0 && pthread_create(&r->thread, NULL, loop_main, r) != 0)
         rc = -EAGAIN;
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", url, hc_strerror(rc));
         hc_redis_free(r->cmd);
+        hc_redis_cluster_free(r->ccmd);
         hc_redis_free(r->sub);
+        for (unsigned i = 0; i < r->ncsubs; i++)
+            hc_redis_free(r->csubs[i]);
         hc_loop_free(r->loop);
         r->loop = NULL;
         redis_close(&r->b.l2);

@@ -8,15 +8,17 @@
  * before any other command, so the script GRAB reads the stock, the user's earlier claim and
  * the stream's length, increments the sale's counter and appends the ticket (XADD) with no
  * other grab in between, whichever instance sent it. The sale's keys share one hash tag
- * (PREFIX:{SKU}:stock, :users, :tickets, :orders), so in a Redis Cluster they would sit in
- * one slot and the script would stay legal and atomic.
+ * (PREFIX:{SKU}:stock, :users, :tickets, :orders), so in a Redis Cluster they sit in one slot,
+ * on one master, and the script stays legal and atomic; the consumer group's reads, claims
+ * and acks of a sale go to that master too (hc_redis_conn routes each by its key).
  *
  * Ids. A Redis Stream id is "ms-seq". We choose the ids ourselves: the n-th ticket of a sale
  * is the entry "n-1", so the ticket number a client sees, (sale number << 32) | n, names its
  * stream entry without a lookup table, and a sale's first tickets on a fresh Redis are
  * 1, 2, 3 ... as with the local queue. A sale gets its number from PREFIX:sales when it is
- * first named (script REG; that one touches a key outside the sale's slot, which a Cluster
- * would split into two steps, harmless because it runs once per sale).
+ * first named (script REG, on PREFIX:sales; then script STOCK on the sale's own hash: two
+ * steps, because in a Redis Cluster the two hashes are on different slots, and harmless,
+ * because both are idempotent and run once per sale).
  *
  * The grab path allocates nothing of ours: a connection thread links the caller's append
  * into a list under a mutex and posts one wake-up per batch to this file's loop thread,
@@ -66,6 +68,7 @@
 #include "hc/log.h"
 #include "hc/loop.h"
 #include "hc/redis.h"
+#include "hc/redis_cluster.h"
 
 #define QR_GROUP      "hc"
 #define QR_MAX_SALES  (1u << 21) /* sale numbers ever given, so tickets stay below 2^53 */
@@ -74,8 +77,9 @@
 #define QR_SYNC_NS    (2000 * HC_NSEC_PER_MSEC) /* a blocking call's timeout */
 #define QR_BLOCK_MS   500                       /* longest XREADGROUP BLOCK (< QR_SYNC_NS) */
 #define QR_REFRESH_NS (1000 * HC_NSEC_PER_MSEC) /* how often takers look for new sales */
+#define QR_WAIT_MS    "500" /* on a cluster, how long a grab waits for a replica's copy */
 
-enum qr_script { QR_GRAB, QR_REG, QR_FINISH, QR_NSCRIPTS };
+enum qr_script { QR_GRAB, QR_REG, QR_STOCK, QR_FINISH, QR_NSCRIPTS };
 
 /* GRAB: KEYS stock users tickets; ARGV user gate cap now_ms -> {code, sale_no, seq}. */
 static const char grab_lua[] =
@@ -93,21 +97,25 @@ static const char grab_lua[] =
     "if ARGV[2] == '1' then redis.call('HSET', KEYS[2], ARGV[1], seq) end\n"
     "return {0, no, seq}\n";
 
-/* REG: KEYS sales stock; ARGV sku stock(-1: leave) -> sale_no. */
+/* REG: KEYS sales; ARGV sku -> sale_no. */
 static const char reg_lua[] =
     "local no = redis.call('HGET', KEYS[1], 's:' .. ARGV[1])\n"
     "if not no then\n"
     "  no = redis.call('HINCRBY', KEYS[1], 'next', 1) - 1\n"
     "  redis.call('HSET', KEYS[1], 's:' .. ARGV[1], no, 'n:' .. no, ARGV[1])\n"
     "end\n"
-    "redis.call('HSETNX', KEYS[2], 'no', no)\n"
+    "return tonumber(no)\n";
+
+/* STOCK: KEYS stock; ARGV sale_no stock(-1: leave) -> sale_no. */
+static const char stock_lua[] =
+    "redis.call('HSETNX', KEYS[1], 'no', ARGV[1])\n"
     "local v = tonumber(ARGV[2])\n"
     "if v >= 0 then\n"
-    "  local taken = tonumber(redis.call('HGET', KEYS[2], 'taken') or '0')\n"
+    "  local taken = tonumber(redis.call('HGET', KEYS[1], 'taken') or '0')\n"
     "  if v < taken then v = taken end\n"
-    "  redis.call('HSET', KEYS[2], 'stock', v)\n"
+    "  redis.call('HSET', KEYS[1], 'stock', v)\n"
     "end\n"
-    "return tonumber(no)\n";
+    "return tonumber(ARGV[1])\n";
 
 /* FINISH: KEYS orders stock tickets; ARGV ticket entry order consumer -> 1. */
 static const char finish_lua[] =
@@ -126,7 +134,7 @@ static const char finish_lua[] =
     "redis.call('XDEL', KEYS[3], ARGV[2])\n"
     "return 1\n";
 
-static const char *const scripts[QR_NSCRIPTS] = {grab_lua, reg_lua, finish_lua};
+static const char *const scripts[QR_NSCRIPTS] = {grab_lua, reg_lua, stock_lua, finish_lua};
 
 /* A sale as this instance knows it. */
 struct qr_topic {
@@ -154,9 +162,10 @@ struct qredis {
     struct hc_loop *loop;
     pthread_t thread;
     bool thread_started;
-    struct hc_redis *r;      /* loop thread only */
-    bool loop_ready;         /* guarded by mu: r exists */
-    pthread_cond_t ready_cv; /* loop_ready changed */
+    struct hc_redis *r;          /* loop thread only: one Redis */
+    struct hc_redis_cluster *rc; /* loop thread only: or a cluster */
+    bool loop_ready;             /* guarded by mu: r exists */
+    pthread_cond_t ready_cv;     /* loop_ready changed */
 
     pthread_mutex_t mu;      /* guards everything below */
     pthread_cond_t cv;       /* pool returns, in-flight appends drained */
@@ -164,7 +173,7 @@ struct qredis {
     size_t ntopics;
     struct queue_append *head, *tail; /* appends waiting for the loop */
     size_t inflight;                  /* appends accepted and not yet done */
-    redisContext *pool[HC_SERVER_REDIS_QUEUE_POOL];
+    struct hc_redis_conn *pool[HC_SERVER_REDIS_QUEUE_POOL];
     size_t npool, nopen; /* idle in pool; open in total */
     int64_t next_refresh, next_reclaim;
     bool recovered; /* the first take walked this consumer's claims */
@@ -261,9 +270,9 @@ static bool is_error(const redisReply *r, const char *prefix)
 
 /* ---- the pool of blocking connections ------------------------------------------------- */
 
-static redisContext *pool_get(struct qredis *q)
+static struct hc_redis_conn *pool_get(struct qredis *q)
 {
-    redisContext *c = NULL;
+    struct hc_redis_conn *c = NULL;
     char err[256];
 
     pthread_mutex_lock(&q->mu);
@@ -276,7 +285,7 @@ static redisContext *pool_get(struct qredis *q)
     }
     q->nopen++;
     pthread_mutex_unlock(&q->mu);
-    if (hc_redis_sync_connect(q->url, QR_SYNC_NS, &c, err, sizeof(err)) < 0) {
+    if (hc_redis_conn_open(q->url, QR_SYNC_NS, &c, err, sizeof(err)) < 0) {
         pthread_mutex_lock(&q->mu);
         q->nopen--;
         pthread_cond_broadcast(&q->cv);
@@ -287,11 +296,11 @@ static redisContext *pool_get(struct qredis *q)
 }
 
 /* Gives c back, or closes it when it broke. */
-static void pool_put(struct qredis *q, redisContext *c)
+static void pool_put(struct qredis *q, struct hc_redis_conn *c)
 {
     pthread_mutex_lock(&q->mu);
-    if (c->err != 0) {
-        redisFree(c);
+    if (hc_redis_conn_failed(c)) {
+        hc_redis_conn_free(c);
         q->nopen--;
     } else {
         q->pool[q->npool++] = c;
@@ -305,8 +314,8 @@ static void pool_put(struct qredis *q, redisContext *c)
  * and sha): EVALSHA, and EVAL when Redis does not know the script. The reply (free it), or
  * NULL when the connection failed.
  */
-static redisReply *script_call(struct qredis *q, redisContext *c, enum qr_script which, int argc,
-                               const char **argv)
+static redisReply *script_call(struct qredis *q, struct hc_redis_conn *c, enum qr_script which,
+                               int argc, const char **argv)
 {
     const char *full[16];
     char sha[41];
@@ -320,21 +329,21 @@ static redisReply *script_call(struct qredis *q, redisContext *c, enum qr_script
     if (sha[0] != '\0') {
         full[0] = "EVALSHA";
         full[1] = sha;
-        r = redisCommandArgv(c, argc + 2, full, NULL);
+        r = hc_redis_conn_command_argv(c, argc + 2, full, NULL);
         if (r == NULL || !is_error(r, "NOSCRIPT"))
             return r;
         freeReplyObject(r);
     }
     full[0] = "EVAL";
     full[1] = scripts[which];
-    return redisCommandArgv(c, argc + 2, full, NULL);
+    return hc_redis_conn_command_argv(c, argc + 2, full, NULL);
 }
 
-/* Loads the scripts (SCRIPT LOAD) on c, remembering their shas. */
-static void scripts_load(struct qredis *q, redisContext *c)
+/* Loads the scripts (SCRIPT LOAD) on c (every master of a cluster), remembering their shas. */
+static void scripts_load(struct qredis *q, struct hc_redis_conn *c)
 {
     for (int i = 0; i < QR_NSCRIPTS; i++) {
-        redisReply *r = redisCommand(c, "SCRIPT LOAD %s", scripts[i]);
+        redisReply *r = hc_redis_conn_command_all(c, "SCRIPT LOAD %s", scripts[i]);
         if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40) {
             pthread_mutex_lock(&q->mu);
             memcpy(q->sha[i], r->str, 40);
@@ -346,31 +355,41 @@ static void scripts_load(struct qredis *q, redisContext *c)
 }
 
 /* Registers sku (and sets its stock when stock >= 0) on c; its number in *no. 0 or -EIO. */
-static int topic_register(struct qredis *q, redisContext *c, const char *sku, int64_t stock,
+static int topic_register(struct qredis *q, struct hc_redis_conn *c, const char *sku, int64_t stock,
                           uint64_t *no)
 {
     struct qr_topic t;
-    char sv[32];
-    const char *argv[5];
+    char sv[32], nv[24];
+    const char *argv[4];
     redisReply *r;
     bool ok;
 
     snprintf(t.sku, sizeof(t.sku), "%s", sku);
     topic_keys(q, &t);
     snprintf(sv, sizeof(sv), "%" PRId64, stock);
-    argv[0] = "2";
+    argv[0] = "1";
     argv[1] = q->k_sales;
-    argv[2] = t.k_stock;
-    argv[3] = sku;
-    argv[4] = sv;
-    r = script_call(q, c, QR_REG, 5, argv);
+    argv[2] = sku;
+    r = script_call(q, c, QR_REG, 3, argv);
     ok = reply_u64(r, no);
     freeReplyObject(r);
     if (!ok)
         return -EIO;
     if (*no >= QR_MAX_SALES)
         return HC_ETOOLARGE; /* its tickets would pass 2^53, past exact JSON numbers */
-    r = redisCommand(c, "XGROUP CREATE %s " QR_GROUP " 0 MKSTREAM", t.k_tickets);
+    /* A second step, on the sale's own slot: the sales hash and the sale's keys may be on
+     * different nodes of a cluster. Both steps are idempotent, so a registration cut between
+     * them is finished by the next one. */
+    snprintf(nv, sizeof(nv), "%" PRIu64, *no);
+    argv[1] = t.k_stock;
+    argv[2] = nv;
+    argv[3] = sv;
+    r = script_call(q, c, QR_STOCK, 4, argv);
+    ok = reply_u64(r, no);
+    freeReplyObject(r);
+    if (!ok)
+        return -EIO;
+    r = hc_redis_conn_command(c, "XGROUP CREATE %s " QR_GROUP " 0 MKSTREAM", t.k_tickets);
     ok = r != NULL && (r->type == REDIS_REPLY_STATUS || is_error(r, "BUSYGROUP"));
     freeReplyObject(r);
     if (!ok)
@@ -380,7 +399,7 @@ static int topic_register(struct qredis *q, redisContext *c, const char *sku, in
 }
 
 /* Learns the sales other instances created (PREFIX:sales), at most every QR_REFRESH_NS. */
-static void topics_refresh(struct qredis *q, redisContext *c, bool force)
+static void topics_refresh(struct qredis *q, struct hc_redis_conn *c, bool force)
 {
     int64_t now = hc_now_ns();
     redisReply *r;
@@ -392,7 +411,7 @@ static void topics_refresh(struct qredis *q, redisContext *c, bool force)
     }
     q->next_refresh = now + QR_REFRESH_NS;
     pthread_mutex_unlock(&q->mu);
-    r = redisCommand(c, "HGETALL %s", q->k_sales);
+    r = hc_redis_conn_command(c, "HGETALL %s", q->k_sales);
     if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i + 1 < r->elements; i += 2) {
             const redisReply *k = r->element[i], *v = r->element[i + 1];
@@ -402,9 +421,9 @@ static void topics_refresh(struct qredis *q, redisContext *c, bool force)
                 continue;
             struct qr_topic t;
             if (!topic_get(q, k->str + 2, 0, &t)) {
-                redisReply *g =
-                    redisCommand(c, "XGROUP CREATE %s:{%s}:tickets " QR_GROUP " 0 MKSTREAM",
-                                 q->prefix, k->str + 2);
+                redisReply *g = hc_redis_conn_command(
+                    c, "XGROUP CREATE %s:{%s}:tickets " QR_GROUP " 0 MKSTREAM", q->prefix,
+                    k->str + 2);
                 freeReplyObject(g);
                 topic_add(q, k->str + 2, no);
             }
@@ -429,6 +448,18 @@ static void grab_finish(struct qredis *q, struct queue_append *a, int result)
 
 static int grab_send(struct qredis *q, struct queue_append *a, bool with_script);
 
+/* WAIT's answer after a grab on a cluster: at least one replica has it, or it is unsure. */
+static void grab_waited(struct hc_redis *r, const redisReply *reply, int err, void *arg)
+{
+    struct queue_append *a = arg;
+
+    HC_UNUSED(r);
+    if (err == 0 && reply->type == REDIS_REPLY_INTEGER && reply->integer >= 1)
+        grab_finish(a->priv, a, 0);
+    else
+        grab_finish(a->priv, a, -EIO); /* on the master only: a failover could lose it */
+}
+
 static void grab_reply(struct hc_redis *r, const redisReply *reply, int err, void *arg)
 {
     struct queue_append *a = arg;
@@ -436,7 +467,6 @@ static void grab_reply(struct hc_redis *r, const redisReply *reply, int err, voi
     uint64_t no = 0, seq = 0;
     int code;
 
-    HC_UNUSED(r);
     if (err < 0) {
         grab_finish(q, a, -EIO); /* timed out or lost: the grab may or may not have run */
         return;
@@ -460,6 +490,16 @@ static void grab_reply(struct hc_redis *r, const redisReply *reply, int err, voi
     switch (code) {
     case 0:
         a->msg.id = ticket_of(no, seq);
+        if (q->rc != NULL && hc_redis_cluster_replicas(q->rc, r) > 0) {
+            /* Redis replicates after answering; a master that dies before its replica has
+             * the grab takes it along, and the promoted replica would sell the unit again.
+             * So a 202 waits for one replica (WAIT counts this connection's writes). */
+            const char *wait[] = {"WAIT", "1", QR_WAIT_MS};
+            if (hc_redis_command_argv(r, grab_waited, a, 3, wait, NULL) == 0)
+                break;
+            grab_finish(q, a, -EIO);
+            break;
+        }
         grab_finish(q, a, 0);
         break;
     case -3:
@@ -505,6 +545,8 @@ static int grab_send(struct qredis *q, struct queue_append *a, bool with_script)
     argv[7] = a->gate ? "1" : "0";
     argv[8] = cap;
     argv[9] = now;
+    if (q->rc != NULL)
+        return hc_redis_cluster_command_argv(q->rc, grab_reply, a, 10, argv, NULL);
     return hc_redis_command_argv(q->r, grab_reply, a, 10, argv, NULL);
 }
 
@@ -520,7 +562,7 @@ static void grabs_drain(void *arg)
     pthread_mutex_unlock(&q->mu);
     while (a != NULL) {
         struct queue_append *next = a->next;
-        int rc = q->r != NULL ? grab_send(q, a, false) : -ENOTCONN;
+        int rc = q->r != NULL || q->rc != NULL ? grab_send(q, a, false) : -ENOTCONN;
         if (rc < 0)
             grab_finish(q, a, rc == -ENOBUFS ? -EAGAIN : -EIO); /* down: nothing was sent */
         a = next;
@@ -540,10 +582,19 @@ static void on_state(struct hc_redis *r, enum hc_redis_state state, int err, voi
     if (now) {
         HC_LOG_INFO("flash queue: Redis %s is up; grabs go through", q->url);
     } else {
-        hc_redis_last_error(r, &msg);
+        if (r != NULL)
+            hc_redis_last_error(r, &msg);
         HC_LOG_WARN("flash queue: Redis %s is down (%s%s%s); grabs answer 503", q->url,
                     hc_strerror(err), msg && msg[0] ? ": " : "", msg ? msg : "");
     }
+}
+
+/* The cluster's state: up while every slot's master is connected. */
+static void on_cluster_state(struct hc_redis_cluster *c, enum hc_redis_state state, int err,
+                             void *arg)
+{
+    HC_UNUSED(c);
+    on_state(NULL, state, err, arg);
 }
 
 static void loop_quit(void *arg)
@@ -551,7 +602,9 @@ static void loop_quit(void *arg)
     struct qredis *q = arg;
 
     hc_redis_free(q->r);
+    hc_redis_cluster_free(q->rc);
     q->r = NULL;
+    q->rc = NULL;
     hc_loop_release(q->loop);
     hc_loop_stop(q->loop);
 }
@@ -569,7 +622,9 @@ static void *loop_main(void *arg)
     };
 
     hc_loop_hold(q->loop);
-    if (hc_redis_new(q->loop, &rc, &q->r) == 0 && hc_redis_state(q->r) == HC_REDIS_READY)
+    if (hc_redis_url_is_cluster(q->url))
+        hc_redis_cluster_new(q->loop, &rc, on_cluster_state, q, &q->rc);
+    else if (hc_redis_new(q->loop, &rc, &q->r) == 0 && hc_redis_state(q->r) == HC_REDIS_READY)
         atomic_store(&q->up, 1);
     pthread_mutex_lock(&q->mu);
     q->loop_ready = true;
@@ -592,7 +647,7 @@ static int qr_append(struct queue *base, struct queue_append *a)
         /* An ungated append names its topic itself: register it once (a round trip). */
         struct qr_topic t;
         if (!topic_get(q, a->msg.topic, 0, &t)) {
-            redisContext *c = pool_get(q);
+            struct hc_redis_conn *c = pool_get(q);
             uint64_t no;
             int rc = c == NULL ? -EIO : topic_register(q, c, a->msg.topic, -1, &no);
             if (c != NULL)
@@ -670,37 +725,46 @@ static bool entry_msg(const struct qr_topic *t, const redisReply *e, struct queu
  * copies those it may work on into out: newly claimed or claimed by itself before. Entries
  * already done are acked and dropped; entries another consumer claimed are left to it.
  */
-static size_t claim(struct qredis *q, redisContext *c, const struct qr_topic *t,
+static size_t claim(struct qredis *q, struct hc_redis_conn *c, const struct qr_topic *t,
                     const struct queue_msg *cand, size_t n, struct queue_msg *out)
 {
     char tk[24], claimv[QR_NAME_MAX + 4];
-    size_t kept = 0;
+    size_t kept = 0, ndone = 0;
+    uint64_t *done = NULL; /* entries finished already (rare: allocated when met) */
 
     snprintf(claimv, sizeof(claimv), "c:%s", q->consumer);
     for (size_t i = 0; i < n; i++) {
         snprintf(tk, sizeof(tk), "%" PRIu64, cand[i].id);
-        redisAppendCommand(c, "HSETNX %s %s %s", t->k_orders, tk, claimv);
-        redisAppendCommand(c, "HGET %s %s", t->k_orders, tk);
+        hc_redis_conn_append(c, "HSETNX %s %s %s", t->k_orders, tk, claimv);
+        hc_redis_conn_append(c, "HGET %s %s", t->k_orders, tk);
     }
     for (size_t i = 0; i < n; i++) {
         redisReply *set = NULL, *get = NULL;
-        if (redisGetReply(c, (void **)&set) != REDIS_OK ||
-            redisGetReply(c, (void **)&get) != REDIS_OK) {
+        if (hc_redis_conn_get_reply(c, &set) != 0 || hc_redis_conn_get_reply(c, &get) != 0) {
             freeReplyObject(set);
+            free(done);
             return kept;
         }
         if (get != NULL && get->type == REDIS_REPLY_STRING) {
             if (strcmp(get->str, claimv) == 0) {
                 out[kept++] = cand[i];
             } else if (strncmp(get->str, "d:", 2) == 0) {
-                redisReply *x = redisCommand(c, "XACK %s " QR_GROUP " %" PRIu64 "-1", t->k_tickets,
-                                             cand[i].id & 0xffffffffu);
-                freeReplyObject(x);
+                if (done == NULL)
+                    done = hc_xmalloc(n * sizeof(*done));
+                done[ndone++] = cand[i].id & 0xffffffffu;
             }
         }
         freeReplyObject(set);
         freeReplyObject(get);
     }
+    /* After the pipeline's last reply: a command sent while replies are pending would read
+     * one of theirs. */
+    for (size_t i = 0; i < ndone; i++) {
+        redisReply *x =
+            hc_redis_conn_command(c, "XACK %s " QR_GROUP " %" PRIu64 "-1", t->k_tickets, done[i]);
+        freeReplyObject(x);
+    }
+    free(done);
     return kept;
 }
 
@@ -725,28 +789,28 @@ static size_t read_entries(struct qredis *q, const redisReply *r, struct queue_m
 }
 
 /* Moves entry seq of t to the dead-letter stream. */
-static void dead_letter(struct qredis *q, redisContext *c, const struct qr_topic *t, uint64_t seq,
-                        uint64_t deliveries)
+static void dead_letter(struct qredis *q, struct hc_redis_conn *c, const struct qr_topic *t,
+                        uint64_t seq, uint64_t deliveries)
 {
     redisReply *r;
     struct queue_msg m = {.key = 0};
 
-    r = redisCommand(c, "XRANGE %s %" PRIu64 "-1 %" PRIu64 "-1", t->k_tickets, seq, seq);
+    r = hc_redis_conn_command(c, "XRANGE %s %" PRIu64 "-1 %" PRIu64 "-1", t->k_tickets, seq, seq);
     if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == 1)
         entry_msg(t, r->element[0], &m);
     freeReplyObject(r);
-    r = redisCommand(c,
-                     "XADD %s * sku %s ticket %" PRIu64 " user %" PRIu64 " deliveries %" PRIu64
-                     " consumer %s",
-                     q->k_dead, t->sku, ticket_of(t->no, seq), m.key, deliveries, q->consumer);
+    r = hc_redis_conn_command(
+        c,
+        "XADD %s * sku %s ticket %" PRIu64 " user %" PRIu64 " deliveries %" PRIu64 " consumer %s",
+        q->k_dead, t->sku, ticket_of(t->no, seq), m.key, deliveries, q->consumer);
     if (r != NULL && r->type == REDIS_REPLY_STRING) {
         freeReplyObject(r);
-        redisAppendCommand(c, "XACK %s " QR_GROUP " %" PRIu64 "-1", t->k_tickets, seq);
-        redisAppendCommand(c, "XDEL %s %" PRIu64 "-1", t->k_tickets, seq);
-        redisGetReply(c, (void **)&r);
+        hc_redis_conn_append(c, "XACK %s " QR_GROUP " %" PRIu64 "-1", t->k_tickets, seq);
+        hc_redis_conn_append(c, "XDEL %s %" PRIu64 "-1", t->k_tickets, seq);
+        hc_redis_conn_get_reply(c, &r);
         freeReplyObject(r);
         r = NULL;
-        redisGetReply(c, (void **)&r);
+        hc_redis_conn_get_reply(c, &r);
         if (q->dead != NULL)
             hc_metrics_counter_inc(q->dead);
         HC_LOG_WARN("flash queue: ticket %" PRIu64 " of %s went to %s after %" PRIu64 " deliveries",
@@ -760,15 +824,15 @@ static void dead_letter(struct qredis *q, redisContext *c, const struct qr_topic
  * visibility timeout are dead-lettered when delivered too often and nobody claimed them,
  * else taken over (XAUTOCLAIM). How many went to cand.
  */
-static size_t reclaim(struct qredis *q, redisContext *c, const struct qr_topic *t,
+static size_t reclaim(struct qredis *q, struct hc_redis_conn *c, const struct qr_topic *t,
                       struct queue_msg *cand, size_t cap)
 {
     long long vis_ms = (long long)(q->visibility_ns / HC_NSEC_PER_MSEC);
     redisReply *r;
     size_t n = 0;
 
-    r = redisCommand(c, "XPENDING %s " QR_GROUP " IDLE %lld - + %d", t->k_tickets, vis_ms,
-                     (int)cap);
+    r = hc_redis_conn_command(c, "XPENDING %s " QR_GROUP " IDLE %lld - + %d", t->k_tickets, vis_ms,
+                              (int)cap);
     for (size_t i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
         const redisReply *e = r->element[i];
         uint64_t seq, count;
@@ -783,7 +847,8 @@ static size_t reclaim(struct qredis *q, redisContext *c, const struct qr_topic *
             continue;
         /* Unclaimed, or claimed by this consumer whose work on it kept failing; an entry
          * another consumer claimed is that consumer's to finish (its order may exist). */
-        redisReply *o = redisCommand(c, "HGET %s %" PRIu64, t->k_orders, ticket_of(t->no, seq));
+        redisReply *o =
+            hc_redis_conn_command(c, "HGET %s %" PRIu64, t->k_orders, ticket_of(t->no, seq));
         bool others = o != NULL && o->type == REDIS_REPLY_STRING && strncmp(o->str, "c:", 2) == 0 &&
                       strcmp(o->str + 2, q->consumer) != 0;
         freeReplyObject(o);
@@ -791,8 +856,8 @@ static size_t reclaim(struct qredis *q, redisContext *c, const struct qr_topic *
             dead_letter(q, c, t, seq, count);
     }
     freeReplyObject(r);
-    r = redisCommand(c, "XAUTOCLAIM %s " QR_GROUP " %s %lld 0-0 COUNT %d", t->k_tickets,
-                     q->consumer, vis_ms, (int)cap);
+    r = hc_redis_conn_command(c, "XAUTOCLAIM %s " QR_GROUP " %s %lld 0-0 COUNT %d", t->k_tickets,
+                              q->consumer, vis_ms, (int)cap);
     if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
         r->element[1]->type == REDIS_REPLY_ARRAY) {
         for (size_t i = 0; i < r->element[1]->elements && n < cap; i++) {
@@ -807,7 +872,7 @@ static size_t reclaim(struct qredis *q, redisContext *c, const struct qr_topic *
 }
 
 /* After a restart: this consumer's claims left unfinished, wherever their entries are now. */
-static size_t recover(struct qredis *q, redisContext *c, const struct qr_topic *t,
+static size_t recover(struct qredis *q, struct hc_redis_conn *c, const struct qr_topic *t,
                       struct queue_msg *cand, size_t cap)
 {
     char claimv[QR_NAME_MAX + 4];
@@ -816,7 +881,7 @@ static size_t recover(struct qredis *q, redisContext *c, const struct qr_topic *
 
     snprintf(claimv, sizeof(claimv), "c:%s", q->consumer);
     do {
-        redisReply *r = redisCommand(c, "HSCAN %s %s COUNT 1000", t->k_orders, cursor);
+        redisReply *r = hc_redis_conn_command(c, "HSCAN %s %s COUNT 1000", t->k_orders, cursor);
         if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
             freeReplyObject(r);
             break;
@@ -829,8 +894,8 @@ static size_t recover(struct qredis *q, redisContext *c, const struct qr_topic *
                 strcmp(kv->element[i + 1]->str, claimv) != 0 || !reply_u64(kv->element[i], &tk))
                 continue;
             /* XCLAIM: the entry becomes this consumer's again and its delivery counts. */
-            redisReply *e = redisCommand(c, "XCLAIM %s " QR_GROUP " %s 0 %" PRIu64 "-1",
-                                         t->k_tickets, q->consumer, tk & 0xffffffffu);
+            redisReply *e = hc_redis_conn_command(c, "XCLAIM %s " QR_GROUP " %s 0 %" PRIu64 "-1",
+                                                  t->k_tickets, q->consumer, tk & 0xffffffffu);
             if (e != NULL && e->type == REDIS_REPLY_ARRAY && e->elements == 1 &&
                 entry_msg(t, e->element[0], &cand[n]))
                 n++;
@@ -853,7 +918,7 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
     struct queue_msg cand[HC_SERVER_REDIS_QUEUE_BATCH];
     int64_t deadline = hc_now_ns() + timeout_ns;
     size_t got = 0;
-    redisContext *c;
+    struct hc_redis_conn *c;
     bool first, reclaim_due;
 
     if (cap > HC_SERVER_REDIS_QUEUE_BATCH)
@@ -883,7 +948,7 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
     pthread_mutex_unlock(&q->mu);
 
     /* Work that is already ours or free to take over comes before new entries. */
-    for (size_t i = 0; i < nt && got < cap && c->err == 0; i++) {
+    for (size_t i = 0; i < nt && got < cap && !hc_redis_conn_failed(c); i++) {
         struct qr_topic t;
         size_t n;
         pthread_mutex_lock(&q->mu);
@@ -891,8 +956,8 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
         pthread_mutex_unlock(&q->mu);
         if (first) {
             redisReply *r =
-                redisCommand(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d STREAMS %s 0",
-                             q->consumer, (int)(cap - got), t.k_tickets);
+                hc_redis_conn_command(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d STREAMS %s 0",
+                                      q->consumer, (int)(cap - got), t.k_tickets);
             n = read_entries(q, r, cand, cap - got, &t);
             freeReplyObject(r);
             got += claim(q, c, &t, cand, n, out + got);
@@ -905,7 +970,7 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
         }
     }
     /* New entries: one stream after another, blocking only when nothing else came. */
-    for (size_t i = 0; got == 0 && c->err == 0; i++) {
+    for (size_t i = 0; got == 0 && !hc_redis_conn_failed(c); i++) {
         struct qr_topic t;
         int64_t left = deadline - hc_now_ns();
         long long block_ms;
@@ -924,11 +989,12 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
         if (block_ms > QR_BLOCK_MS)
             block_ms = QR_BLOCK_MS;
         if (block_ms >= 1)
-            r = redisCommand(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d BLOCK %lld STREAMS %s >",
-                             q->consumer, (int)cap, block_ms, t.k_tickets);
+            r = hc_redis_conn_command(
+                c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d BLOCK %lld STREAMS %s >", q->consumer,
+                (int)cap, block_ms, t.k_tickets);
         else
-            r = redisCommand(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d STREAMS %s >",
-                             q->consumer, (int)cap, t.k_tickets);
+            r = hc_redis_conn_command(c, "XREADGROUP GROUP " QR_GROUP " %s COUNT %d STREAMS %s >",
+                                      q->consumer, (int)cap, t.k_tickets);
         n = read_entries(q, r, cand, cap, &t);
         freeReplyObject(r);
         if (n > 0 && q->hold_ns > 0)
@@ -947,7 +1013,7 @@ static int qr_ack(struct queue *base, uint64_t id, uint64_t result)
     struct qr_topic t;
     char tk[24], entry[32], order[24];
     const char *argv[8];
-    redisContext *c;
+    struct hc_redis_conn *c;
     redisReply *r;
     bool ok;
 
@@ -991,7 +1057,7 @@ static int qr_ack(struct queue *base, uint64_t id, uint64_t result)
 static int qr_set_meta(struct queue *base, const char *key, int64_t value)
 {
     struct qredis *q = (struct qredis *)base;
-    redisContext *c;
+    struct hc_redis_conn *c;
     uint64_t no;
     int rc;
 
@@ -1007,7 +1073,7 @@ static int qr_set_meta(struct queue *base, const char *key, int64_t value)
 }
 
 /* The sale of number no, learning it from Redis when another instance made it. */
-static bool topic_by_no(struct qredis *q, redisContext *c, uint64_t no, struct qr_topic *t)
+static bool topic_by_no(struct qredis *q, struct hc_redis_conn *c, uint64_t no, struct qr_topic *t)
 {
     if (topic_get(q, NULL, no, t))
         return true;
@@ -1020,7 +1086,7 @@ static int qr_lookup(struct queue *base, uint64_t id, struct queue_msg *m, int *
 {
     struct qredis *q = (struct qredis *)base;
     struct qr_topic t;
-    redisContext *c = pool_get(q);
+    struct hc_redis_conn *c = pool_get(q);
     redisReply *r;
     int rc = -ENOENT;
 
@@ -1031,7 +1097,7 @@ static int qr_lookup(struct queue *base, uint64_t id, struct queue_msg *m, int *
     memset(m, 0, sizeof(*m));
     m->id = id;
     snprintf(m->topic, sizeof(m->topic), "%s", t.sku);
-    r = redisCommand(c, "HGET %s %" PRIu64, t.k_orders, id);
+    r = hc_redis_conn_command(c, "HGET %s %" PRIu64, t.k_orders, id);
     if (r == NULL) {
         rc = -EIO;
         goto out;
@@ -1048,8 +1114,8 @@ static int qr_lookup(struct queue *base, uint64_t id, struct queue_msg *m, int *
         goto out;
     }
     freeReplyObject(r);
-    r = redisCommand(c, "XRANGE %s %" PRIu64 "-1 %" PRIu64 "-1", t.k_tickets, id & 0xffffffffu,
-                     id & 0xffffffffu);
+    r = hc_redis_conn_command(c, "XRANGE %s %" PRIu64 "-1 %" PRIu64 "-1", t.k_tickets,
+                              id & 0xffffffffu, id & 0xffffffffu);
     if (r == NULL) {
         rc = -EIO;
     } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
@@ -1068,14 +1134,14 @@ static int qr_topic_info(struct queue *base, const char *topic, struct queue_top
 {
     struct qredis *q = (struct qredis *)base;
     char key[QR_KEY_MAX];
-    redisContext *c = pool_get(q);
+    struct hc_redis_conn *c = pool_get(q);
     redisReply *r;
     int rc = -ENOENT;
 
     if (c == NULL)
         return -EIO;
     snprintf(key, sizeof(key), "%s:{%s}:stock", q->prefix, topic);
-    r = redisCommand(c, "HMGET %s no stock taken done", key);
+    r = hc_redis_conn_command(c, "HMGET %s no stock taken done", key);
     if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
         rc = -EIO;
     } else if (r->element[0]->type == REDIS_REPLY_STRING) {
@@ -1093,8 +1159,9 @@ static int qr_topic_info(struct queue *base, const char *topic, struct queue_top
 static int qr_scan(struct queue *base, queue_replay_cb msg, queue_meta_cb meta, void *arg)
 {
     struct qredis *q = (struct qredis *)base;
-    redisContext *c = pool_get(q);
+    struct hc_redis_conn *c = pool_get(q);
     size_t nt;
+    int rc;
 
     if (c == NULL)
         return -EIO;
@@ -1111,19 +1178,19 @@ static int qr_scan(struct queue *base, queue_replay_cb msg, queue_meta_cb meta, 
         pthread_mutex_lock(&q->mu);
         t = q->topics[i];
         pthread_mutex_unlock(&q->mu);
-        r = redisCommand(c, "HGET %s stock", t.k_stock);
+        r = hc_redis_conn_command(c, "HGET %s stock", t.k_stock);
         snprintf(mk, sizeof(mk), "flash:%s", t.sku);
         if (r != NULL && reply_u64(r, &v))
             meta(arg, mk, (int64_t)v);
         freeReplyObject(r);
-        r = redisCommand(c, "XRANGE %s - +", t.k_tickets);
+        r = hc_redis_conn_command(c, "XRANGE %s - +", t.k_tickets);
         for (size_t k = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
             struct queue_msg m;
             if (entry_msg(&t, r->element[k], &m))
                 msg(arg, &m, QUEUE_WAITING, 0);
         }
         freeReplyObject(r);
-        r = redisCommand(c, "HGETALL %s", t.k_orders);
+        r = hc_redis_conn_command(c, "HGETALL %s", t.k_orders);
         for (size_t k = 0; r != NULL && r->type == REDIS_REPLY_ARRAY && k + 1 < r->elements;
              k += 2) {
             unsigned long long order, user;
@@ -1137,14 +1204,15 @@ static int qr_scan(struct queue *base, queue_replay_cb msg, queue_meta_cb meta, 
         }
         freeReplyObject(r);
     }
+    rc = hc_redis_conn_failed(c) ? -EIO : 0;
     pool_put(q, c);
-    return c->err == 0 ? 0 : -EIO;
+    return rc;
 }
 
 /* The two counts of every known sale's stream: entries not yet delivered, and delivered. */
 static void counts(struct qredis *q, size_t *waiting, size_t *delivered)
 {
-    redisContext *c = pool_get(q);
+    struct hc_redis_conn *c = pool_get(q);
     size_t nt;
 
     *waiting = *delivered = 0;
@@ -1161,11 +1229,10 @@ static void counts(struct qredis *q, size_t *waiting, size_t *delivered)
         pthread_mutex_lock(&q->mu);
         t = q->topics[i];
         pthread_mutex_unlock(&q->mu);
-        redisAppendCommand(c, "XLEN %s", t.k_tickets);
-        redisAppendCommand(c, "XPENDING %s " QR_GROUP, t.k_tickets);
+        hc_redis_conn_append(c, "XLEN %s", t.k_tickets);
+        hc_redis_conn_append(c, "XPENDING %s " QR_GROUP, t.k_tickets);
         len = pend = NULL;
-        if (redisGetReply(c, (void **)&len) == REDIS_OK &&
-            redisGetReply(c, (void **)&pend) == REDIS_OK) {
+        if (hc_redis_conn_get_reply(c, &len) == 0 && hc_redis_conn_get_reply(c, &pend) == 0) {
             reply_u64(len, &l);
             if (pend != NULL && pend->type == REDIS_REPLY_ARRAY && pend->elements >= 1)
                 reply_u64(pend->element[0], &p);
@@ -1219,7 +1286,7 @@ static void qr_close(struct queue *base)
     }
     hc_loop_free(q->loop);
     for (size_t i = 0; i < q->npool; i++)
-        redisFree(q->pool[i]);
+        hc_redis_conn_free(q->pool[i]);
     free(q->topics);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
@@ -1318,7 +1385,8 @@ int queue_redis_open(const struct queue_redis_config *cfg, struct queue **out, c
 {
     struct qredis *q = hc_xcalloc(1, sizeof(*q));
     struct hc_redis_addr addr;
-    redisContext *c;
+    struct hc_redis_cluster_addr caddr;
+    struct hc_redis_conn *c;
     int rc;
 
     q->base.ops = &redis_ops;
@@ -1334,8 +1402,13 @@ int queue_redis_open(const struct queue_redis_config *cfg, struct queue **out, c
     q->visibility_ns = cfg->visibility_ns > 0 ? cfg->visibility_ns : 30 * HC_NSEC_PER_SEC;
     q->max_deliveries = cfg->max_deliveries ? cfg->max_deliveries : 5;
     q->hold_ns = cfg->hold_ns;
-    rc = hc_redis_url_parse(cfg->url, &addr, err, errlen);
-    hc_redis_addr_destroy(&addr);
+    if (hc_redis_url_is_cluster(cfg->url)) {
+        rc = hc_redis_cluster_url_parse(cfg->url, &caddr, err, errlen);
+        hc_redis_cluster_addr_destroy(&caddr);
+    } else {
+        rc = hc_redis_url_parse(cfg->url, &addr, err, errlen);
+        hc_redis_addr_destroy(&addr);
+    }
     if (rc == 0)
         rc = consumer_name(cfg->id_path, q->consumer, sizeof(q->consumer), err, errlen);
     if (rc == 0 && (rc = hc_loop_new(&q->loop)) < 0)

@@ -17,7 +17,7 @@
 
 #define CACHE_KINDS                                                                                \
     ((1u << BACKEND_NONE) | (1u << BACKEND_REDIS) | (1u << BACKEND_REDIS_UNIX) |                   \
-     (1u << BACKEND_MEMCACHED))
+     (1u << BACKEND_MEMCACHED) | (1u << BACKEND_REDIS_CLUSTER))
 
 static void the_forms_an_operator_writes_are_read(void **state)
 {
@@ -51,6 +51,12 @@ static void the_forms_an_operator_writes_are_read(void **state)
     assert_int_equal(u.kind, BACKEND_MEMCACHED);
     assert_string_equal(u.host, "::1");
     assert_int_equal(u.port, 11212);
+    assert_int_equal(backends_parse_url("--cache", "redis-cluster://10.0.0.5:7000,10.0.0.6:7001",
+                                        CACHE_KINDS, &u, err, sizeof(err)),
+                     0);
+    assert_int_equal(u.kind, BACKEND_REDIS_CLUSTER);
+    assert_string_equal(u.host, "10.0.0.5"); /* the first seed */
+    assert_int_equal(u.port, 7000);
 }
 
 static void malformed_urls_are_refused_with_the_fault_named(void **state)
@@ -71,6 +77,10 @@ static void malformed_urls_are_refused_with_the_fault_named(void **state)
         {"redis+unix://run/redis.sock", "must be absolute"},
         {"redis+unix:///r.sock?x=1", "the only query is ?db=N"},
         {"memcached://h:1/x", "no path or query"},
+        {"redis-cluster://h:1,", "an empty seed address"},
+        {"redis-cluster://h:1/2", "no path"},
+        {"redis-cluster://h:0", "port 0"},
+        {"redis-cluster://u:pw@h:1", "credentials in the URL are not supported"},
         {"http://h", "unknown backend"},
         {"", "a backend is needed"},
         {"local", "not a backend of this option"},
@@ -107,6 +117,12 @@ static void a_backend_not_in_this_build_says_so(void **state)
     cfg.queue = "redis+unix:///run/redis.sock";
     assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), 0); /* the Redis queue is */
     assert_int_equal(b.queue.kind, BACKEND_REDIS_UNIX);
+    cfg.cache = "redis-cluster://127.0.0.1:7000";
+    cfg.queue = "redis-cluster://127.0.0.1:7000,127.0.0.1:7001";
+    assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), 0); /* both take a cluster */
+    assert_int_equal(b.cache.kind, BACKEND_REDIS_CLUSTER);
+    assert_int_equal(b.queue.kind, BACKEND_REDIS_CLUSTER);
+    cfg.cache = "none";
     cfg.queue = "local";
     assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), 0);
     assert_int_equal(b.store.kind, BACKEND_SQLITE);

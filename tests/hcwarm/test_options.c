@@ -87,6 +87,37 @@ static void memcached_urls_default_their_port(void **state)
     options_config_destroy(&cfg);
 }
 
+static void an_http_ramp_takes_its_defaults_and_goals(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[512];
+    assert_int_equal(resolve(&cfg, err, sizeof(err), "http", "--target", "http://127.0.0.1:8080",
+                             "--urls", "hot.txt", "--to", "5k/s", "--p99", "5ms", "--max-errors",
+                             "1%", "--curve", "aggression:2", NULL),
+                     0);
+    assert_int_equal(cfg.command, CMD_HTTP);
+    assert_int_equal(cfg.paths, PATHS_URLS);
+    assert_string_equal(cfg.paths_file, "hot.txt");
+    assert_true(cfg.from_rate == 100 && cfg.to_rate == 5000);
+    assert_int_equal(cfg.steps, 5);
+    assert_true(cfg.aggression == 2);
+    assert_int_equal(cfg.step_hold_ns, 5 * HC_NSEC_PER_SEC);
+    assert_int_equal(cfg.deadline_ns, 120 * HC_NSEC_PER_SEC);
+    assert_int_equal(cfg.goals.p99_ns, 5 * HC_NSEC_PER_MSEC);
+    assert_true(cfg.goals.max_errors == 0.01);
+    assert_true(cfg.goals.min_hit_ratio < 0);
+    assert_false(cfg.hit_metrics);
+    options_config_destroy(&cfg);
+    assert_int_equal(resolve(&cfg, err, sizeof(err), "http", "--from-hotkeys",
+                             "http://127.0.0.1:8080", "--hit-ratio-from", "metrics", NULL),
+                     0);
+    assert_string_equal(cfg.target, "http://127.0.0.1:8080");
+    assert_int_equal(cfg.paths, PATHS_HOTKEYS);
+    assert_true(cfg.hit_metrics);
+    options_config_destroy(&cfg);
+}
+
 static void mistakes_are_usage_errors_that_say_what_to_do(void **state)
 {
     (void)state;
@@ -99,7 +130,23 @@ static void mistakes_are_usage_errors_that_say_what_to_do(void **state)
         const char *says;
     } bad[] = {
         {{"flush", NULL}, "unknown command \"flush\""},
-        {{"http", NULL}, "not in this build"},
+        {{"http", NULL}, "give one source of requests"},
+        {{"http", "--target", "http://h", "--urls", "u", "--from", "5k/s", "--to", "100/s", NULL},
+         "--from (5000/s) is above --to (100/s)"},
+        {{"http", "--target", "redis://h", "--urls", "u", NULL}, "expected http://HOST[:PORT]"},
+        {{"http", "--target", "http://h", "--urls", "u", "--ttl", "1m", NULL},
+         "--ttl is for redis and memcached"},
+        {{"http", "--target", "http://h", "--urls", "u", "-c", "1", "-t", "2", NULL},
+         "at least --threads"},
+        {{"http", "--target", "http://h", "--urls", "u", "--min-hit-ratio", "2", NULL},
+         "--min-hit-ratio: \"2\""},
+        {{"http", "--target", "http://h", "--urls", "u", "--hit-ratio-from", "x", NULL},
+         "expected header, metrics"},
+        {{"replay", "--target", "http://h", NULL}, "give the access log"},
+        {{"replay", "l", "--target", "http://h", "--steps", "3", NULL}, "--steps is for http"},
+        {{"redis", "--target", "redis://h", "--from-file", "k", "--p99", "5ms", NULL},
+         "--p99 is for http and replay"},
+        {{"run", "p.yaml", "--to", "5k/s", NULL}, "--to belongs in the plan"},
         {{"redis", "--from-file", "k", NULL}, "--target is needed"},
         {{"redis", "--target", "redis://h", NULL}, "give one source"},
         {{"redis", "--target", "redis://h", "--from-file", "k", "--from-store", "sqlite:d", NULL},
@@ -151,6 +198,7 @@ int main(void)
         cmocka_unit_test(a_file_preload_takes_the_defaults),
         cmocka_unit_test(caps_and_ttls_parse_through_the_units_module),
         cmocka_unit_test(memcached_urls_default_their_port),
+        cmocka_unit_test(an_http_ramp_takes_its_defaults_and_goals),
         cmocka_unit_test(mistakes_are_usage_errors_that_say_what_to_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

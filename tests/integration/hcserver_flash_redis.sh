@@ -15,8 +15,15 @@ hc_need curl python3 sqlite3 redis-server redis-cli
 source "$(dirname "$0")/lib_hcserver.sh"
 source "$(dirname "$0")/lib_redis.sh"
 
-hc_redis_start --appendonly yes --appendfsync always
-Q="--queue $HC_REDIS_URL"
+if [ "${HC_FLASH_REDIS_CLUSTER:-0}" = 1 ]; then
+    # hcserver_flash_rcluster.sh: the same checks on a Redis Cluster (rcli follows MOVED).
+    hc_redis_cluster_start --appendonly yes --appendfsync always
+    Q="--queue $HC_RC_URL"
+    rcli() { rccli "$@"; }
+else
+    hc_redis_start --appendonly yes --appendfsync always
+    Q="--queue $HC_REDIS_URL"
+fi
 
 # 1. the embedded backend's checks, on Redis
 HCSERVER_EXTRA="$Q" bash "$(dirname "$0")/hcserver_flash.sh" "$1" "$2" ||

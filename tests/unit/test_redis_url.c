@@ -9,6 +9,7 @@
 
 #include "hc/limits.h"
 #include "hc/redis.h"
+#include "hc/redis_cluster.h"
 
 static void tcp_url_with_port_and_db_parses(void **state)
 {
@@ -197,6 +198,101 @@ static void null_arguments_are_invalid(void **state)
     hc_redis_addr_destroy(NULL);
 }
 
+static void cluster_url_lists_its_seeds_in_order(void **state)
+{
+    (void)state;
+    struct hc_redis_cluster_addr a;
+    char err[128];
+    assert_true(hc_redis_url_is_cluster("Redis-Cluster://h"));
+    assert_false(hc_redis_url_is_cluster("redis://h"));
+    assert_int_equal(hc_redis_cluster_url_parse("redis-cluster://127.0.0.1:7000,Node-B:7001,[::1]",
+                                                &a, err, sizeof(err)),
+                     0);
+    assert_string_equal(err, "");
+    assert_int_equal(a.nseeds, 3);
+    assert_string_equal(a.seeds[0].host, "127.0.0.1");
+    assert_int_equal(a.seeds[0].port, 7000);
+    assert_string_equal(a.seeds[1].host, "node-b");
+    assert_int_equal(a.seeds[1].port, 7001);
+    assert_string_equal(a.seeds[2].host, "::1");
+    assert_int_equal(a.seeds[2].port, 6379);
+    assert_null(a.password);
+    hc_redis_cluster_addr_destroy(&a);
+    assert_int_equal(a.nseeds, 0);
+    assert_int_equal(hc_redis_cluster_url_parse("redis-cluster://h:1/", &a, NULL, 0), 0);
+    assert_int_equal(a.nseeds, 1);
+    hc_redis_cluster_addr_destroy(&a);
+    hc_redis_cluster_addr_destroy(NULL);
+}
+
+static void cluster_url_credentials_reach_every_node_url(void **state)
+{
+    (void)state;
+    struct hc_redis_cluster_addr a;
+    char url[256];
+    assert_int_equal(
+        hc_redis_cluster_url_parse("redis-cluster://app:p%40ss%3Aw@h1:7000,h2:7001", &a, NULL, 0),
+        0);
+    assert_string_equal(a.user, "app");
+    assert_string_equal(a.password, "p@ss:w");
+    assert_int_equal(hc_redis_node_url(&a, &a.seeds[1], url, sizeof(url)), 0);
+    assert_string_equal(url, "redis://app:p%40ss%3Aw@h2:7001");
+    /* The node URL parses back to the same node and credentials. */
+    struct hc_redis_addr back;
+    assert_int_equal(hc_redis_url_parse(url, &back, NULL, 0), 0);
+    assert_string_equal(back.host, "h2");
+    assert_int_equal(back.port, 7001);
+    assert_string_equal(back.password, "p@ss:w");
+    hc_redis_addr_destroy(&back);
+    struct hc_redis_node_addr v6 = {.host = "::1", .port = 7002};
+    assert_int_equal(hc_redis_node_url(&a, &v6, url, sizeof(url)), 0);
+    assert_string_equal(url, "redis://app:p%40ss%3Aw@[::1]:7002");
+    assert_int_equal(hc_redis_node_url(&a, &v6, url, 20), HC_ETOOLARGE);
+    hc_redis_cluster_addr_destroy(&a);
+    assert_null(a.password);
+}
+
+static void malformed_cluster_urls_fail_with_a_reason(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        int code;
+    } cases[] = {
+        {"redis://h:1", -EPROTONOSUPPORT},
+        {"redis-cluster://", HC_ESYNTAX},
+        {"redis-cluster://h:1,", HC_ESYNTAX},
+        {"redis-cluster://,h:1", HC_ESYNTAX},
+        {"redis-cluster://h:1,,h:2", HC_ESYNTAX},
+        {"redis-cluster://h:1/0", HC_ESYNTAX},
+        {"redis-cluster://h:1?db=1", HC_ESYNTAX},
+        {"redis-cluster://h:1#x", HC_ESYNTAX},
+        {"redis-cluster://h:0", HC_ERANGE},
+        {"redis-cluster://h:70000", HC_ERANGE},
+        {"redis-cluster://h x:1", HC_ESYNTAX},
+        {"redis-cluster://nopass@h:1", HC_ESYNTAX},
+        {"redis-cluster://a:b@c@h:1", HC_ESYNTAX},
+        {"redis-cluster://1:1,2:2,3:3,4:4,5:5,6:6,7:7,8:8,9:9,10:10,11:11,12:12,13:13,14:14,"
+         "15:15,16:16,17:17",
+         HC_ETOOLARGE},
+    };
+    struct hc_redis_cluster_addr a;
+    char err[160];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int rc = hc_redis_cluster_url_parse(cases[i].url, &a, err, sizeof(err));
+        if (rc != cases[i].code)
+            fail_msg("%s: %d, expected %d (%s)", cases[i].url, rc, cases[i].code, err);
+        assert_true(err[0] != '\0');
+        assert_int_equal(a.nseeds, 0);
+        assert_null(a.password);
+    }
+    assert_int_equal(hc_redis_cluster_url_parse(NULL, &a, NULL, 0), -EINVAL);
+    /* A reason never quotes the password. */
+    assert_int_equal(
+        hc_redis_cluster_url_parse("redis-cluster://:sekrit@h:0", &a, err, sizeof(err)), HC_ERANGE);
+    assert_null(strstr(err, "sekrit"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +305,9 @@ int main(void)
         cmocka_unit_test(reasons_never_quote_the_password),
         cmocka_unit_test(oversized_url_and_socket_path_are_too_large),
         cmocka_unit_test(null_arguments_are_invalid),
+        cmocka_unit_test(cluster_url_lists_its_seeds_in_order),
+        cmocka_unit_test(cluster_url_credentials_reach_every_node_url),
+        cmocka_unit_test(malformed_cluster_urls_fail_with_a_reason),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
