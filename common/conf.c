@@ -89,12 +89,25 @@ static int conf_handler(void *user, const char *section, const char *name, const
     struct conf_ctx *c = user;
     if (c->rc != 0)
         return 0;
-    char key[256];
+    char key[256], indexed[HC_CONF_MAX_INDEXED_VALUE];
     int w;
-    if (section[0] != '\0')
+    const char *dot = strrchr(section, '.');
+    if (dot != NULL && dot > section && dot[1] != '\0' &&
+        strspn(dot + 1, "0123456789") == strlen(dot + 1)) {
+        /* [NAME.N] key = v is the repeating option NAME-key with the value "N=v". */
+        w = snprintf(key, sizeof(key), "%.*s-%s", (int)(dot - section), section, name);
+        int wv = snprintf(indexed, sizeof(indexed), "%s=%s", dot + 1, value);
+        if (wv < 0 || (size_t)wv >= sizeof(indexed)) {
+            c->rc = HC_ETOOLARGE;
+            conf_fail(c, "the value of \"%s\" in [%s] is too long", name, section);
+            return 0;
+        }
+        value = indexed;
+    } else if (section[0] != '\0') {
         w = snprintf(key, sizeof(key), "%s-%s", section, name);
-    else
+    } else {
         w = snprintf(key, sizeof(key), "%s", name);
+    }
     if (w < 0 || (size_t)w >= sizeof(key)) {
         c->rc = HC_EUNKNOWN;
         conf_fail(c, "unknown key \"%.64s...\"", key);

@@ -12,7 +12,7 @@ _hcserver()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
-    -l|--listen|-t|--threads|--admin-token|--header-timeout|--idle-timeout|--drain-timeout|--max-body|--memory-budget|--store|--queue|--queue-visibility|--queue-max-deliveries|--shards|--commit-batch|--write-queue|--cache|--cache-entries|--cache-ttl|--cache-jitter|--cache-negative-ttl|--critical-threads|--secondary-threads|--noncritical-threads|--pool-queue|--confirm-delay|--compensate-every|--stuck-after|--rate-orders|--rate-reads|--rate-events|--rate-flash|--degrade-depth|--breaker-errors|--breaker-cooldown|--idempotency-keys|--idempotency-ttl)
+    -l|--listen|-t|--threads|--admin-token|--header-timeout|--idle-timeout|--drain-timeout|--max-body|--memory-budget|--store|--shard-primary|--shard-replicas|--max-replica-lag|--queue|--queue-visibility|--queue-max-deliveries|--shards|--commit-batch|--write-queue|--cache|--cache-entries|--cache-ttl|--cache-jitter|--cache-negative-ttl|--critical-threads|--secondary-threads|--noncritical-threads|--pool-queue|--confirm-delay|--compensate-every|--stuck-after|--rate-orders|--rate-reads|--rate-events|--rate-flash|--degrade-depth|--breaker-errors|--breaker-cooldown|--idempotency-keys|--idempotency-ttl)
         return 0
         ;;
     --access-log)
@@ -21,6 +21,11 @@ _hcserver()
         return 0
         ;;
     -d|--data-dir)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --mysql-password-file)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
@@ -36,7 +41,7 @@ _hcserver()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--listen -l --threads -t --admin-token --header-timeout --idle-timeout --drain-timeout --max-body --memory-budget --access-log --quiet -q --data-dir -d --store --queue --queue-visibility --queue-max-deliveries --shards --synchronous --commit-batch --write-queue --cache --cache-entries --cache-ttl --cache-jitter --cache-negative-ttl --critical-threads --secondary-threads --noncritical-threads --pool-queue --confirm-delay --compensate-every --stuck-after --rate-orders --rate-reads --rate-events --rate-flash --degrade-depth --breaker-errors --breaker-cooldown --idempotency-keys --idempotency-ttl --help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--listen -l --threads -t --admin-token --header-timeout --idle-timeout --drain-timeout --max-body --memory-budget --access-log --quiet -q --data-dir -d --store --shard-primary --shard-replicas --mysql-password-file --max-replica-lag --queue --queue-visibility --queue-max-deliveries --shards --synchronous --commit-batch --write-queue --cache --cache-entries --cache-ttl --cache-jitter --cache-negative-ttl --critical-threads --secondary-threads --noncritical-threads --pool-queue --confirm-delay --compensate-every --stuck-after --rate-orders --rate-reads --rate-events --rate-flash --degrade-depth --breaker-errors --breaker-cooldown --idempotency-keys --idempotency-ttl --help -h --version -V --config' -- "$cur")
         return 0
     fi
     return 0

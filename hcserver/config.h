@@ -14,7 +14,7 @@
 struct config {
     const char *listen;      /* host:port */
     const char *data_dir;    /* where the shard files and the queue live */
-    const char *store;       /* the order store backend (backends.h): "sqlite" */
+    const char *store;       /* the order store backend (backends.h): "sqlite", "mysql" */
     const char *cache;       /* the L2 backend: "none", redis://, redis+unix://, memcached:// */
     const char *queue;       /* the flash-sale queue backend: "local", redis://, redis+unix:// */
     uint64_t shards;         /* shard files */
@@ -55,6 +55,12 @@ struct config {
     int64_t queue_visibility;      /* a delivered entry unfinished this long is reclaimed */
     uint64_t queue_max_deliveries; /* deliveries before the dead-letter stream */
     int64_t queue_hold;            /* entries held unclaimed this long (hidden; tests) */
+
+    /* The MariaDB store (store_mysql.h, read by backends.c). */
+    struct hc_opt_list shard_primary;  /* "N=URL" for each shard */
+    struct hc_opt_list shard_replicas; /* "N=URL,URL" */
+    const char *mysql_password_file;   /* a password for URLs without one, or NULL */
+    int64_t max_replica_lag;           /* ns a read replica may be behind */
 };
 
 extern const char *const config_sync_names[];

@@ -466,9 +466,14 @@ int server_run(struct config *cfg)
         rc = start_parts(srv);
     if (rc == 0) {
         atomic_store(&srv->ready, true);
-        HC_LOG_INFO("ready: %u shards in %s, synchronous=%s, commit batch %llu", srv->store->shards,
-                    cfg->data_dir, config_sync_names[cfg->synchronous],
-                    (unsigned long long)cfg->commit_batch);
+        if (strcmp(srv->store->ops->name, "mysql") == 0)
+            HC_LOG_INFO("ready: %u MariaDB shards%s, commit batch %llu", srv->store->shards,
+                        srv->store->replicas ? " with replicas" : "",
+                        (unsigned long long)cfg->commit_batch);
+        else
+            HC_LOG_INFO("ready: %u shards in %s, synchronous=%s, commit batch %llu",
+                        srv->store->shards, cfg->data_dir, config_sync_names[cfg->synchronous],
+                        (unsigned long long)cfg->commit_batch);
         wait_for_signal(srv, &set);
         HC_LOG_INFO("draining");
     }

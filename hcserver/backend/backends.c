@@ -19,6 +19,7 @@
 #include "backend/queue_local.h"
 #include "backend/queue_redis.h"
 #include "backend/store_faulty.h"
+#include "backend/store_mysql.h"
 #include "backend/store_sqlite.h"
 #include "hc/core.h"
 #include "hc/limits.h"
@@ -111,7 +112,10 @@ int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct 
     static const struct {
         const char *word;
         enum backend_kind kind;
-    } words[] = {{"none", BACKEND_NONE}, {"local", BACKEND_LOCAL}, {"sqlite", BACKEND_SQLITE}};
+    } words[] = {{"none", BACKEND_NONE},
+                 {"local", BACKEND_LOCAL},
+                 {"sqlite", BACKEND_SQLITE},
+                 {"mysql", BACKEND_MYSQL}};
     const char *end;
 
     memset(out, 0, sizeof(*out));
@@ -203,8 +207,8 @@ static int not_built(const char *opt, const struct backend_url *u, const char *w
 
 int backends_check(const struct config *cfg, struct backends *out, char *err, size_t errlen)
 {
-    int rc =
-        backends_parse_url("--store", cfg->store, KIND(BACKEND_SQLITE), &out->store, err, errlen);
+    int rc = backends_parse_url("--store", cfg->store, KIND(BACKEND_SQLITE) | KIND(BACKEND_MYSQL),
+                                &out->store, err, errlen);
 
     if (rc == 0)
         rc =
@@ -217,9 +221,206 @@ int backends_check(const struct config *cfg, struct backends *out, char *err, si
                                 KIND(BACKEND_LOCAL) | KIND(BACKEND_REDIS) |
                                     KIND(BACKEND_REDIS_UNIX) | KIND(BACKEND_REDIS_CLUSTER),
                                 &out->queue, err, errlen);
+    if (rc == 0 && out->store.kind == BACKEND_MYSQL) {
+        struct store_mysql_shard *shards = NULL;
+        unsigned n = 0;
+        rc = backends_mysql_shards(cfg, &shards, &n, err, errlen);
+        free(shards);
+    }
     if (rc < 0)
         return rc;
     return 0;
+}
+
+int backends_parse_mysql(const char *opt, const char *s, const char *password,
+                         struct store_mysql_node *out, char *err, size_t errlen)
+{
+    const char *p, *at, *slash, *colon, *db;
+    struct backend_url u;
+    size_t n;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (strncmp(s, "mysql://", 8) != 0)
+        return bad(err, errlen, opt, s, "a MariaDB server is mysql://USER@HOST[:PORT]/DB");
+    p = s + 8;
+    slash = strchr(p, '/');
+    at = slash != NULL ? memchr(p, '@', (size_t)(slash - p)) : NULL;
+    /* The password may hold '@': the host follows the last one before the path. */
+    for (const char *q = at; q != NULL && q < slash;
+         q = memchr(q + 1, '@', (size_t)(slash - q - 1)))
+        at = q;
+    if (slash == NULL || slash[1] == '\0')
+        return bad(err, errlen, opt, s, "the database is needed after the host (\"/hc\")");
+    if (at == NULL || at == p)
+        return bad(err, errlen, opt, s, "a user is needed before the host (\"hc@\")");
+    colon = memchr(p, ':', (size_t)(at - p));
+    n = (size_t)((colon != NULL ? colon : at) - p);
+    if (n >= sizeof(out->user))
+        return bad(err, errlen, opt, s, "the user is longer than %zu bytes", sizeof(out->user) - 1);
+    memcpy(out->user, p, n);
+    if (colon != NULL) {
+        n = (size_t)(at - colon - 1);
+        if (n >= sizeof(out->password))
+            return bad(err, errlen, opt, s, "the password is longer than %zu bytes",
+                       sizeof(out->password) - 1);
+        memcpy(out->password, colon + 1, n);
+    } else if (password != NULL) {
+        snprintf(out->password, sizeof(out->password), "%s", password);
+    }
+    rc = read_authority(opt, s, at + 1, slash, 3306, &u, err, errlen);
+    if (rc < 0)
+        return rc;
+    snprintf(out->host, sizeof(out->host), "%s", u.host);
+    out->port = u.port;
+    db = slash + 1;
+    n = strlen(db);
+    if (n >= sizeof(out->db))
+        return bad(err, errlen, opt, s, "the database name is longer than %zu bytes",
+                   sizeof(out->db) - 1);
+    for (const char *q = db; *q != '\0'; q++) {
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              *q == '_' || *q == '$'))
+            return bad(err, errlen, opt, s, "'%c' is not allowed in a database name", *q);
+    }
+    memcpy(out->db, db, n);
+    return 0;
+}
+
+/* Reads "N=REST" of option opt: N into *shard (below HCSERVER_MAX_SHARDS), REST into *rest. */
+static int read_indexed(const char *opt, const char *s, unsigned *shard, const char **rest,
+                        char *err, size_t errlen)
+{
+    const char *eq = strchr(s, '=');
+    unsigned long v;
+
+    if (eq == NULL || !read_number(s, eq, HCSERVER_MAX_SHARDS - 1, &v))
+        return bad(err, errlen, opt, s, "expected N=URL with a shard number N from 0 to %d",
+                   HCSERVER_MAX_SHARDS - 1);
+    *shard = (unsigned)v;
+    *rest = eq + 1;
+    return 0;
+}
+
+/* The password for URLs without one: --mysql-password-file's first line, else the environment. */
+static int mysql_password(const struct config *cfg, char *out, size_t cap, bool *have, char *err,
+                          size_t errlen)
+{
+    const char *env = getenv("HCSERVER_MYSQL_PASSWORD");
+    FILE *f;
+
+    *have = false;
+    out[0] = '\0';
+    if (cfg->mysql_password_file != NULL && cfg->mysql_password_file[0] != '\0') {
+        f = fopen(cfg->mysql_password_file, "r");
+        if (f == NULL) {
+            int rc = -errno;
+            snprintf(err, errlen, "--mysql-password-file %s: %s", cfg->mysql_password_file,
+                     hc_strerror(rc));
+            return -EINVAL;
+        }
+        if (fgets(out, (int)cap, f) == NULL)
+            out[0] = '\0';
+        fclose(f);
+        out[strcspn(out, "\r\n")] = '\0';
+        *have = true;
+    } else if (env != NULL) {
+        snprintf(out, cap, "%s", env);
+        *have = true;
+    }
+    return 0;
+}
+
+int backends_mysql_shards(const struct config *cfg, struct store_mysql_shard **out, unsigned *n,
+                          char *err, size_t errlen)
+{
+    struct store_mysql_shard *sh;
+    char pw[256], url[1024];
+    bool have_pw;
+    unsigned count = 0, idx;
+    const char *rest;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = mysql_password(cfg, pw, sizeof(pw), &have_pw, err, errlen)) < 0)
+        return rc;
+    if (cfg->shard_primary.len == 0) {
+        snprintf(err, errlen,
+                 "--store mysql: no shard (--shard-primary 0=mysql://USER@HOST/DB, "
+                 "or [shard.0] primary = ... in the config file)");
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < cfg->shard_primary.len; i++) {
+        if ((rc = read_indexed("--shard-primary", cfg->shard_primary.items[i], &idx, &rest, err,
+                               errlen)) < 0)
+            return rc;
+        if (idx + 1 > count)
+            count = idx + 1;
+    }
+    sh = hc_xcalloc(count, sizeof(*sh));
+    for (size_t i = 0; i < cfg->shard_primary.len; i++) {
+        read_indexed("--shard-primary", cfg->shard_primary.items[i], &idx, &rest, err, errlen);
+        if (sh[idx].primary.host[0] != '\0') {
+            snprintf(err, errlen, "--shard-primary: shard %u has two primaries", idx);
+            goto fail;
+        }
+        if ((rc = backends_parse_mysql("--shard-primary", rest, have_pw ? pw : NULL,
+                                       &sh[idx].primary, err, errlen)) < 0)
+            goto fail;
+    }
+    for (unsigned i = 0; i < count; i++) {
+        if (sh[i].primary.host[0] == '\0') {
+            snprintf(err, errlen, "--shard-primary: shard %u has no primary (shards are 0..%u)", i,
+                     count - 1);
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < cfg->shard_replicas.len; i++) {
+        const char *p;
+        if ((rc = read_indexed("--shard-replicas", cfg->shard_replicas.items[i], &idx, &rest, err,
+                               errlen)) < 0)
+            goto fail;
+        if (idx >= count) {
+            snprintf(err, errlen, "--shard-replicas: shard %u has no primary", idx);
+            goto fail;
+        }
+        for (p = rest; *p != '\0';) {
+            size_t len = strcspn(p, ",");
+            const char *start = p;
+            while (len > 0 && *start == ' ') {
+                start++;
+                len--;
+            }
+            while (len > 0 && start[len - 1] == ' ')
+                len--;
+            if (len == 0 || len >= sizeof(url)) {
+                snprintf(err, errlen, "--shard-replicas %s: an empty or overlong URL",
+                         cfg->shard_replicas.items[i]);
+                goto fail;
+            }
+            if (sh[idx].nreplicas == STORE_MYSQL_MAX_REPLICAS) {
+                snprintf(err, errlen, "--shard-replicas: shard %u has more than %d replicas", idx,
+                         STORE_MYSQL_MAX_REPLICAS);
+                goto fail;
+            }
+            memcpy(url, start, len);
+            url[len] = '\0';
+            if ((rc = backends_parse_mysql("--shard-replicas", url, have_pw ? pw : NULL,
+                                           &sh[idx].replicas[sh[idx].nreplicas], err, errlen)) < 0)
+                goto fail;
+            sh[idx].nreplicas++;
+            p += strcspn(p, ",");
+            if (*p == ',')
+                p++;
+        }
+    }
+    *out = sh;
+    *n = count;
+    return 0;
+fail:
+    free(sh);
+    return -EINVAL;
 }
 
 int backends_open_store(const struct backends *b, const struct config *cfg, struct hc_metrics *m,
@@ -235,9 +436,25 @@ int backends_open_store(const struct backends *b, const struct config *cfg, stru
     };
     int rc;
 
-    if (b->store.kind != BACKEND_SQLITE)
+    if (b->store.kind == BACKEND_MYSQL) {
+        struct store_mysql_config mc = {
+            .batch_max = cfg->commit_batch,
+            .queue_cap = cfg->write_queue,
+            .max_lag_ns = cfg->max_replica_lag,
+            .m = m,
+        };
+        struct store_mysql_shard *shards;
+        rc = backends_mysql_shards(cfg, &shards, &mc.shards, err, errlen);
+        if (rc < 0)
+            return rc;
+        mc.shard = shards;
+        rc = store_mysql_open(&mc, out, err, errlen);
+        free(shards);
+    } else if (b->store.kind == BACKEND_SQLITE) {
+        rc = store_sqlite_open(&sc, out, err, errlen);
+    } else {
         return not_built("--store", &b->store, "store", err, errlen);
-    rc = store_sqlite_open(&sc, out, err, errlen);
+    }
     if (rc == 0 && cfg->fail_shard >= 0)
         rc = store_faulty_open(*out, (int)cfg->fail_shard, m, out);
     return rc;

@@ -3,6 +3,9 @@
  * each named by a URL:
  *
  *   --store sqlite                     shard files in --data-dir (store_sqlite.c)
+ *           mysql                      MariaDB shards (store_mysql.c), each named by
+ *                                      --shard-primary N=mysql://USER[:PASS]@HOST[:PORT]/DB
+ *                                      and --shard-replicas N=URL,URL (port 3306)
  *   --cache none                       no second cache level (l2_none.c)
  *           redis://HOST[:PORT][/DB]   a Redis server (port 6379, database 0 by default)
  *           redis+unix:///PATH[?db=N]  a Redis server on a unix socket
@@ -25,6 +28,7 @@
 #include "backend/l2.h"
 #include "backend/queue.h"
 #include "backend/store.h"
+#include "backend/store_mysql.h"
 #include "config.h"
 #include "hc/metrics.h"
 
@@ -37,6 +41,7 @@ enum backend_kind {
     BACKEND_REDIS_UNIX,    /* redis+unix:///PATH */
     BACKEND_MEMCACHED,     /* memcached://HOST:PORT */
     BACKEND_REDIS_CLUSTER, /* redis-cluster://HOST:PORT,HOST:PORT... (seeds) */
+    BACKEND_MYSQL,         /* --store mysql */
 };
 
 /* A parsed backend URL. */
@@ -64,6 +69,23 @@ struct backends {
  */
 int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct backend_url *out,
                        char *err, size_t errlen);
+
+/*
+ * Parses mysql://USER[:PASSWORD]@HOST[:PORT]/DB (for the option opt) into *out; a URL without
+ * a password gets password (NULL: none). The database is letters, digits, '_' and '$', at
+ * most 64 bytes. 0, or -EINVAL with a message in err.
+ */
+int backends_parse_mysql(const char *opt, const char *s, const char *password,
+                         struct store_mysql_node *out, char *err, size_t errlen);
+
+/*
+ * cfg's --shard-primary and --shard-replicas as *n shards in *out (heap, the caller frees):
+ * every shard from 0 to the highest named needs exactly one primary. The password for URLs
+ * without one comes from --mysql-password-file, else the environment's
+ * HCSERVER_MYSQL_PASSWORD. 0, or -EINVAL with a message in err.
+ */
+int backends_mysql_shards(const struct config *cfg, struct store_mysql_shard **out, unsigned *n,
+                          char *err, size_t errlen);
 
 /*
  * Reads cfg's --store, --cache and --queue into *out. 0; -EINVAL (malformed: a usage error)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend/backends.h"
@@ -131,12 +132,101 @@ static void a_backend_not_in_this_build_says_so(void **state)
     assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), -EINVAL);
 }
 
+static void mysql_urls_name_user_password_host_port_and_database(void **state)
+{
+    struct store_mysql_node n;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(backends_parse_mysql("--shard-primary", "mysql://hc:s@c:ret@db1:3307/hc_0",
+                                          "fromfile", &n, err, sizeof(err)),
+                     0);
+    assert_string_equal(n.user, "hc");
+    assert_string_equal(n.password, "s@c:ret"); /* the host follows the last '@' */
+    assert_string_equal(n.host, "db1");
+    assert_int_equal(n.port, 3307);
+    assert_string_equal(n.db, "hc_0");
+    assert_int_equal(backends_parse_mysql("--shard-primary", "mysql://hc@[::1]/hc", "fromfile", &n,
+                                          err, sizeof(err)),
+                     0);
+    assert_string_equal(n.password, "fromfile");
+    assert_string_equal(n.host, "::1");
+    assert_int_equal(n.port, 3306);
+    static const struct {
+        const char *url, *why;
+    } bad[] = {
+        {"mysqlx://hc@h/db", "mysql://USER@HOST"},
+        {"mysql://h/db", "a user is needed"},
+        {"mysql://hc@h", "the database is needed"},
+        {"mysql://hc@h/", "the database is needed"},
+        {"mysql://hc@h/d-b", "'-' is not allowed in a database name"},
+        {"mysql://hc@h/d`b", "'`' is not allowed in a database name"},
+        {"mysql://hc@h:0/db", "the port must be"},
+        {"mysql://hc@h:x/db", "the port must be"},
+        {"mysql://hc@/db", "a host is needed"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(
+            backends_parse_mysql("--shard-primary", bad[i].url, NULL, &n, err, sizeof(err)),
+            -EINVAL);
+        if (strstr(err, bad[i].why) == NULL)
+            fail_msg("%s: \"%s\" does not say \"%s\"", bad[i].url, err, bad[i].why);
+    }
+}
+
+static void mysql_shards_come_from_indexed_settings(void **state)
+{
+    const char *prim[] = {"1=mysql://hc@b/hc1", "0=mysql://hc:pw@a/hc0"};
+    const char *reps[] = {"1=mysql://hc@b2/hc1, mysql://hc@b3:3308/hc1"};
+    struct config cfg = {.store = "mysql", .cache = "none", .queue = "local"};
+    struct store_mysql_shard *sh;
+    struct backends b;
+    unsigned n;
+    char err[256];
+
+    (void)state;
+    assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "no shard"));
+    cfg.shard_primary = (struct hc_opt_list){prim, 2};
+    cfg.shard_replicas = (struct hc_opt_list){reps, 1};
+    setenv("HCSERVER_MYSQL_PASSWORD", "envpw", 1);
+    assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), 0);
+    assert_int_equal(b.store.kind, BACKEND_MYSQL);
+    assert_int_equal(backends_mysql_shards(&cfg, &sh, &n, err, sizeof(err)), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(sh[0].primary.host, "a");
+    assert_string_equal(sh[0].primary.password, "pw");
+    assert_int_equal(sh[0].nreplicas, 0);
+    assert_string_equal(sh[1].primary.password, "envpw");
+    assert_int_equal(sh[1].nreplicas, 2);
+    assert_string_equal(sh[1].replicas[1].host, "b3");
+    assert_int_equal(sh[1].replicas[1].port, 3308);
+    free(sh);
+    /* A gap in the shard numbers, two primaries, a replica of no shard, a bad index. */
+    prim[1] = "2=mysql://hc@a/hc0";
+    assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "shard 0 has no primary"));
+    prim[1] = "1=mysql://hc@a/hc0";
+    assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "two primaries"));
+    prim[1] = "0=mysql://hc@a/hc0";
+    reps[0] = "5=mysql://hc@b2/hc1";
+    assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "shard 5 has no primary"));
+    prim[1] = "x=mysql://hc@a/hc0";
+    assert_int_equal(backends_check(&cfg, &b, err, sizeof(err)), -EINVAL);
+    assert_non_null(strstr(err, "expected N=URL"));
+    unsetenv("HCSERVER_MYSQL_PASSWORD");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_forms_an_operator_writes_are_read),
         cmocka_unit_test(malformed_urls_are_refused_with_the_fault_named),
         cmocka_unit_test(a_backend_not_in_this_build_says_so),
+        cmocka_unit_test(mysql_urls_name_user_password_host_port_and_database),
+        cmocka_unit_test(mysql_shards_come_from_indexed_settings),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,12 @@
  *
  * A new backend joins by adding one entry to `impls` (an open function over a scratch
  * directory, which a server-backed store may ignore).
+ *
+ * The MariaDB store runs when a server is given in the environment (the integration test
+ * hcserver_store_mysql.sh starts a primary and a replica and runs this suite):
+ * HC_TEST_MYSQL=mysql://USER:PASS@127.0.0.1:PORT (no database: each test makes its own from its
+ * scratch directory's name) and, for the run with a replica, HC_TEST_MYSQL_REPLICA=the same
+ * for the replica. Without HC_TEST_MYSQL those entries are left out, and say so.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend/backends.h"
 #include "backend/store_faulty.h"
+#include "backend/store_mysql.h"
 #include "backend/store_sqlite.h"
 
 #define N 2000
@@ -86,15 +94,70 @@ static struct store *open_faulty_none(const char *dir, size_t batch)
     return s;
 }
 
+/* The server of env's URL with database "<dir's last part>_<shard>", into *n. */
+static void mysql_node(const char *env, const char *dir, unsigned shard, struct store_mysql_node *n)
+{
+    char url[1024], err[256];
+    const char *base = strrchr(dir, '/') + 1;
+    size_t len = (size_t)snprintf(url, sizeof(url), "%s/", getenv(env));
+
+    for (const char *p = base; *p != '\0' && len < sizeof(url) - 8; p++)
+        url[len++] =
+            (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p
+                                                                                             : '_';
+    snprintf(url + len, sizeof(url) - len, "_%u", shard);
+    if (backends_parse_mysql("HC_TEST_MYSQL", url, NULL, n, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+}
+
+static struct store *open_mysql_with(const char *dir, size_t batch, bool replica)
+{
+    struct store_mysql_shard shards[4];
+    struct store_mysql_config cfg = {
+        .shards = 4,
+        .shard = shards,
+        .batch_max = batch,
+        .queue_cap = 10000,
+        .max_lag_ns = 10 * HC_NSEC_PER_SEC,
+    };
+    struct store *s = NULL;
+    char err[512];
+
+    memset(shards, 0, sizeof(shards));
+    for (unsigned i = 0; i < 4; i++) {
+        mysql_node("HC_TEST_MYSQL", dir, i, &shards[i].primary);
+        if (replica) {
+            mysql_node("HC_TEST_MYSQL_REPLICA", dir, i, &shards[i].replicas[0]);
+            shards[i].nreplicas = 1;
+        }
+    }
+    if (store_mysql_open(&cfg, &s, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    return s;
+}
+
+static struct store *open_mysql(const char *dir, size_t batch)
+{
+    return open_mysql_with(dir, batch, false);
+}
+
+static struct store *open_mysql_replica(const char *dir, size_t batch)
+{
+    return open_mysql_with(dir, batch, true);
+}
+
 /* An implementation of the interface under test. */
 struct impl {
     const char *name;
     struct store *(*open)(const char *dir, size_t batch);
+    const char *needs; /* an environment variable it needs, or NULL */
 };
 
 static const struct impl impls[] = {
-    {"sqlite", open_sqlite},
-    {"sqlite behind the fault wrapper, no faults", open_faulty_none},
+    {"sqlite", open_sqlite, NULL},
+    {"sqlite behind the fault wrapper, no faults", open_faulty_none, NULL},
+    {"mysql", open_mysql, "HC_TEST_MYSQL"},
+    {"mysql with a replica", open_mysql_replica, "HC_TEST_MYSQL_REPLICA"},
 };
 
 /* The implementation a test runs against (its cmocka state). */
@@ -246,6 +309,40 @@ static void listings_page_newest_first_and_survive_a_reopen(void **state)
     remove_dir(dir);
 }
 
+static void a_read_of_any_copy_after_a_write_sees_the_write(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = open_store(state, dir, 64);
+    struct store_op ops[50];
+    struct order o, page[1];
+    size_t n = 0;
+
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 50; i++)
+            create_op(&ops[i], (uint64_t)(round * 50 + i + 1), NULL, 0);
+        run(s, ops, 50);
+        for (int i = 0; i < 50; i += 7) {
+            assert_int_equal(ops[i].result, 0);
+            assert_int_equal(store_get(s, ops[i].order.id, STORE_READ_ANY, &o), 0);
+            assert_true(o.user_id == ops[i].order.user_id);
+        }
+        assert_int_equal(
+            s->ops->list_user(s, ops[49].order.user_id, 0, STORE_READ_ANY, page, 1, &n), 0);
+        assert_int_equal(n, 1);
+        assert_true(page[0].id == ops[49].order.id);
+        memset(&ops[0], 0, sizeof(ops[0]));
+        ops[0].kind = STORE_SET_STATUS;
+        ops[0].id = page[0].id;
+        ops[0].new_status = ORDER_CANCELLED;
+        run(s, ops, 1);
+        assert_int_equal(ops[0].result, 0);
+        assert_int_equal(store_get(s, page[0].id, STORE_READ_ANY, &o), 0);
+        assert_int_equal(o.status, ORDER_CANCELLED);
+    }
+    store_close(s);
+    remove_dir(dir);
+}
+
 static void a_failing_shard_fails_every_call_and_the_others_work(void **state)
 {
     char *dir = make_dir();
@@ -281,11 +378,16 @@ int main(void)
 
     for (size_t i = 0; i < sizeof(impls) / sizeof(impls[0]); i++) {
         void *impl = (void *)&impls[i];
+        if (impls[i].needs != NULL && getenv(impls[i].needs) == NULL) {
+            printf("%s: left out (no %s in the environment)\n", impls[i].name, impls[i].needs);
+            continue;
+        }
         const struct CMUnitTest contract[] = {
             cmocka_unit_test_prestate(concurrent_creations_commit_with_unique_routable_ids, impl),
             cmocka_unit_test_prestate(a_repeated_key_or_ticket_finds_the_first_order, impl),
             cmocka_unit_test_prestate(status_changes_follow_the_machine, impl),
             cmocka_unit_test_prestate(listings_page_newest_first_and_survive_a_reopen, impl),
+            cmocka_unit_test_prestate(a_read_of_any_copy_after_a_write_sees_the_write, impl),
         };
         failed += cmocka_run_group_tests_name(impls[i].name, contract, NULL, NULL);
     }

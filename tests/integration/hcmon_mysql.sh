@@ -8,23 +8,14 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_tmux.sh"
 hc_need mariadbd mariadb-install-db mariadb tmux python3
+source "$(dirname "$0")/lib_mariadb.sh"
 build=$1
 hcmon=$build/hcmon/hcmon
 tmp=$HC_TMP
-mariadbd=$(command -v mariadbd || echo /usr/sbin/mariadbd)
 
-mariadb-install-db --no-defaults --datadir="$tmp/db" --user="$(id -un)" --skip-test-db \
-    --auth-root-authentication-method=socket >"$tmp/install.log" 2>&1 ||
-    hc_fail "mariadb-install-db: $(tail -5 "$tmp/install.log")"
-port=$(hc_free_port)
-"$mariadbd" --no-defaults --datadir="$tmp/db" --user="$(id -un)" --port="$port" \
-    --bind-address=127.0.0.1 --socket="$tmp/sock" --pid-file="$tmp/mariadbd.pid" \
-    --log-error="$tmp/mariadbd.err" --server-id=1 --log-bin="$tmp/db/bin" --innodb-buffer-pool-size=16M \
-    --performance-schema=OFF >"$tmp/mariadbd.out" 2>&1 &
-hc_track $!
-for _ in $(seq 150); do [ -S "$tmp/sock" ] && break; sleep 0.1; done
-[ -S "$tmp/sock" ] || hc_fail "mariadbd did not start: $(tail -5 "$tmp/mariadbd.err")"
-sql() { mariadb --no-defaults -S "$tmp/sock" -u root -N -B -e "$1"; }
+hc_mariadb_start p
+port=${HC_MDB_PORT[p]}
+sql() { hc_mariadb_sql p "$1"; }
 sql "CREATE USER mon@'127.0.0.1' IDENTIFIED BY 'secret'; CREATE USER mon@'localhost' IDENTIFIED BY 'secret';
      GRANT PROCESS, REPLICATION CLIENT ON *.* TO mon@'127.0.0.1', mon@'localhost';
      CREATE DATABASE shop; CREATE TABLE shop.t (id INT PRIMARY KEY) ENGINE=InnoDB;
@@ -67,21 +58,9 @@ case $(hc_json "$tmp/bad.json" reason) in *"Access denied"*) ;; *) hc_fail "reas
 
 # A replica of it (a second mariadbd, GTID replication): the replica's IO and SQL threads and
 # its lag; with the SQL thread stopped, an alert on the metric holds (exit status 99).
-rport=$(hc_free_port)
-sql "CREATE USER repl@'127.0.0.1' IDENTIFIED BY 'rp'; CREATE USER repl@'localhost' IDENTIFIED BY 'rp';
-     GRANT REPLICATION SLAVE ON *.* TO repl@'127.0.0.1', repl@'localhost'"
-mariadb-install-db --no-defaults --datadir="$tmp/rdb" --user="$(id -un)" --skip-test-db \
-    --auth-root-authentication-method=socket >>"$tmp/install.log" 2>&1 || hc_fail "replica datadir"
-"$mariadbd" --no-defaults --datadir="$tmp/rdb" --user="$(id -un)" --port="$rport" \
-    --bind-address=127.0.0.1 --socket="$tmp/rsock" --server-id=2 --skip-log-bin \
-    --log-error="$tmp/replica.err" --innodb-buffer-pool-size=16M --performance-schema=OFF \
-    >"$tmp/replica.out" 2>&1 &
-hc_track $!
-for _ in $(seq 150); do [ -S "$tmp/rsock" ] && break; sleep 0.1; done
-[ -S "$tmp/rsock" ] || hc_fail "the replica did not start: $(tail -5 "$tmp/replica.err")"
-rsql() { mariadb --no-defaults -S "$tmp/rsock" -u root -N -B -e "$1"; }
-rsql "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$port, MASTER_USER='repl',
-      MASTER_PASSWORD='rp', MASTER_USE_GTID=slave_pos; START SLAVE"
+hc_mariadb_replica p r
+rport=${HC_MDB_PORT[r]}
+rsql() { hc_mariadb_sql r "$1"; }
 for _ in $(seq 100); do [ "$(rsql 'SELECT count(*) FROM shop.t' 2>/dev/null)" = 7 ] && break; sleep 0.1; done
 [ "$(rsql 'SELECT count(*) FROM shop.t')" = 7 ] || hc_fail "the replica did not catch up"
 # The mon user came over with the rest; reading replica status takes SLAVE MONITOR too.

@@ -232,6 +232,21 @@ static void repeated_keys_append_and_plain_keys_replace(void **state)
     assert_int_equal(v.connections, 2);
 }
 
+static void an_indexed_section_gives_its_index_with_each_value(void **state)
+{
+    (void)state;
+    char err[256];
+    assert_int_equal(conf("[admin.3]\nhost = h3\n[admin.0]\nhost = h0\n", err, sizeof(err)), 2);
+    /* admin-host is a plain string: the last value stays, with its index. */
+    assert_string_equal(v.admin_host, "0=h0");
+    assert_int_equal(conf("[header.1]\nx = A: 1\n", err, sizeof(err)), HC_EUNKNOWN);
+    assert_string_equal(err, "prog: t.conf:2: unknown key \"header-x\" (did you mean \"header\"?)");
+    /* A dot followed by something other than digits is an ordinary section name. */
+    assert_int_equal(conf("[admin.x]\nhost = h\n", err, sizeof(err)), HC_EUNKNOWN);
+    assert_string_equal(
+        err, "prog: t.conf:2: unknown key \"admin.x-host\" (did you mean \"admin-host\"?)");
+}
+
 static void flags_override_the_file_and_repeats_collect_from_both(void **state)
 {
     (void)state;
@@ -339,6 +354,7 @@ int main(void)
         T(a_malformed_line_is_a_syntax_error),
         T(a_line_longer_than_libinih_allows_is_refused),
         T(repeated_keys_append_and_plain_keys_replace),
+        T(an_indexed_section_gives_its_index_with_each_value),
         T(flags_override_the_file_and_repeats_collect_from_both),
         T(an_error_in_the_file_fails_the_parse_with_its_message),
         T(a_missing_file_is_reported_with_errno),

@@ -14,6 +14,9 @@
  *     [admin]                         ; a section prefixes its keys: this is --admin-port
  *     port = 9090
  *
+ *     [shard.1]                       ; an indexed section: this is --shard-primary 1=URL
+ *     primary = mysql://hc@db1/hc     ; (repeating options that take "N=VALUE")
+ *
  * Format (libinih): `key = value` or `key: value`; lines starting with '#' or ';' are comments,
  * as is the rest of a line after " ;"; leading spaces are ignored (there are no continuation
  * lines); a value runs to the end of the line with surrounding spaces trimmed, and no quoting.
@@ -21,7 +24,8 @@
  * not keys. Every error names the file and line: `hcload: hc.conf:3: unknown key "conections"
  * (did you mean "connections"?)`, `hcload: hc.conf:4: duration: "10x": unknown unit`.
  *
- * Bounds: a file is at most HC_CONF_MAX_BYTES; a line at most libinih's line length.
+ * Bounds: a file is at most HC_CONF_MAX_BYTES; a line at most libinih's line length; a value
+ * of an indexed section with its "N=" at most HC_CONF_MAX_INDEXED_VALUE.
  * Values are applied in file order as they are read; after an error the program should not
  * use the partly applied settings (hc_opt_main exits with status 2).
  */

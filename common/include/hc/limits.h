@@ -102,6 +102,8 @@
  */
 #define HC_CONF_MAX_BYTES (1024 * 1024)
 #define HC_OPT_MAX_REPEAT 4096
+/* The longest value of a key in an indexed section ([shard.0]) with its "N=" prefix. */
+#define HC_CONF_MAX_INDEXED_VALUE 4096
 /* opt: options one program's table and the common ones may hold, for "did you mean". */
 #define HC_OPT_SUGGEST_MAX 256
 
