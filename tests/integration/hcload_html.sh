@@ -35,6 +35,11 @@ chrome() {
         wait "$pid" || rc=$?
         [ "$rc" = 0 ] || hc_fail "chromium on $page ($what): exit $rc: $(tail -5 "$out.log")"
     done
+    # A loaded machine has been seen to give an empty DOM: load the page once more then.
+    if ! grep -q '</html>' "$out.dom" && [ -z "${CHROME_RETRY:-}" ]; then
+        echo "note: chromium gave $(wc -c <"$out.dom") bytes of DOM for $page; again"
+        CHROME_RETRY=1 chrome "$page" "$out"
+    fi
 }
 
 # check_page PAGE.html OUT JSON [BASELINE.json]: the page rendered in Chromium with no console
@@ -160,7 +165,8 @@ PY
 timeout 30 "$hcload" report "$tmp/evil.json" -o "$tmp/evil.html" || hc_fail "report of evil.json failed"
 chrome "$tmp/evil.html" "$tmp/evil"
 ! grep -a CONSOLE "$tmp/evil.log" >/dev/null || hc_fail "evil.html: console: $(grep -a CONSOLE "$tmp/evil.log" | head -3)"
-grep -q 'data-rendered="ok"' "$tmp/evil.dom" || hc_fail "evil.html did not render"
+grep -q 'data-rendered="ok"' "$tmp/evil.dom" ||
+    hc_fail "evil.html did not render ($(wc -c <"$tmp/evil.dom") bytes of DOM): $(grep -o '<pre id="hc-error"[^<]*' "$tmp/evil.dom")"
 ! grep -q '<img' "$tmp/evil.dom" || hc_fail "a name became an element"
 grep -q '<title>hcload report: ' "$tmp/evil.dom" || hc_fail "the title was changed"
 [ "$(grep -o '<script' "$tmp/evil.html" | wc -l)" = 2 ] || hc_fail "the URL opened a script element"
