@@ -18,6 +18,7 @@
 #include "hc/http.h"
 #include "hc/limits.h"
 #include "hc/net.h"
+#include "agent.h"
 
 const char *const options_arrivals[] = {"constant", "poisson", NULL};
 
@@ -178,6 +179,55 @@ static const struct hc_opt options_table[] = {
              "output)",
      .group = "Output",
      .dest = &opts.hlog},
+    {.name = "jtl",
+     .kind = HC_OPT_FILE,
+     .help = "Write one CSV row per request to FILE in JMeter's result format (.jtl)",
+     .group = "Output",
+     .dest = &opts.jtl},
+    {.name = "jtl-sample",
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "With --jtl: keep one row in N (default 1: every request)",
+     .group = "Output",
+     .dest = &opts.jtl_sample},
+    {.name = "history",
+     .kind = HC_OPT_FILE,
+     .help = "Append the run to the SQLite database FILE (hcload compare and --baseline read it)",
+     .group = "Baselines",
+     .dest = &opts.history},
+    {.name = "baseline",
+     .kind = HC_OPT_STRING,
+     .metavar = "REF",
+     .help = "Gate the run against REF: a --json result, or 'history' (earlier runs of the same "
+             "plan in --history); exit 99 on a regression",
+     .group = "Baselines",
+     .dest = &opts.baseline},
+    {.name = "tolerance",
+     .kind = HC_OPT_STRING,
+     .metavar = "SPEC",
+     .help = "With --baseline and in compare: how far each figure may move, e.g. "
+             "'p(99):+10%,rate:-5%' (default 'p(99):+10%,rate:-5%,error_rate:+1%')",
+     .group = "Baselines",
+     .dest = &opts.tolerance},
+    {.name = "output",
+     .short_name = 'o',
+     .kind = HC_OPT_FILE,
+     .help = "hcload merge: write the merged result to FILE ('-': standard output)",
+     .group = "Baselines",
+     .dest = &opts.output},
+    {.name = "start-at",
+     .kind = HC_OPT_STRING,
+     .metavar = "TIME",
+     .help = "Begin at TIME (ISO 8601 UTC, 2026-12-01T10:00:00Z, or Unix seconds), so that "
+             "agents on many machines start together",
+     .group = "Distributed",
+     .dest = &opts.start_at},
+    {.name = "agent",
+     .kind = HC_OPT_STRING,
+     .metavar = "I/N",
+     .help = "Be agent I of N (0..N-1): take its share of -R, -n, the CSV rows and {{seq}}",
+     .group = "Distributed",
+     .dest = &opts.agent},
     {.name = "script",
      .short_name = 's',
      .kind = HC_OPT_STRING,
@@ -197,12 +247,15 @@ static const struct hc_opt options_table[] = {
 static const struct hc_opt_arg options_args[] = {
     {.name = "URL",
      .kind = HC_OPT_URL,
-     .help = "The http:// or https:// URL every request goes to (the quick mode), or the word "
-             "run"},
-    {.name = "PLAN",
+     .help = "The http:// or https:// URL every request goes to (the quick mode), or one of the "
+             "words run, compare, merge"},
+    {.name = "FILE",
      .kind = HC_OPT_FILE,
-     .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\"",
-     .optional = true},
+     .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\". After "
+             "compare: the two results A and B (--json files, or with --history run ids, last, "
+             "last~N). After merge: the agents' --json results",
+     .optional = true,
+     .repeat = true},
     {.name = NULL},
 };
 
@@ -246,6 +299,8 @@ static const struct hc_opt_exit options_exits[] = {
         "output file that cannot be written fails before the run)"},
     {2, "usage error: a bad URL, option or value, or a malformed plan (FILE:LINE:COLUMN: what "
         "was expected)"},
+    {99, "the run regressed against --baseline beyond --tolerance (hcload compare: B regressed "
+         "from A); the figure is named on standard error"},
     {0, NULL},
 };
 
@@ -254,7 +309,7 @@ static const char *const options_see_also[] = {"wrk(1)", "hcwarm(1)", "hcmon(1)"
 static struct hc_opt_program options_prog = {
     .name = "hcload",
     .summary = "HTTP load generator with exact latency histograms",
-    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS]",
+    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS] | compare A B | merge RESULT... -o FILE",
     .description = options_description,
     .opts = options_table,
     .args = options_args,
@@ -613,6 +668,9 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     cfg->quiet = o->quiet;
     cfg->json_path = o->json;
     cfg->hlog_path = o->hlog;
+    rc = agent_resolve(o, cfg, err, errlen);
+    if (rc != 0)
+        return rc;
     rc = cfg->plan != NULL ? 0 : options_build_request(o, cfg, err, errlen);
     if (rc != 0) {
         *usage = rc == HC_ESYNTAX || rc == HC_ERANGE;

@@ -46,6 +46,14 @@ struct options {
     bool insecure;             /* -k */
     unsigned given;            /* OPTIONS_GIVEN_* bits: the load flags on the command line */
     const char *script;        /* -s (wrk's Lua script): refused, pointing to plans */
+    const char *jtl;           /* --jtl FILE */
+    uint64_t jtl_sample;       /* --jtl-sample N; 0: not given (1) */
+    const char *history;       /* --history FILE.db */
+    const char *baseline;      /* --baseline REF */
+    const char *tolerance;     /* --tolerance SPEC */
+    const char *start_at;      /* --start-at TIME */
+    const char *agent;         /* --agent I/N */
+    const char *output;        /* -o FILE (hcload merge) */
 };
 
 /* Bits of options.given: which load flags were given (they override a plan's load:). */
@@ -84,11 +92,19 @@ struct config {
     bool http2;    /* --http2 */
     bool insecure; /* -k: no TLS certificate checks */
     struct hc_client_reqset
-        reqs;              /* the one request (its batch of `pipeline` copies), or the plan's */
-    struct hc_plan *plan;  /* hcload run: the plan (owned), else NULL */
-    const char *plan_path; /* its file as given */
-    char *url_own;         /* hcload run: the target URL as text (owned) */
-    unsigned given;        /* OPTIONS_GIVEN_* of the command line */
+        reqs;                 /* the one request (its batch of `pipeline` copies), or the plan's */
+    struct hc_plan *plan;     /* hcload run: the plan (owned), else NULL */
+    const char *plan_path;    /* its file as given */
+    char *url_own;            /* hcload run: the target URL as text (owned) */
+    unsigned given;           /* OPTIONS_GIVEN_* of the command line */
+    const char *jtl_path;     /* --jtl, or NULL */
+    uint64_t jtl_sample;      /* --jtl-sample: keep one row in this many, >= 1 */
+    const char *history_path; /* --history, or NULL */
+    const char *baseline;     /* --baseline REF, or NULL */
+    const char *tolerance;    /* --tolerance SPEC, or NULL (the default, see gate.h) */
+    int64_t start_at_ns;      /* --start-at: wall-clock ns to begin at, or 0 */
+    unsigned agent_index;     /* --agent I/N: I, 0..N-1 */
+    unsigned agent_count;     /* N; 1 without --agent */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */
