@@ -192,21 +192,22 @@ static const struct hc_opt options_table[] = {
      .dest = &opts.jtl_sample},
     {.name = "history",
      .kind = HC_OPT_FILE,
-     .help = "Append the run to the SQLite database FILE (hcload compare and --baseline read it)",
+     .help = "Append the run to the SQLite database FILE, which compare and the baseline gate "
+             "read",
      .group = "Baselines",
      .dest = &opts.history},
     {.name = "baseline",
      .kind = HC_OPT_STRING,
      .metavar = "REF",
-     .help = "Gate the run against REF: a --json result, or 'history' (earlier runs of the same "
-             "plan in --history); exit 99 on a regression",
+     .help = "Gate the run against REF: a JSON result file, 'history' (the last runs of this plan "
+             "in the history database) or 'history:RUN'; exit 99 on a regression",
      .group = "Baselines",
      .dest = &opts.baseline},
     {.name = "tolerance",
      .kind = HC_OPT_STRING,
      .metavar = "SPEC",
-     .help = "With --baseline and in compare: how far each figure may move, e.g. "
-             "'p(99):+10%,rate:-5%' (default 'p(99):+10%,rate:-5%,error_rate:+1%')",
+     .help = "How far each figure may move against the baseline, e.g. 'p(99):+10%,rate:-5%' "
+             "(default 'p(99):+10%,rate:-5%,error_rate:+1%')",
      .group = "Baselines",
      .dest = &opts.tolerance},
     {.name = "output",
@@ -252,8 +253,8 @@ static const struct hc_opt_arg options_args[] = {
     {.name = "FILE",
      .kind = HC_OPT_FILE,
      .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\". After "
-             "compare: the two results A and B (--json files, or with --history run ids, last, "
-             "last~N). After merge: the agents' --json results",
+             "compare: the two results A and B (JSON result files, or run ids, last, last~N in "
+             "the history database). After merge: the agents' JSON results",
      .optional = true,
      .repeat = true},
     {.name = NULL},
