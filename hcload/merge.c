@@ -145,7 +145,7 @@ static void merge_rate(json_t *o, double sec)
 
 static int merge_add(json_t *dst, json_t *src, size_t index, char *err, size_t errlen)
 {
-    char where[64];
+    char where[96];
     snprintf(where, sizeof(where), "result %zu", index + 1);
     if (merge_scope(dst, src, where, err, errlen) != 0)
         return -1;
