@@ -6,8 +6,11 @@
 #            achieve it, and the cost shows as hcload's CPU-seconds and its p99;
 #   closed   -t 1 -c 64 -d DURATION, as fast as it goes: the cost shows as requests per second.
 # It prints each run, then the medians of jtl/plain for: closed requests per second (goal
-# >= 0.80: at most 20 % slower), open achieved rate (goal >= 0.98), open CPU per request (goal
-# <= 1.20) and open p99 (information). The JTL's row count is checked against the requests.
+# >= 0.80: at most 20 % slower), closed and open CPU-seconds per request (goal <= 1.20: what
+# the rows cost, the figure least moved by other load on the machine), open achieved rate
+# (goal >= 0.98) and open p99 (information). The JTL's row count is checked against the
+# requests. On a machine that cannot reach RATE the open runs are saturated and their
+# achieved rates and p99s say more about the machine than about --jtl.
 # usage: bench/hcload_jtl.sh [BUILD_DIR]   (default build/release; needs hcload built there)
 #        PAIRS=5 DURATION=10s RATE=50000 bench/hcload_jtl.sh
 set -euo pipefail
@@ -94,9 +97,10 @@ for i in $(seq "$pairs"); do
     [ $((i % 2)) = 0 ] && order="jtl plain"
     for mode in closed open; do
         for j in $order; do
-            read -r rps ach cpu p99 _ < <(run "$mode" "$j")
+            run "$mode" "$j" >"$tmp/line"
+            read -r rps ach cpu p99 n <"$tmp/line"
             printf '%-5s %-6s %-5s %12.0f %12.0f %8.2f %10.1f\n' "$i" "$mode" "$j" "$rps" "$ach" "$cpu" "$p99"
-            echo "$i $mode $j $rps $ach $cpu $p99" >>"$tmp/results"
+            echo "$i $mode $j $rps $ach $cpu $p99 $n" >>"$tmp/results"
         done
     done
 done
@@ -104,15 +108,16 @@ python3 - "$tmp/results" <<'PY'
 import collections, statistics, sys
 r = collections.defaultdict(dict)
 for line in open(sys.argv[1]):
-    i, mode, j, rps, ach, cpu, p99 = line.split()
-    r[(i, mode)][j] = (float(rps), float(ach), float(cpu), float(p99))
+    i, mode, j, rps, ach, cpu, p99, n = line.split()
+    r[(i, mode)][j] = (float(rps), float(ach), float(cpu), float(p99), float(n))
 def ratios(mode, f):
     return [f(v["jtl"]) / f(v["plain"])
             for (i, m), v in sorted(r.items()) if m == mode]
 def show(label, xs, goal):
     print(f"{label} {statistics.median(xs):.3f}  per round: {' '.join(f'{x:.3f}' for x in xs)}  {goal}")
 show("median jtl/plain closed requests per second:", ratios("closed", lambda t: t[0]), "(goal >= 0.80)")
+show("median jtl/plain closed CPU per request:    ", ratios("closed", lambda t: t[2] / t[4]), "(goal <= 1.20)")
 show("median jtl/plain open achieved rate:        ", ratios("open", lambda t: t[1]), "(goal >= 0.98)")
-show("median jtl/plain open CPU per request:      ", ratios("open", lambda t: t[2] / t[1]), "(goal <= 1.20)")
+show("median jtl/plain open CPU per request:      ", ratios("open", lambda t: t[2] / t[4]), "(goal <= 1.20)")
 show("median jtl/plain open p99:                  ", ratios("open", lambda t: t[3]), "(information)")
 PY

@@ -18,7 +18,7 @@ complete -c hcload -s L -l latency -d 'Print the full latency percentile spectru
 complete -c hcload -l json -r -F -d 'Write the summary as JSON to FILE (\'-\': standard output)'
 complete -c hcload -l hlog -r -F -d 'Write an HdrHistogram interval log (one interval per second) to FILE (\'-\': standard output)'
 complete -c hcload -l jtl -r -F -d 'Write one CSV row per request to FILE in JMeter\'s result format (.jtl)'
-complete -c hcload -l jtl-sample -x -d 'With --jtl: keep one row in N (default 1: every request)'
+complete -c hcload -l jtl-sample -x -d 'With --jtl: keep one row in N (1: every request)'
 complete -c hcload -l history -r -F -d 'Append the run to the SQLite database FILE, which compare and the baseline gate read'
 complete -c hcload -l baseline -x -d 'Gate the run against REF: a JSON result file, \'history\' (the last runs of this plan in the history database) or \'history:RUN\'; exit 99 on a regression'
 complete -c hcload -l tolerance -x -d 'How far each figure may move against the baseline, e.g. \'p(99):+10%,rate:-5%\' (default \'p(99):+10%,rate:-5%,error_rate:+1%\')'

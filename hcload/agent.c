@@ -117,6 +117,10 @@ int agent_parse(const char *text, unsigned *index, unsigned *count)
 
 int agent_resolve(const struct options *o, struct config *cfg, char *err, size_t errlen)
 {
+    if (o->jtl != NULL && o->jtl_sample == 0) {
+        hc_errf(err, errlen, "--jtl-sample must be at least 1 (one row in N requests)");
+        return HC_ERANGE;
+    }
     cfg->jtl_path = o->jtl;
     cfg->jtl_sample = o->jtl_sample ? o->jtl_sample : 1;
     cfg->history_path = o->history;

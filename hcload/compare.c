@@ -261,8 +261,8 @@ static bool compare_row(json_t *const *base, size_t nbase, json_t *current, cons
     else
         limit = t->sign > 0 ? ref + t->amount : ref - t->amount;
     bool worse = t->sign > 0 ? cur > limit : cur < limit;
-    bool better =
-        t->sign > 0 ? cur < (t->sign > 0 ? lo : hi) - (limit - ref) : cur > hi + (ref - limit);
+    /* Better: past the other end of the baselines' range by as much as the tolerance. */
+    bool better = t->sign > 0 ? cur < lo - (limit - ref) : cur > hi + (ref - limit);
     char lim[32];
     compare_format(t, limit, lim, sizeof(lim));
     snprintf(ls, sizeof(ls), "%s %s", t->sign > 0 ? "<=" : ">=", lim);
