@@ -18,6 +18,9 @@
 #include "hc/core.h"
 #include "hc/feed.h"
 
+/* The last second whose nanoseconds fit an int64_t (2262-04-11). */
+#define AGENT_MAX_SECONDS (INT64_MAX / HC_NSEC_PER_SEC - 1)
+
 /* Reads exactly n digits at *p into *v. */
 static bool agent_digits(const char **p, int n, int *v)
 {
@@ -75,7 +78,7 @@ int agent_parse_time(const char *text, int64_t *ns)
             n++;
         }
         int64_t frac;
-        if (n == 0 || !agent_fraction(&p, &frac) || *p != '\0')
+        if (n == 0 || !agent_fraction(&p, &frac) || *p != '\0' || s > AGENT_MAX_SECONDS)
             return HC_ESYNTAX;
         *ns = s * HC_NSEC_PER_SEC + frac;
         return 0;
@@ -93,6 +96,8 @@ int agent_parse_time(const char *text, int64_t *ns)
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
         return HC_ESYNTAX;
     int64_t secs = agent_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+    if (secs > AGENT_MAX_SECONDS)
+        return HC_ESYNTAX;
     *ns = secs * HC_NSEC_PER_SEC + frac;
     return 0;
 }

@@ -42,6 +42,9 @@ static void malformed_times_are_refused(void **state)
         "12e3",
         "2026-12-01T10:00:00Zjunk",
         "1960-01-01T00:00:00Z",
+        "155730938400",
+        "9999-12-31T23:59:59Z",
+        "6904-12-01T10:00:00Z",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int64_t ns = 42;
