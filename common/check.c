@@ -578,6 +578,23 @@ size_t hc_check_count(const struct hc_check_set *s)
     return s->nchecks;
 }
 
+int hc_check_status_expected(const struct hc_check_set *s, int status)
+{
+    int verdict = -1;
+    for (size_t i = 0; i < s->nchecks; i++) {
+        const struct check_item *it = s->items[i];
+        if (it->kind != CHECK_STATUS)
+            continue;
+        bool in = false;
+        for (size_t k = 0; k < it->nranges && !in; k++)
+            in = status >= it->lo[k] && status <= it->hi[k];
+        if (!in)
+            return 0;
+        verdict = 1;
+    }
+    return verdict;
+}
+
 size_t hc_check_extract_count(const struct hc_check_set *s)
 {
     return s->nextracts;

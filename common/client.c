@@ -122,6 +122,11 @@ bool hc_client_wait(struct hc_client *c, int64_t deadline_ns)
     return hc_client_run_wait_done(&c->run, c->started, deadline_ns);
 }
 
+uint64_t hc_client_sent(struct hc_client *c, unsigned thread)
+{
+    return hc_client_worker_sent(&c->workers[thread]);
+}
+
 bool hc_client_take(struct hc_client *c, unsigned thread, struct hc_hist *lat, struct hc_hist *raw,
                     uint64_t *responses, uint64_t *errors)
 {

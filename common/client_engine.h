@@ -143,6 +143,7 @@ struct hc_client_handoff {
     struct hc_hist *raw;  /* uncorrected latencies, same period */
     uint64_t responses;   /* responses, same period */
     uint64_t errors;      /* failed requests, same period */
+    uint64_t sent;        /* requests sent since the start, as of the last hand-off */
     bool done;            /* the worker has finished and flushed everything */
 };
 
@@ -209,6 +210,9 @@ void hc_client_worker_stop(struct hc_client_worker *w);
  * hc_client_worker_take: moves what the worker handed over since the last call into lat/raw (added)
  * and *responses and *errors (added). Returns whether the worker is done. Main thread.
  */
+/* hc_client_worker_sent: the slot's sent count (under its lock). Main thread. */
+uint64_t hc_client_worker_sent(struct hc_client_worker *w);
+
 bool hc_client_worker_take(struct hc_client_worker *w, struct hc_hist *lat, struct hc_hist *raw,
                            uint64_t *responses, uint64_t *errors);
 

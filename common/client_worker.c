@@ -350,6 +350,7 @@ static void worker_flush_interval(struct hc_client_worker *w, bool done)
     hc_hist_add(w->slot.raw, w->ival_raw);
     w->slot.responses += w->ival_responses;
     w->slot.errors += w->ival_errors;
+    w->slot.sent = w->stats.sent;
     if (done)
         w->slot.done = true;
     pthread_mutex_unlock(&w->slot.lock);
@@ -606,6 +607,14 @@ void *hc_client_worker_main(void *arg)
 void hc_client_worker_stop(struct hc_client_worker *w)
 {
     hc_loop_stop(w->loop);
+}
+
+uint64_t hc_client_worker_sent(struct hc_client_worker *w)
+{
+    pthread_mutex_lock(&w->slot.lock);
+    uint64_t sent = w->slot.sent;
+    pthread_mutex_unlock(&w->slot.lock);
+    return sent;
 }
 
 bool hc_client_worker_take(struct hc_client_worker *w, struct hc_hist *lat, struct hc_hist *raw,

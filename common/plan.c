@@ -416,6 +416,8 @@ static const char *const plan_load_keys[] = {"connections", "duration", "request
                                              "threads",     NULL};
 static const char *const plan_arrivals[] = {"constant", "poisson", NULL};
 static const char *const plan_stage_keys[] = {"duration", "target", NULL};
+static const char *const plan_threshold_keys[] = {"threshold", "abortOnFail", "delayAbortEval",
+                                                  NULL};
 static const char *const plan_feed_keys[] = {"csv", "order", "on_end", NULL};
 static const char *const plan_orders[] = {"sequential", "random", "unique", NULL};
 static const char *const plan_ends[] = {"recycle", "stop", NULL};
@@ -1400,6 +1402,49 @@ static int pp_implicit_flows(struct pp *pp, bool have_flows)
     return 0;
 }
 
+/* One expression of a thresholds: metric: "p(95) < 200" or {threshold, abortOnFail, ...}. */
+static int pp_threshold_expr(struct pp *pp, const yaml_node_t *e, const char *metric,
+                             const char *key, struct hc_threshold *out)
+{
+    const yaml_node_t *text = e;
+    bool abort_on_fail = false;
+    int64_t delay_ns = 0;
+    int rc;
+    if (e->type == YAML_MAPPING_NODE) {
+        rc = pp_mapping(pp, e, key, plan_threshold_keys,
+                        "a mapping {threshold, abortOnFail, delayAbortEval}");
+        if (rc != 0)
+            return rc;
+        text = pp_get(pp, e, "threshold");
+        if (text == NULL)
+            return PP_FAIL(pp, e, HC_ESYNTAX, "%s: the object form needs threshold: EXPRESSION",
+                           key);
+        const yaml_node_t *v;
+        char sub[PLAN_KEYPATH_MAX];
+        if ((v = pp_get(pp, e, "abortOnFail")) != NULL) {
+            pp_keyf(sub, key, "abortOnFail");
+            if ((rc = pp_bool(pp, v, sub, &abort_on_fail)) != 0)
+                return rc;
+        }
+        if ((v = pp_get(pp, e, "delayAbortEval")) != NULL) {
+            pp_keyf(sub, key, "delayAbortEval");
+            if ((rc = pp_duration(pp, v, sub, false, &delay_ns)) != 0)
+                return rc;
+        }
+    }
+    const char *s;
+    rc = pp_text(pp, text, key, "an expression like \"p(95) < 200ms\"", &s);
+    if (rc != 0)
+        return rc;
+    char err[256];
+    rc = hc_threshold_parse(metric, s, out, err, sizeof(err));
+    if (rc != 0)
+        return PP_FAIL(pp, text, rc, "%s: %s", key, err);
+    out->abort_on_fail = abort_on_fail;
+    out->delay_abort_ns = delay_ns;
+    return 0;
+}
+
 static int pp_thresholds(struct pp *pp, const yaml_node_t *n)
 {
     struct hc_plan *p = pp->plan;
@@ -1429,13 +1474,13 @@ static int pp_thresholds(struct pp *pp, const yaml_node_t *n)
                                HC_PLAN_MAX_THRESHOLDS);
         }
         t->exprs = hc_xcalloc(nitems, sizeof(*t->exprs));
+        t->at = hc_xcalloc(nitems, sizeof(*t->at));
         for (size_t i = 0; i < nitems; i++) {
             yaml_node_t *e = items != NULL ? pp_node(pp, items[i]) : v;
-            const char *s;
-            rc = pp_text(pp, e, key, "an expression like \"p(95) < 200ms\"", &s);
+            rc = pp_threshold_expr(pp, e, t->metric, key, &t->exprs[t->nexprs]);
             if (rc != 0)
                 return rc;
-            t->exprs[t->nexprs++] = hc_xstrdup(s);
+            t->at[t->nexprs++] = pp_pos(e);
         }
     }
     return 0;
@@ -1684,9 +1729,8 @@ void hc_plan_free(struct hc_plan *p)
     }
     free(p->flows);
     for (size_t i = 0; i < p->nthresholds; i++) {
-        for (size_t j = 0; j < p->thresholds[i].nexprs; j++)
-            free(p->thresholds[i].exprs[j]);
         free(p->thresholds[i].exprs);
+        free(p->thresholds[i].at);
         free(p->thresholds[i].metric);
     }
     free(p->thresholds);

@@ -12,7 +12,7 @@ _hcload()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
-    -t|--threads|-c|--connections|-d|--duration|-n|--requests|-R|--rate|--stages|--pipeline|-T|--timeout|-H|--header|-m|--method|--body|--jtl-sample|--baseline|--tolerance|--start-at|--agent)
+    -t|--threads|-c|--connections|-d|--duration|-n|--requests|-R|--rate|--stages|--pipeline|-T|--timeout|-H|--header|-m|--method|--body|--threshold|--metrics-listen|--baseline|--jtl-sample|--tolerance|--start-at|--agent)
         return 0
         ;;
     --arrival)
@@ -34,17 +34,27 @@ _hcload()
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
         ;;
+    --junit)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --html)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    -o|--output)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --jtl)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
         ;;
     --history)
-        compopt -o filenames 2>/dev/null
-        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-        return 0
-        ;;
-    -o|--output)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
@@ -56,7 +66,7 @@ _hcload()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --insecure -k --latency -L --json --hlog --jtl --jtl-sample --history --baseline --tolerance --output -o --start-at --agent --quiet -q --help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --insecure -k --latency -L --json --hlog --threshold --junit --metrics-listen --html --output -o --baseline --jtl --jtl-sample --history --tolerance --start-at --agent --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
     compopt -o filenames 2>/dev/null

@@ -28,6 +28,10 @@
 #include "compare.h"
 #include "jtl.h"
 #include "merge.h"
+#include "gate.h"
+#include "junit.h"
+#include "live.h"
+#include "html.h"
 #include "options.h"
 #include "report.h"
 #include "runner.h"
@@ -73,6 +77,8 @@ struct monitor {
     struct hc_hist **names;     /* hcload run: this second's latencies per name (2 each) */
     struct report_second *secs; /* the time series, up to HC_HCLOAD_MAX_SECONDS rows */
     size_t nsecs, secs_cap;
+    struct gate *gate; /* the thresholds, or NULL */
+    struct live *live; /* --metrics-listen, or NULL */
 };
 
 /* Keeps one row of the time series (main thread, once a second: not the hot path). */
@@ -152,6 +158,17 @@ static void monitor_run(struct monitor *m, struct hc_client *c)
         errors_so_far += errors;
         if (m->run != NULL)
             runner_take(m->run, m->names);
+        int64_t now_ns = hc_now_ns() - m->start_ns;
+        if (m->gate != NULL)
+            gate_tick(m->gate, m->lat, m->raw, now_ns);
+        if (m->live != NULL) {
+            uint64_t sent = 0;
+            for (unsigned i = 0; i < n; i++)
+                sent += hc_client_sent(c, i);
+            double now_sec = (double)now_ns / HC_NSEC_PER_SEC;
+            live_update(m->live, m->lat, m->names, responses, errors, sent, now_sec - m->last_sec,
+                        now_sec);
+        }
         if (all_done) {
             /* Every thread is done, so its end time is final (hc_client_take synchronised). */
             double end = (double)(hc_client_end_ns(c) - m->start_ns) / HC_NSEC_PER_SEC;
@@ -235,16 +252,19 @@ static int hcload_check_output(const struct hc_opt_program *prog, const char *fl
     return 0;
 }
 
-static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
+static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, struct gate *gate,
+                      struct live *live)
 {
     int status = 1;
     if (hcload_check_output(prog, "--json", cfg->json_path) != 0 ||
-        hcload_check_output(prog, "--hlog", cfg->hlog_path) != 0)
+        hcload_check_output(prog, "--hlog", cfg->hlog_path) != 0 ||
+        hcload_check_output(prog, "--junit", cfg->junit_path) != 0 ||
+        hcload_check_output(prog, "--html", cfg->html_path) != 0)
         return 1;
-    struct baseline *gate = NULL;
+    struct baseline *base = NULL;
     char gerr[512];
     bool gusage = false;
-    if (baseline_new(cfg, &gate, &gusage, gerr, sizeof(gerr)) != 0) {
+    if (baseline_new(cfg, &base, &gusage, gerr, sizeof(gerr)) != 0) {
         fprintf(stderr, "%s: %s\n", prog->name, gerr);
         return gusage ? 2 : 1;
     }
@@ -291,6 +311,8 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         }
         jtl_attach(jtl, &cc);
     }
+    if (gate != NULL)
+        gate_configure(gate, &cc);
     rc = hc_client_new(&cc, &client);
     if (rc != 0) {
         fprintf(stderr, "%s: cannot set up the worker threads: %s\n", prog->name, hc_strerror(rc));
@@ -298,11 +320,17 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
     }
     if (run != NULL)
         runner_attach(run, client);
+    if (gate != NULL)
+        gate_attach(gate, client, run);
 
     m.cfg = cfg;
+    m.gate = gate;
+    m.live = live;
     bool json_stdout = cfg->json_path != NULL && strcmp(cfg->json_path, "-") == 0;
     bool hlog_stdout = cfg->hlog_path != NULL && strcmp(cfg->hlog_path, "-") == 0;
-    m.progress = !cfg->quiet && isatty(STDOUT_FILENO) && !json_stdout && !hlog_stdout;
+    bool html_stdout = cfg->html_path != NULL && strcmp(cfg->html_path, "-") == 0;
+    m.progress =
+        !cfg->quiet && isatty(STDOUT_FILENO) && !json_stdout && !hlog_stdout && !html_stdout;
     hc_client_stats_new_hist(&m.lat);
     hc_client_stats_new_hist(&m.raw);
     hc_hist_new(1, INT64_C(1) << 40, 3, &m.rate);
@@ -362,6 +390,9 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
     hc_client_total(client, &total);
     if (run != NULL)
         runner_finish(run);
+    int64_t elapsed_ns = hc_client_end_ns(client) - hc_client_start_ns(client);
+    if (gate != NULL)
+        gate_finish(gate, &total, elapsed_ns);
     for (unsigned i = 0; i < cfg->threads; i++) {
         int err = hc_client_thread_error(client, i);
         if (err != 0)
@@ -372,7 +403,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         .cfg = cfg,
         .total = &total,
         .rate = m.rate,
-        .elapsed_ns = hc_client_end_ns(client) - hc_client_start_ns(client),
+        .elapsed_ns = elapsed_ns,
         .requested_rate = hcload_requested_rate(client, cfg),
         .interrupted = hcload_interrupted != 0,
         .run = run,
@@ -380,15 +411,24 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
         .seconds = m.secs,
         .nseconds = m.nsecs,
         .header_shown = m.progress,
+        .gate = gate,
     };
     struct hc_buf out;
     hc_buf_init(&out, 0);
-    if (!cfg->quiet && !json_stdout && !hlog_stdout) {
+    if (!cfg->quiet && !json_stdout && !hlog_stdout && !html_stdout) {
         report_text(&r, &out);
         fwrite(out.data, 1, out.len, stdout);
         fflush(stdout);
     }
-    status = report_exit_code(&r);
+    status = gate != NULL ? gate_exit_code(gate, r.interrupted, &total) : report_exit_code(&r);
+    const struct gate_verdict *stopped = gate_aborted(gate);
+    if (stopped != NULL)
+        fprintf(stderr,
+                "%s: threshold \"%s\" failed at %.1fs and stopped the run (abortOnFail); "
+                "exit status %d\n",
+                prog->name, stopped->t->text, stopped->abort_sec, GATE_EXIT_FAILED);
+    else if (gate != NULL && status == GATE_EXIT_FAILED)
+        fprintf(stderr, "%s: thresholds failed: exit status %d\n", prog->name, GATE_EXIT_FAILED);
     if (jtl_rows < 0) {
         fprintf(stderr, "%s: --jtl %s: %s\n", prog->name, cfg->jtl_path,
                 hc_strerror((int)jtl_rows));
@@ -419,7 +459,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
                 "which --http2 sends on an http:// URL; drop --http2, or use https:// to "
                 "negotiate HTTP/2\n",
                 prog->name);
-    if (cfg->json_path != NULL || gate != NULL) {
+    if (cfg->json_path != NULL || base != NULL) {
         hc_buf_reset(&out);
         rc = report_json(&r, &out);
         if (rc == 0 && cfg->json_path != NULL)
@@ -428,7 +468,21 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg)
             fprintf(stderr, "%s: --json %s: %s\n", prog->name, cfg->json_path, hc_strerror(rc));
             status = 1;
         } else {
-            status = baseline_finish(gate, prog, cfg, hc_buf_cstr(&out), status);
+            status = baseline_finish(base, prog, cfg, hc_buf_cstr(&out), status);
+        }
+    }
+    if (cfg->junit_path != NULL) {
+        char jerr[256];
+        if (junit_write(cfg->junit_path, &r, jerr, sizeof(jerr)) != 0) {
+            fprintf(stderr, "%s: --junit %s: %s\n", prog->name, cfg->junit_path, jerr);
+            status = 1;
+        }
+    }
+    if (cfg->html_path != NULL) {
+        char err[512];
+        if (html_write_result(&r, cfg->html_path, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s: --html %s: %s\n", prog->name, cfg->html_path, err);
+            status = 1;
         }
     }
     hc_buf_destroy(&out);
@@ -450,7 +504,7 @@ out:
     free(m.names);
     hc_client_free(client);
     jtl_free(jtl);
-    baseline_free(gate);
+    baseline_free(base);
     runner_free(run);
     if (cfg->curl)
         hc_client_global_cleanup();
@@ -471,6 +525,11 @@ int hcload_main(int argc, char **argv)
         hc_opt_release(prog);
         return st;
     }
+    if (prog->nrest >= 1 && strcmp(prog->rest[0], "report") == 0) {
+        int status = html_report_main(prog, options_values());
+        hc_opt_release(prog);
+        return status;
+    }
     struct config cfg;
     bool usage = false;
     char err[512];
@@ -483,7 +542,28 @@ int hcload_main(int argc, char **argv)
         hc_opt_release(prog);
         return 1;
     }
-    int status = hcload_run(prog, &cfg);
+    struct gate *gate = NULL;
+    rc = gate_new(&cfg, &options_values()->threshold, &gate, err, sizeof(err));
+    if (rc != 0) {
+        options_config_destroy(&cfg);
+        hc_opt_usage_exit(prog, "%s", err);
+    }
+    struct live *live = NULL;
+    if (cfg.metrics_listen != NULL) {
+        rc = live_start(&cfg, &live, err, sizeof(err));
+        if (rc != 0) {
+            gate_free(gate);
+            options_config_destroy(&cfg);
+            if (rc == -EBADMSG)
+                hc_opt_usage_exit(prog, "--metrics-listen %s", err);
+            fprintf(stderr, "%s: --metrics-listen: %s\n", prog->name, err);
+            hc_opt_release(prog);
+            return 1;
+        }
+    }
+    int status = hcload_run(prog, &cfg, gate, live);
+    live_stop(live);
+    gate_free(gate);
     options_config_destroy(&cfg);
     hc_opt_release(prog);
     return status;

@@ -11,7 +11,8 @@
 /*
  * hcload_main: parses argv with the options table (handling --help, --version and the
  * generators itself), runs the load and prints the summary. Returns the exit status: 0 ok,
- * 1 failed requests or a failure to start, 2 a usage error.
+ * 1 failed requests or a failure to start, 2 a usage error, 99 a
+ * failed threshold.
  */
 int hcload_main(int argc, char **argv);
 

@@ -134,6 +134,25 @@ static void merge_seconds(json_t *dst, json_t *src)
     }
 }
 
+/* The root's spectrum, from the added histograms (when the results carry one). */
+static void merge_spectrum(json_t *m)
+{
+    json_t *sp = json_object_get(m, "spectrum");
+    if (!json_is_object(sp))
+        return;
+    static const char *const kinds[] = {"corrected", "uncorrected"};
+    for (size_t k = 0; k < HC_ARRAY_LEN(kinds); k++) {
+        json_t *hdr =
+            json_object_get(json_object_get(json_object_get(m, "latency_us"), kinds[k]), "hdr");
+        struct hc_hist *h = NULL;
+        if (json_is_string(hdr) &&
+            hc_hist_decode(json_string_value(hdr), json_string_length(hdr), &h) == 0) {
+            json_object_set_new(sp, kinds[k], report_json_spectrum(h));
+            hc_hist_free(h);
+        }
+    }
+}
+
 /* achieved = requests / the longest duration, in scope o. */
 static void merge_rate(json_t *o, double sec)
 {
@@ -207,6 +226,10 @@ int merge_results(json_t *const *in, size_t n, json_t **out, char *err, size_t e
     json_t *v;
     if (json_is_object(by))
         json_object_foreach(by, key, v) merge_rate(v, sec);
+    merge_spectrum(m);
+    /* Each agent judged its thresholds on its own share; the whole run was not judged. */
+    if (json_object_get(m, "thresholds") != NULL)
+        json_object_set_new(m, "thresholds", json_array());
     json_object_set_new(m, "agents", json_integer((json_int_t)n));
     *out = m;
     return 0;

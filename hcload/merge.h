@@ -8,8 +8,9 @@
  * histogram ("hdr") is decoded, the histograms added, and count, mean, percentiles and max
  * recomputed from the sum, so the merged p99 is the p99 of every request of every agent. The
  * time series adds the rates and errors of each second; its percentiles are the agents'
- * highest (an upper bound: the agents kept no histogram per second). `agents` says how many
- * results went in.
+ * highest (an upper bound: the agents kept no histogram per second); the spectrum is redrawn
+ * from the added histograms; the agents' threshold verdicts are dropped (each judged only its
+ * share: judge the whole with hcload compare). `agents` says how many results went in.
  */
 #ifndef HCLOAD_MERGE_H
 #define HCLOAD_MERGE_H

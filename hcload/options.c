@@ -179,6 +179,46 @@ static const struct hc_opt options_table[] = {
              "output)",
      .group = "Output",
      .dest = &opts.hlog},
+    {.name = "threshold",
+     .kind = HC_OPT_STRING,
+     .metavar = "'METRIC: EXPR'",
+     .help = "Pass/fail criterion as k6 writes it, e.g. 'http_req_duration: p(99)<50ms'; "
+             "a failed one exits 99",
+     .group = "Gate",
+     .flags = HC_OPT_REPEAT,
+     .dest = &opts.threshold},
+    {.name = "junit",
+     .kind = HC_OPT_FILE,
+     .help = "Write the thresholds and checks as JUnit XML to FILE (for CI test reports)",
+     .group = "Gate",
+     .dest = &opts.junit},
+    {.name = "metrics-listen",
+     .kind = HC_OPT_STRING,
+     .metavar = "HOST:PORT",
+     .help = "Serve hcload's live metrics in the Prometheus text format at /metrics while it "
+             "runs",
+     .group = "Output",
+     .dest = &opts.metrics_listen},
+    {.name = "html",
+     .kind = HC_OPT_FILE,
+     .help = "Write the report as one self-contained HTML page to FILE ('-': standard output)",
+     .group = "Output",
+     .dest = &opts.html},
+    {.name = "output",
+     .short_name = 'o',
+     .kind = HC_OPT_FILE,
+     .help = "With hcload report: write the page to FILE (default: standard output); with hcload "
+             "merge: write the merged result to FILE ('-': standard output)",
+     .group = "Reports",
+     .dest = &opts.output},
+    {.name = "baseline",
+     .kind = HC_OPT_STRING,
+     .metavar = "REF",
+     .help = "Gate the run against REF: a JSON result file, 'history' (the last runs of this plan "
+             "in the history database) or 'history:RUN', exit 99 on a regression; with hcload "
+             "report: overlay REF, an earlier result (JSON), on its charts and tables",
+     .group = "Gate",
+     .dest = &opts.baseline},
     {.name = "jtl",
      .kind = HC_OPT_FILE,
      .help = "Write one CSV row per request to FILE in JMeter's result format (.jtl)",
@@ -195,28 +235,15 @@ static const struct hc_opt options_table[] = {
      .kind = HC_OPT_FILE,
      .help = "Append the run to the SQLite database FILE, which compare and the baseline gate "
              "read",
-     .group = "Baselines",
+     .group = "Gate",
      .dest = &opts.history},
-    {.name = "baseline",
-     .kind = HC_OPT_STRING,
-     .metavar = "REF",
-     .help = "Gate the run against REF: a JSON result file, 'history' (the last runs of this plan "
-             "in the history database) or 'history:RUN'; exit 99 on a regression",
-     .group = "Baselines",
-     .dest = &opts.baseline},
     {.name = "tolerance",
      .kind = HC_OPT_STRING,
      .metavar = "SPEC",
      .help = "How far each figure may move against the baseline, e.g. 'p(99):+10%,rate:-5%' "
              "(default 'p(99):+10%,rate:-5%,error_rate:+1%')",
-     .group = "Baselines",
+     .group = "Gate",
      .dest = &opts.tolerance},
-    {.name = "output",
-     .short_name = 'o',
-     .kind = HC_OPT_FILE,
-     .help = "hcload merge: write the merged result to FILE ('-': standard output)",
-     .group = "Baselines",
-     .dest = &opts.output},
     {.name = "start-at",
      .kind = HC_OPT_STRING,
      .metavar = "TIME",
@@ -250,12 +277,13 @@ static const struct hc_opt_arg options_args[] = {
     {.name = "URL",
      .kind = HC_OPT_URL,
      .help = "The http:// or https:// URL every request goes to (the quick mode), or one of the "
-             "words run, compare, merge"},
+             "words run, report, compare, merge"},
     {.name = "FILE",
      .kind = HC_OPT_FILE,
      .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\". After "
-             "compare: the two results A and B (JSON result files, or run ids, last, last~N in "
-             "the history database). After merge: the agents' JSON results",
+             "report: the result (as written by --json) to draw as an HTML page. After compare: "
+             "the two results A and B (JSON result files, or run ids, last, last~N in the history "
+             "database). After merge: the agents' JSON results",
      .optional = true,
      .repeat = true},
     {.name = NULL},
@@ -291,18 +319,28 @@ static const struct hc_opt_example options_examples[] = {
     {"hcload run plan.yaml -R 200 -d 1m --json run.json",
      "Run a plan (requests, data, checks, flows: docs/hcload.md, \"Plan files\"); the flags "
      "override its load settings."},
+    {"hcload -R 500 -d 30s --threshold 'http_req_duration: p(99)<50ms' --threshold "
+     "'http_req_failed: rate<0.01' --junit junit.xml http://127.0.0.1:8080/static/menu.json",
+     "A CI gate: exit 99 when the 99th percentile reaches 50 ms or 1 % of the requests fail, "
+     "with the verdicts as JUnit XML for the CI's test report."},
+    {"hcload report run.json -o run.html --baseline last.json",
+     "Draw a JSON result as one HTML page (charts, spectrum, tables), with an earlier run "
+     "overlaid."},
     {NULL, NULL},
 };
 
 static const struct hc_opt_exit options_exits[] = {
-    {0, "the run completed and every request got a response"},
+    {0, "the run completed and every request got a response (with thresholds: every threshold "
+        "passed)"},
     {1, "some requests failed (connect, read, write, timeout, parse, reset), the run was "
         "interrupted (SIGINT, SIGTERM: the summary is still printed), or it could not start (an "
-        "output file that cannot be written fails before the run)"},
-    {2, "usage error: a bad URL, option or value, or a malformed plan (FILE:LINE:COLUMN: what "
-        "was expected)"},
-    {99, "the run regressed against --baseline beyond --tolerance (hcload compare: B regressed "
-         "from A); the figure is named on standard error"},
+        "output file that cannot be written fails before the run); with thresholds: the run "
+        "was interrupted or nothing was answered at all"},
+    {2, "usage error: a bad URL, option or value, a malformed plan (FILE:LINE:COLUMN: what "
+        "was expected), or a result hcload report cannot read"},
+    {99, "a threshold failed (k6's code; the summary, --json and --junit are still written), or "
+         "the run regressed against the baseline beyond the tolerance (hcload compare: B "
+         "regressed from A; the figure is named on standard error)"},
     {0, NULL},
 };
 
@@ -311,7 +349,8 @@ static const char *const options_see_also[] = {"wrk(1)", "hcwarm(1)", "hcmon(1)"
 static struct hc_opt_program options_prog = {
     .name = "hcload",
     .summary = "HTTP load generator with exact latency histograms",
-    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS] | compare A B | merge RESULT... -o FILE",
+    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS] | report RESULT.json [-o FILE.html] | "
+                "compare A B | merge RESULT... -o FILE",
     .description = options_description,
     .opts = options_table,
     .args = options_args,
@@ -670,6 +709,13 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     cfg->quiet = o->quiet;
     cfg->json_path = o->json;
     cfg->hlog_path = o->hlog;
+    cfg->junit_path = o->junit;
+    cfg->metrics_listen = o->metrics_listen;
+    cfg->html_path = o->html;
+    if (o->output != NULL) {
+        snprintf(err, errlen, "-o is for hcload report RESULT.json and hcload merge");
+        return HC_ESYNTAX;
+    }
     rc = agent_resolve(o, cfg, err, errlen);
     if (rc != 0)
         return rc;

@@ -24,36 +24,40 @@
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
 struct options {
-    uint64_t threads;          /* -t; 0: one per online CPU */
-    uint64_t connections;      /* -c */
-    int64_t duration_ns;       /* -d; 0: not given */
-    uint64_t requests;         /* -n; 0: no count bound */
-    struct hc_opt_list header; /* -H "Name: value", in order */
-    const char *method;        /* -m; NULL: GET, or POST with a body */
-    const char *body;          /* --body */
-    const char *body_file;     /* --body-file */
-    int64_t timeout_ns;        /* -T */
-    uint64_t pipeline;         /* --pipeline */
-    double rate;               /* -R; 0: closed model */
-    bool rate_given;           /* -R was given (even 0, with --stages) */
-    int arrival;               /* --arrival: index into options_arrivals */
-    const char *stages;        /* --stages */
-    bool latency;              /* -L */
-    const char *json;          /* --json FILE or - */
-    const char *hlog;          /* --hlog FILE */
-    bool quiet;                /* -q */
-    bool http2;                /* --http2 */
-    bool insecure;             /* -k */
-    unsigned given;            /* OPTIONS_GIVEN_* bits: the load flags on the command line */
-    const char *script;        /* -s (wrk's Lua script): refused, pointing to plans */
-    const char *jtl;           /* --jtl FILE */
-    uint64_t jtl_sample;       /* --jtl-sample N; 0: not given (1) */
-    const char *history;       /* --history FILE.db */
-    const char *baseline;      /* --baseline REF */
-    const char *tolerance;     /* --tolerance SPEC */
-    const char *start_at;      /* --start-at TIME */
-    const char *agent;         /* --agent I/N */
-    const char *output;        /* -o FILE (hcload merge) */
+    uint64_t threads;             /* -t; 0: one per online CPU */
+    uint64_t connections;         /* -c */
+    int64_t duration_ns;          /* -d; 0: not given */
+    uint64_t requests;            /* -n; 0: no count bound */
+    struct hc_opt_list header;    /* -H "Name: value", in order */
+    const char *method;           /* -m; NULL: GET, or POST with a body */
+    const char *body;             /* --body */
+    const char *body_file;        /* --body-file */
+    int64_t timeout_ns;           /* -T */
+    uint64_t pipeline;            /* --pipeline */
+    double rate;                  /* -R; 0: closed model */
+    bool rate_given;              /* -R was given (even 0, with --stages) */
+    int arrival;                  /* --arrival: index into options_arrivals */
+    const char *stages;           /* --stages */
+    bool latency;                 /* -L */
+    const char *json;             /* --json FILE or - */
+    const char *hlog;             /* --hlog FILE */
+    bool quiet;                   /* -q */
+    bool http2;                   /* --http2 */
+    bool insecure;                /* -k */
+    unsigned given;               /* OPTIONS_GIVEN_* bits: the load flags on the command line */
+    const char *script;           /* -s (wrk's Lua script): refused, pointing to plans */
+    struct hc_opt_list threshold; /* --threshold 'METRIC: EXPR', in order (gate.c parses) */
+    const char *junit;            /* --junit FILE */
+    const char *metrics_listen;   /* --metrics-listen HOST:PORT */
+    const char *html;             /* --html FILE or - */
+    const char *baseline;  /* --baseline REF (a run's gate; hcload report: the result to overlay) */
+    const char *output;    /* -o FILE (hcload report, hcload merge) */
+    const char *jtl;       /* --jtl FILE */
+    uint64_t jtl_sample;   /* --jtl-sample N; 0: not given (1) */
+    const char *history;   /* --history FILE.db */
+    const char *tolerance; /* --tolerance SPEC */
+    const char *start_at;  /* --start-at TIME */
+    const char *agent;     /* --agent I/N */
 };
 
 /* Bits of options.given: which load flags were given (they override a plan's load:). */
@@ -87,24 +91,27 @@ struct config {
     bool quiet;                     /* no progress line, no text summary */
     const char *json_path;          /* --json, or NULL */
     const char *hlog_path;          /* --hlog, or NULL */
+    const char *html_path;          /* --html, or NULL */
     const char *method;             /* the method sent */
     bool curl;     /* https:// or --http2: the libcurl engine (common/client_multi.c) */
     bool http2;    /* --http2 */
     bool insecure; /* -k: no TLS certificate checks */
     struct hc_client_reqset
-        reqs;                 /* the one request (its batch of `pipeline` copies), or the plan's */
-    struct hc_plan *plan;     /* hcload run: the plan (owned), else NULL */
-    const char *plan_path;    /* its file as given */
-    char *url_own;            /* hcload run: the target URL as text (owned) */
-    unsigned given;           /* OPTIONS_GIVEN_* of the command line */
-    const char *jtl_path;     /* --jtl, or NULL */
-    uint64_t jtl_sample;      /* --jtl-sample: keep one row in this many, >= 1 */
-    const char *history_path; /* --history, or NULL */
-    const char *baseline;     /* --baseline REF, or NULL */
-    const char *tolerance;    /* --tolerance SPEC, or NULL (the default, see gate.h) */
-    int64_t start_at_ns;      /* --start-at: wall-clock ns to begin at, or 0 */
-    unsigned agent_index;     /* --agent I/N: I, 0..N-1 */
-    unsigned agent_count;     /* N; 1 without --agent */
+        reqs;               /* the one request (its batch of `pipeline` copies), or the plan's */
+    struct hc_plan *plan;   /* hcload run: the plan (owned), else NULL */
+    const char *plan_path;  /* its file as given */
+    char *url_own;          /* hcload run: the target URL as text (owned) */
+    unsigned given;         /* OPTIONS_GIVEN_* of the command line */
+    const char *junit_path; /* --junit, or NULL */
+    const char *metrics_listen; /* --metrics-listen, or NULL */
+    const char *jtl_path;       /* --jtl, or NULL */
+    uint64_t jtl_sample;        /* --jtl-sample: keep one row in this many, >= 1 */
+    const char *history_path;   /* --history, or NULL */
+    const char *baseline;       /* --baseline REF, or NULL */
+    const char *tolerance;      /* --tolerance SPEC, or NULL (the default, see compare.h) */
+    int64_t start_at_ns;        /* --start-at: wall-clock ns to begin at, or 0 */
+    unsigned agent_index;       /* --agent I/N: I, 0..N-1 */
+    unsigned agent_count;       /* N; 1 without --agent */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */

@@ -16,6 +16,7 @@
 
 #include <time.h>
 
+#include "gate.h"
 #include "hc/units.h"
 
 /* The JSON schema's version: bumped when a field changes meaning or goes (docs/hcload.md). */
@@ -260,7 +261,10 @@ int report_text(const struct report *r, struct hc_buf *out)
     }
     hc_buf_appendf(out, "Requests/sec: %12.2f\n", rps);
     hc_units_format_size(sec > 0 ? (uint64_t)((double)s->bytes_read / sec) : 0, a, sizeof(a));
-    return hc_buf_appendf(out, "Transfer/sec: %12s\n", a);
+    int rc = hc_buf_appendf(out, "Transfer/sec: %12s\n", a);
+    if (rc == 0 && r->gate != NULL)
+        gate_text(r->gate, out);
+    return rc;
 }
 
 static double report_us(int64_t ns)
@@ -415,7 +419,24 @@ const char *report_protocol(const struct report *r)
     return r->total->http2 == r->total->responses ? "h2" : "mixed";
 }
 
-int report_json(const struct report *r, struct hc_buf *out)
+/*
+ * The percentile spectrum as [percentile, microseconds] pairs, HdrHistogram's percentile
+ * iteration at 5 ticks per half distance (the .hgrm rows): what a report plots on the
+ * 1/(1-p) axis. Tens to a few hundred pairs, however long the run.
+ */
+json_t *report_json_spectrum(const struct hc_hist *h)
+{
+    json_t *a = json_array();
+    if (hc_hist_total_count(h) == 0)
+        return a;
+    struct hc_hist_iter it;
+    hc_hist_iter_percentiles(&it, h, 5);
+    while (hc_hist_iter_next(&it))
+        json_array_append_new(a, json_pack("[f, f]", it.percentile_level, report_us(it.value)));
+    return a;
+}
+
+json_t *report_json_tree(const struct report *r)
 {
     const struct config *cfg = r->cfg;
     const struct hc_client_stats *s = r->total;
@@ -484,6 +505,16 @@ int report_json(const struct report *r, struct hc_buf *out)
     if (r->run != NULL)
         report_json_plan(r, root);
     json_object_set_new(root, "seconds", report_json_seconds(r));
+    json_object_set_new(root, "thresholds", r->gate != NULL ? gate_json(r->gate) : json_array());
+    json_object_set_new(root, "spectrum",
+                        json_pack("{s:o, s:o}", "corrected", report_json_spectrum(s->lat),
+                                  "uncorrected", report_json_spectrum(s->raw)));
+    return root;
+}
+
+int report_json(const struct report *r, struct hc_buf *out)
+{
+    json_t *root = report_json_tree(r);
     char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     json_decref(root);
     if (text == NULL)

@@ -9,11 +9,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "hc/buf.h"
 #include "hc/client.h"
 #include "hc/hist.h"
 #include "options.h"
 #include "runner.h"
+
+struct gate;
 
 /* One second of the run, for the JSON's time series. */
 struct report_second {
@@ -34,7 +38,8 @@ struct report {
     double start_sec;                    /* wall-clock start, seconds since the epoch */
     const struct report_second *seconds; /* nseconds rows, one a second */
     size_t nseconds;
-    bool header_shown; /* report_header was printed before the run */
+    bool header_shown;       /* report_header was printed before the run */
+    const struct gate *gate; /* the thresholds' verdicts (gate.h), or NULL */
 };
 
 /* report_header: the "Running ... test @ URL" lines (printed before the run on a terminal). */
@@ -42,6 +47,12 @@ void report_header(const struct config *cfg, struct hc_buf *out);
 
 /* report_text: appends the text summary to out. 0 or HC_ETOOLARGE. */
 int report_text(const struct report *r, struct hc_buf *out);
+
+/*
+ * report_json_tree: the JSON summary as a jansson object (the caller owns the reference);
+ * report_json writes it, html.c draws a page from it.
+ */
+json_t *report_json_tree(const struct report *r);
 
 /* report_json: appends the JSON summary (one object and a newline) to out. 0 or -ENOMEM. */
 int report_json(const struct report *r, struct hc_buf *out);
@@ -52,6 +63,12 @@ int report_json(const struct report *r, struct hc_buf *out);
  * (what hcload merge adds up). A new reference.
  */
 json_t *report_json_latency(const struct hc_hist *h);
+
+/*
+ * report_json_spectrum: h's percentile spectrum as the JSON's "spectrum" arrays carry it
+ * ([percentile, microseconds] pairs). A new reference.
+ */
+json_t *report_json_spectrum(const struct hc_hist *h);
 
 /* report_protocol: "HTTP/1.1", "h2", or "mixed" (libcurl fell back on some connections). */
 const char *report_protocol(const struct report *r);

@@ -103,6 +103,9 @@ static void runner_names_init(struct runner_name *n, const struct hc_plan *p)
 {
     for (size_t i = 0; i < p->nrequests; i++) {
         n[i].name = p->requests[i].name;
+        size_t items =
+            hc_check_count(p->requests[i].checks) + hc_check_extract_count(p->requests[i].checks);
+        n[i].item_failed = hc_xcalloc(items ? items : 1, sizeof(*n[i].item_failed));
         hc_client_stats_init(&n[i].stats);
         hc_hist_free(n[i].stats.lat);
         hc_hist_free(n[i].stats.raw);
@@ -121,8 +124,10 @@ static void runner_flows_init(struct runner_flow *f, const struct hc_plan *p)
 
 static void runner_names_destroy(struct runner_name *n, size_t count)
 {
-    for (size_t i = 0; n != NULL && i < count; i++)
+    for (size_t i = 0; n != NULL && i < count; i++) {
         hc_client_stats_destroy(&n[i].stats);
+        free(n[i].item_failed);
+    }
     free(n);
 }
 
@@ -547,10 +552,13 @@ static void runner_checks_eval(struct runner_thread *t, struct runner_iter *it, 
     struct runner_name *n = &t->names[req];
     n->checks_failed += failed;
     n->checks_passed += items - failed;
+    n->checked++;
     if (failed == 0)
         return;
     atomic_bool *printed = &t->r->printed[t->r->check_base[req]];
     for (size_t i = 0; i < items; i++) {
+        if (!t->results[i].pass)
+            n->item_failed[i]++;
         if (t->results[i].pass || atomic_load_explicit(&printed[i], memory_order_relaxed))
             continue;
         if (!atomic_exchange(&printed[i], true))
@@ -662,6 +670,11 @@ void runner_finish(struct runner *r)
             hc_client_stats_add(&r->names[k].stats, &t->names[k].stats);
             r->names[k].checks_passed += t->names[k].checks_passed;
             r->names[k].checks_failed += t->names[k].checks_failed;
+            r->names[k].checked += t->names[k].checked;
+            size_t items = hc_check_count(p->requests[k].checks) +
+                           hc_check_extract_count(p->requests[k].checks);
+            for (size_t j = 0; j < items; j++)
+                r->names[k].item_failed[j] += t->names[k].item_failed[j];
         }
         for (size_t k = 0; k < p->nflows; k++) {
             r->flows[k].iterations += t->flows[k].iterations;
@@ -699,6 +712,22 @@ void runner_checks(const struct runner *r, uint64_t *passed, uint64_t *failed)
 const char *runner_data_out(const struct runner *r)
 {
     return r->data_out >= 0 ? r->plan->feeds[r->data_out].name : NULL;
+}
+
+long runner_flow_of(const struct runner *r, unsigned thread, uint64_t user)
+{
+    const struct runner_thread *t = &r->threads[thread];
+    if (user == 0 || user > t->niters || t->iters[user - 1].flow == NULL)
+        return -1;
+    return (long)(t->iters[user - 1].flow - r->plan->flows);
+}
+
+void runner_thread_checks(const struct runner *r, unsigned thread, size_t req, uint64_t *passed,
+                          uint64_t *failed)
+{
+    const struct runner_name *n = &r->threads[thread].names[req];
+    *passed = n->checks_passed;
+    *failed = n->checks_failed;
 }
 
 uint64_t runner_dropped(const struct runner *r)

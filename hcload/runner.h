@@ -38,6 +38,8 @@ struct runner_name {
     struct hc_client_stats stats; /* responses, statuses, failures by kind, latencies */
     uint64_t checks_passed;       /* checks and extractions that passed */
     uint64_t checks_failed;       /* that failed */
+    uint64_t checked;             /* responses its checks and extractions were evaluated on */
+    uint64_t *item_failed;        /* per check, then extraction (hc_check_label order): fails */
 };
 
 /* One flow's figures, all threads added (after runner_finish). */
@@ -101,6 +103,21 @@ void runner_checks(const struct runner *r, uint64_t *passed, uint64_t *failed);
  * NULL. After runner_finish.
  */
 const char *runner_data_out(const struct runner *r);
+
+/*
+ * runner_flow_of: on worker thread `thread`, from a client callback of that thread and before
+ * the runner's own on_response (which may end the iteration): the index of the flow the slot
+ * user value `user` belongs to, or -1 (no iteration).
+ */
+long runner_flow_of(const struct runner *r, unsigned thread, uint64_t user);
+
+/*
+ * runner_thread_checks: on worker thread `thread`: its checks and extractions passed and failed
+ * so far for request req (read before and after the runner's on_response, the difference is
+ * one response's).
+ */
+void runner_thread_checks(const struct runner *r, unsigned thread, size_t req, uint64_t *passed,
+                          uint64_t *failed);
 
 /* Arrivals that found every iteration of their thread in use (open model), after the run. */
 uint64_t runner_dropped(const struct runner *r);

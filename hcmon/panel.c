@@ -192,235 +192,251 @@ static void panel_groups(const struct hc_metrics_page *p, const char *const *nam
     }
 }
 
-/* The 5xx rate and total share of hc_http_requests_total for one route. */
-static void panel_route_errors(const struct rate_index *prev, const struct hc_metrics_page *cur,
-                               const char *route, double dt_s, double *err_rate, double *all_inc)
+/* What a panel's row builders read: the page before, the page now, the seconds between. */
+struct panel_ctx {
+    const struct rate_index *prev;
+    const struct hc_metrics_page *cur;
+    double dt_s;
+};
+
+/* How a cell is computed from one family, over the series that carry the row's labels. */
+enum panel_calc {
+    PANEL_SUM,  /* the series' values added (a gauge, or a counter's total) */
+    PANEL_RATE, /* the counter's increase per second */
+    PANEL_P50,  /* quantiles of a histogram's increase since the page before */
+    PANEL_P99,
+    PANEL_P999,
+};
+
+/* One computed cell of a labelled panel. */
+struct panel_col {
+    size_t col;
+    enum panel_calc calc;
+    const char *metric;
+    enum summary_unit unit; /* PANEL_SUM only; rates are per second, quantiles seconds */
+    bool warn;              /* a value above zero marks the row */
+};
+
+/*
+ * A panel with one row per distinct value of label l1 (and l2) over the families fams: cell 1
+ * (and 2) shows the label values, cols are computed in their cells, and fill, when set, adds
+ * what is not one family's figure. m names the row's labels for hc_metrics_page lookups.
+ */
+struct panel_spec {
+    const char *const *fams;
+    const char *l1;
+    const char *l2;
+    const struct panel_col *cols; /* ends with a NULL metric */
+    void (*fill)(struct panel_row *r, const char *const *m, const struct panel_ctx *c);
+};
+
+static void panel_raise(struct panel_row *r, enum alert_level level)
+{
+    if (level > r->level)
+        r->level = level;
+}
+
+static double panel_calc(const struct panel_col *col, const char *const *m,
+                         const struct panel_ctx *c)
+{
+    static const double q[] = {[PANEL_P50] = 0.5, [PANEL_P99] = 0.99, [PANEL_P999] = 0.999};
+    switch (col->calc) {
+    case PANEL_SUM:
+        return panel_sum(c->cur, col->metric, m);
+    case PANEL_RATE:
+        return panel_rate(c->prev, c->cur, col->metric, m, c->dt_s);
+    case PANEL_P50:
+    case PANEL_P99:
+    case PANEL_P999:
+        return rate_quantile(c->prev, c->cur, col->metric, m, q[col->calc], NULL);
+    }
+    return NAN;
+}
+
+static enum summary_unit panel_calc_unit(const struct panel_col *col)
+{
+    if (col->calc == PANEL_SUM)
+        return col->unit;
+    return col->calc == PANEL_RATE ? SUMMARY_UNIT_PER_SEC : SUMMARY_UNIT_SECONDS;
+}
+
+static void panel_labelled(struct panel_table *t, const char *name, const struct panel_spec *sp,
+                           const struct panel_ctx *c)
+{
+    struct panel_groups g;
+    panel_groups(c->cur, sp->fams, sp->l1, sp->l2, &g);
+    for (size_t i = 0; i < g.n; i++) {
+        struct panel_row *r = panel_add(t, name);
+        if (r == NULL)
+            break;
+        const char *m[] = {sp->l1, g.keys[i][0], sp->l2, g.keys[i][1], NULL};
+        panel_text(r, 1, g.keys[i][0]);
+        if (sp->l2 != NULL)
+            panel_text(r, 2, g.keys[i][1]);
+        for (const struct panel_col *col = sp->cols; col != NULL && col->metric != NULL; col++) {
+            double v = panel_calc(col, m, c);
+            panel_num(r, col->col, v, panel_calc_unit(col));
+            if (col->warn && v > 0)
+                panel_raise(r, ALERT_WARN);
+        }
+        if (sp->fill != NULL)
+            sp->fill(r, m, c);
+    }
+    free(g.keys);
+}
+
+/* A breaker's state (hc_breaker_state: 0 closed, 1 open, 2 half-open) in cell col; an open
+ * breaker marks the row critical, a half-open one a warning. */
+static void panel_breaker(struct panel_row *r, size_t col, double v)
+{
+    const char *text = isnan(v) ? "-"
+                       : v == 0 ? "closed"
+                       : v == 1 ? "open"
+                       : v == 2 ? "half-open"
+                                : "?";
+    panel_text(r, col, text);
+    r->cells[col].num = v;
+    if (v == 1)
+        panel_raise(r, ALERT_CRIT);
+    else if (v == 2)
+        panel_raise(r, ALERT_WARN);
+}
+
+/* Routes: the 5xx rate and its share of the route's requests (cells 4 and 5). */
+static void panel_route_fill(struct panel_row *r, const char *const *m, const struct panel_ctx *c)
 {
     double errs = 0;
     double all = 0;
-    for (size_t i = 0; i < cur->nsamples; i++) {
-        const struct hc_metrics_sample *s = &cur->samples[i];
+    for (size_t i = 0; i < c->cur->nsamples; i++) {
+        const struct hc_metrics_sample *s = &c->cur->samples[i];
         if (strcmp(s->name, "hc_http_requests_total") != 0)
             continue;
-        const char *r = panel_label(s, "route");
+        const char *route = panel_label(s, "route");
         const char *code = panel_label(s, "code");
-        if (r == NULL || strcmp(r, route) != 0)
+        if (route == NULL || strcmp(route, m[1]) != 0)
             continue;
-        const struct hc_metrics_sample *ps = rate_index_find(prev, s);
+        const struct hc_metrics_sample *ps = rate_index_find(c->prev, s);
         double d = ps != NULL ? rate_increase(ps->value, s->value) : s->value;
         all += d;
         if (code != NULL && code[0] == '5')
             errs += d;
     }
-    bool ok = rate_index_page(prev) != NULL && dt_s > 0;
-    *err_rate = ok ? errs / dt_s : NAN;
-    *all_inc = ok ? all : NAN;
+    bool ok = rate_index_page(c->prev) != NULL && c->dt_s > 0;
+    double er = ok ? errs / c->dt_s : NAN;
+    panel_num(r, 4, er, SUMMARY_UNIT_PER_SEC);
+    panel_num(r, 5, ok && all > 0 ? errs / all : NAN, SUMMARY_UNIT_RATIO);
+    if (er > 0)
+        panel_raise(r, ALERT_WARN);
 }
 
-static void panel_routes(struct panel_table *t, const char *name, const struct rate_index *prev,
-                         const struct hc_metrics_page *cur, double dt_s)
+/* Shards: the shard's breaker (dependency "shard-N") in cell 7; a shard down is critical. */
+static void panel_shard_fill(struct panel_row *r, const char *const *m, const struct panel_ctx *c)
 {
-    static const char *const fams[] = {"hc_http_requests_total", NULL};
-    struct panel_groups g;
-    panel_groups(cur, fams, "route", NULL, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        struct panel_row *r = panel_add(t, name);
-        if (r == NULL)
-            break;
-        const char *route = g.keys[i][0];
-        const char *m[] = {"route", route, NULL};
-        panel_text(r, 1, route);
-        double er, all;
-        panel_route_errors(prev, cur, route, dt_s, &er, &all);
-        panel_num(r, 2, panel_rate(prev, cur, "hc_http_requests_total", m, dt_s),
-                  SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 3, panel_sum(cur, "hc_http_requests_total", m), SUMMARY_UNIT_NUMBER);
-        panel_num(r, 4, er, SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 5, all > 0 ? er * dt_s / all : NAN, SUMMARY_UNIT_RATIO);
-        static const char *const lat = "hc_http_request_duration_seconds";
-        panel_num(r, 6, rate_quantile(prev, cur, lat, m, 0.5, NULL), SUMMARY_UNIT_SECONDS);
-        panel_num(r, 7, rate_quantile(prev, cur, lat, m, 0.99, NULL), SUMMARY_UNIT_SECONDS);
-        panel_num(r, 8, rate_quantile(prev, cur, lat, m, 0.999, NULL), SUMMARY_UNIT_SECONDS);
-        if (er > 0)
-            r->level = ALERT_WARN;
-    }
-    free(g.keys);
+    char dep[PANEL_CELL_BYTES + 8];
+    snprintf(dep, sizeof(dep), "shard-%s", m[1]);
+    const char *bm[] = {"dependency", dep, NULL};
+    panel_breaker(r, 7, panel_sum(c->cur, "hc_breaker_state", bm));
+    if (r->cells[3].num == 0)
+        panel_raise(r, ALERT_CRIT);
 }
 
-static void panel_pools(struct panel_table *t, const char *name, const struct rate_index *prev,
-                        const struct hc_metrics_page *cur, double dt_s)
+/* Caches: the hit ratio (cell 4) of the interval, or of all time before a second page. */
+static void panel_cache_fill(struct panel_row *r, const char *const *m, const struct panel_ctx *c)
 {
-    static const char *const fams[] = {"hc_pool_threads", "hc_pool_active", "hc_pool_queue_depth",
-                                       "hc_pool_tasks_total", NULL};
-    struct panel_groups g;
-    panel_groups(cur, fams, "pool", NULL, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        struct panel_row *r = panel_add(t, name);
-        if (r == NULL)
-            break;
-        const char *m[] = {"pool", g.keys[i][0], NULL};
-        panel_text(r, 1, g.keys[i][0]);
-        panel_num(r, 2, panel_sum(cur, "hc_pool_threads", m), SUMMARY_UNIT_NUMBER);
-        panel_num(r, 3, panel_sum(cur, "hc_pool_active", m), SUMMARY_UNIT_NUMBER);
-        panel_num(r, 4, panel_sum(cur, "hc_pool_queue_depth", m), SUMMARY_UNIT_NUMBER);
-        panel_num(r, 5, panel_rate(prev, cur, "hc_pool_tasks_total", m, dt_s),
-                  SUMMARY_UNIT_PER_SEC);
-        double rej = panel_rate(prev, cur, "hc_pool_rejected_total", m, dt_s);
-        panel_num(r, 6, rej, SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 7, rate_quantile(prev, cur, "hc_pool_queue_wait_seconds", m, 0.99, NULL),
-                  SUMMARY_UNIT_SECONDS);
-        if (rej > 0)
-            r->level = ALERT_WARN;
-    }
-    free(g.keys);
+    (void)m;
+    (void)c;
+    double hr = r->cells[2].num, mr = r->cells[3].num;
+    double hits = r->cells[5].num, misses = r->cells[6].num;
+    double ratio = NAN;
+    if (!isnan(hr) && !isnan(mr) && hr + mr > 0)
+        ratio = hr / (hr + mr);
+    else if (isnan(hr) && !isnan(hits) && !isnan(misses) && hits + misses > 0)
+        ratio = hits / (hits + misses);
+    panel_num(r, 4, ratio, SUMMARY_UNIT_RATIO);
 }
 
-static void panel_queues(struct panel_table *t, const char *name, const struct rate_index *prev,
-                         const struct hc_metrics_page *cur, double dt_s)
+/* Governance: whether the route is degraded now (cell 4). */
+static void panel_degrade_fill(struct panel_row *r, const char *const *m, const struct panel_ctx *c)
 {
-    static const char *const fams[] = {"hc_queue_depth", "hc_queue_enqueued_total", NULL};
-    struct panel_groups g;
-    panel_groups(cur, fams, "queue", NULL, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        struct panel_row *r = panel_add(t, name);
-        if (r == NULL)
-            break;
-        const char *m[] = {"queue", g.keys[i][0], NULL};
-        panel_text(r, 1, g.keys[i][0]);
-        panel_num(r, 2, panel_sum(cur, "hc_queue_depth", m), SUMMARY_UNIT_NUMBER);
-        panel_num(r, 3, panel_rate(prev, cur, "hc_queue_enqueued_total", m, dt_s),
-                  SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 4, panel_rate(prev, cur, "hc_queue_processed_total", m, dt_s),
-                  SUMMARY_UNIT_PER_SEC);
-        double failed = panel_rate(prev, cur, "hc_queue_failed_total", m, dt_s);
-        panel_num(r, 5, failed, SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 6, panel_sum(cur, "hc_queue_oldest_age_seconds", m), SUMMARY_UNIT_SECONDS);
-        if (failed > 0)
-            r->level = ALERT_WARN;
-    }
-    free(g.keys);
+    double on = panel_sum(c->cur, "hc_degrade_active", m);
+    panel_text(r, 4, isnan(on) ? "-" : on > 0 ? "on" : "off");
+    r->cells[4].num = on;
+    if (on > 0)
+        panel_raise(r, ALERT_WARN);
 }
 
-static const char *panel_breaker_text(double v)
+/* Governance: a dependency's breaker (cell 5). */
+static void panel_breaker_fill(struct panel_row *r, const char *const *m, const struct panel_ctx *c)
 {
-    if (isnan(v))
-        return "-";
-    if (v == 0)
-        return "closed";
-    if (v == 1)
-        return "open";
-    if (v == 2)
-        return "half-open";
-    return "?";
+    panel_breaker(r, 5, panel_sum(c->cur, "hc_breaker_state", m));
 }
 
-static void panel_shards(struct panel_table *t, const char *name, const struct rate_index *prev,
-                         const struct hc_metrics_page *cur, double dt_s)
-{
-    static const char *const fams[] = {"hc_shard_up", "hc_shard_queries_total", NULL};
-    struct panel_groups g;
-    panel_groups(cur, fams, "shard", "role", &g);
-    for (size_t i = 0; i < g.n; i++) {
-        struct panel_row *r = panel_add(t, name);
-        if (r == NULL)
-            break;
-        const char *m[] = {"shard", g.keys[i][0], "role", g.keys[i][1], NULL};
-        panel_text(r, 1, g.keys[i][0]);
-        panel_text(r, 2, g.keys[i][1]);
-        double up = panel_sum(cur, "hc_shard_up", m);
-        panel_num(r, 3, up, SUMMARY_UNIT_NUMBER);
-        panel_num(r, 4, panel_rate(prev, cur, "hc_shard_queries_total", m, dt_s),
-                  SUMMARY_UNIT_PER_SEC);
-        double errs = panel_rate(prev, cur, "hc_shard_errors_total", m, dt_s);
-        panel_num(r, 5, errs, SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 6, rate_quantile(prev, cur, "hc_shard_query_duration_seconds", m, 0.99, NULL),
-                  SUMMARY_UNIT_SECONDS);
-        char dep[PANEL_CELL_BYTES + 8];
-        snprintf(dep, sizeof(dep), "shard-%s", g.keys[i][0]);
-        const char *bm[] = {"dependency", dep, NULL};
-        double br = panel_sum(cur, "hc_breaker_state", bm);
-        panel_text(r, 7, panel_breaker_text(br));
-        r->cells[7].num = br;
-        if (errs > 0 || br == 2)
-            r->level = ALERT_WARN;
-        if (up == 0 || br == 1)
-            r->level = ALERT_CRIT;
-    }
-    free(g.keys);
-}
+static const char *const panel_route_fams[] = {"hc_http_requests_total", NULL};
+static const struct panel_col panel_route_cols[] = {
+    {2, PANEL_RATE, "hc_http_requests_total", SUMMARY_UNIT_NUMBER, false},
+    {3, PANEL_SUM, "hc_http_requests_total", SUMMARY_UNIT_NUMBER, false},
+    {6, PANEL_P50, "hc_http_request_duration_seconds", SUMMARY_UNIT_NUMBER, false},
+    {7, PANEL_P99, "hc_http_request_duration_seconds", SUMMARY_UNIT_NUMBER, false},
+    {8, PANEL_P999, "hc_http_request_duration_seconds", SUMMARY_UNIT_NUMBER, false},
+    {0, PANEL_SUM, NULL, SUMMARY_UNIT_NUMBER, false},
+};
+static const char *const panel_pool_fams[] = {"hc_pool_threads", "hc_pool_active",
+                                              "hc_pool_queue_depth", "hc_pool_tasks_total", NULL};
+static const struct panel_col panel_pool_cols[] = {
+    {2, PANEL_SUM, "hc_pool_threads", SUMMARY_UNIT_NUMBER, false},
+    {3, PANEL_SUM, "hc_pool_active", SUMMARY_UNIT_NUMBER, false},
+    {4, PANEL_SUM, "hc_pool_queue_depth", SUMMARY_UNIT_NUMBER, false},
+    {5, PANEL_RATE, "hc_pool_tasks_total", SUMMARY_UNIT_NUMBER, false},
+    {6, PANEL_RATE, "hc_pool_rejected_total", SUMMARY_UNIT_NUMBER, true},
+    {7, PANEL_P99, "hc_pool_queue_wait_seconds", SUMMARY_UNIT_NUMBER, false},
+    {0, PANEL_SUM, NULL, SUMMARY_UNIT_NUMBER, false},
+};
+static const char *const panel_queue_fams[] = {"hc_queue_depth", "hc_queue_enqueued_total", NULL};
+static const struct panel_col panel_queue_cols[] = {
+    {2, PANEL_SUM, "hc_queue_depth", SUMMARY_UNIT_NUMBER, false},
+    {3, PANEL_RATE, "hc_queue_enqueued_total", SUMMARY_UNIT_NUMBER, false},
+    {4, PANEL_RATE, "hc_queue_processed_total", SUMMARY_UNIT_NUMBER, false},
+    {5, PANEL_RATE, "hc_queue_failed_total", SUMMARY_UNIT_NUMBER, true},
+    {6, PANEL_SUM, "hc_queue_oldest_age_seconds", SUMMARY_UNIT_SECONDS, false},
+    {0, PANEL_SUM, NULL, SUMMARY_UNIT_NUMBER, false},
+};
+static const char *const panel_shard_fams[] = {"hc_shard_up", "hc_shard_queries_total", NULL};
+static const struct panel_col panel_shard_cols[] = {
+    {3, PANEL_SUM, "hc_shard_up", SUMMARY_UNIT_NUMBER, false},
+    {4, PANEL_RATE, "hc_shard_queries_total", SUMMARY_UNIT_NUMBER, false},
+    {5, PANEL_RATE, "hc_shard_errors_total", SUMMARY_UNIT_NUMBER, true},
+    {6, PANEL_P99, "hc_shard_query_duration_seconds", SUMMARY_UNIT_NUMBER, false},
+    {0, PANEL_SUM, NULL, SUMMARY_UNIT_NUMBER, false},
+};
+static const char *const panel_cache_fams[] = {"hc_cache_hits_total", "hc_cache_misses_total",
+                                               NULL};
+static const struct panel_col panel_cache_cols[] = {
+    {2, PANEL_RATE, "hc_cache_hits_total", SUMMARY_UNIT_NUMBER, false},
+    {3, PANEL_RATE, "hc_cache_misses_total", SUMMARY_UNIT_NUMBER, false},
+    {5, PANEL_SUM, "hc_cache_hits_total", SUMMARY_UNIT_NUMBER, false},
+    {6, PANEL_SUM, "hc_cache_misses_total", SUMMARY_UNIT_NUMBER, false},
+    {0, PANEL_SUM, NULL, SUMMARY_UNIT_NUMBER, false},
+};
+static const char *const panel_degrade_fams[] = {"hc_ratelimited_total", "hc_degraded_total",
+                                                 "hc_degrade_active", NULL};
+static const struct panel_col panel_degrade_cols[] = {
+    {2, PANEL_RATE, "hc_ratelimited_total", SUMMARY_UNIT_NUMBER, true},
+    {3, PANEL_RATE, "hc_degraded_total", SUMMARY_UNIT_NUMBER, true},
+    {0, PANEL_SUM, NULL, SUMMARY_UNIT_NUMBER, false},
+};
+static const char *const panel_breaker_fams[] = {"hc_breaker_state", NULL};
 
-static void panel_caches(struct panel_table *t, const char *name, const struct rate_index *prev,
-                         const struct hc_metrics_page *cur, double dt_s)
-{
-    static const char *const fams[] = {"hc_cache_hits_total", "hc_cache_misses_total", NULL};
-    struct panel_groups g;
-    panel_groups(cur, fams, "level", NULL, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        struct panel_row *r = panel_add(t, name);
-        if (r == NULL)
-            break;
-        const char *m[] = {"level", g.keys[i][0], NULL};
-        panel_text(r, 1, g.keys[i][0]);
-        double hr = panel_rate(prev, cur, "hc_cache_hits_total", m, dt_s);
-        double mr = panel_rate(prev, cur, "hc_cache_misses_total", m, dt_s);
-        double hits = panel_sum(cur, "hc_cache_hits_total", m);
-        double misses = panel_sum(cur, "hc_cache_misses_total", m);
-        panel_num(r, 2, hr, SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 3, mr, SUMMARY_UNIT_PER_SEC);
-        double ratio = NAN;
-        if (!isnan(hr) && !isnan(mr) && hr + mr > 0)
-            ratio = hr / (hr + mr);
-        else if (isnan(hr) && !isnan(hits) && !isnan(misses) && hits + misses > 0)
-            ratio = hits / (hits + misses);
-        panel_num(r, 4, ratio, SUMMARY_UNIT_RATIO);
-        panel_num(r, 5, hits, SUMMARY_UNIT_NUMBER);
-        panel_num(r, 6, misses, SUMMARY_UNIT_NUMBER);
-    }
-    free(g.keys);
-}
-
-static void panel_governance(struct panel_table *t, const char *name, const struct rate_index *prev,
-                             const struct hc_metrics_page *cur, double dt_s)
-{
-    static const char *const fams[] = {"hc_ratelimited_total", "hc_degraded_total",
-                                       "hc_degrade_active", NULL};
-    struct panel_groups g;
-    panel_groups(cur, fams, "route", NULL, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        struct panel_row *r = panel_add(t, name);
-        if (r == NULL)
-            break;
-        const char *m[] = {"route", g.keys[i][0], NULL};
-        panel_text(r, 1, g.keys[i][0]);
-        double lim = panel_rate(prev, cur, "hc_ratelimited_total", m, dt_s);
-        double shed = panel_rate(prev, cur, "hc_degraded_total", m, dt_s);
-        double on = panel_sum(cur, "hc_degrade_active", m);
-        panel_num(r, 2, lim, SUMMARY_UNIT_PER_SEC);
-        panel_num(r, 3, shed, SUMMARY_UNIT_PER_SEC);
-        panel_text(r, 4, isnan(on) ? "-" : on > 0 ? "on" : "off");
-        r->cells[4].num = on;
-        if (lim > 0 || shed > 0 || on > 0)
-            r->level = ALERT_WARN;
-    }
-    free(g.keys);
-    static const char *const bfams[] = {"hc_breaker_state", NULL};
-    panel_groups(cur, bfams, "dependency", NULL, &g);
-    for (size_t i = 0; i < g.n; i++) {
-        struct panel_row *r = panel_add(t, name);
-        if (r == NULL)
-            break;
-        const char *m[] = {"dependency", g.keys[i][0], NULL};
-        panel_text(r, 1, g.keys[i][0]);
-        double br = panel_sum(cur, "hc_breaker_state", m);
-        panel_text(r, 5, panel_breaker_text(br));
-        r->cells[5].num = br;
-        if (br == 2)
-            r->level = ALERT_WARN;
-        if (br == 1)
-            r->level = ALERT_CRIT;
-    }
-    free(g.keys);
-}
+/* The labelled panels, by panel id; governance has two kinds of row. */
+static const struct panel_spec panel_specs[][2] = {
+    [PANEL_ROUTES] = {{panel_route_fams, "route", NULL, panel_route_cols, panel_route_fill}},
+    [PANEL_POOLS] = {{panel_pool_fams, "pool", NULL, panel_pool_cols, NULL}},
+    [PANEL_QUEUES] = {{panel_queue_fams, "queue", NULL, panel_queue_cols, NULL}},
+    [PANEL_SHARDS] = {{panel_shard_fams, "shard", "role", panel_shard_cols, panel_shard_fill}},
+    [PANEL_CACHES] = {{panel_cache_fams, "level", NULL, panel_cache_cols, panel_cache_fill}},
+    [PANEL_GOVERNANCE] = {{panel_degrade_fams, "route", NULL, panel_degrade_cols,
+                           panel_degrade_fill},
+                          {panel_breaker_fams, "dependency", NULL, NULL, panel_breaker_fill}},
+};
 
 /* One figure of the Redis or MySQL panel: a label, the metric, how to show it. */
 struct panel_figure {
@@ -659,27 +675,19 @@ void panel_build(struct panel_table *t, const char *name, enum target_kind kind,
 {
     if (cur == NULL)
         return;
+    const struct panel_ctx c = {prev, cur, dt_s};
     switch (t->id) {
     case PANEL_OVERVIEW:
         panel_overview(t, name, kind, prev, cur, dt_s);
         break;
     case PANEL_ROUTES:
-        panel_routes(t, name, prev, cur, dt_s);
-        break;
     case PANEL_POOLS:
-        panel_pools(t, name, prev, cur, dt_s);
-        break;
     case PANEL_QUEUES:
-        panel_queues(t, name, prev, cur, dt_s);
-        break;
     case PANEL_SHARDS:
-        panel_shards(t, name, prev, cur, dt_s);
-        break;
     case PANEL_CACHES:
-        panel_caches(t, name, prev, cur, dt_s);
-        break;
     case PANEL_GOVERNANCE:
-        panel_governance(t, name, prev, cur, dt_s);
+        for (size_t i = 0; i < 2 && panel_specs[t->id][i].fams != NULL; i++)
+            panel_labelled(t, name, &panel_specs[t->id][i], &c);
         break;
     case PANEL_REDIS:
         if (kind == TARGET_REDIS)

@@ -4,9 +4,12 @@
 # Installs what is missing (scripts/deps.sh), builds the release preset, then runs the job hc
 # exists for: hcserver on its embedded default (SQLite shards, in-process cache and queue) is
 # seeded with orders, warmed by a ramp of reads, and loaded by hcload; hcload prints its
-# summary with the full latency spectrum. The run's files land in build/quickstart/:
-# report.json (hcload's summary), latency.hlog (HdrHistogram interval log), hcserver.log,
-# metrics.txt (hcserver's /metrics after the run) and hcdata/ (the shard files).
+# summary with the full latency spectrum. It ends with a gated run, the plan
+# examples/quickstart.yaml (orders created and read back, with thresholds), as a CI job would
+# run it. The run's files land in build/quickstart/: report.json (hcload's summary of the
+# load), latency.hlog (HdrHistogram interval log), gate.json and report.html (the gated run's
+# result and its HTML report), hcserver.log, metrics.txt (hcserver's /metrics after the runs)
+# and hcdata/ (the shard files). The script's exit status is the gated run's.
 #
 # Usage: scripts/quickstart.sh [DURATION]   (default 10s)
 set -euo pipefail
@@ -56,8 +59,22 @@ echo "== load: 50 connections for $duration on GET /api/orders/$order"
 "$bin/hcload/hcload" -c 50 -d "$duration" --latency --json "$out/report.json" \
     --hlog "$out/latency.hlog" "$base/api/orders/$order"
 
+echo "== gate: examples/quickstart.yaml (create, read back, list) with its thresholds"
+# The plan names hcserver's default address; this hcserver listens on a port of its own.
+sed "s|^target: .*|target: $base|" examples/quickstart.yaml >"$out/quickstart.yaml"
+gate=0
+"$bin/hcload/hcload" run "$out/quickstart.yaml" --json "$out/gate.json" \
+    --html "$out/report.html" || gate=$?
+
 curl -s "$base/metrics" >"$out/metrics.txt"
 kill -TERM "$server_pid"
 wait "$server_pid"
 server_pid=""
-echo "== files: $out/report.json $out/latency.hlog $out/metrics.txt $out/hcserver.log"
+echo "== files: $out/report.json $out/latency.hlog $out/gate.json $out/report.html" \
+    "$out/metrics.txt $out/hcserver.log"
+if [ "$gate" = 0 ]; then
+    echo "== gate passed: open $out/report.html in a browser"
+else
+    echo "== gate failed (hcload exit $gate): $out/report.html shows why" >&2
+fi
+exit "$gate"

@@ -77,6 +77,11 @@ for name in ("item", "home"):
     check(name, lambda d: d["by_name"][name])
     assert total["by_name"][name]["requests"] == sum(a["by_name"][name]["requests"] for a in agents)
 assert total["requests"] == sum(a["requests"] for a in agents)
+# The spectrum is redrawn from the added histograms: it ends at the merged max.
+for kind in ("corrected", "uncorrected"):
+    last = total["spectrum"][kind][-1]
+    assert last[0] == 100 and last[1] == total["latency_us"][kind]["max"], (kind, last)
+    assert total["latency_us"][kind]["max"] == max(a["latency_us"][kind]["max"] for a in agents)
 assert total["responses"]["200"] == total["requests"]
 # Each agent ran at a third of the rate; together they ran the plan's.
 for a in agents:

@@ -6,6 +6,7 @@
 # tmux, and a wrong password shows the target down with the server's reason.
 # Usage: hcmon_mysql.sh BUILD_DIR SOURCE_DIR
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib_tmux.sh"
 hc_need mariadbd mariadb-install-db mariadb tmux python3
 build=$1
 hcmon=$build/hcmon/hcmon
@@ -106,16 +107,12 @@ d = json.load(open(sys.argv[1]))
 assert d["figures"]["replica SQL running"] == 0 and d["level"] == "crit", d' "$tmp/stopped.json"
 
 # The MySQL panel on screen.
-sock=$tmp/tmux.sock
-tm() { tmux -S "$sock" "$@"; }
-tm -f /dev/null new-session -d -s t -x 130 -y 45 "env -i PATH=$PATH HOME=$tmp TERM=screen LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
-hc_track "$(tm display -p -t t '#{pid}')"
+hc_tmux_start 130 45
 tm send-keys -t t "$hcmon --password-file $tmp/pw --panel mysql $target; echo EXIT=\$?" Enter
 want=$(sql "SHOW GLOBAL STATUS LIKE 'Com_insert'" | awk '{print $2}')
-for _ in $(seq 100); do tm capture-pane -p -t t | grep -q "  inserts " && break; sleep 0.1; done
-got=$(tm capture-pane -p -t t | grep "  inserts " | awk '{print $3}')
+wait_for "  inserts "
+got=$(row "  inserts " | awk '{print $3}')
 [ "$got" = "$want" ] || hc_fail "the MySQL panel shows $got inserts, the server $want"
 tm send-keys -t t q
-for _ in $(seq 50); do tm capture-pane -p -t t | grep -q "EXIT=0" && break; sleep 0.1; done
-tm capture-pane -p -t t | grep -q "EXIT=0" || hc_fail "q did not end hcmon"
+wait_for "EXIT=0" 5
 echo "hcmon mysql: ok"

@@ -11,14 +11,12 @@ src=$2
 hcmon=$build/hcmon/hcmon
 tmp=$HC_TMP
 source "$src/tests/integration/lib_hcserver.sh" "$build"
+source "$src/tests/integration/lib_redis.sh"
+source "$src/tests/integration/lib_tmux.sh"
 
 start_server
-rport=$(hc_free_port)
-mkdir -p "$tmp/redis"
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp/redis" --save '' --appendonly no \
-    >"$tmp/redis/log" 2>&1 &
-hc_track $!
-for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
+hc_redis_start
+rport=$HC_REDIS_PORT
 redis-cli -p "$rport" set a 1 >/dev/null
 
 "$build/hcload/hcload" -c 2 -R 200 -d 3s -q "$URL/api/orders/1" &
@@ -52,21 +50,7 @@ PY
 want=$(python3 -c 'import json,sys
 l=[json.loads(x) for x in open(sys.argv[1]) if "/metrics" in json.loads(x)["url"]][-1]
 print("%.0f" % l["routes"]["GET /api/orders/{id}"]["requests"])' "$tmp/live.jsonl")
-sock=$tmp/tmux.sock
-tm() { tmux -S "$sock" "$@"; }
-tm -f /dev/null new-session -d -s t -x 150 -y 40 "env -i PATH=$PATH HOME=$tmp TERM=screen LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
-hc_track "$(tm display -p -t t '#{pid}')"
-screen() { tm capture-pane -p -t t; }
-wait_for() {
-    local tries=$((${2:-10} * 10))
-    while [ $tries -gt 0 ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1
-        tries=$((tries - 1))
-    done
-    screen >&2
-    hc_fail "the screen never showed \"$1\""
-}
+hc_tmux_start 150 40
 tm send-keys -t t "$hcmon --replay $tmp/rec.db --speed 8 --panel routes; echo EXIT=\$?" Enter
 wait_for "ended"
 got=$(screen | grep -F "GET /api/orders/{id}" | awk '{print $5}')

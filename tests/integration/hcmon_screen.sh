@@ -13,6 +13,8 @@ src=$2
 hcmon=$build/hcmon/hcmon
 tmp=$HC_TMP
 source "$src/tests/integration/lib_hcserver.sh" "$build"
+source "$src/tests/integration/lib_redis.sh"
+source "$src/tests/integration/lib_tmux.sh"
 
 # The service, under a bounded load, then quiet.
 start_server
@@ -20,12 +22,8 @@ start_server
 "$build/hcload/hcload" -c 1 -n 200 -q "$URL/api/users/7/orders" || true
 
 # Redis in a scratch directory, with six keys (five strings and a stream).
-rport=$(hc_free_port)
-mkdir -p "$tmp/redis"
-redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp/redis" --save '' --appendonly no \
-    >"$tmp/redis/log" 2>&1 &
-hc_track $!
-for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.05; done
+hc_redis_start
+rport=$HC_REDIS_PORT
 for k in 1 2 3 4 5; do redis-cli -p "$rport" set "key$k" v >/dev/null; done
 redis-cli -p "$rport" xadd orders '*' id 1 >/dev/null
 redis-cli -p "$rport" xadd orders '*' id 2 >/dev/null
@@ -55,25 +53,7 @@ rc=0
     >"$tmp/auth.json" || rc=$?
 [ "$rc" = 0 ] || hc_fail "an ACL user and --redis-password-file: $rc $(cat "$tmp/auth.json")"
 
-# tmux on a socket of our own; its server is stopped by PID at exit.
-sock=$tmp/tmux.sock
-tm() { tmux -S "$sock" "$@"; }
-tm -f /dev/null new-session -d -s t -x 150 -y 45 "env -i PATH=$PATH HOME=$tmp TERM=screen LANG=C.UTF-8 HISTFILE=/dev/null bash --norc --noprofile"
-hc_track "$(tm display -p -t t '#{pid}')"
-screen() { tm capture-pane -p -t t; }
-# wait_for TEXT [SECONDS]: until the screen shows TEXT.
-wait_for() {
-    local tries=$((${2:-10} * 10))
-    while [ $tries -gt 0 ]; do
-        screen | grep -qF -- "$1" && return 0
-        sleep 0.1
-        tries=$((tries - 1))
-    done
-    screen >&2
-    hc_fail "the screen never showed \"$1\""
-}
-# row TEXT: the first screen line containing TEXT.
-row() { screen | grep -F -- "$1" | head -1; }
+hc_tmux_start 150 45
 tty_state() { tm send-keys -t t "stty -a | tr ' ;' '\n\n' | grep -x -e echo -e -echo -e icanon -e -icanon | sort | tr '\n' ' '; echo" Enter; }
 
 tty_state

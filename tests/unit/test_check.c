@@ -76,6 +76,21 @@ static void status_checks_take_codes_sets_and_ranges(void **state)
     }
 }
 
+static void status_expected_answers_only_for_a_set_with_a_status_check(void **state)
+{
+    (void)state;
+    struct hc_check_set *none = hc_check_set_new();
+    char err[128];
+    assert_int_equal(hc_check_add_body(none, HC_CHECK_CONTAINS, "x", err, sizeof(err)), 0);
+    assert_int_equal(hc_check_status_expected(none, 500), -1);
+    hc_check_set_free(none);
+    struct hc_check_set *s = status_set("200-299,404");
+    assert_int_equal(hc_check_status_expected(s, 404), 1);
+    assert_int_equal(hc_check_status_expected(s, 204), 1);
+    assert_int_equal(hc_check_status_expected(s, 500), 0);
+    hc_check_set_free(s);
+}
+
 static struct hc_check_set *header_set(const char *name, enum hc_check_op op, const char *v)
 {
     struct hc_check_set *s = hc_check_set_new();
@@ -327,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_checks_take_codes_sets_and_ranges),
+        cmocka_unit_test(status_expected_answers_only_for_a_set_with_a_status_check),
         cmocka_unit_test(header_checks_match_whole_values_case_blind_names),
         cmocka_unit_test(body_checks_search_the_body),
         cmocka_unit_test(json_checks_compare_as_the_field_type),

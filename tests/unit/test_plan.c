@@ -263,12 +263,43 @@ static void every_section_of_a_full_plan_loads(void **state)
     assert_int_equal(p->nthresholds, 2);
     assert_string_equal(p->thresholds[0].metric, "http_req_duration");
     assert_int_equal(p->thresholds[0].nexprs, 2);
-    assert_string_equal(p->thresholds[0].exprs[1], "p(99) < 1s");
-    assert_string_equal(p->thresholds[1].exprs[0], "rate > 0.99");
+    assert_string_equal(p->thresholds[0].exprs[1].text, "http_req_duration: p(99) < 1s");
+    assert_true(p->thresholds[0].exprs[1].value == 1000.0);
+    assert_string_equal(p->thresholds[1].exprs[0].text, "checks: rate > 0.99");
+    assert_false(p->thresholds[1].exprs[0].abort_on_fail);
     assert_int_equal(p->thresholds[1].pos.line, 46);
     hc_buf_destroy(&out);
     hc_buf_destroy(&scratch);
     hc_plan_iter_destroy(&it);
+    hc_plan_free(p);
+}
+
+static void thresholds_take_k6s_string_and_object_forms(void **state)
+{
+    (void)state;
+    struct hc_plan *p = parse_ok("target: http://127.0.0.1:8080\n"
+                                 "requests:\n  create: { path: / }\n"
+                                 "thresholds:\n"
+                                 "  http_req_failed: rate<0.01\n"
+                                 "  http_req_duration{name:create}:\n"
+                                 "    - p(95)<200\n"
+                                 "    - threshold: p(99) < 1.5s\n"
+                                 "      abortOnFail: true\n"
+                                 "      delayAbortEval: 10s\n");
+    assert_int_equal(p->nthresholds, 2);
+    assert_int_equal(p->thresholds[0].nexprs, 1);
+    assert_int_equal(p->thresholds[0].exprs[0].kind, HC_THRESHOLD_RATE);
+    assert_true(p->thresholds[0].exprs[0].value == 0.01);
+    const struct hc_plan_threshold *d = &p->thresholds[1];
+    assert_int_equal(d->nexprs, 2);
+    assert_false(d->exprs[0].abort_on_fail);
+    assert_true(d->exprs[0].value == 200.0);
+    assert_string_equal(hc_threshold_tag(&d->exprs[0], "name"), "create");
+    assert_true(d->exprs[1].abort_on_fail);
+    assert_int_equal(d->exprs[1].delay_abort_ns, 10 * HC_NSEC_PER_SEC);
+    assert_true(d->exprs[1].value == 1500.0);
+    assert_string_equal(d->exprs[1].text, "http_req_duration{name:create}: p(99) < 1.5s");
+    assert_int_equal(d->at[1].line, 8);
     hc_plan_free(p);
 }
 
@@ -545,6 +576,7 @@ int main(void)
         cmocka_unit_test(the_example_of_issue_9_loads_as_written),
         cmocka_unit_test(an_iteration_of_the_example_writes_and_checks_byte_for_byte),
         cmocka_unit_test(every_section_of_a_full_plan_loads),
+        cmocka_unit_test(thresholds_take_k6s_string_and_object_forms),
         cmocka_unit_test(stages_may_be_written_as_the_flag_writes_them),
         cmocka_unit_test(think_times_follow_their_distribution),
         cmocka_unit_test(flows_are_picked_by_weight_within_two_percent),

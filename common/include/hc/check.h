@@ -150,6 +150,13 @@ unsigned hc_check_needs(const struct hc_check_set *s);
 bool hc_check_uses_json(const struct hc_check_set *s);
 
 /*
+ * hc_check_status_expected: whether the set's status checks accept status (every one of them
+ * must). Returns -1 when the set has no status check (the caller's default applies: a load
+ * test counts statuses >= 400 as failed), else 1 for accepted and 0 for not.
+ */
+int hc_check_status_expected(const struct hc_check_set *s, int status);
+
+/*
  * hc_check_eval: evaluates every check and extraction on r.
  *
  * results, when not NULL, has hc_check_count + hc_check_extract_count entries and gets each

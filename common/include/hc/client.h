@@ -513,6 +513,13 @@ bool hc_client_take(struct hc_client *c, unsigned thread, struct hc_hist *lat, s
                     uint64_t *responses, uint64_t *errors);
 
 /*
+ * hc_client_sent: the requests thread had sent by its last hand-off (the same moment as the
+ * responses and errors hc_client_take hands over, so the difference of their totals is what
+ * was in flight then). Main thread.
+ */
+uint64_t hc_client_sent(struct hc_client *c, unsigned thread);
+
+/*
  * hc_client_set_rate: from the next arrival on, the open model sends rate requests per second
  * (constant or Poisson as configured; rate 0 pauses), whatever the stages said; the deadline
  * and the -n bound still hold. Any thread, while the client runs. 0; -EINVAL for a negative

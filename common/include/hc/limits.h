@@ -44,8 +44,17 @@
 /* metrics parser: samples and families of one page (a large kube-state-metrics page has some
  * 10^5 samples; the cap keeps a hostile page of tiny lines from taking gigabytes). Untyped
  * samples each bring a family, so families share the samples' bound. */
-#define HC_METRICS_MAX_PAGE_SAMPLES  500000
-#define HC_METRICS_MAX_PAGE_FAMILIES HC_METRICS_MAX_PAGE_SAMPLES
+#define HC_METRICS_MAX_PAGE_SAMPLES 500000
+
+/*
+ * The /metrics listener of a program that is not a server (hcload, hcwarm: metrics_serve.c):
+ * one scrape at a time, so a request head is read within a short deadline into a small
+ * buffer, and a client that sends more or takes longer is closed. A Prometheus scrape's
+ * head is a few hundred bytes.
+ */
+#define HC_METRICS_SERVE_MAX_REQUEST_BYTES 8192
+#define HC_METRICS_SERVE_TIMEOUT_MS        2000
+#define HC_METRICS_MAX_PAGE_FAMILIES       HC_METRICS_MAX_PAGE_SAMPLES
 
 /*
  * hist: the longest .hlog line (and so the longest base64 histogram) read; the most counts
@@ -137,6 +146,8 @@
 #define HC_HCLOAD_PLAN_ITERS 8192
 /* hcload --json: rows of the per-second time series (a day of seconds; later ones dropped). */
 #define HC_HCLOAD_MAX_SECONDS 86400
+/* hcload report: bytes of a JSON result it reads (a day of seconds is about 10 MiB). */
+#define HC_HCLOAD_MAX_RESULT_BYTES (256 * 1024 * 1024)
 
 /*
  * hcwarm: the longest input line (kv, jsonl) or RESP command read from a source file, the

@@ -251,4 +251,51 @@ double hc_metrics_bucket_quantile(double q, const double *bounds, const double *
 double hc_metrics_page_quantile(const struct hc_metrics_page *p, const char *name,
                                 const char *const *match, double q);
 
+/* ---- serving a page (metrics_serve.c) ----------------------------------------------------- */
+
+/*
+ * A small /metrics listener for programs that are not HTTP servers themselves (hcload and
+ * hcwarm while they run): its own thread accepts one connection at a time, reads one request
+ * head (at most HC_METRICS_SERVE_MAX_REQUEST_BYTES within HC_METRICS_SERVE_TIMEOUT_MS, or the
+ * connection is closed), and answers GET or HEAD /metrics with the page the render callback
+ * writes (HC_METRICS_CONTENT_TYPE, Connection: close), any other path with 404 and any other
+ * method with 405. The render callback runs on the listener's thread, so what it reads must be
+ * guarded by the caller (a snapshot under the caller's lock, or the registry's atomics).
+ */
+
+/*
+ * Writes the page into out (empty, capped at HC_METRICS_MAX_PAGE_BYTES). 0, or a negative
+ * code: the scrape is then answered with 500.
+ */
+typedef int hc_metrics_render_cb(void *arg, struct hc_buf *out);
+
+struct hc_metrics_server;
+
+/*
+ * hc_metrics_serve_start: listens on addr ("127.0.0.1:9100", "[::1]:9100"; port 0 picks a free
+ * one) and starts the listener's thread. 0 with *out set, or a negative errno with a message in
+ * err (a bad address, the port in use, no thread).
+ */
+int hc_metrics_serve_start(const char *addr, hc_metrics_render_cb *render, void *arg,
+                           struct hc_metrics_server **out, char *err, size_t errlen);
+
+/*
+ * hc_metrics_serve_route: what the listener answers a request head (len bytes, from its
+ * request line on): 200 for GET or HEAD of /metrics (with or without a query; *head_only
+ * true for HEAD), 404 for another path, 405 for another method. Never reads past head + len.
+ */
+int hc_metrics_serve_route(const char *head, size_t len, bool *head_only);
+
+/* hc_metrics_serve_port: the port it listens on. */
+int hc_metrics_serve_port(const struct hc_metrics_server *s);
+
+/* hc_metrics_serve_scrapes: pages served so far (any thread; for tests and summaries). */
+uint64_t hc_metrics_serve_scrapes(const struct hc_metrics_server *s);
+
+/*
+ * hc_metrics_serve_stop: ends the listener (a scrape under way is finished or cut at its
+ * deadline), joins its thread and frees it. Accepts NULL.
+ */
+void hc_metrics_serve_stop(struct hc_metrics_server *s);
+
 #endif

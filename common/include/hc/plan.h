@@ -15,7 +15,8 @@
  *               extract, weight; every string a template (hc/tmpl.h)
  *   flows       named sequences of requests run in order by one iteration: weight, steps,
  *               think (a duration, or { uniform: [MIN, MAX] } or { exponential: MEAN })
- *   thresholds  metric -> expression(s), kept as raw text for the CI gate
+ *   thresholds  metric -> expression(s) as k6 writes them, each a string or
+ *               { threshold, abortOnFail, delayAbortEval } (hc/threshold.h parses them)
  *
  * Loading checks everything that can be checked before a run: every key is known (an unknown
  * one gets the nearest known key as a suggestion), every value has the type and unit expected,
@@ -49,6 +50,7 @@
 #include "hc/core.h"
 #include "hc/feed.h"
 #include "hc/limits.h"
+#include "hc/threshold.h"
 #include "hc/tmpl.h"
 #include "hc/url.h"
 
@@ -154,12 +156,13 @@ struct hc_plan_feed {
     struct hc_feed *feed;
 };
 
-/* One `thresholds:` metric and its expressions, raw (the CI gate parses them). */
+/* One `thresholds:` metric and its expressions, parsed (hcload's gate judges them). */
 struct hc_plan_threshold {
-    char *metric;
-    char **exprs; /* nexprs NUL-terminated strings */
+    char *metric;               /* the key as written: "http_req_duration{name:create}" */
+    struct hc_threshold *exprs; /* nexprs, with abort_on_fail and delay_abort_ns set */
+    struct hc_plan_pos *at;     /* nexprs: where each expression is written */
     size_t nexprs;
-    struct hc_plan_pos pos;
+    struct hc_plan_pos pos; /* where the metric is written */
 };
 
 struct hc_plan {

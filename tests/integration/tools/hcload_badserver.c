@@ -3,13 +3,15 @@
  * integration tests. It counts every complete request it reads, so a test can compare
  * hcload's count with the server's.
  *
- * Usage: hcload_badserver MODE PORT_FILE COUNT_FILE [PERIOD_MS FREEZE_MS]
+ * Usage: hcload_badserver MODE PORT_FILE COUNT_FILE [PERIOD_MS FREEZE_MS | DELAY_MS]
  *   ok       answer every request: 200, a two-byte body, keep-alive
  *   reset    read a request, then reset the connection (RST), no answer
  *   close    answer with headers promising 100 bytes, send 10, then close (FIN)
  *   stall    read requests and never answer
  *   garbage  answer every request with bytes that are not HTTP
  *   freeze   as ok, but every PERIOD_MS the whole server stops for FREEZE_MS
+ *   slow     as ok, but each answer goes DELAY_MS after its request (a known latency; the
+ *            loop keeps serving other connections meanwhile)
  * It listens on a free loopback port and writes the number to PORT_FILE once ready; on
  * SIGTERM or SIGINT it writes the request count to COUNT_FILE and exits 0.
  */
@@ -25,14 +27,19 @@
 #include "hc/loop.h"
 #include "hc/net.h"
 
-enum mode { MODE_OK, MODE_RESET, MODE_CLOSE, MODE_STALL, MODE_GARBAGE, MODE_FREEZE };
+enum mode { MODE_OK, MODE_RESET, MODE_CLOSE, MODE_STALL, MODE_GARBAGE, MODE_FREEZE, MODE_SLOW };
 
-static const char *const mode_names[] = {"ok", "reset", "close", "stall", "garbage", "freeze"};
+static const char *const mode_names[] = {"ok",      "reset",  "close", "stall",
+                                         "garbage", "freeze", "slow"};
 
 struct client {
     int fd;
     struct hc_http_parser parser;
+    struct hc_loop_timer timer; /* slow: the next answer is due */
+    unsigned pending;           /* slow: requests read and not yet answered */
 };
+
+static int64_t delay_ns;
 
 static enum mode mode;
 static struct hc_loop *loop;
@@ -48,6 +55,7 @@ static void client_close(struct client *c, bool reset)
 {
     if (reset)
         hc_net_set_linger0(c->fd);
+    hc_loop_timer_stop(loop, &c->timer);
     hc_loop_del(loop, c->fd);
     close(c->fd);
     hc_http_parser_destroy(&c->parser);
@@ -66,6 +74,16 @@ static void client_send(struct client *c, const char *data, size_t len)
         data += n;
         len -= (size_t)n;
     }
+}
+
+/* slow: the delay of the oldest pending request is over: answer everything pending. */
+static void client_on_delay(struct hc_loop *l, struct hc_loop_timer *t, void *data)
+{
+    (void)l;
+    (void)t;
+    struct client *c = data;
+    for (; c->pending > 0; c->pending--)
+        client_send(c, ok_response, sizeof(ok_response) - 1);
 }
 
 /* One complete request: answer as the mode says. Returns false when c was closed. */
@@ -88,6 +106,10 @@ static bool client_request(struct client *c)
         return true;
     case MODE_GARBAGE:
         client_send(c, garbage, sizeof(garbage) - 1);
+        return true;
+    case MODE_SLOW:
+        if (c->pending++ == 0)
+            hc_loop_timer_start(loop, &c->timer, delay_ns, client_on_delay, c);
         return true;
     }
     return true;
@@ -186,6 +208,13 @@ int main(int argc, char **argv)
         freeze_len_ns = strtoll(argv[5], NULL, 10) * 1000000;
         if (freeze_period_ns <= freeze_len_ns || freeze_len_ns <= 0) {
             fprintf(stderr, "%s: need 0 < FREEZE_MS < PERIOD_MS\n", argv[0]);
+            return 2;
+        }
+    }
+    if (mode == MODE_SLOW) {
+        delay_ns = argc >= 5 ? strtoll(argv[4], NULL, 10) * 1000000 : 0;
+        if (delay_ns <= 0) {
+            fprintf(stderr, "%s: slow needs DELAY_MS above 0\n", argv[0]);
             return 2;
         }
     }
