@@ -14,6 +14,7 @@
  */
 #include "hc/feed.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -302,6 +303,21 @@ void hc_feed_free(struct hc_feed *f)
     free(f->fields);
     free(f->mem);
     free(f);
+}
+
+int hc_feed_share(struct hc_feed *f, size_t i, size_t n)
+{
+    if (n <= 1)
+        return 0;
+    if (i >= f->nrows)
+        return -ENODATA;
+    size_t kept = 0;
+    for (size_t r = i; r < f->nrows; r += n, kept++)
+        if (kept != r)
+            memmove(&f->fields[kept * f->ncols], &f->fields[r * f->ncols],
+                    f->ncols * sizeof(*f->fields));
+    f->nrows = kept;
+    return 0;
 }
 
 size_t hc_feed_rows(const struct hc_feed *f)

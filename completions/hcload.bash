@@ -12,7 +12,7 @@ _hcload()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
-    -t|--threads|-c|--connections|-d|--duration|-n|--requests|-R|--rate|--stages|--pipeline|-T|--timeout|-H|--header|-m|--method|--body|--streams|--tls-min|--tls-max|--threshold|--metrics-listen|--baseline)
+    -t|--threads|-c|--connections|-d|--duration|-n|--requests|-R|--rate|--stages|--pipeline|-T|--timeout|-H|--header|-m|--method|--body|--streams|--tls-min|--tls-max|--threshold|--metrics-listen|--baseline|--jtl-sample|--tolerance|--start-at|--agent)
         return 0
         ;;
     --arrival)
@@ -64,6 +64,16 @@ _hcload()
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return 0
         ;;
+    --jtl)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
+    --history)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --config)
         compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
@@ -71,7 +81,7 @@ _hcload()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --streams --insecure -k --cacert --cert --key --tls-min --tls-max --latency -L --json --hlog --threshold --junit --metrics-listen --html --output -o --baseline --quiet -q --help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--threads -t --connections -c --duration -d --requests -n --rate -R --arrival --stages --pipeline --timeout -T --header -H --method -m --body --body-file --http2 --streams --insecure -k --cacert --cert --key --tls-min --tls-max --latency -L --json --hlog --threshold --junit --metrics-listen --html --output -o --baseline --jtl --jtl-sample --history --tolerance --start-at --agent --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
     compopt -o filenames 2>/dev/null

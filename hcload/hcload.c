@@ -23,6 +23,11 @@
 #include "hc/limits.h"
 #include "hc/net.h"
 #include "hc/units.h"
+#include "agent.h"
+#include "baseline.h"
+#include "compare.h"
+#include "jtl.h"
+#include "merge.h"
 #include "gate.h"
 #include "junit.h"
 #include "live.h"
@@ -262,6 +267,13 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
         hcload_check_output(prog, "--junit", cfg->junit_path) != 0 ||
         hcload_check_output(prog, "--html", cfg->html_path) != 0)
         return 1;
+    struct baseline *base = NULL;
+    char gerr[512];
+    bool gusage = false;
+    if (baseline_new(cfg, &base, &gusage, gerr, sizeof(gerr)) != 0) {
+        fprintf(stderr, "%s: %s\n", prog->name, gerr);
+        return gusage ? 2 : 1;
+    }
     uint64_t need = cfg->connections + (uint64_t)cfg->threads * 4 + HCLOAD_SPARE_FDS;
     uint64_t got = 0;
     int rc = hc_net_raise_nofile(need, &got);
@@ -279,6 +291,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     }
     struct hc_client *client = NULL;
     struct runner *run = NULL;
+    struct jtl *jtl = NULL;
     struct monitor m;
     memset(&m, 0, sizeof(m));
     if (cfg->plan != NULL) {
@@ -289,11 +302,21 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
             fprintf(stderr, "%s: %s: %s\n", prog->name, cfg->plan_path, err);
             goto out;
         }
+        runner_set_agent(run, cfg->agent_index, cfg->agent_count);
     }
     struct hc_client_config cc;
     hcload_client_config(cfg, &cc);
     if (run != NULL)
         runner_configure(run, &cc);
+    if (cfg->jtl_path != NULL) {
+        char err[512];
+        if (jtl_new(cfg->jtl_path, cfg->threads, cfg->connections, cfg->jtl_sample, &cfg->reqs,
+                    &jtl, err, sizeof(err)) != 0) {
+            fprintf(stderr, "%s: %s\n", prog->name, err);
+            goto out;
+        }
+        jtl_attach(jtl, &cc);
+    }
     if (gate != NULL)
         gate_configure(gate, &cc);
     rc = hc_client_new(&cc, &client);
@@ -350,6 +373,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     }
     hcload_client = client;
     hcload_signals();
+    agent_wait(cfg, &hcload_interrupted);
     m.base_sec = (double)hc_wall_ns() / HC_NSEC_PER_SEC;
     rc = hc_client_start(client);
     m.start_ns = hc_client_start_ns(client);
@@ -369,6 +393,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     hcload_client = NULL;
     if (rc != 0)
         goto out;
+    int64_t jtl_rows = jtl != NULL ? jtl_close(jtl) : 0;
 
     struct hc_client_stats total;
     hc_client_stats_init(&total);
@@ -414,6 +439,11 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
                 prog->name, stopped->t->text, stopped->abort_sec, GATE_EXIT_FAILED);
     else if (gate != NULL && status == GATE_EXIT_FAILED)
         fprintf(stderr, "%s: thresholds failed: exit status %d\n", prog->name, GATE_EXIT_FAILED);
+    if (jtl_rows < 0) {
+        fprintf(stderr, "%s: --jtl %s: %s\n", prog->name, cfg->jtl_path,
+                hc_strerror((int)jtl_rows));
+        status = 1;
+    }
     if (cfg->model == HC_CLIENT_OPEN && total.queued > total.sent / 100)
         fprintf(stderr,
                 "%s: note: %llu of %llu requests waited for a free connection (their wait "
@@ -441,14 +471,16 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
                 "which --http2 sends on an http:// URL; drop --http2, or use https:// to "
                 "negotiate HTTP/2\n",
                 prog->name);
-    if (cfg->json_path != NULL) {
+    if (cfg->json_path != NULL || base != NULL) {
         hc_buf_reset(&out);
         rc = report_json(&r, &out);
-        if (rc == 0)
+        if (rc == 0 && cfg->json_path != NULL)
             rc = hcload_write_file(cfg->json_path, &out);
         if (rc != 0) {
             fprintf(stderr, "%s: --json %s: %s\n", prog->name, cfg->json_path, hc_strerror(rc));
             status = 1;
+        } else {
+            status = baseline_finish(base, prog, cfg, hc_buf_cstr(&out), status);
         }
     }
     if (cfg->junit_path != NULL) {
@@ -483,6 +515,8 @@ out:
         hc_hist_free(m.names[i]);
     free(m.names);
     hc_client_free(client);
+    jtl_free(jtl);
+    baseline_free(base);
     runner_free(run);
     if (cfg->curl)
         hc_client_global_cleanup();
@@ -493,6 +527,16 @@ int hcload_main(int argc, char **argv)
 {
     struct hc_opt_program *prog = options_program();
     hc_opt_main(prog, argc, argv);
+    if (prog->nrest >= 1 && strcmp(prog->rest[0], "compare") == 0) {
+        int st = compare_main(prog, options_values());
+        hc_opt_release(prog);
+        return st;
+    }
+    if (prog->nrest >= 1 && strcmp(prog->rest[0], "merge") == 0) {
+        int st = merge_main(prog, options_values());
+        hc_opt_release(prog);
+        return st;
+    }
     if (prog->nrest >= 1 && strcmp(prog->rest[0], "report") == 0) {
         int status = html_report_main(prog, options_values());
         hc_opt_release(prog);

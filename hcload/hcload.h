@@ -5,6 +5,9 @@
 #ifndef HCLOAD_HCLOAD_H
 #define HCLOAD_HCLOAD_H
 
+/* The exit status of a failed gate: a threshold, or a regression against --baseline (k6's). */
+#define HCLOAD_EXIT_THRESHOLD 99
+
 /*
  * hcload_main: parses argv with the options table (handling --help, --version and the
  * generators itself), runs the load and prints the summary. Returns the exit status: 0 ok,

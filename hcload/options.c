@@ -18,6 +18,7 @@
 #include "hc/http.h"
 #include "hc/limits.h"
 #include "hc/net.h"
+#include "agent.h"
 
 const char *const options_arrivals[] = {"constant", "poisson", NULL};
 
@@ -256,15 +257,56 @@ static const struct hc_opt options_table[] = {
     {.name = "output",
      .short_name = 'o',
      .kind = HC_OPT_FILE,
-     .help = "With hcload report: write the page to FILE (default: standard output)",
+     .help = "With hcload report: write the page to FILE (default: standard output); with hcload "
+             "merge: write the merged result to FILE ('-': standard output)",
      .group = "Reports",
      .dest = &opts.output},
     {.name = "baseline",
      .kind = HC_OPT_STRING,
      .metavar = "REF",
-     .help = "With hcload report: overlay REF, an earlier result (JSON), on its charts and tables",
-     .group = "Reports",
+     .help = "Gate the run against REF: a JSON result file, 'history' (the last runs of this plan "
+             "in the history database) or 'history:RUN', exit 99 on a regression; with hcload "
+             "report: overlay REF, an earlier result (JSON), on its charts and tables",
+     .group = "Gate",
      .dest = &opts.baseline},
+    {.name = "jtl",
+     .kind = HC_OPT_FILE,
+     .help = "Write one CSV row per request to FILE in JMeter's result format (.jtl)",
+     .group = "Output",
+     .dest = &opts.jtl},
+    {.name = "jtl-sample",
+     .kind = HC_OPT_COUNT,
+     .metavar = "N",
+     .help = "With --jtl: keep one row in N (1: every request)",
+     .def = "1",
+     .group = "Output",
+     .dest = &opts.jtl_sample},
+    {.name = "history",
+     .kind = HC_OPT_FILE,
+     .help = "Append the run to the SQLite database FILE, which compare and the baseline gate "
+             "read",
+     .group = "Gate",
+     .dest = &opts.history},
+    {.name = "tolerance",
+     .kind = HC_OPT_STRING,
+     .metavar = "SPEC",
+     .help = "How far each figure may move against the baseline, e.g. 'p(99):+10%,rate:-5%' "
+             "(default 'p(99):+10%,rate:-5%,error_rate:+1%')",
+     .group = "Gate",
+     .dest = &opts.tolerance},
+    {.name = "start-at",
+     .kind = HC_OPT_STRING,
+     .metavar = "TIME",
+     .help = "Begin at TIME (ISO 8601 UTC, 2026-12-01T10:00:00Z, or Unix seconds), so that "
+             "agents on many machines start together",
+     .group = "Distributed",
+     .dest = &opts.start_at},
+    {.name = "agent",
+     .kind = HC_OPT_STRING,
+     .metavar = "I/N",
+     .help = "Be agent I of N (0..N-1): take its share of -R, -n, the CSV rows and {{seq}}",
+     .group = "Distributed",
+     .dest = &opts.agent},
     {.name = "script",
      .short_name = 's',
      .kind = HC_OPT_STRING,
@@ -284,13 +326,16 @@ static const struct hc_opt options_table[] = {
 static const struct hc_opt_arg options_args[] = {
     {.name = "URL",
      .kind = HC_OPT_URL,
-     .help = "The http:// or https:// URL every request goes to (the quick mode), or the word "
-             "run or report"},
+     .help = "The http:// or https:// URL every request goes to (the quick mode), or one of the "
+             "words run, report, compare, merge"},
     {.name = "FILE",
      .kind = HC_OPT_FILE,
      .help = "After run: the plan file (YAML) to run; see docs/hcload.md, \"Plan files\". After "
-             "report: the result (as written by --json) to draw as an HTML page",
-     .optional = true},
+             "report: the result (as written by --json) to draw as an HTML page. After compare: "
+             "the two results A and B (JSON result files, or run ids, last, last~N in the history "
+             "database). After merge: the agents' JSON results",
+     .optional = true,
+     .repeat = true},
     {.name = NULL},
 };
 
@@ -343,7 +388,9 @@ static const struct hc_opt_exit options_exits[] = {
         "was interrupted or nothing was answered at all"},
     {2, "usage error: a bad URL, option or value, a malformed plan (FILE:LINE:COLUMN: what "
         "was expected), or a result hcload report cannot read"},
-    {99, "a threshold failed (k6's code; the summary, --json and --junit are still written)"},
+    {99, "a threshold failed (k6's code; the summary, --json and --junit are still written), or "
+         "the run regressed against the baseline beyond the tolerance (hcload compare: B "
+         "regressed from A; the figure is named on standard error)"},
     {0, NULL},
 };
 
@@ -352,7 +399,8 @@ static const char *const options_see_also[] = {"wrk(1)", "hcwarm(1)", "hcmon(1)"
 static struct hc_opt_program options_prog = {
     .name = "hcload",
     .summary = "HTTP load generator with exact latency histograms",
-    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS] | report RESULT.json [-o FILE.html]",
+    .synopsis = "[OPTIONS] URL | run PLAN.yaml [OPTIONS] | report RESULT.json [-o FILE.html] | "
+                "compare A B | merge RESULT... -o FILE",
     .description = options_description,
     .opts = options_table,
     .args = options_args,
@@ -741,10 +789,13 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     cfg->junit_path = o->junit;
     cfg->metrics_listen = o->metrics_listen;
     cfg->html_path = o->html;
-    if (o->output != NULL || o->baseline != NULL) {
-        snprintf(err, errlen, "-o and --baseline are for hcload report RESULT.json");
+    if (o->output != NULL) {
+        snprintf(err, errlen, "-o is for hcload report RESULT.json and hcload merge");
         return HC_ESYNTAX;
     }
+    rc = agent_resolve(o, cfg, err, errlen);
+    if (rc != 0)
+        return rc;
     rc = cfg->plan != NULL ? 0 : options_build_request(o, cfg, err, errlen);
     if (rc != 0) {
         *usage = rc == HC_ESYNTAX || rc == HC_ERANGE;

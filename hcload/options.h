@@ -56,8 +56,14 @@ struct options {
     const char *junit;            /* --junit FILE */
     const char *metrics_listen;   /* --metrics-listen HOST:PORT */
     const char *html;             /* --html FILE or - */
-    const char *baseline;         /* --baseline REF (hcload report: the result to overlay) */
-    const char *output;           /* -o FILE (hcload report) */
+    const char *baseline;  /* --baseline REF (a run's gate; hcload report: the result to overlay) */
+    const char *output;    /* -o FILE (hcload report, hcload merge) */
+    const char *jtl;       /* --jtl FILE */
+    uint64_t jtl_sample;   /* --jtl-sample N; 0: not given (1) */
+    const char *history;   /* --history FILE.db */
+    const char *tolerance; /* --tolerance SPEC */
+    const char *start_at;  /* --start-at TIME */
+    const char *agent;     /* --agent I/N */
 };
 
 /* Bits of options.given: which load flags were given (they override a plan's load:). */
@@ -109,6 +115,14 @@ struct config {
     unsigned given;         /* OPTIONS_GIVEN_* of the command line */
     const char *junit_path; /* --junit, or NULL */
     const char *metrics_listen; /* --metrics-listen, or NULL */
+    const char *jtl_path;       /* --jtl, or NULL */
+    uint64_t jtl_sample;        /* --jtl-sample: keep one row in this many, >= 1 */
+    const char *history_path;   /* --history, or NULL */
+    const char *baseline;       /* --baseline REF, or NULL */
+    const char *tolerance;      /* --tolerance SPEC, or NULL (the default, see compare.h) */
+    int64_t start_at_ns;        /* --start-at: wall-clock ns to begin at, or 0 */
+    unsigned agent_index;       /* --agent I/N: I, 0..N-1 */
+    unsigned agent_count;       /* N; 1 without --agent */
 };
 
 /* The choices of --arrival, NULL-terminated: "constant", "poisson". */

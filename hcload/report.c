@@ -298,7 +298,7 @@ static double report_us(int64_t ns)
     return (double)ns / 1000.0;
 }
 
-static json_t *report_json_latency(const struct hc_hist *h)
+json_t *report_json_latency(const struct hc_hist *h)
 {
     static const struct {
         const char *key;
@@ -312,6 +312,11 @@ static json_t *report_json_latency(const struct hc_hist *h)
         json_object_set_new(o, points[i].key,
                             json_real(report_us(hc_hist_value_at_percentile(h, points[i].level))));
     json_object_set_new(o, "max", json_real(report_us(hc_hist_max(h))));
+    struct hc_buf hdr;
+    hc_buf_init(&hdr, 0);
+    if (hc_hist_encode(h, &hdr) == 0)
+        json_object_set_new(o, "hdr", json_stringn(hdr.data ? hdr.data : "", hdr.len));
+    hc_buf_destroy(&hdr);
     return o;
 }
 
@@ -445,7 +450,7 @@ const char *report_protocol(const struct report *r)
  * iteration at 5 ticks per half distance (the .hgrm rows): what a report plots on the
  * 1/(1-p) axis. Tens to a few hundred pairs, however long the run.
  */
-static json_t *report_json_spectrum(const struct hc_hist *h)
+json_t *report_json_spectrum(const struct hc_hist *h)
 {
     json_t *a = json_array();
     if (hc_hist_total_count(h) == 0)

@@ -5,6 +5,7 @@
 #ifndef HCLOAD_REPORT_H
 #define HCLOAD_REPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,6 +56,19 @@ json_t *report_json_tree(const struct report *r);
 
 /* report_json: appends the JSON summary (one object and a newline) to out. 0 or -ENOMEM. */
 int report_json(const struct report *r, struct hc_buf *out);
+
+/*
+ * report_json_latency: the JSON latency object of h (ns): count, mean, stdev, min, the
+ * percentiles and max in microseconds, and "hdr", h in HdrHistogram's compressed base64 form
+ * (what hcload merge adds up). A new reference.
+ */
+json_t *report_json_latency(const struct hc_hist *h);
+
+/*
+ * report_json_spectrum: h's percentile spectrum as the JSON's "spectrum" arrays carry it
+ * ([percentile, microseconds] pairs). A new reference.
+ */
+json_t *report_json_spectrum(const struct hc_hist *h);
 
 /* report_protocol: "HTTP/1.1", "h2", or "mixed" (libcurl fell back on some connections). */
 const char *report_protocol(const struct report *r);

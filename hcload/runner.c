@@ -81,7 +81,9 @@ struct runner {
     bool curl;                     /* the libcurl engine: pieces instead of bytes */
     struct hc_client *client;      /* for hc_client_wake */
     struct runner_thread *threads; /* nthreads */
-    _Atomic uint64_t seq;          /* {{seq}}: the last one handed out */
+    _Atomic uint64_t seq;          /* {{seq}}: iterations begun (the last one's number) */
+    unsigned agent_index;          /* --agent I/N: {{seq}} is k * N + I + 1 for the k-th */
+    unsigned agent_count;          /* N, 1 without --agent */
     atomic_bool *printed;          /* per check of every request: first failure printed */
     size_t *check_base;            /* per request: its first index in printed */
     struct runner_name *names;     /* totals per request (runner_finish) */
@@ -230,6 +232,7 @@ int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsig
     for (size_t i = 0; i < nchecks; i++)
         atomic_init(&r->printed[i], false);
     atomic_init(&r->seq, 0);
+    r->agent_count = 1;
     r->threads = hc_xcalloc(threads, sizeof(*r->threads));
     for (unsigned i = 0; i < threads; i++) {
         struct runner_thread *t = &r->threads[i];
@@ -261,6 +264,12 @@ int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsig
         runner_flows_init(t->flows, plan);
     }
     return 0;
+}
+
+void runner_set_agent(struct runner *r, unsigned index, unsigned count)
+{
+    r->agent_index = index;
+    r->agent_count = count ? count : 1;
 }
 
 void runner_free(struct runner *r)
@@ -442,7 +451,8 @@ static int runner_begin(struct runner_thread *t, uint32_t i, int64_t now)
         it->inited = true;
     }
     const struct hc_plan_flow *f = hc_plan_pick(r->plan, &t->pt.rng);
-    uint64_t seq = atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed) + 1;
+    uint64_t nth = atomic_fetch_add_explicit(&r->seq, 1, memory_order_relaxed);
+    uint64_t seq = nth * r->agent_count + r->agent_index + 1;
     int rc = hc_plan_iter_begin(&it->it, f, seq, hc_wall_ns() / HC_NSEC_PER_MSEC);
     if (rc != 0) {
         for (size_t k = 0; k < r->plan->nfeeds; k++)

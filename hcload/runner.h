@@ -62,6 +62,12 @@ int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsig
                enum hc_client_model model, bool curl, struct hc_client_reqset *set,
                struct runner **out, char *err, size_t errlen);
 
+/*
+ * runner_set_agent: agent index of count (--agent): {{seq}} takes the values index + 1,
+ * index + 1 + count, ... so that the agents' numbers never meet. Before the start.
+ */
+void runner_set_agent(struct runner *r, unsigned index, unsigned count);
+
 /* Frees the runner. Accepts NULL. */
 void runner_free(struct runner *r);
 

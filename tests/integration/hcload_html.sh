@@ -204,7 +204,7 @@ code report "$tmp/a.json" -o "$tmp/no/such/dir.html"
 code report "$tmp/a.json" -c 5
 [ "$rc" = 2 ] && grep -q 'hcload report takes -o' "$tmp/err.txt" || hc_fail "report with a load flag: $rc"
 code -o "$tmp/x.html" http://127.0.0.1:1/
-[ "$rc" = 2 ] && grep -q 'are for hcload report' "$tmp/err.txt" || hc_fail "-o on a run: $rc $(cat "$tmp/err.txt")"
+[ "$rc" = 2 ] && grep -q 'is for hcload report' "$tmp/err.txt" || hc_fail "-o on a run: $rc $(cat "$tmp/err.txt")"
 # An --html file that cannot be written fails before the run (no request is sent).
 code -n 1 --html "$tmp/no/such/dir.html" http://127.0.0.1:1/
 [ "$rc" = 1 ] && grep -q -- '--html .*No such file' "$tmp/err.txt" &&

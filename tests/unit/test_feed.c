@@ -141,6 +141,33 @@ static void sequential_walks_each_cursor_in_file_order(void **state)
     hc_feed_free(f);
 }
 
+static void a_share_keeps_every_nth_row_from_the_agents_index(void **state)
+{
+    (void)state;
+    static const char seven[] = "name\na\nb\nc\nd\ne\nf\ng\n";
+    const char *want[] = {"adg", "be", "cf"};
+    for (size_t i = 0; i < 3; i++) {
+        struct hc_feed *f = parse_ok(seven, HC_FEED_SEQUENTIAL, HC_FEED_STOP);
+        assert_int_equal(hc_feed_share(f, i, 3), 0);
+        assert_int_equal(hc_feed_rows(f), strlen(want[i]));
+        uint64_t c = 0;
+        char got[8] = "";
+        for (size_t k = 0; k < strlen(want[i]); k++) {
+            got[k] = hc_feed_row(f, k)[0].ptr[0];
+            assert_int_equal(claim_one(f, &c, NULL), want[i][k]);
+        }
+        assert_string_equal(got, want[i]);
+        assert_int_equal(claim_one(f, &c, NULL), '-');
+        hc_feed_free(f);
+    }
+    struct hc_feed *f = parse_ok(seven, HC_FEED_SEQUENTIAL, HC_FEED_STOP);
+    assert_int_equal(hc_feed_share(f, 0, 1), 0); /* one agent keeps everything */
+    assert_int_equal(hc_feed_rows(f), 7);
+    assert_int_equal(hc_feed_share(f, 7, 8), -ENODATA); /* more agents than rows */
+    assert_int_equal(hc_feed_rows(f), 7);
+    hc_feed_free(f);
+}
+
 static void unique_hands_each_row_out_once_then_recycles_or_stops(void **state)
 {
     (void)state;
@@ -249,6 +276,7 @@ int main(void)
         cmocka_unit_test(malformed_files_name_the_line),
         cmocka_unit_test(a_missing_file_names_the_path),
         cmocka_unit_test(sequential_walks_each_cursor_in_file_order),
+        cmocka_unit_test(a_share_keeps_every_nth_row_from_the_agents_index),
         cmocka_unit_test(unique_hands_each_row_out_once_then_recycles_or_stops),
         cmocka_unit_test(unique_rows_go_to_one_thread_each),
         cmocka_unit_test(random_picks_every_row_about_evenly_and_never_ends),

@@ -89,6 +89,13 @@ const struct hc_tmpl_value *hc_feed_row(const struct hc_feed *f, size_t i);
 int hc_feed_claim(struct hc_feed *f, uint64_t *cursor, struct hc_tmpl_rng *rng,
                   const struct hc_tmpl_value **row);
 
+/*
+ * hc_feed_share: keeps only the rows r with r % n == i (agent i of n in a distributed run:
+ * each row goes to exactly one agent). 0, or -ENODATA (and f unchanged) when that leaves no
+ * row. Before any claim.
+ */
+int hc_feed_share(struct hc_feed *f, size_t i, size_t n);
+
 /* A 64-bit FNV-1a hash of the file's bytes, for the plan's content hash. */
 uint64_t hc_feed_hash(const struct hc_feed *f);
 
