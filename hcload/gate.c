@@ -663,7 +663,7 @@ int gate_exit_code(const struct gate *g, bool interrupted, const struct hc_clien
 {
     if (interrupted || total->responses == 0)
         return 1;
-    return gate_passed(g) ? 0 : GATE_EXIT_FAILED;
+    return gate_passed(g) ? 0 : HCLOAD_EXIT_THRESHOLD;
 }
 
 /* ---- the writers ---- */

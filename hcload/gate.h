@@ -38,11 +38,9 @@
 #include "hc/client.h"
 #include "hc/opt.h"
 #include "hc/threshold.h"
+#include "hcload.h"
 #include "options.h"
 #include "runner.h"
-
-/* Exit status of a run whose thresholds did not all pass (k6's). */
-#define GATE_EXIT_FAILED 99
 
 struct gate;
 

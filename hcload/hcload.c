@@ -436,9 +436,10 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
         fprintf(stderr,
                 "%s: threshold \"%s\" failed at %.1fs and stopped the run (abortOnFail); "
                 "exit status %d\n",
-                prog->name, stopped->t->text, stopped->abort_sec, GATE_EXIT_FAILED);
-    else if (gate != NULL && status == GATE_EXIT_FAILED)
-        fprintf(stderr, "%s: thresholds failed: exit status %d\n", prog->name, GATE_EXIT_FAILED);
+                prog->name, stopped->t->text, stopped->abort_sec, HCLOAD_EXIT_THRESHOLD);
+    else if (gate != NULL && status == HCLOAD_EXIT_THRESHOLD)
+        fprintf(stderr, "%s: thresholds failed: exit status %d\n", prog->name,
+                HCLOAD_EXIT_THRESHOLD);
     if (jtl_rows < 0) {
         fprintf(stderr, "%s: --jtl %s: %s\n", prog->name, cfg->jtl_path,
                 hc_strerror((int)jtl_rows));

@@ -8,8 +8,8 @@
 # gated run, the plan examples/quickstart.yaml (orders created and read back, with
 # thresholds), as a CI job would run it. The run's files land in build/quickstart/: warm.json
 # (hcwarm's summary), report.json (hcload's summary of the load), latency.hlog (HdrHistogram
-# interval log), gate.json, report.html and junit.xml (the gated run's result, its HTML report
-# and its thresholds as JUnit XML), hcserver.log, metrics.txt (hcserver's /metrics after the
+# interval log), gate.json, report.html, junit.xml and results.jtl (the gated run's result, its
+# HTML report, its thresholds as JUnit XML and its requests in JMeter's CSV), hcserver.log, metrics.txt (hcserver's /metrics after the
 # runs) and hcdata/ (the shard files). The script's exit status is the gated run's (99: a
 # threshold failed).
 #
@@ -69,14 +69,14 @@ echo "== gate: examples/quickstart.yaml (create, read back, list) with its thres
 sed "s|^target: .*|target: $base|" examples/quickstart.yaml >"$out/quickstart.yaml"
 gate=0
 "$bin/hcload/hcload" run "$out/quickstart.yaml" --json "$out/gate.json" \
-    --html "$out/report.html" --junit "$out/junit.xml" || gate=$?
+    --html "$out/report.html" --junit "$out/junit.xml" --jtl "$out/results.jtl" || gate=$?
 
 curl -s "$base/metrics" >"$out/metrics.txt"
 kill -TERM "$server_pid"
 wait "$server_pid"
 server_pid=""
 echo "== files: $out/warm.json $out/report.json $out/latency.hlog $out/gate.json $out/report.html" \
-    "$out/junit.xml $out/metrics.txt $out/hcserver.log"
+    "$out/junit.xml $out/results.jtl $out/metrics.txt $out/hcserver.log"
 if [ "$gate" = 0 ]; then
     echo "== gate passed: open $out/report.html in a browser"
 else
