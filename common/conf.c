@@ -15,6 +15,7 @@
  */
 #include "hc/conf.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
@@ -53,7 +54,7 @@ HC_PRINTF(2, 3) static void conf_fail(struct conf_ctx *c, const char *fmt, ...)
     va_end(ap);
 }
 
-/* libinih's reader: the next line, leading blanks removed, in str (num bytes); NULL ends. */
+/* libinih's reader: the next line, leading white space removed, in str (num bytes); NULL ends. */
 static char *conf_reader(char *str, int num, void *stream)
 {
     struct conf_ctx *c = stream;
@@ -69,7 +70,9 @@ static char *conf_reader(char *str, int num, void *stream)
         conf_fail(c, "NUL byte in a text file");
         return NULL;
     }
-    while (start < stop && (*start == ' ' || *start == '\t'))
+    /* Every blank libinih's isspace() sees (form feed, vertical tab, CR too), or a line that
+     * starts with one would still continue the line before it. */
+    while (start < stop && isspace((unsigned char)*start))
         start++;
     size_t n = (size_t)(stop - start);
     /* Room for the line, its '\n' and a NUL. */

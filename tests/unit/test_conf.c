@@ -205,6 +205,24 @@ static void a_malformed_line_is_a_syntax_error(void **state)
     assert_string_equal(err, "prog: t.conf:2: NUL byte in a text file");
 }
 
+/* A line that starts with any white space is read as its own line, never as a continuation
+ * of the value before it (libinih continues lines indented by anything isspace() takes). */
+static void an_indented_line_never_continues_the_one_before(void **state)
+{
+    (void)state;
+    char err[256];
+    static const char *const blanks[] = {" ", "\t", "\f", "\v", "\r"};
+    for (size_t i = 0; i < HC_ARRAY_LEN(blanks); i++) {
+        char text[64];
+        snprintf(text, sizeof(text), "connections = 1\n%swords\n", blanks[i]);
+        assert_int_equal(conf(text, err, sizeof(err)), HC_ESYNTAX);
+        assert_string_equal(err, "prog: t.conf:2: expected \"key = value\" or \"[section]\"");
+        snprintf(text, sizeof(text), "connections = 1\n%srate = 7\n", blanks[i]);
+        assert_int_equal(conf(text, err, sizeof(err)), 2);
+        assert_int_equal(v.connections, 1);
+    }
+}
+
 static void a_line_longer_than_libinih_allows_is_refused(void **state)
 {
     (void)state;
@@ -352,6 +370,7 @@ int main(void)
         T(built_in_and_hidden_options_are_not_keys),
         T(a_bad_value_names_file_line_and_key),
         T(a_malformed_line_is_a_syntax_error),
+        T(an_indented_line_never_continues_the_one_before),
         T(a_line_longer_than_libinih_allows_is_refused),
         T(repeated_keys_append_and_plain_keys_replace),
         T(an_indexed_section_gives_its_index_with_each_value),
