@@ -122,8 +122,10 @@ static void check_push(struct hc_check_set *s, struct check_item *it)
  * counted repeats take memory exponential in the pattern's length. This walks the pattern as
  * regcomp will read it (escapes, bracket expressions, groups, alternation, postfix operators)
  * and adds up the size of the expanded tree, failing past HC_CHECK_MAX_REGEX_SIZE; it also
- * refuses back-references, which make matching exponential in time. Syntax errors are left
- * to regcomp.
+ * refuses back-references, which make matching exponential in time, and a repetition right
+ * after another ("a**", "a+{2}": POSIX leaves their meaning undefined, and glibc's closure
+ * computation over a run of them takes seconds for a 100-byte pattern). Syntax errors are
+ * left to regcomp.
  */
 static int check_regex_budget(const char *pattern, char *err, size_t errlen)
 {
@@ -134,6 +136,7 @@ static int check_regex_budget(const char *pattern, char *err, size_t errlen)
     } st[HC_CHECK_MAX_REGEX_DEPTH + 1];
     size_t depth = 0;
     st[0] = (struct frame){0, 0, 0};
+    bool after_postfix = false;
     size_t n = strlen(pattern);
     if (n > HC_CHECK_MAX_REGEX_BYTES) {
         hc_errf(err, errlen, "a regular expression longer than %d bytes", HC_CHECK_MAX_REGEX_BYTES);
@@ -171,17 +174,20 @@ static int check_regex_budget(const char *pattern, char *err, size_t errlen)
                 return HC_ETOOLARGE;
             }
             st[++depth] = (struct frame){0, 0, 0};
+            after_postfix = false;
             continue;
         } else if (c == ')' && depth > 0) {
             double size = f->alts + f->cur + 1;
             depth--;
             st[depth].last = size;
             st[depth].cur += size;
+            after_postfix = false;
             continue;
         } else if (c == '|') {
             f->alts += f->cur;
             f->cur = 0;
             f->last = 0;
+            after_postfix = false;
             continue;
         } else if (c == '*' || c == '?') {
             mult = 1;
@@ -201,6 +207,14 @@ static int check_regex_budget(const char *pattern, char *err, size_t errlen)
             i = j < n ? j : n;
             mult = HC_MAX(hi, 1);
         }
+        if (mult >= 0 && after_postfix) {
+            hc_errf(err, errlen,
+                    "regular expression \"%.64s\": a repetition (*, +, ?, {}) right after "
+                    "another is not supported; put the first in a group: (a*)+",
+                    pattern);
+            return HC_ESYNTAX;
+        }
+        after_postfix = mult >= 0;
         if (mult < 0) {
             f->last = 1;
             f->cur += 1;

@@ -285,7 +285,8 @@ static void regexes_that_would_blow_up_are_refused_at_compile_time(void **state)
     (void)state;
     static const char *const ok[] = {"L1|L2|DB",         "sku-[0-9]+",         "^(a|b)*c{2,5}$",
                                      "[]a-z{}+*]+x",     "[[:alpha:]]{1,100}", "\\(literal\\)+",
-                                     "(ab){10}(cd){10}", "token=([a-z0-9]+);"};
+                                     "(ab){10}(cd){10}", "token=([a-z0-9]+);", "(a*)+b",
+                                     "(x+)*|y?",         "a*b+c?d{2}"};
     for (size_t i = 0; i < HC_ARRAY_LEN(ok); i++) {
         struct hc_check_set *s = hc_check_set_new();
         char err[200] = "";
@@ -299,7 +300,12 @@ static void regexes_that_would_blow_up_are_refused_at_compile_time(void **state)
         const char *msg;
     };
     static const struct bad bad[] = {
-        {"csrf=++++++++++++++++++++++++++++++++([a-z0-9]+)", HC_ETOOLARGE, "too complex"},
+        {"csrf=++++++++++++++++++++++++++++++++([a-z0-9]+)", HC_ESYNTAX, "right after another"},
+        {"csrf=(((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)([a-z0-9]+)", HC_ETOOLARGE,
+         "too complex"},
+        {"a**", HC_ESYNTAX, "right after another"},
+        {"a+{2}", HC_ESYNTAX, "right after another"},
+        {"x*******++++++++++ y", HC_ESYNTAX, "put the first in a group"},
         {"((a{100}){100}){100}", HC_ETOOLARGE, "too complex"},
         {"(((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", HC_ETOOLARGE, "too complex"},
         {"(a)\\1", HC_ESYNTAX, "back-references (\\1) are not supported"},
