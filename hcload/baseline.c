@@ -155,3 +155,8 @@ void baseline_free(struct baseline *b)
     history_close(b->hist);
     free(b);
 }
+
+const json_t *baseline_result(const struct baseline *b)
+{
+    return b != NULL && b->nbase > 0 ? b->base[0] : NULL;
+}

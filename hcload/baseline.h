@@ -10,6 +10,7 @@
 #ifndef HCLOAD_BASELINE_H
 #define HCLOAD_BASELINE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,5 +38,12 @@ int baseline_finish(struct baseline *b, const struct hc_opt_program *prog, const
 
 /* Frees it. Accepts NULL. */
 void baseline_free(struct baseline *b);
+
+/*
+ * baseline_result: the result --html overlays: the --baseline file, the history run it names,
+ * or the newest of the history's baseline runs; NULL without --baseline or when the history
+ * had none. Borrowed: it lives until baseline_free.
+ */
+const json_t *baseline_result(const struct baseline *b);
 
 #endif

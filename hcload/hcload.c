@@ -493,7 +493,8 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     }
     if (cfg->html_path != NULL) {
         char err[512];
-        if (html_write_result(&r, cfg->html_path, err, sizeof(err)) != 0) {
+        if (html_write_result(&r, baseline_result(base), cfg->baseline, cfg->html_path, err,
+                              sizeof(err)) != 0) {
             fprintf(stderr, "%s: --html %s: %s\n", prog->name, cfg->html_path, err);
             status = 1;
         }

@@ -964,13 +964,19 @@ static int html_write_file(const char *path, const struct hc_buf *b)
     return rc;
 }
 
-int html_write_result(const struct report *r, const char *path, char *err, size_t errlen)
+int html_write_result(const struct report *r, const json_t *baseline, const char *base_label,
+                      const char *path, char *err, size_t errlen)
 {
     json_t *tree = report_json_tree(r);
     struct html_run run = {.result = tree, .label = "this run"};
+    const char *slash = base_label != NULL ? strrchr(base_label, '/') : NULL;
+    struct html_run base = {.result = baseline,
+                            .label = slash != NULL && slash[1] != '\0' ? slash + 1
+                                     : base_label != NULL              ? base_label
+                                                                       : "baseline"};
     struct hc_buf page;
     hc_buf_init(&page, 0);
-    int rc = html_page(&run, NULL, &page, err, errlen);
+    int rc = html_page(&run, baseline != NULL ? &base : NULL, &page, err, errlen);
     json_decref(tree);
     if (rc == 0) {
         rc = html_write_file(path, &page);

@@ -55,9 +55,11 @@ int html_escape(struct hc_buf *out, const char *s);
 
 /*
  * html_write_result: --html: writes the page for the run r describes to path ("-": standard
- * output). 0, or a negative code with the reason in err.
+ * output), with baseline (a result, labelled base_label) overlaid when it is not NULL. 0, or a
+ * negative code with the reason in err.
  */
-int html_write_result(const struct report *r, const char *path, char *err, size_t errlen);
+int html_write_result(const struct report *r, const json_t *baseline, const char *base_label,
+                      const char *path, char *err, size_t errlen);
 
 /*
  * html_report_main: `hcload report RESULT.json [-o FILE.html] [--baseline OTHER.json]`, with

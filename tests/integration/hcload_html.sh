@@ -146,6 +146,16 @@ timeout 30 "$hcload" report "$tmp/b.json" --baseline "$tmp/a.json" -o "$tmp/ab.h
     hc_fail "hcload report --baseline failed"
 grep -q 'a.json (baseline)' "$tmp/ab.html" || hc_fail "no baseline column"
 check_page "$tmp/ab.html" "$tmp/ab" "$tmp/b.json" "$tmp/a.json"
+# --html on a run gated by --baseline overlays the baseline too (the gate's verdict, 0 or 99,
+# is not what is under test here).
+start_server
+rc=0
+timeout 60 "$hcload" run "$tmp/plan.yaml" -q -d 2s --json "$tmp/bh.json" --html "$tmp/bh.html" \
+    --baseline "$tmp/a.json" 2>"$tmp/run.err" || rc=$?
+stop_server
+[ "$rc" = 0 ] || [ "$rc" = 99 ] || [ "$rc" = 1 ] || hc_fail "a run with --baseline and --html exited $rc: $(cat "$tmp/run.err")"
+grep -q 'a.json (baseline)' "$tmp/bh.html" || hc_fail "--html with --baseline: no baseline column"
+check_page "$tmp/bh.html" "$tmp/bh" "$tmp/bh.json" "$tmp/a.json"
 
 # ---- names and a URL that are HTML stay text; thresholds are shown when present ----
 python3 - "$tmp/a.json" "$tmp/evil.json" <<'PY'
