@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# flash_grab.sh: flash-sale grabs per second through the Redis gate (one EVALSHA a grab: the
-# Lua script checks stock and the user, takes a unit and XADDs the ticket) and the stream
+# flash_grab.sh: flash-sale grabs per second through the Redis gate (one EVALSHA for the grabs
+# of a sale that arrive together: the Lua script checks stock and each user, takes the units
+# and XADDs the tickets) and the stream
 # (every instance's workers turn tickets into orders), with one hcserver instance and then
 # two sharing the Redis. The client is wrk (-t 1 -c CONNS -d DURATION per instance, a fresh
 # user per request, bounded by the duration; loopback). Each round is a new sale of STOCK
