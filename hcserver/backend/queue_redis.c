@@ -37,12 +37,12 @@
  * one (FINISH, through ack_many: one HSET, one XACK and one XDEL for all).
  *
  * What batching measured (bench/flash_grab.sh, wrk -c128 per instance, release build, on
- * the shared 2-core machine at a load average of about 20 from other work): Redis's CPU per
- * grab answered, from the ticket's gate to its order's FINISH, went from about 60 us to
- * 21-37 us with appendfsync everysec (from about 150 us to 40 us with always, where each
- * small batch also paid a loop iteration's fsync), and hcserver's from 77-90 us to 29-45 us;
- * at most 27,000 grabs/s answered with two instances and everysec, about 14,000-19,000 with
- * one: the rate is bound by the CPU the other work leaves, not by one Redis core. Batches
+ * the shared 2-core machine at load averages of 6-25 from other work): Redis's CPU per grab
+ * answered, from the ticket's gate to its order's FINISH, went from 53-62 us to 16-37 us with
+ * appendfsync everysec (from 148-164 us to 28-42 us with always, where each small batch also
+ * paid a loop iteration's fsync), and hcserver's from 69-91 us to 26-45 us (everysec); two
+ * instances answered up to 34,600 grabs/s with everysec (19,500 before), one instance
+ * 13,600-18,900 (14,000-22,300 before): one instance is bound by the HTTP side. Batches
  * averaged 8 grabs at 128 connections. The rest, per grab, is the HTTP exchange: about 8
  * system calls in hcserver (about 4 recvfrom of which 3 EAGAIN, a sendto, a write to wake
  * the connection's loop, and the order's share of SQLite's pwrite and fdatasync).
@@ -53,12 +53,12 @@
  * store's unique ticket index stops a second order in one instance, but not in another. So
  * before a consumer hands an entry to its workers it claims the ticket in Redis,
  * HSETNX PREFIX:{SKU}:orders TICKET "c:<consumer>"; only the claimer makes the order, and
- * its ack (script FINISH) replaces the claim with "d:<order>:<user>:<consumer>", then XACKs
- * and XDELs the entry, in one script. An entry claimed by another consumer is left alone:
- * that consumer finishes it, also after its restart (its first take walks the orders hash
- * for its own claims). An entry that was delivered but not yet claimed when its consumer
- * died is reclaimed (XAUTOCLAIM) by any consumer after the visibility timeout: that is the
- * compensation job of this backend. An entry delivered max_deliveries times (XPENDING's
+ * its ack (script FINISH, one call for a batch of acks) replaces the claim with
+ * "d:<order>:<user>:<consumer>", then XACKs and XDELs the entries, in one script. An entry claimed
+ * by another consumer is left alone: that consumer finishes it, also after its restart (its first
+ * take walks the orders hash for its own claims). An entry that was delivered but not yet claimed
+ * when its consumer died is reclaimed (XAUTOCLAIM) by any consumer after the visibility timeout:
+ * that is the compensation job of this backend. An entry delivered max_deliveries times (XPENDING's
  * count) and still unfinished after the visibility timeout, unless another consumer claimed
  * it, is moved to PREFIX:dead (XADD there, then XACK and XDEL) and counted: a ticket whose
  * order keeps failing stops coming back. A consumer that still finishes it later records its
