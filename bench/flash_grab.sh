@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# flash_grab.sh: flash-sale grabs per second through the Redis gate (one EVALSHA a grab: the
-# Lua script checks stock and the user, takes a unit and XADDs the ticket) and the stream
+# flash_grab.sh: flash-sale grabs per second through the Redis gate (one EVALSHA for the grabs
+# of a sale that arrive together: the Lua script checks stock and each user, takes the units
+# and XADDs the tickets) and the stream
 # (every instance's workers turn tickets into orders), with one hcserver instance and then
 # two sharing the Redis. The client is wrk (-t 1 -c CONNS -d DURATION per instance, a fresh
 # user per request, bounded by the duration; loopback). Each round is a new sale of STOCK
@@ -12,7 +13,7 @@
 # ${FSYNC:-always} (the durability docs/hcserver.md claims for a 202; FSYNC=everysec for the
 # other setting). Goal: >= 50,000 grabs/s answered on a 2-core machine.
 # usage: bench/flash_grab.sh [BUILD_DIR]   (default build/release; needs hcserver built)
-#        DURATION=10s CONNS=128 STOCK=100000 FSYNC=everysec bench/flash_grab.sh
+#        DURATION=10s CONNS=128 STOCK=100000 FSYNC=everysec STATS=1 bench/flash_grab.sh
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/release}
@@ -116,10 +117,30 @@ verify() {
     echo "$taken"
 }
 
+# cpu_ticks PID...: the processes' CPU time (utime + stime) so far, in clock ticks.
+cpu_ticks() {
+    local t=0 p
+    for p in "$@"; do
+        t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo $t
+}
+# evalsha_usec: the CPU Redis spent in scripts so far (INFO commandstats), in microseconds.
+evalsha_usec() {
+    rcli INFO commandstats | tr -d '\r' | awk -F'[=,]' '/^cmdstat_evalsha:/ {print $4}' | grep . || echo 0
+}
+
 round() {
     local label=$1 sku=$2
     shift 2
-    local outs=() i=0 name
+    local outs=() i=0 name hpids=() r0 h0 e0
+    for name in "$@"; do
+        p="pid_$name"
+        hpids+=("${!p}")
+    done
+    r0=$(cpu_ticks "${pids[0]}")
+    h0=$(cpu_ticks "${hpids[@]}")
+    e0=$(evalsha_usec)
     curl -sf -X POST -H 'Authorization: Bearer tok' \
         --data "{\"sku\":\"$sku\",\"stock\":$stock}" "http://127.0.0.1:$port_a/admin/flash" >/dev/null
     for name in "$@"; do
@@ -135,6 +156,10 @@ round() {
         { echo "202s $accepted vs units taken $taken" >&2; exit 1; }
     python3 -c "import sys; r,s=int(sys.argv[1]),float(sys.argv[2]); print('%-14s %9.0f grabs/s  (%d answered in %.1f s: %d x 202, %d others; taken %d of %d, orders %d: no oversell)' % (sys.argv[3], r/s, r, s, int(sys.argv[4]), r-int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[5])))" \
         "$req" "$secs" "$label" "$accepted" "$taken" "$stock"
+    # CPU per grab answered, from the start of the round until every ticket was an order.
+    python3 -c "import sys; r,hz=int(sys.argv[1]),int(sys.argv[5]); print('%-14s CPU per grab: Redis %.1f us (scripts %.1f us), hcserver %.1f us' % ('', int(sys.argv[2])*1e6/hz/r, int(sys.argv[4])/r, int(sys.argv[3])*1e6/hz/r))" \
+        "$req" $(($(cpu_ticks "${pids[0]}") - r0)) $(($(cpu_ticks "${hpids[@]}") - h0)) \
+        $(($(evalsha_usec) - e0)) "$(getconf CLK_TCK)"
 }
 wait_wrk() {
     local j
@@ -148,6 +173,8 @@ echo "hcserver $(basename "$build"), Redis appendfsync $fsync, wrk -t1 -c$conns 
 round "one instance" r1 a
 start b
 round "two instances" r2 a b
+# STATS=1: Redis's per-command figures of both rounds (calls, CPU per call).
+[ -z "${STATS:-}" ] || rcli INFO commandstats | tr -d '\r' | grep -v '^#' | grep .
 for name in a b; do
     p="pid_$name"
     kill -TERM "${!p}"

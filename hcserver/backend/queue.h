@@ -78,6 +78,9 @@ struct queue_ops {
     int (*take)(struct queue *q, struct queue_msg *out, size_t cap, int64_t timeout_ns);
     /* Records m's result (an order id) durably, in the next commit. 0 or -ESHUTDOWN. */
     int (*ack)(struct queue *q, uint64_t id, uint64_t result);
+    /* Records n results at once (ids[i] gets results[i]), as n acks would: for a backend
+     * with a round trip per ack, one for the batch. NULL: the caller acks one at a time. */
+    int (*ack_many)(struct queue *q, const uint64_t *ids, const uint64_t *results, size_t n);
     /* Sets a metadata value and waits for its commit. 0 or -EIO. */
     int (*set_meta)(struct queue *q, const char *key, int64_t value);
     /* Calls meta for every metadata pair, then msg for every message stored (waiting or done),

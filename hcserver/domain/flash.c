@@ -230,6 +230,7 @@ static void run_batch(struct flash *f, struct queue_msg *msgs, size_t n, struct 
 {
     struct batch b = {.left = 0};
     struct server *srv = f->srv;
+    uint64_t ack_ids[TAKE_BATCH], ack_results[TAKE_BATCH]; /* one ack_many per round */
 
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.cv, NULL);
@@ -264,14 +265,26 @@ static void run_batch(struct flash *f, struct queue_msg *msgs, size_t n, struct 
             pthread_cond_wait(&b.cv, &b.mu);
         pthread_mutex_unlock(&b.mu);
 
-        size_t retry = 0;
+        size_t retry = 0, nack = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct job *j = &jobs[i];
+            if (j->ticket == 0 || (j->w.op.result != 0 && j->w.op.result != -EEXIST))
+                continue;
+            if (f->q->ops->ack_many == NULL) {
+                f->q->ops->ack(f->q, j->ticket, j->w.op.order.id);
+                continue;
+            }
+            ack_ids[nack] = j->ticket;
+            ack_results[nack++] = j->w.op.order.id;
+        }
+        if (nack > 0)
+            f->q->ops->ack_many(f->q, ack_ids, ack_results, nack);
         for (size_t i = 0; i < n; i++) {
             struct job *j = &jobs[i];
             if (j->ticket == 0)
                 continue;
             if (j->w.op.result == 0 || j->w.op.result == -EEXIST) {
                 struct sale *s = find_sale(f, msgs[i].topic);
-                f->q->ops->ack(f->q, j->ticket, j->w.op.order.id);
                 if (j->w.op.result == 0)
                     confirm_enqueue(srv->confirm, j->w.op.order.id);
                 if (s != NULL)

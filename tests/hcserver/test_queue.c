@@ -334,8 +334,9 @@ static long long redis_int(const char *fmt, const char *arg)
     assert_true(c != NULL && c->err == 0);
     r = redisCommand(c, fmt, arg);
     assert_non_null(r);
-    assert_int_equal(r->type, REDIS_REPLY_INTEGER);
-    v = r->integer;
+    /* An integer, or a hash field holding one. */
+    assert_true(r->type == REDIS_REPLY_INTEGER || r->type == REDIS_REPLY_STRING);
+    v = r->type == REDIS_REPLY_INTEGER ? r->integer : atoll(r->str);
     freeReplyObject(r);
     redisFree(c);
     return v;
@@ -371,6 +372,143 @@ static void an_unfinished_message_comes_back_then_goes_to_the_dead_letters(void 
     assert_int_equal(system(cmd), 0);
 }
 
+/* Calls of command (e.g. "evalsha") Redis ran so far, from INFO commandstats. */
+static long long redis_calls(const char *command)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", atoi(strrchr(redis_url, ':') + 1), tv);
+    redisReply *r;
+    char needle[64];
+    const char *at;
+    long long v = 0;
+
+    assert_true(c != NULL && c->err == 0);
+    r = redisCommand(c, "INFO commandstats");
+    assert_true(r != NULL && r->type == REDIS_REPLY_STRING);
+    snprintf(needle, sizeof(needle), "cmdstat_%s:calls=", command);
+    at = strstr(r->str, needle);
+    if (at != NULL)
+        v = atoll(at + strlen(needle));
+    freeReplyObject(r);
+    redisFree(c);
+    return v;
+}
+
+/* Appends gated grabs of users[0..n) on topic at once and waits for all their answers. */
+static void grab_all(struct queue *q, struct queue_append *a, const char *topic,
+                     const uint64_t *users, int n)
+{
+    pthread_mutex_lock(&mu);
+    pending = n;
+    pthread_mutex_unlock(&mu);
+    for (int i = 0; i < n; i++) {
+        memset(&a[i], 0, sizeof(a[i]));
+        snprintf(a[i].msg.topic, sizeof(a[i].msg.topic), "%s", topic);
+        a[i].msg.key = users[i];
+        a[i].gate = true;
+        a[i].done = done_cb;
+        assert_int_equal(q->ops->append(q, &a[i]), 0);
+    }
+    pthread_mutex_lock(&mu);
+    while (pending > 0)
+        pthread_cond_wait(&cv, &mu);
+    pthread_mutex_unlock(&mu);
+}
+
+/* Grabs sent together share script calls, and each is answered as if it ran alone: a user
+ * named twice gets its first ticket back, the sale sells out in the middle of a batch, a
+ * full stream refuses the rest; then one ack_many finishes every ticket once. */
+static void a_batch_of_grabs_answers_each_grab_as_alone(void **state)
+{
+    char dir[] = "/tmp/hcserver-test-queue-XXXXXX", dir2[] = "/tmp/hcserver-test-queue-XXXXXX";
+    char cmd[300], key[160];
+    const uint64_t users[] = {11, 12, 12, 13, 14, 15, 16, 12, 17};
+    const int want[] = {0, 0, -EEXIST, 0, 0, 0, -ENOSPC, -ENOSPC, -ENOSPC};
+    const uint64_t want_seq[] = {1, 2, 2, 3, 4, 5};
+    struct queue_append a[9];
+    struct queue_msg got[16], m;
+    uint64_t ids[5], results[5], res;
+    struct queue *q;
+    long long calls;
+    int n = 0, st;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    q = open_redis_fast(dir, 5);
+    assert_int_equal(q->ops->set_meta(q, "flash:s", 5), 0);
+    calls = redis_calls("evalsha");
+    grab_all(q, a, "s", users, 9);
+    /* Appended together, they shared calls (most often one). */
+    assert_true(redis_calls("evalsha") - calls < 9);
+    for (int i = 0; i < 9; i++) {
+        assert_int_equal(a[i].result, want[i]);
+        if (i < 6)
+            assert_int_equal(a[i].msg.id & 0xffffffffu, want_seq[i]);
+    }
+    assert_int_equal(a[2].msg.id, a[1].msg.id); /* the same user's one ticket */
+    snprintf(key, sizeof(key), "t:%s:{s}:stock", strrchr(dir, '/') + 1);
+    assert_int_equal(redis_int("HGET %s taken", key), 5);
+    snprintf(key, sizeof(key), "t:%s:{s}:users", strrchr(dir, '/') + 1);
+    assert_int_equal(redis_int("HLEN %s", key), 5);
+    snprintf(key, sizeof(key), "t:%s:{s}:tickets", strrchr(dir, '/') + 1);
+    assert_int_equal(redis_int("XLEN %s", key), 5);
+
+    /* One ack_many for the five, and again (a redelivery's ack): each done once. */
+    for (int i = 0; i < 5 && n < 5; i++) {
+        int k = q->ops->take(q, got + n, (size_t)(5 - n), HC_NSEC_PER_SEC);
+        assert_true(k >= 0);
+        n += k;
+    }
+    assert_int_equal(n, 5);
+    for (int i = 0; i < 5; i++) {
+        ids[i] = got[i].id;
+        results[i] = 500 + (got[i].id & 0xffffffffu);
+    }
+    assert_int_equal(q->ops->ack_many(q, ids, results, 5), 0);
+    assert_int_equal(q->ops->ack_many(q, ids, results, 5), 0);
+    assert_int_equal(redis_int("XLEN %s", key), 0);
+    snprintf(key, sizeof(key), "t:%s:{s}:stock", strrchr(dir, '/') + 1);
+    assert_int_equal(redis_int("HGET %s done", key), 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(q->ops->lookup(q, ids[i], &m, &st, &res), 0);
+        assert_int_equal(st, QUEUE_DONE);
+        assert_int_equal(res, results[i]);
+        assert_int_equal(m.key, got[i].key);
+    }
+    q->ops->shutdown(q);
+    q->ops->close(q);
+
+    /* A stream of room 3 and stock 10: the fourth grab on finds the stream full. */
+    assert_non_null(mkdtemp(dir2));
+    {
+        char id[256], prefix[64], err[256];
+        struct queue_redis_config cfg = {
+            .url = redis_url,
+            .prefix = prefix,
+            .id_path = id,
+            .cap = 3,
+            .visibility_ns = 30 * HC_NSEC_PER_SEC,
+            .max_deliveries = 5,
+            .name = "test",
+        };
+        snprintf(id, sizeof(id), "%s/queue-redis.id", dir2);
+        snprintf(prefix, sizeof(prefix), "t:%s", strrchr(dir2, '/') + 1);
+        assert_int_equal(queue_redis_open(&cfg, &q, err, sizeof(err)), 0);
+    }
+    assert_int_equal(q->ops->set_meta(q, "flash:f", 10), 0);
+    const uint64_t users2[] = {1, 2, 2, 3, 4, 5};
+    const int want2[] = {0, 0, -EEXIST, 0, -EAGAIN, -EAGAIN};
+    grab_all(q, a, "f", users2, 6);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(a[i].result, want2[i]);
+    snprintf(key, sizeof(key), "t:%s:{f}:stock", strrchr(dir2, '/') + 1);
+    assert_int_equal(redis_int("HGET %s taken", key), 3);
+    q->ops->shutdown(q);
+    q->ops->close(q);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", dir, dir2);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     int failed = 0;
@@ -386,6 +524,7 @@ int main(void)
     }
     const struct CMUnitTest redis_only[] = {
         cmocka_unit_test(an_unfinished_message_comes_back_then_goes_to_the_dead_letters),
+        cmocka_unit_test(a_batch_of_grabs_answers_each_grab_as_alone),
     };
     failed += cmocka_run_group_tests_name("redis only", redis_only, redis_setup, redis_teardown);
     return failed;

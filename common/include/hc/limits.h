@@ -187,6 +187,10 @@
  * at once wait for one), and entries one take or reclaim reads from a sale's stream. */
 #define HC_SERVER_REDIS_QUEUE_POOL  8
 #define HC_SERVER_REDIS_QUEUE_BATCH 256
+/* Grabs of one sale the Redis queue gates in one script call (queue_redis.c), and sales it
+ * batches at once when grabs of several arrive together. */
+#define HC_SERVER_REDIS_GRAB_BATCH  128
+#define HC_SERVER_REDIS_GRAB_GROUPS 8
 #define HC_SERVER_MAX_HOT_KEYS      256
 #define HC_SERVER_MAX_LIST_LIMIT    100
 /*
