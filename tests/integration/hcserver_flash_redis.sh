@@ -116,11 +116,18 @@ expect 200 POST /admin/flash '{"sku":"kill","stock":300}' -H 'Authorization: Bea
 "$TOOLS/hcserver_blast" grab "$PORT_a" kill 300 300 20 >"$HC_TMP/grab_k"
 grep -q '^status 202 300$' "$HC_TMP/grab_k" || fail "grabs of kill: $(cat "$HC_TMP/grab_k")"
 KEY='hc:flash:{kill}:tickets'
+# a's workers each hold the first batch they take; how many of the 300 that batch holds
+# depends on when it was taken (all of them, or the first ones on a loaded machine), and the
+# rest wait undelivered in the stream. Either way the kill leaves tickets delivered and
+# unfinished, and every one of the 300 must become exactly one order.
+pending=0
 for _ in $(seq 200); do
-    [ "$(rcli XPENDING "$KEY" hc | head -1)" = 300 ] && break
+    pending=$(rcli XPENDING "$KEY" hc | head -1)
+    [ "$pending" = 300 ] && break
     sleep 0.1
 done
-[ "$(rcli XPENDING "$KEY" hc | head -1)" = 300 ] || fail "a took $(rcli XPENDING "$KEY" hc | head -1) of 300"
+[ "${pending:-0}" -gt 0 ] || fail "a took none of the 300 tickets"
+echo "kill -9 with $pending of 300 tickets delivered to a and unfinished"
 kill -KILL "$PID_a"
 wait "$PID_a" 2>/dev/null || true
 T0=$(date +%s.%N)
