@@ -139,7 +139,8 @@ static size_t sp_option_names(const struct hc_opt_program *prog, const char **na
     size_t n = 0;
     const struct hc_opt *o;
     for (size_t i = 0; (o = hc_opt_at(prog, i)) != NULL && n < cap; i++) {
-        if (hc_opt_is_builtin(o) || strcmp(o->name, "json") == 0 || strcmp(o->name, "quiet") == 0)
+        if (hc_opt_is_builtin(o) || strcmp(o->name, "json") == 0 || strcmp(o->name, "quiet") == 0 ||
+            strcmp(o->name, "metrics-listen") == 0)
             continue;
         names[n++] = o->name;
     }
