@@ -12,7 +12,7 @@ _hcwarm()
         prev=${COMP_WORDS[COMP_CWORD - 2]}
     fi
     case $prev in
-    --target|--from-hotkeys|--admin-token|--from-store|--limit|--batch|--max-rate|--max-memory|--memory-wait|--ttl|--jitter|--timeout|--checkpoint-every|--from|--to|--steps|--curve|--step-hold|--deadline|--speed|-c|--connections|-t|--threads|--p99|--max-errors|--min-hit-ratio|--hit-ratio-from)
+    --target|--from-hotkeys|--admin-token|--from-store|--limit|--batch|--max-rate|--max-memory|--memory-wait|--ttl|--jitter|--timeout|--checkpoint-every|--from|--to|--steps|--curve|--step-hold|--deadline|--speed|-c|--connections|-t|--threads|--p99|--max-errors|--min-hit-ratio|--hit-ratio-from|--metrics-listen)
         return 0
         ;;
     --from-file)
@@ -55,7 +55,7 @@ _hcwarm()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--target --from-file --format --from-hotkeys --admin-token --from-store --order --limit --batch --max-rate --max-memory --memory-wait --ttl --jitter --only-missing --timeout --checkpoint --checkpoint-every --urls --from-log --from --to --steps --curve --step-hold --deadline --speed --connections -c --threads -t --p99 --max-errors --min-hit-ratio --hit-ratio-from --json --quiet -q --help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--target --from-file --format --from-hotkeys --admin-token --from-store --order --limit --batch --max-rate --max-memory --memory-wait --ttl --jitter --only-missing --timeout --checkpoint --checkpoint-every --urls --from-log --from --to --steps --curve --step-hold --deadline --speed --connections -c --threads -t --p99 --max-errors --min-hit-ratio --hit-ratio-from --json --metrics-listen --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
     compopt -o filenames 2>/dev/null

@@ -33,6 +33,7 @@ complete -c hcwarm -l max-errors -x -d 'http, replay: warm means fewer than PCT 
 complete -c hcwarm -l min-hit-ratio -x -d 'http, replay: warm means at least R (0.95, 95%) of the reads were cache hits'
 complete -c hcwarm -l hit-ratio-from -x -d 'http, replay: header (the X-Cache response header: L1, L2, HIT are hits; DB, MISS misses; the default), metrics (the target\'s /metrics: hc_cache_hits_total and hc_cache_misses_total) or metrics:URL'
 complete -c hcwarm -l json -r -F -d 'Write the summary as JSON to FILE (\'-\': standard output)'
+complete -c hcwarm -l metrics-listen -x -d 'Serve hcwarm\'s live metrics in the Prometheus text format at /metrics while it runs'
 complete -c hcwarm -s q -l quiet -d 'Print no progress line and no text summary (errors still go to stderr)'
 complete -c hcwarm -s h -l help -d 'show this help and exit'
 complete -c hcwarm -s V -l version -d 'print the version and exit'

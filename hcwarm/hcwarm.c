@@ -4,10 +4,12 @@
  */
 #include "hcwarm.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 #include "hc/opt.h"
 #include "hotkeys.h"
+#include "live.h"
 #include "store.h"
 
 /* Opens the source cfg names into *out. 0, or a negative code with the reason in err. */
@@ -53,6 +55,18 @@ int hcwarm_main(int argc, char **argv)
         options_config_destroy(&cfg);
         hc_opt_usage_exit(prog, "%s", err);
     }
+    const char *listen = options_values()->metrics_listen;
+    if (listen != NULL) {
+        rc = live_start(listen, err, sizeof(err));
+        if (rc != 0) {
+            options_config_destroy(&cfg);
+            if (rc == -EBADMSG)
+                hc_opt_usage_exit(prog, "--metrics-listen %s", err);
+            fprintf(stderr, "hcwarm: --metrics-listen: %s\n", err);
+            hc_opt_release(prog);
+            return 1;
+        }
+    }
     int status;
     switch (cfg.command) {
     case CMD_HTTP:
@@ -68,6 +82,7 @@ int hcwarm_main(int argc, char **argv)
         status = hcwarm_preload(&cfg);
         break;
     }
+    live_stop();
     options_config_destroy(&cfg);
     hc_opt_release(prog);
     return status;

@@ -18,6 +18,7 @@
 #include "hc/metrics.h"
 #include "hc/units.h"
 #include "hcwarm.h"
+#include "live.h"
 #include "paths.h"
 #include "report.h"
 #include "traffic.h"
@@ -146,6 +147,7 @@ int http_run(const struct config *cfg, json_t **doc)
     bool scraped = !cfg->hit_metrics ||
                    http_scrape(metrics, cfg->timeout_ns, &h0, &m0, serr, sizeof(serr)) == 0;
     warm_signals();
+    live_begin(&cfg->goals);
     rc = traffic_start(t, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "hcwarm: %s\n", err);
@@ -171,9 +173,11 @@ int http_run(const struct config *cfg, json_t **doc)
             s.hit_known = false;
         char label[64];
         snprintf(label, sizeof(label), "step %u/%u %.0f/s", step + 1, cfg->steps, rate);
-        warm_progress(progress, label, traffic_sent(t), 0,
-                      (double)s.requests * HC_NSEC_PER_SEC / (double)HC_MAX(now - win_start, 1),
+        double now_rate = (double)s.requests * HC_NSEC_PER_SEC / (double)HC_MAX(now - win_start, 1);
+        warm_progress(progress, label, traffic_sent(t), 0, now_rate,
                       cfg->deadline_ns - (now - start), &s);
+        live_traffic(all.responses + all.failures, all.failures, now_rate, rate, step + 1,
+                     cfg->steps, &s, false);
         if (warm_interrupted) {
             snprintf(r.why, sizeof(r.why), "interrupted at step %u of %u", step + 1, cfg->steps);
             break;
@@ -247,6 +251,8 @@ int http_run(const struct config *cfg, json_t **doc)
     r.failed = all.failures;
     r.step = step + 1;
     r.rate = rate;
+    live_traffic(all.responses + all.failures, all.failures, 0, rate, r.step, cfg->steps, &r.final,
+                 r.warm);
     if (r.warm && r.malformed > 0) {
         r.warm = false;
         snprintf(r.why, sizeof(r.why), "warm, but %llu lines of %s were malformed",

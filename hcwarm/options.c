@@ -262,6 +262,13 @@ static const struct hc_opt options_table[] = {
      .help = "Write the summary as JSON to FILE ('-': standard output)",
      .group = "Output",
      .dest = &opts.json},
+    {.name = "metrics-listen",
+     .kind = HC_OPT_STRING,
+     .metavar = "HOST:PORT",
+     .help = "Serve hcwarm's live metrics in the Prometheus text format at /metrics while it "
+             "runs",
+     .group = "Output",
+     .dest = &opts.metrics_listen},
     {.name = "quiet",
      .short_name = 'q',
      .kind = HC_OPT_FLAG,

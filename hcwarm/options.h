@@ -20,26 +20,27 @@
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
 struct options {
-    const char *target;        /* --target URL */
-    const char *from_file;     /* --from-file FILE */
-    int format;                /* --format: index into input_format_names */
-    const char *from_hotkeys;  /* --from-hotkeys URL */
-    const char *admin_token;   /* --admin-token (else $HC_ADMIN_TOKEN) */
-    const char *from_store;    /* --from-store sqlite:DIR */
-    int order;                 /* --order: index into options_orders */
-    uint64_t limit;            /* --limit */
-    uint64_t batch;            /* --batch */
-    double max_rate;           /* --max-rate; 0: off */
-    const char *max_memory;    /* --max-memory 80% or SIZE */
-    int64_t memory_wait_ns;    /* --memory-wait */
-    int64_t ttl_ns;            /* --ttl; 0: none */
-    int64_t jitter_ns;         /* --jitter */
-    bool only_missing;         /* --only-missing */
-    int64_t timeout_ns;        /* --timeout */
-    const char *checkpoint;    /* --checkpoint FILE */
-    uint64_t checkpoint_every; /* --checkpoint-every N batches */
-    const char *json;          /* --json FILE or - */
-    bool quiet;                /* -q */
+    const char *target;         /* --target URL */
+    const char *from_file;      /* --from-file FILE */
+    int format;                 /* --format: index into input_format_names */
+    const char *from_hotkeys;   /* --from-hotkeys URL */
+    const char *admin_token;    /* --admin-token (else $HC_ADMIN_TOKEN) */
+    const char *from_store;     /* --from-store sqlite:DIR */
+    int order;                  /* --order: index into options_orders */
+    uint64_t limit;             /* --limit */
+    uint64_t batch;             /* --batch */
+    double max_rate;            /* --max-rate; 0: off */
+    const char *max_memory;     /* --max-memory 80% or SIZE */
+    int64_t memory_wait_ns;     /* --memory-wait */
+    int64_t ttl_ns;             /* --ttl; 0: none */
+    int64_t jitter_ns;          /* --jitter */
+    bool only_missing;          /* --only-missing */
+    int64_t timeout_ns;         /* --timeout */
+    const char *checkpoint;     /* --checkpoint FILE */
+    uint64_t checkpoint_every;  /* --checkpoint-every N batches */
+    const char *json;           /* --json FILE or - */
+    bool quiet;                 /* -q */
+    const char *metrics_listen; /* --metrics-listen HOST:PORT (every subcommand) */
     /* http, replay: given as text (NULL: not given), checked by options_resolve */
     const char *urls;           /* --urls FILE */
     const char *from_log;       /* --from-log FILE */

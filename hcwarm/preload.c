@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hc/core.h"
+#include "live.h"
 
 volatile sig_atomic_t preload_interrupted;
 
@@ -41,6 +42,7 @@ int preload_begin(struct preload *p, const struct config *cfg, struct source *sr
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    live_begin(NULL);
     if (cfg->checkpoint == NULL)
         return 0;
     p->checkpointing = true;
@@ -144,11 +146,26 @@ void preload_stop(struct preload *p, const char *fmt, ...)
     report_note(&p->rep, "stopping: %s", p->stopped);
 }
 
+/* The live page's figures (--metrics-listen): the keys estimated as the progress line does. */
+static void preload_live(const struct preload *p, double fraction, int64_t now_ns)
+{
+    const struct tally *t = &p->t;
+    uint64_t done = t->warmed + t->present + t->failed;
+    uint64_t total = p->src->total_items;
+    if (total == 0 && fraction > 0.001 && fraction <= 1)
+        total = (uint64_t)((double)(done + t->resumed) / fraction);
+    int64_t el = now_ns - p->rep.start_ns;
+    live_preload(t, total,
+                 el > 0 ? (double)(t->warmed + t->present) * HC_NSEC_PER_SEC / (double)el : 0);
+}
+
 void preload_tick(struct preload *p, int64_t now_ns)
 {
     if (preload_interrupted && !p->stop)
         preload_stop(p, "interrupted (run again with the same --checkpoint to continue)");
-    report_progress(&p->rep, &p->t, source_fraction(p->src), now_ns);
+    double fraction = source_fraction(p->src);
+    report_progress(&p->rep, &p->t, fraction, now_ns);
+    preload_live(p, fraction, now_ns);
 }
 
 int preload_end(struct preload *p)
@@ -159,6 +176,7 @@ int preload_end(struct preload *p)
             report_note(&p->rep, "--checkpoint %s: %s", p->cfg->checkpoint, hc_strerror(rc));
         checkpoint_destroy(&p->ck);
     }
+    preload_live(p, source_fraction(p->src), hc_now_ns());
     const char *stopped = p->stop ? p->stopped : NULL;
     if (stopped == NULL && !p->eof)
         stopped = "the source was not read to the end";

@@ -11,6 +11,7 @@
 
 #include "hc/core.h"
 #include "hcwarm.h"
+#include "live.h"
 #include "paths.h"
 #include "traffic.h"
 #include "warm.h"
@@ -77,6 +78,7 @@ int replay_run(const struct config *cfg, json_t **doc)
     }
     bool progress = !cfg->quiet && isatty(STDERR_FILENO);
     warm_signals();
+    live_begin(&cfg->goals);
     rc = traffic_start(t, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "hcwarm: %s\n", err);
@@ -90,9 +92,10 @@ int replay_run(const struct config *cfg, json_t **doc)
         struct signals s;
         traffic_signals(&all, &s);
         double el = (double)(now - start) / HC_NSEC_PER_SEC;
-        warm_progress(progress, "replay", traffic_sent(t), ps.nseq,
-                      el > 0 ? (double)traffic_sent(t) / el : 0,
+        double now_rate = el > 0 ? (double)traffic_sent(t) / el : 0;
+        warm_progress(progress, "replay", traffic_sent(t), ps.nseq, now_rate,
                       HC_MAX(r.expected_ns - (now - start), 0), &s);
+        live_traffic(all.responses + all.failures, all.failures, now_rate, 0, 0, 0, &s, false);
         if (done)
             break;
         if (warm_interrupted) {
@@ -129,6 +132,7 @@ int replay_run(const struct config *cfg, json_t **doc)
         snprintf(r.why, sizeof(r.why), "%llu malformed lines in %s",
                  (unsigned long long)r.malformed, r.source);
     }
+    live_traffic(all.responses + all.failures, all.failures, 0, 0, 0, 0, &r.final, r.warm);
     status = warm_finish(cfg, &r);
     if (doc != NULL)
         *doc = warm_json(&r);

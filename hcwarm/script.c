@@ -5,12 +5,12 @@
  * hc_opt_set and the whole step through options_resolve, exactly as the flags would. A
  * subcommand's rules live in one place (options.c), and a plan cannot accept what the command
  * line refuses. Messages from those checks name an option ("--p99: ..."); they are placed at
- * that key's line and column when the step has it, else at the step's.
+ * that key's line and column when the step has it, else at the step's. The YAML itself is read
+ * as hcload's plans are (hc/yaml.h: places, kinds, known keys with the nearest as a hint).
  */
 #include "script.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,98 +20,22 @@
 #include "hc/core.h"
 #include "hc/opt.h"
 #include "hc/units.h"
+#include "hc/yaml.h"
 
 /* The largest plan read, and the most steps. */
 #define SCRIPT_MAX_BYTES (1024 * 1024)
 #define SCRIPT_MAX_STEPS 256
+/* The most keys one mapping of a plan may have (a step's are options: far fewer). */
+#define SCRIPT_MAX_KEYS 256
 
 const char *const script_kind_names[] = {"redis", "memcached", "http", "replay", "ready", NULL};
 
 struct sp {
-    const char *file;
+    struct hc_yaml y; /* the document, the plan's name in messages, where messages go */
     const char *dir;
-    yaml_document_t doc;
-    char *err;
-    size_t errlen;
     struct script *s;
     const char *target; /* the plan's target, or NULL */
 };
-
-static int sp_failat(struct sp *sp, const yaml_node_t *n, int rc, const char *fmt, ...)
-    HC_PRINTF(4, 5);
-
-static int sp_failat(struct sp *sp, const yaml_node_t *n, int rc, const char *fmt, ...)
-{
-    int k = snprintf(sp->err, sp->errlen, "%s:%u:%u: ", sp->file, (unsigned)n->start_mark.line + 1,
-                     (unsigned)n->start_mark.column + 1);
-    if (k < 0 || (size_t)k >= sp->errlen)
-        return rc;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sp->err + k, sp->errlen - (size_t)k, fmt, ap);
-    va_end(ap);
-    return rc;
-}
-
-static yaml_node_t *sp_node(struct sp *sp, int id)
-{
-    return yaml_document_get_node(&sp->doc, id);
-}
-
-static const char *sp_kind(const yaml_node_t *n)
-{
-    return n->type == YAML_MAPPING_NODE    ? "a mapping"
-           : n->type == YAML_SEQUENCE_NODE ? "a list"
-                                           : "a value";
-}
-
-/* A scalar's text without NUL bytes, or NULL. */
-static const char *sp_text(const yaml_node_t *n)
-{
-    if (n->type != YAML_SCALAR_NODE)
-        return NULL;
-    const char *s = (const char *)n->data.scalar.value;
-    return strlen(s) == n->data.scalar.length ? s : NULL;
-}
-
-/* Checks n is a mapping whose keys are in keys (n of them), each once. */
-static int sp_mapping(struct sp *sp, const yaml_node_t *n, const char *path,
-                      const char *const *keys, size_t nkeys)
-{
-    if (n->type != YAML_MAPPING_NODE)
-        return sp_failat(sp, n, HC_ESYNTAX, "%s: expected a mapping, got %s", path, sp_kind(n));
-    for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
-        yaml_node_t *k = sp_node(sp, a->key);
-        const char *name = sp_text(k);
-        if (name == NULL || name[0] == '\0')
-            return sp_failat(sp, k, HC_ESYNTAX, "%s: expected a name as the key", path);
-        bool known = false;
-        for (size_t i = 0; i < nkeys && !known; i++)
-            known = strcmp(keys[i], name) == 0;
-        if (!known) {
-            const char *near = hc_nearest_name(name, keys, nkeys);
-            if (near != NULL)
-                return sp_failat(sp, k, HC_EUNKNOWN,
-                                 "%s: unknown key \"%.64s\" (did you mean \"%s\"?)", path, name,
-                                 near);
-            return sp_failat(sp, k, HC_EUNKNOWN, "%s: unknown key \"%.64s\"", path, name);
-        }
-        for (yaml_node_pair_t *b = n->data.mapping.pairs.start; b < a; b++) {
-            if (strcmp(sp_text(sp_node(sp, b->key)), name) == 0)
-                return sp_failat(sp, k, HC_ESYNTAX, "%s: key \"%s\" given twice", path, name);
-        }
-    }
-    return 0;
-}
-
-static yaml_node_t *sp_get(struct sp *sp, const yaml_node_t *n, const char *name)
-{
-    for (yaml_node_pair_t *a = n->data.mapping.pairs.start; a < n->data.mapping.pairs.top; a++) {
-        if (strcmp(sp_text(sp_node(sp, a->key)), name) == 0)
-            return sp_node(sp, a->value);
-    }
-    return NULL;
-}
 
 /* A copy of text the script keeps (the YAML document goes away after parsing). */
 static const char *sp_keep(struct sp *sp, char *p)
@@ -139,7 +63,8 @@ static size_t sp_option_names(const struct hc_opt_program *prog, const char **na
     size_t n = 0;
     const struct hc_opt *o;
     for (size_t i = 0; (o = hc_opt_at(prog, i)) != NULL && n < cap; i++) {
-        if (hc_opt_is_builtin(o) || strcmp(o->name, "json") == 0 || strcmp(o->name, "quiet") == 0)
+        if (hc_opt_is_builtin(o) || strcmp(o->name, "json") == 0 || strcmp(o->name, "quiet") == 0 ||
+            strcmp(o->name, "metrics-listen") == 0)
             continue;
         names[n++] = o->name;
     }
@@ -168,49 +93,53 @@ static const char *sp_msg(const char *m)
 static int sp_ready(struct sp *sp, const yaml_node_t *body, const char *path,
                     struct script_step *st)
 {
-    static const char *const keys[] = {"url", "path", "target", "timeout"};
+    static const char *const keys[] = {"url", "path", "target", "timeout", NULL};
     st->ready_timeout_ns = 30 * HC_NSEC_PER_SEC;
     const yaml_node_t *url = NULL, *p = NULL, *t = NULL, *to = NULL;
     if (!(body->type == YAML_SCALAR_NODE && body->data.scalar.length == 0)) {
-        int rc = sp_mapping(sp, body, path, keys, 4);
+        int rc = hc_yaml_mapping(&sp->y, body, path, keys, "a mapping", SCRIPT_MAX_KEYS);
         if (rc != 0)
             return rc;
-        url = sp_get(sp, body, "url");
-        p = sp_get(sp, body, "path");
-        t = sp_get(sp, body, "target");
-        to = sp_get(sp, body, "timeout");
+        url = hc_yaml_get(&sp->y, body, "url");
+        p = hc_yaml_get(&sp->y, body, "path");
+        t = hc_yaml_get(&sp->y, body, "target");
+        to = hc_yaml_get(&sp->y, body, "timeout");
     }
     const char *text;
     if (to != NULL) {
-        text = sp_text(to);
+        text = hc_yaml_scalar(to);
         if (text == NULL ||
             hc_units_parse_duration(text, HC_NSEC_PER_SEC, &st->ready_timeout_ns) != 0 ||
             st->ready_timeout_ns <= 0)
-            return sp_failat(sp, to, HC_ESYNTAX, "%s.timeout: expected a duration like 30s", path);
+            return HC_YAML_FAIL(&sp->y, to, HC_ESYNTAX, "%s.timeout: expected a duration like 30s",
+                                path);
     }
     if (url != NULL) {
         if (p != NULL || t != NULL)
-            return sp_failat(sp, url, HC_ESYNTAX, "%s: give url, or target and path", path);
-        text = sp_text(url);
+            return HC_YAML_FAIL(&sp->y, url, HC_ESYNTAX, "%s: give url, or target and path", path);
+        text = hc_yaml_scalar(url);
         if (text == NULL || strncmp(text, "http://", 7) != 0)
-            return sp_failat(sp, url, HC_ESYNTAX, "%s.url: expected http://HOST:PORT/PATH", path);
+            return HC_YAML_FAIL(&sp->y, url, HC_ESYNTAX, "%s.url: expected http://HOST:PORT/PATH",
+                                path);
         st->ready_url = hc_xstrdup(text);
         return 0;
     }
     const char *target = sp->target, *rpath = "/readyz";
     if (t != NULL) {
-        target = sp_text(t);
+        target = hc_yaml_scalar(t);
         if (target == NULL || strncmp(target, "http://", 7) != 0)
-            return sp_failat(sp, t, HC_ESYNTAX, "%s.target: expected http://HOST:PORT", path);
+            return HC_YAML_FAIL(&sp->y, t, HC_ESYNTAX, "%s.target: expected http://HOST:PORT",
+                                path);
     }
     if (p != NULL) {
-        rpath = sp_text(p);
+        rpath = hc_yaml_scalar(p);
         if (rpath == NULL || rpath[0] != '/')
-            return sp_failat(sp, p, HC_ESYNTAX, "%s.path: expected a path like /readyz", path);
+            return HC_YAML_FAIL(&sp->y, p, HC_ESYNTAX, "%s.path: expected a path like /readyz",
+                                path);
     }
     if (target == NULL)
-        return sp_failat(sp, body, HC_ESYNTAX,
-                         "%s: give url, or a target (here or at the top of the plan)", path);
+        return HC_YAML_FAIL(&sp->y, body, HC_ESYNTAX,
+                            "%s: give url, or a target (here or at the top of the plan)", path);
     size_t n = strlen(target);
     while (n > 7 && target[n - 1] == '/')
         n--;
@@ -224,9 +153,9 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
 {
     char path[64];
     snprintf(path, sizeof(path), "steps[%zu]", index);
-    static const char *const step_keys[] = {"name", "redis",  "memcached",
-                                            "http", "replay", "ready"};
-    int rc = sp_mapping(sp, n, path, step_keys, 6);
+    static const char *const step_keys[] = {"name",   "redis", "memcached", "http",
+                                            "replay", "ready", NULL};
+    int rc = hc_yaml_mapping(&sp->y, n, path, step_keys, "a mapping", SCRIPT_MAX_KEYS);
     if (rc != 0)
         return rc;
     struct script *s = sp->s;
@@ -236,7 +165,7 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
     const yaml_node_t *body = NULL;
     int kinds = 0;
     for (int k = 0; script_kind_names[k] != NULL; k++) {
-        const yaml_node_t *b = sp_get(sp, n, script_kind_names[k]);
+        const yaml_node_t *b = hc_yaml_get(&sp->y, n, script_kind_names[k]);
         if (b != NULL) {
             body = b;
             st->kind = (enum script_kind)k;
@@ -244,15 +173,15 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
         }
     }
     if (kinds != 1)
-        return sp_failat(sp, n, HC_ESYNTAX,
-                         "%s: expected one of redis, memcached, http, replay or ready", path);
+        return HC_YAML_FAIL(&sp->y, n, HC_ESYNTAX,
+                            "%s: expected one of redis, memcached, http, replay or ready", path);
     const char *kind = script_kind_names[st->kind];
-    const yaml_node_t *name = sp_get(sp, n, "name");
+    const yaml_node_t *name = hc_yaml_get(&sp->y, n, "name");
     if (name != NULL) {
-        const char *text = sp_text(name);
+        const char *text = hc_yaml_scalar(name);
         if (text == NULL || text[0] == '\0' || strlen(text) > 64)
-            return sp_failat(sp, name, HC_ESYNTAX, "%s.name: expected a name of at most 64 bytes",
-                             path);
+            return HC_YAML_FAIL(&sp->y, name, HC_ESYNTAX,
+                                "%s.name: expected a name of at most 64 bytes", path);
         st->name = hc_xstrdup(text);
     } else {
         char def[80];
@@ -266,15 +195,16 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
         return sp_ready(sp, body, kpath, st);
 
     struct hc_opt_program *prog = options_program();
-    const char *names[128];
+    const char *names[129];
     size_t nnames = sp_option_names(prog, names, 127);
     if (st->kind == STEP_REPLAY)
         names[nnames++] = "log";
+    names[nnames] = NULL;
     if (body->type == YAML_SCALAR_NODE && body->data.scalar.length == 0) {
         /* "http:" with nothing: every option at its default (options_resolve says what is
          * missing). */
     } else {
-        rc = sp_mapping(sp, body, kpath, names, nnames);
+        rc = hc_yaml_mapping(&sp->y, body, kpath, names, "a mapping", SCRIPT_MAX_KEYS);
         if (rc != 0)
             return rc;
     }
@@ -288,12 +218,13 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
     if (body->type == YAML_MAPPING_NODE) {
         for (yaml_node_pair_t *a = body->data.mapping.pairs.start; a < body->data.mapping.pairs.top;
              a++) {
-            const yaml_node_t *k = sp_node(sp, a->key), *v = sp_node(sp, a->value);
-            const char *key = sp_text(k);
-            const char *value = sp_text(v);
+            const yaml_node_t *k = hc_yaml_node(&sp->y, a->key),
+                              *v = hc_yaml_node(&sp->y, a->value);
+            const char *key = hc_yaml_scalar(k);
+            const char *value = hc_yaml_scalar(v);
             if (value == NULL)
-                return sp_failat(sp, v, HC_ESYNTAX, "%s.%s: expected a value, got %s", kpath, key,
-                                 sp_kind(v));
+                return HC_YAML_FAIL(&sp->y, v, HC_ESYNTAX, "%s.%s: expected a value, got %s", kpath,
+                                    key, hc_yaml_kind_name(v));
             if (nkeys < 128) {
                 keypos[nkeys] = k;
                 keyname[nkeys++] = key;
@@ -310,7 +241,7 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
             snprintf(where, sizeof(where), "%s.%s", kpath, key);
             rc = hc_opt_set(prog, o, value, where, oerr, sizeof(oerr));
             if (rc != 0)
-                return sp_failat(sp, v, rc, "%s", sp_msg(oerr));
+                return HC_YAML_FAIL(&sp->y, v, rc, "%s", sp_msg(oerr));
             have_target = have_target || strcmp(key, "target") == 0;
             have_token = have_token || strcmp(key, "admin-token") == 0;
         }
@@ -342,8 +273,8 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
             }
         }
         if (st->kind == STEP_REPLAY && strstr(rerr, "give the access log") != NULL)
-            return sp_failat(sp, at, rc, "%s: give the access log as log: FILE", kpath);
-        return sp_failat(sp, at, rc, "%s: %s", kpath, rerr);
+            return HC_YAML_FAIL(&sp->y, at, rc, "%s: give the access log as log: FILE", kpath);
+        return HC_YAML_FAIL(&sp->y, at, rc, "%s: %s", kpath, rerr);
     }
     st->cfg.quiet = base->quiet;
     st->cfg.json = NULL;
@@ -353,35 +284,37 @@ static int sp_step(struct sp *sp, const yaml_node_t *n, size_t index, const stru
 
 static int sp_document(struct sp *sp, const struct config *base)
 {
-    yaml_node_t *root = yaml_document_get_root_node(&sp->doc);
+    yaml_node_t *root = yaml_document_get_root_node(&sp->y.doc);
     if (root == NULL) {
-        snprintf(sp->err, sp->errlen, "%s: the plan is empty: expected steps:", sp->file);
+        snprintf(sp->y.err, sp->y.errlen, "%s: the plan is empty: expected steps:", sp->y.file);
         return HC_ESYNTAX;
     }
-    static const char *const top[] = {"target", "steps"};
-    int rc = sp_mapping(sp, root, "plan", top, 2);
+    static const char *const top[] = {"target", "steps", NULL};
+    int rc = hc_yaml_mapping(&sp->y, root, "plan", top, "a mapping", SCRIPT_MAX_KEYS);
     if (rc != 0)
         return rc;
-    const yaml_node_t *t = sp_get(sp, root, "target");
+    const yaml_node_t *t = hc_yaml_get(&sp->y, root, "target");
     if (t != NULL) {
-        const char *text = sp_text(t);
+        const char *text = hc_yaml_scalar(t);
         if (text == NULL || strncmp(text, "http://", 7) != 0)
-            return sp_failat(sp, t, HC_ESYNTAX, "target: expected http://HOST:PORT");
+            return HC_YAML_FAIL(&sp->y, t, HC_ESYNTAX, "target: expected http://HOST:PORT");
         sp->target = sp_keep(sp, hc_xstrdup(text));
     }
-    const yaml_node_t *steps = sp_get(sp, root, "steps");
+    const yaml_node_t *steps = hc_yaml_get(&sp->y, root, "steps");
     if (steps == NULL)
-        return sp_failat(sp, root, HC_ESYNTAX, "plan: expected steps: a list of steps");
+        return HC_YAML_FAIL(&sp->y, root, HC_ESYNTAX, "plan: expected steps: a list of steps");
     if (steps->type != YAML_SEQUENCE_NODE)
-        return sp_failat(sp, steps, HC_ESYNTAX, "steps: expected a list, got %s", sp_kind(steps));
+        return HC_YAML_FAIL(&sp->y, steps, HC_ESYNTAX, "steps: expected a list, got %s",
+                            hc_yaml_kind_name(steps));
     size_t n = (size_t)(steps->data.sequence.items.top - steps->data.sequence.items.start);
     if (n == 0)
-        return sp_failat(sp, steps, HC_ESYNTAX, "steps: expected at least one step");
+        return HC_YAML_FAIL(&sp->y, steps, HC_ESYNTAX, "steps: expected at least one step");
     if (n > SCRIPT_MAX_STEPS)
-        return sp_failat(sp, steps, HC_ETOOLARGE, "steps: more than %d steps", SCRIPT_MAX_STEPS);
+        return HC_YAML_FAIL(&sp->y, steps, HC_ETOOLARGE, "steps: more than %d steps",
+                            SCRIPT_MAX_STEPS);
     sp->s->steps = hc_xcalloc(n, sizeof(*sp->s->steps));
     for (size_t i = 0; i < n; i++) {
-        rc = sp_step(sp, sp_node(sp, steps->data.sequence.items.start[i]), i, base);
+        rc = sp_step(sp, hc_yaml_node(&sp->y, steps->data.sequence.items.start[i]), i, base);
         if (rc != 0)
             return rc;
     }
@@ -393,27 +326,17 @@ int script_parse(const char *name, const char *text, size_t len, const char *dir
 {
     *out = NULL;
     err[0] = '\0';
-    struct sp sp = {.file = name, .dir = dir, .err = err, .errlen = errlen};
+    struct sp sp = {.y = {.file = name, .err = err, .errlen = errlen}, .dir = dir};
     if (len > SCRIPT_MAX_BYTES) {
         snprintf(err, errlen, "%s: a plan larger than %d KiB", name, SCRIPT_MAX_BYTES / 1024);
         return HC_ETOOLARGE;
     }
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)(text ? text : ""), len);
-    if (!yaml_parser_load(&parser, &sp.doc)) {
-        yaml_mark_t m = parser.problem_mark;
-        snprintf(err, errlen, "%s:%u:%u: YAML: %s%s%s", name, (unsigned)m.line + 1,
-                 (unsigned)m.column + 1, parser.problem ? parser.problem : "malformed YAML",
-                 parser.context ? " " : "", parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
+    if (hc_yaml_load(&sp.y, text, len) != 0)
         return HC_ESYNTAX;
-    }
-    yaml_parser_delete(&parser);
     sp.s = hc_xcalloc(1, sizeof(*sp.s));
     sp.s->file = hc_xstrdup(name);
     int rc = sp_document(&sp, base);
-    yaml_document_delete(&sp.doc);
+    hc_yaml_destroy(&sp.y);
     if (rc != 0) {
         script_free(sp.s);
         return rc;
