@@ -136,7 +136,9 @@ for _ in $(seq 300); do
     sleep 0.1
 done
 T_PROMOTED=$(date +%s.%N)
-[ -n "$PROMOTED" ] || fail "no replica took over the slot of {fo} within 30 s"
+[ -n "$PROMOTED" ] || fail "no replica took over the slot of {fo} within 30 s; the nodes:
+$(rccli cluster nodes 2>&1)
+$(for d in "$HC_TMP"/rcluster/*/; do echo "== $d"; tail -5 "$d/log" 2>/dev/null; done)"
 wait $LOAD || fail "hcload failed: $(cat "$WORK/kill.out")"
 touch "$WORK/stop"
 wait $GRABS

@@ -50,7 +50,9 @@ PY
 # hc_redis_cluster_start [redis-server options...]: six redis-servers with cluster mode on
 # (cluster-node-timeout 1000 ms, so a killed master's replica takes over within a few seconds),
 # made into three masters with a replica each by redis-cli --cluster create; waits (at most
-# 60 s) until every node says cluster_state:ok and agrees on the slots. Sets HC_RC_PORTS (the
+# 60 s) until every node says cluster_state:ok and agrees on the slots, and every replica has
+# finished its first sync (a replica that never synced cannot take over: a test that kills a
+# master must find its replica ready). Sets HC_RC_PORTS (the
 # six ports, masters first as created), HC_RC_PIDS (their PIDs, same order) and HC_RC_URL
 # (redis-cluster:// with all six as seeds).
 hc_redis_cluster_start() {
@@ -63,7 +65,7 @@ hc_redis_cluster_start() {
         mkdir -p "$dir"
         redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
             --daemonize no --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
-            --cluster-node-timeout 1000 "$@" >"$dir/log" 2>&1 &
+            --cluster-node-timeout 1000 --repl-diskless-sync-delay 0 "$@" >"$dir/log" 2>&1 &
         HC_RC_PIDS+=($!)
         hc_track $!
         HC_RC_PORTS+=("$port")
@@ -83,6 +85,17 @@ hc_redis_cluster_start() {
         >"$HC_TMP/rcluster/create.log" 2>&1 ||
         hc_fail "redis-cli --cluster create failed: $(cat "$HC_TMP/rcluster/create.log")"
     hc_redis_cluster_wait_ok 60 || hc_fail "the cluster did not become ok within 60 s"
+    local synced=0
+    for _ in $(seq 600); do
+        synced=0
+        for p in "${HC_RC_PORTS[@]}"; do
+            redis-cli -p "$p" info replication 2>/dev/null | grep -q '^master_link_status:up' &&
+                synced=$((synced + 1))
+        done
+        [ $synced -ge 3 ] && break
+        sleep 0.1
+    done
+    [ $synced -ge 3 ] || hc_fail "only $synced of 3 replicas finished their first sync within 60 s"
     HC_RC_URL=redis-cluster://$(
         IFS=,
         echo "${seeds[*]}"
