@@ -274,6 +274,9 @@ struct rc_node {
     struct hc_redis_cluster *c;     /* back pointer for the state callback */
     enum hc_redis_state state;      /* the client's last state */
     unsigned replicas;              /* the replicas the last map listed, 0 if not a master */
+    unsigned linked;                /* the replicas its last ROLE named (linked to it) */
+    bool master;                    /* the last map names it a slot's master */
+    bool role_asked;                /* a ROLE is in flight */
     int err;                        /* why it went DOWN last */
 };
 
@@ -360,6 +363,8 @@ static void rc_update_state(struct hc_redis_cluster *c)
     }
 }
 
+static void rc_ask_roles(struct hc_redis_cluster *c);
+
 static void rc_node_state(struct hc_redis *r, enum hc_redis_state state, int err, void *arg)
 {
     struct rc_node *n = arg;
@@ -368,7 +373,10 @@ static void rc_node_state(struct hc_redis *r, enum hc_redis_state state, int err
     n->state = state;
     if (state == HC_REDIS_DOWN) {
         n->err = err;
+        n->role_asked = false;
         rc_refresh_soon(n->c, 0);
+    } else if (state == HC_REDIS_READY && n->master) {
+        rc_ask_roles(n->c);
     }
     rc_update_state(n->c);
 }
@@ -402,22 +410,63 @@ static struct rc_node *rc_node_get(struct hc_redis_cluster *c, const struct hc_r
     return n;
 }
 
+/* ROLE's answer from a master: ["master", offset, [[ip, port, offset], ...]]. */
+static void rc_role_reply(struct hc_redis *r, const redisReply *reply, int err, void *arg)
+{
+    struct rc_node *n = arg;
+
+    HC_UNUSED(r);
+    if (err == -ECANCELED)
+        return;
+    n->role_asked = false;
+    if (err == 0 && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 3 &&
+        reply->element[0]->type == REDIS_REPLY_STRING && reply->element[0]->len == 6 &&
+        memcmp(reply->element[0]->str, "master", 6) == 0 &&
+        reply->element[2]->type == REDIS_REPLY_ARRAY)
+        n->linked = (unsigned)reply->element[2]->elements;
+    else
+        n->linked = 0;
+}
+
+/* Asks every master of the map which replicas are linked to it (ROLE). */
+static void rc_ask_roles(struct hc_redis_cluster *c)
+{
+    static const char *const argv[] = {"ROLE"};
+
+    for (size_t i = 0; i < c->nnodes; i++) {
+        struct rc_node *n = &c->nodes[i];
+        if (!n->master || n->role_asked || n->state != HC_REDIS_READY)
+            continue;
+        if (hc_redis_command_argv(n->r, rc_role_reply, n, 1, argv, NULL) == 0)
+            n->role_asked = true;
+    }
+}
+
 static void rc_apply_map(struct hc_redis_cluster *c, const struct hc_redis_slotmap *m)
 {
     int16_t idx[HC_REDIS_CLUSTER_MAX_NODES];
 
-    for (size_t i = 0; i < c->nnodes; i++)
+    for (size_t i = 0; i < c->nnodes; i++) {
         c->nodes[i].replicas = 0;
+        c->nodes[i].master = false;
+    }
     for (size_t i = 0; i < m->nnodes; i++) {
         struct rc_node *n = rc_node_get(c, &m->nodes[i]);
         idx[i] = n != NULL ? (int16_t)(n - c->nodes) : -1;
-        if (n != NULL)
+        if (n != NULL) {
             n->replicas = m->replicas[i];
+            n->master = true;
+        }
+    }
+    for (size_t i = 0; i < c->nnodes; i++) {
+        if (!c->nodes[i].master)
+            c->nodes[i].linked = 0;
     }
     for (size_t s = 0; s < HC_REDIS_CLUSTER_SLOTS; s++)
         c->slot[s] = m->slot[s] >= 0 ? idx[m->slot[s]] : -1;
     c->have_map = true;
     c->stats.refreshes++;
+    rc_ask_roles(c);
 }
 
 /* Whether a slot's master is not connected (then the map is refreshed often). */
@@ -780,8 +829,9 @@ void hc_redis_cluster_free(struct hc_redis_cluster *c)
 unsigned hc_redis_cluster_replicas(const struct hc_redis_cluster *c, const struct hc_redis *r)
 {
     for (size_t i = 0; c != NULL && i < c->nnodes; i++) {
-        if (c->nodes[i].r == r)
-            return c->nodes[i].replicas;
+        const struct rc_node *n = &c->nodes[i];
+        if (n->r == r && n->master)
+            return n->replicas > n->linked ? n->replicas : n->linked;
     }
     return 0;
 }

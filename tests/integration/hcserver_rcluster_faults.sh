@@ -24,10 +24,11 @@ hc_redis_cluster_start --appendonly yes --appendfsync everysec
 start_server --cache "$HC_RC_URL" --queue "$HC_RC_URL" --cache-entries 0
 
 # grabs SKU BASE OUT: four connections grabbing SKU, each grab a new user from BASE up, until
-# $WORK/stop exists; one line per grab in OUT: "sent received status".
+# $WORK/stop exists; one line per grab in OUT: "sent received status ticket user" (ticket 0
+# unless 202).
 grabs() {
     python3 - "$PORT" "$1" "$2" "$3" "$WORK/stop" <<'EOF' &
-import http.client, os, sys, threading, time
+import http.client, json, os, sys, threading, time
 port, sku, base, out, stop = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 lock = threading.Lock()
 f = open(out, "w")
@@ -42,12 +43,13 @@ def run(k):
             conn.request("POST", "/api/flash/%s/grab" % sku, '{"user_id":%d}' % user,
                          {"Content-Type": "application/json"})
             r = conn.getresponse()
-            r.read()
+            body = r.read()
             st = r.status
+            tk = json.loads(body)["ticket"] if st == 202 else 0
         except Exception:
-            conn, st = None, 0
+            conn, st, tk = None, 0, 0
         with lock:
-            f.write("%.3f %.3f %d\n" % (t, time.time(), st))
+            f.write("%.3f %.3f %d %d %d\n" % (t, time.time(), st, tk, user))
 ts = [threading.Thread(target=run, args=(k,)) for k in range(4)]
 [t.start() for t in ts]
 [t.join() for t in ts]
@@ -88,6 +90,13 @@ check_sale() {
     [ "$(echo "$rows" | sort -u | grep -c .)" = "$distinct" ] || fail "$sku: a ticket made two orders"
     [ "$distinct" = "$taken" ] || fail "$sku: $distinct orders in the store, $taken units taken"
     echo "$sku: $(wc -l <"$file") grabs, $acc answered 202, $(awk '$3==410' "$file" | wc -l) sold out (410), $taken units taken, $distinct orders (stock $stock)"
+    # A ticket number is the unit's sequence in the sale: one answered twice is a unit sold twice
+    # (a grab acknowledged and then lost), and each ticket answered 202 has its order.
+    local twice missing
+    twice=$(awk '$3==202 {print $4}' "$file" | sort | uniq -d)
+    [ -z "$twice" ] || fail "$sku: tickets answered 202 to two users: $(for t in $twice; do awk -v t="$t" '$4==t' "$file"; done | head -20)"
+    missing=$(comm -23 <(awk '$3==202 {print $4}' "$file" | sort -u) <(echo "$rows" | sort -u))
+    [ -z "$missing" ] || fail "$sku: tickets answered 202 without an order: $(echo $missing | head -c 400)"
     [ "$acc" -le "$stock" ] || fail "$sku: $acc grabs answered 202 for a stock of $stock"
     [ "$acc" -le "$taken" ] || fail "$sku: $acc grabs answered 202 but only $taken units are taken"
     [ "$taken" -le "$stock" ] || fail "$sku: $taken units taken of a stock of $stock"
@@ -123,6 +132,10 @@ LOAD=$!
 hc_track $LOAD
 grabs fo 1000000 "$WORK/fo.grabs"
 sleep 3
+# Each 202 waited for the replica's copy: the master counts the WAITs.
+WAITS=$(redis-cli -p "$VICTIM" info commandstats | grep -o 'cmdstat_wait:calls=[0-9]*' | grep -o '[0-9]*$' || echo 0)
+[ "${WAITS:-0}" -gt 0 ] || fail "grabs on master $VICTIM were answered without a WAIT for its replica"
+echo "before the kill: $WAITS WAITs on the sale's master"
 T_KILL=$(date +%s.%N)
 kill -KILL "$VICTIM_PID"
 wait "$VICTIM_PID" 2>/dev/null || true

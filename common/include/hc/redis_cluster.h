@@ -205,11 +205,14 @@ int hc_redis_cluster_command_argv(struct hc_redis_cluster *c, hc_redis_reply_cb 
                                   int argc, const char *const *argv, const size_t *lens);
 
 /*
- * hc_redis_cluster_replicas: how many replicas the slot map lists for the master whose client
- * is r (the first argument of a reply callback), 0 when r is not a master of the map. A caller
- * that must not lose an acknowledged write in a failover sends WAIT on r after the write when
- * this is at least 1 (Redis replicates asynchronously: a replica promoted after its master
- * died lacks what it had not received).
+ * hc_redis_cluster_replicas: how many replicas the master whose client is r (the first argument
+ * of a reply callback) has, 0 when r is not a master of the map: the more of those the slot map
+ * lists and those linked to it by its last ROLE (asked at each map refresh and reconnect),
+ * because CLUSTER SLOTS leaves out a replica whose first sync its gossip has not yet told, or
+ * that a loaded cluster briefly marks failing, while that replica still takes the master's
+ * writes. A caller that must not lose an acknowledged write in a failover sends WAIT on r after
+ * the write when this is at least 1 (Redis replicates asynchronously: a replica promoted after
+ * its master died lacks what it had not received).
  */
 unsigned hc_redis_cluster_replicas(const struct hc_redis_cluster *c, const struct hc_redis *r);
 
