@@ -210,8 +210,13 @@ static int64_t cread_int(struct cread *r)
     if (neg)
         r->p++;
     v = cread_uint(r);
-    if (v > (uint64_t)INT64_MAX)
+    /* INT64_MIN's magnitude has no positive int64_t: it is the one value not negated. */
+    if (neg && v == (uint64_t)INT64_MAX + 1)
+        return INT64_MIN;
+    if (v > (uint64_t)INT64_MAX) {
         r->bad = true;
+        return 0;
+    }
     return neg ? -(int64_t)v : (int64_t)v;
 }
 

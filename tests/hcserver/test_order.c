@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <errno.h>
 #include <string.h>
 
 #include "domain/order.h"
@@ -176,6 +177,63 @@ static void an_order_as_created_is_pending_and_updated_when_created(void **state
     assert_false(order_same_request(&asked, &o));
 }
 
+static void a_cached_order_reads_back_at_every_integer_edge(void **state)
+{
+    static const int64_t edges[] = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, INT64_MAX};
+    struct order o, back;
+    char buf[ORDER_JSON_MAX];
+    size_t i;
+    int n;
+
+    (void)state;
+    for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        memset(&o, 0, sizeof(o));
+        o.id = UINT64_MAX;
+        o.user_id = UINT64_MAX;
+        memcpy(o.sku, "pi\"z\\a\x1f", 8);
+        o.qty = edges[i];
+        o.amount_cents = edges[i];
+        o.status = ORDER_DELIVERING;
+        o.created_ms = edges[i];
+        o.updated_ms = edges[i];
+        o.ticket = (uint64_t)i;
+        n = order_format(&o, buf, sizeof(buf));
+        assert_true(n > 0);
+        assert_int_equal(order_parse_cached(buf, (size_t)n, &back), 0);
+        assert_true(back.qty == edges[i] && back.amount_cents == edges[i]);
+        assert_true(back.created_ms == edges[i] && back.updated_ms == edges[i]);
+        assert_true(back.id == UINT64_MAX && back.user_id == UINT64_MAX);
+        assert_string_equal(back.sku, o.sku);
+        assert_int_equal(back.status, ORDER_DELIVERING);
+        assert_int_equal((int)back.ticket, (int)i);
+    }
+}
+
+static void a_cached_order_out_of_range_is_refused(void **state)
+{
+    static const char *bad[] = {
+        "{\"id\":1,\"user_id\":2,\"sku\":\"a\",\"qty\":-9223372036854775809,"
+        "\"amount_cents\":1,\"status\":\"PENDING\",\"created_ms\":1,\"updated_ms\":1}",
+        "{\"id\":1,\"user_id\":2,\"sku\":\"a\",\"qty\":9223372036854775808,"
+        "\"amount_cents\":1,\"status\":\"PENDING\",\"created_ms\":1,\"updated_ms\":1}",
+        "{\"id\":18446744073709551616,\"user_id\":2,\"sku\":\"a\",\"qty\":1,"
+        "\"amount_cents\":1,\"status\":\"PENDING\",\"created_ms\":1,\"updated_ms\":1}",
+        "{\"id\":1,\"user_id\":2,\"sku\":\"a\",\"qty\":-,"
+        "\"amount_cents\":1,\"status\":\"PENDING\",\"created_ms\":1,\"updated_ms\":1}",
+        "{\"id\":1,\"user_id\":2,\"sku\":\"a\",\"qty\":1,"
+        "\"amount_cents\":1,\"status\":\"LOST\",\"created_ms\":1,\"updated_ms\":1}",
+    };
+    struct order out;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&out, 0x5a, sizeof(out));
+        assert_int_equal(order_parse_cached(bad[i], strlen(bad[i]), &out), -EBADMSG);
+        assert_int_equal((int)out.qty, 0x5a5a5a5a);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +245,8 @@ int main(void)
         cmocka_unit_test(json_is_written_exactly_and_only_when_it_fits),
         cmocka_unit_test(json_written_reads_back_the_same_order),
         cmocka_unit_test(an_order_as_created_is_pending_and_updated_when_created),
+        cmocka_unit_test(a_cached_order_reads_back_at_every_integer_edge),
+        cmocka_unit_test(a_cached_order_out_of_range_is_refused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
