@@ -199,6 +199,12 @@ int hc_feed_parse(const char *name, const char *data, size_t len, enum hc_feed_o
             rc = HC_ESYNTAX;
             goto out;
         }
+        if (memchr(v.ptr, '\0', v.len) != NULL) {
+            hc_errf(err, errlen, "%s:%zu: column %zu's name holds a NUL byte", name, header_line,
+                    f->ncols + 1);
+            rc = HC_ESYNTAX;
+            goto out;
+        }
         for (size_t i = 0; i < f->ncols; i++) {
             if (strcmp(f->names[i], v.ptr) == 0) {
                 hc_errf(err, errlen, "%s:%zu: column \"%.64s\" named twice", name, header_line,

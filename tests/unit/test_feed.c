@@ -85,6 +85,15 @@ static void malformed_files_name_the_line(void **state)
             fail_msg("case %zu: rc %d \"%s\", want \"%s\"", i, rc, err, cases[i].msg);
         assert_null(f);
     }
+    /* A name is looked up as a C string, so "a\0b" would answer to "a": refused. */
+    static const char nul_name[] = "id,a\0b\n1,2\n";
+    struct hc_feed *f = (struct hc_feed *)1;
+    char err[256] = "";
+    assert_int_equal(hc_feed_parse("t.csv", nul_name, sizeof(nul_name) - 1, HC_FEED_SEQUENTIAL,
+                                   HC_FEED_RECYCLE, &f, err, sizeof(err)),
+                     HC_ESYNTAX);
+    assert_string_equal(err, "t.csv:1: column 2's name holds a NUL byte");
+    assert_null(f);
 }
 
 static void a_missing_file_names_the_path(void **state)
