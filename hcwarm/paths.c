@@ -7,6 +7,7 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,7 +242,15 @@ int paths_load_log(struct paths *p, const char *file, bool times, struct report 
             first_s = e.time_s;
             have_first = true;
         }
-        int64_t at = (e.time_s - first_s) * HC_NSEC_PER_SEC;
+        /* A 4-digit year spans about 3e11 s, more than int64 nanoseconds hold (292 years). */
+        int64_t since = e.time_s - first_s;
+        if (since > INT64_MAX / HC_NSEC_PER_SEC) {
+            p->malformed++;
+            report_error(r, "%s:%llu: logged more than 292 years after the first line", file,
+                         (unsigned long long)lineno);
+            continue;
+        }
+        int64_t at = since < 0 ? 0 : since * HC_NSEC_PER_SEC;
         if (at < last_ns)
             at = last_ns;
         last_ns = at;

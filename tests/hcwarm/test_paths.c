@@ -78,6 +78,29 @@ static void a_log_keeps_get_and_head_with_their_times(void **state)
     free(f);
 }
 
+static void times_far_apart_are_refused_not_wrapped(void **state)
+{
+    (void)state;
+    char *f = write_tmp(
+        "1.1.1.1 - - [01/Jan/0001:00:00:00 +0000] \"GET /a HTTP/1.1\" 200 5 \"-\" \"x\"\n"
+        "1.1.1.1 - - [31/Dec/9999:23:59:59 +0000] \"GET /far HTTP/1.1\" 200 5 \"-\" \"x\"\n"
+        "1.1.1.1 - - [01/Jan/0001:00:00:01 +0000] \"GET /b HTTP/1.1\" 200 5 \"-\" \"x\"\n");
+    struct paths p;
+    paths_init(&p);
+    struct report r;
+    report_init(&r, "replay", "t", "s", false, true, NULL);
+    char err[300];
+    assert_int_equal(paths_load_log(&p, f, true, &r, err, sizeof(err)), 0);
+    assert_int_equal(p.malformed, 1);
+    assert_int_equal(p.nseq, 2);
+    assert_string_equal(p.targets[p.seq[1]], "/b");
+    assert_int_equal(p.at_ns[1], HC_NSEC_PER_SEC);
+    assert_int_equal(p.span_ns, HC_NSEC_PER_SEC);
+    paths_destroy(&p);
+    unlink(f);
+    free(f);
+}
+
 static void a_missing_file_is_an_error_naming_it(void **state)
 {
     (void)state;
@@ -115,6 +138,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_list_keeps_its_order_and_shares_repeated_targets),
         cmocka_unit_test(a_log_keeps_get_and_head_with_their_times),
+        cmocka_unit_test(times_far_apart_are_refused_not_wrapped),
         cmocka_unit_test(a_missing_file_is_an_error_naming_it),
         cmocka_unit_test(many_distinct_targets_stay_distinct),
     };
