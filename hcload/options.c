@@ -350,7 +350,9 @@ static const char *const options_description[] = {
     "busy, due requests wait in hcload and their wait counts; none is dropped.",
     "Each thread owns an event loop, its connections and its histograms; the request is built "
     "once and rewritten as is; a request costs one write and one read in steady state. "
-    "https:// URLs and --http2 go through libcurl's multi interface, driven by the same loops.",
+    "https:// (OpenSSL) and --http2 (nghttp2, over TLS or h2c) run on the same engine; only a "
+    "plan whose requests go to more than one host, port or scheme goes through libcurl's multi "
+    "interface, driven by the same loops.",
     NULL,
 };
 
@@ -704,6 +706,12 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *giv
     if (o->streams > HC_CLIENT_MAX_PIPELINE) {
         snprintf(err, errlen, "--streams must be 1..%d", HC_CLIENT_MAX_PIPELINE);
         return HC_ERANGE;
+    }
+    if (o->streams != 0 && cfg->curl) {
+        snprintf(err, errlen,
+                 "--streams needs every request on the target's host, port and scheme (a plan "
+                 "with requests to another goes through libcurl, which chooses its own streams)");
+        return HC_ESYNTAX;
     }
     if ((o->http2 || cfg->curl) && cfg->pipeline > 1) {
         snprintf(err, errlen,

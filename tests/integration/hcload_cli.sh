@@ -27,6 +27,14 @@ usage "bad URL" -d 1s "http://127.0.0.1:99999/"
 usage "unexpected argument" http://127.0.0.1:1/ http://127.0.0.1:2/
 usage "duration" -d 10x http://127.0.0.1:1/
 usage "connections" -c 0 http://127.0.0.1:1/
+# A plan with a request to a second origin runs on libcurl, which has no --streams.
+cat >"$tmp/two_origins.yaml" <<'YAML'
+target: http://127.0.0.1:1
+requests:
+  here: { path: /a }
+  there: { url: "http://127.0.0.1:2/b" }
+YAML
+usage "streams needs every request on the target" run "$tmp/two_origins.yaml" --http2 --streams 4 -d 1s
 usage "pipeline" --pipeline 0 http://127.0.0.1:1/
 usage "rate" -R 0 http://127.0.0.1:1/
 usage "arrival" -R 10 --arrival sometimes http://127.0.0.1:1/
