@@ -53,6 +53,7 @@ http {
     scgi_temp_path $tmp/scgi;
     server {
         listen 127.0.0.1:$port ssl http2;
+        ssl_protocols TLSv1.2 TLSv1.3; # Debian nginx 1.22 leaves 1.3 out by default
         ssl_certificate $tmp/cert.pem;
         ssl_certificate_key $tmp/key.pem;
         location / { default_type application/json; return 200 '{"id":1,"status":"ok"}'; }

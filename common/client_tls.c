@@ -290,6 +290,14 @@ bool hc_client_tls_partial(const struct hc_client_conn *c)
 
 void hc_client_tls_close(struct hc_client_conn *c)
 {
+    /*
+     * A connection closed without a shutdown makes OpenSSL drop its session as unresumable
+     * (ssl_clear_bad_session), and that session is the worker's, which every reconnect offers.
+     * A finished handshake's session is good however the connection ends (a fatal alert drops
+     * it on its own), so the close is marked as a shutdown; no close_notify is sent.
+     */
+    if (SSL_is_init_finished(c->ssl))
+        SSL_set_shutdown(c->ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     /* The BIOs go with the session (SSL_set_bio handed them over). */
     SSL_free(c->ssl);
     c->ssl = NULL;
