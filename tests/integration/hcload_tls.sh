@@ -95,9 +95,16 @@ for version in 1.3 1.2; do
     reused=$(tail -n 400 "$access" | grep -c ' r$' || true)
     resumed=$(json connection_times tls_resumed)
     connects=$(json connects)
+    done_hs=$(json connection_times tls_handshakes)
+    echo "TLS $version: $connects connections, $done_hs handshakes finished, $resumed resumed"
     [ "$reused" -gt 0 ] || hc_fail "TLS $version: nginx saw no resumed session"
-    [ $((resumed * 2)) -ge "$connects" ] ||
-        hc_fail "TLS $version: $resumed of $connects connections resumed, want at least half"
+    # TLS 1.2: every handshake but each connection's first resumes (17 of 21 here, under load
+    # too). TLS 1.3 resumes fewer on a loaded machine (9 to 17 of 21 seen), a ticket being
+    # offered by every reconnect of the thread; a close that drops the session resumes 1.
+    share=2
+    [ "$version" = 1.2 ] || share=4
+    [ $((resumed * share)) -ge "$done_hs" ] ||
+        hc_fail "TLS $version: $resumed of $done_hs finished handshakes resumed, want 1/$share"
     # nginx logs each request on a resumed connection: 20 a connection (the last may be short).
     [ "$reused" -le $((resumed * 20)) ] || hc_fail "nginx: $reused reused, hcload: $resumed resumed"
     echo "ok: TLS $version: $resumed of $connects connections resumed; nginx logged $reused reused"
