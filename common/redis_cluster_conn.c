@@ -39,7 +39,8 @@ struct conn_piped {
 
 struct hc_redis_conn {
     bool cluster;         /* redis-cluster:// */
-    int64_t timeout_ns;   /* every read, write and connect; the retries' budget */
+    int64_t timeout_ns;   /* every read, write and connect */
+    int64_t retry_ns;     /* the budget of waits for a master (timeout_ns unless set) */
     redisContext *single; /* redis://, redis+unix:// */
     bool failed;          /* a command failed on the connection */
     char errstr[256];     /* why */
@@ -201,7 +202,7 @@ static redisReply *conn_io_fail(struct hc_redis_conn *c, int node, const char *w
 static redisReply *conn_exec(struct hc_redis_conn *c, const char *cmd, size_t len, bool has_key,
                              unsigned slot)
 {
-    int64_t deadline = hc_now_ns() + c->timeout_ns;
+    int64_t deadline = hc_now_ns() + c->retry_ns;
     unsigned redirects = 0, retries = 0;
     int target = -1;
     bool asking = false;
@@ -279,6 +280,7 @@ int hc_redis_conn_open(const char *url, int64_t timeout_ns, struct hc_redis_conn
     *out = NULL;
     c = hc_xcalloc(1, sizeof(*c));
     c->timeout_ns = timeout_ns;
+    c->retry_ns = timeout_ns;
     if (!hc_redis_url_is_cluster(url)) {
         rc = hc_redis_sync_connect(url, timeout_ns, &c->single, err, errlen);
         if (rc < 0) {
@@ -512,6 +514,11 @@ int hc_redis_conn_get_reply(struct hc_redis_conn *c, redisReply **out)
     }
     *out = r;
     return r != NULL ? 0 : -1;
+}
+
+void hc_redis_conn_set_retry(struct hc_redis_conn *c, int64_t budget_ns)
+{
+    c->retry_ns = budget_ns > 0 ? budget_ns : 0;
 }
 
 bool hc_redis_conn_failed(const struct hc_redis_conn *c)

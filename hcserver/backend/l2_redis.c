@@ -41,7 +41,9 @@
  * announcement as a script that names the order's key, so it runs on that master after the SET
  * (a PUBLISH reaches every node of a cluster), and one subscriber per seed listens, of which
  * the first connected one counts: when it changes, messages may have been missed in between,
- * which is a resync as above.
+ * which is a resync as above. A GET whose master cannot be reached (killed, not yet replaced
+ * by its replica) does not wait for the failover: it is a miss at once, the store answers,
+ * and the breaker opens after a few.
  */
 #include "backend/l2.h"
 
@@ -127,6 +129,11 @@ static int conn_take(struct l2_redis *r, struct hc_redis_conn **out, char *err, 
     r->nopen++;
     pthread_mutex_unlock(&r->conns_mu);
     rc = hc_redis_conn_open(r->url, r->b.cfg.timeout_ns, out, err, errlen);
+    /* A read that waited out a failover would hold a worker for the whole budget while the
+     * store could answer: an unreachable master is a miss at once (and an error for the
+     * breaker). */
+    if (rc == 0)
+        hc_redis_conn_set_retry(*out, 0);
     if (rc < 0) {
         pthread_mutex_lock(&r->conns_mu);
         r->nopen--;

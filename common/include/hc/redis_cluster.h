@@ -270,6 +270,15 @@ redisReply *hc_redis_conn_command_all(struct hc_redis_conn *c, const char *fmt, 
 int hc_redis_conn_append(struct hc_redis_conn *c, const char *fmt, ...);
 int hc_redis_conn_get_reply(struct hc_redis_conn *c, redisReply **out);
 
+/*
+ * hc_redis_conn_set_retry: how long, in all, a command on a cluster may wait and try again for
+ * a master that cannot be reached or answers TRYAGAIN or CLUSTERDOWN (a failover, a
+ * migration): the timeout given to hc_redis_conn_open unless set. 0 fails such a command at
+ * once, for a caller that has something better to do than wait (a cache read falls back to the
+ * store). Redirections are followed whatever the budget. No effect on a single Redis.
+ */
+void hc_redis_conn_set_retry(struct hc_redis_conn *c, int64_t budget_ns);
+
 /* hc_redis_conn_failed: whether a command failed on the connection (it is not to be reused). */
 bool hc_redis_conn_failed(const struct hc_redis_conn *c);
 
