@@ -147,15 +147,11 @@ void preload_stop(struct preload *p, const char *fmt, ...)
 }
 
 /* The live page's figures (--metrics-listen): the keys estimated as the progress line does. */
-static void preload_live(const struct preload *p, double fraction, int64_t now_ns)
+static void preload_live(const struct preload *p, int64_t now_ns)
 {
     const struct tally *t = &p->t;
-    uint64_t done = t->warmed + t->present + t->failed;
-    uint64_t total = p->src->total_items;
-    if (total == 0 && fraction > 0.001 && fraction <= 1)
-        total = (uint64_t)((double)(done + t->resumed) / fraction);
     int64_t el = now_ns - p->rep.start_ns;
-    live_preload(t, total,
+    live_preload(t, source_estimate(p->src),
                  el > 0 ? (double)(t->warmed + t->present) * HC_NSEC_PER_SEC / (double)el : 0);
 }
 
@@ -163,9 +159,8 @@ void preload_tick(struct preload *p, int64_t now_ns)
 {
     if (preload_interrupted && !p->stop)
         preload_stop(p, "interrupted (run again with the same --checkpoint to continue)");
-    double fraction = source_fraction(p->src);
-    report_progress(&p->rep, &p->t, fraction, now_ns);
-    preload_live(p, fraction, now_ns);
+    report_progress(&p->rep, &p->t, source_fraction(p->src), source_estimate(p->src), now_ns);
+    preload_live(p, now_ns);
 }
 
 int preload_end(struct preload *p)
@@ -176,7 +171,7 @@ int preload_end(struct preload *p)
             report_note(&p->rep, "--checkpoint %s: %s", p->cfg->checkpoint, hc_strerror(rc));
         checkpoint_destroy(&p->ck);
     }
-    preload_live(p, source_fraction(p->src), hc_now_ns());
+    preload_live(p, hc_now_ns());
     const char *stopped = p->stop ? p->stopped : NULL;
     if (stopped == NULL && !p->eof)
         stopped = "the source was not read to the end";

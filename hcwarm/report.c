@@ -72,7 +72,8 @@ static double report_rate(uint64_t n, int64_t ns)
     return ns > 0 ? (double)n * (double)HC_NSEC_PER_SEC / (double)ns : 0;
 }
 
-void report_progress(struct report *r, const struct tally *t, double fraction, int64_t now_ns)
+void report_progress(struct report *r, const struct tally *t, double fraction, uint64_t total_est,
+                     int64_t now_ns)
 {
     if (!r->progress)
         return;
@@ -85,8 +86,10 @@ void report_progress(struct report *r, const struct tally *t, double fraction, i
     if (fraction > 0.001 && fraction <= 1) {
         double left = (double)el * (1 - fraction) / fraction;
         hc_units_format_duration((int64_t)left, eta, sizeof(eta));
+    }
+    if (total_est > 0 && fraction > 0.001 && fraction <= 1) {
         char tn[HC_UNITS_FMT_MAX];
-        hc_units_format_count((uint64_t)((double)(done + t->resumed) / fraction), tn, sizeof(tn));
+        hc_units_format_count(total_est, tn, sizeof(tn));
         snprintf(total, sizeof(total), " / ~%s (%.0f%%)", tn, fraction * 100);
     }
     fprintf(stderr, "\r\033[K%s keys%s  %s keys/s  ETA %s  failed %llu", dn, total, rate, eta,

@@ -53,8 +53,12 @@ void report_error(struct report *r, const char *fmt, ...) HC_PRINTF(2, 3);
 /* report_note: prints a message that is never suppressed (pauses, stops, resumption). */
 void report_note(struct report *r, const char *fmt, ...) HC_PRINTF(2, 3);
 
-/* report_progress: redraws the progress line: keys done, the fraction (-1: unknown), rate, ETA. */
-void report_progress(struct report *r, const struct tally *t, double fraction, int64_t now_ns);
+/*
+ * report_progress: redraws the progress line: keys done, the source's estimated keys (0:
+ * unknown) and the fraction read (-1: unknown), rate, ETA.
+ */
+void report_progress(struct report *r, const struct tally *t, double fraction, uint64_t total,
+                     int64_t now_ns);
 
 /*
  * report_finish: clears the progress line and writes the summary (stdout, or stderr when the

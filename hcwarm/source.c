@@ -37,6 +37,16 @@ double source_fraction(const struct source *s)
     return -1;
 }
 
+uint64_t source_estimate(const struct source *s)
+{
+    if (s->total_items > 0)
+        return s->total_items;
+    double fraction = source_fraction(s);
+    if (fraction > 0.001 && fraction <= 1)
+        return (uint64_t)((double)s->pos.items / fraction + 0.5);
+    return 0;
+}
+
 /* ---- a file ---- */
 
 struct source_file {

@@ -66,6 +66,13 @@ void source_close(struct source *s);
  */
 double source_fraction(const struct source *s);
 
+/*
+ * source_estimate: how many items the source holds: the count of a list, else the items handed
+ * out so far over the fraction read (items taken but not yet answered count, so keys in flight
+ * do not pull the estimate down), or 0 when unknown (a pipe, or too little read to say).
+ */
+uint64_t source_estimate(const struct source *s);
+
 /* source_file_open: a file source (path "-": standard input). 0 or negative, err says why. */
 int source_file_open(const char *path, enum input_format format, struct source **out, char *err,
                      size_t errlen);
