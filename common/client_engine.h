@@ -208,7 +208,8 @@ struct hc_client_worker {
     int64_t end_ns;       /* when this worker finished (monotonic) */
     char *rbuf;           /* HC_CLIENT_READ_BYTES of read buffer */
     char *tbuf;           /* https://: HC_CLIENT_READ_BYTES of decrypted bytes */
-    struct ssl_session_st *tls_session;     /* the last session the server gave (resumption) */
+    struct ssl_session_st **tls_sessions;   /* HC_CLIENT_MAX_TLS_SESSIONS, a ring (client_tls.c) */
+    unsigned tls_first, tls_count;          /* the oldest kept session; how many are kept */
     char tls_error[256];                    /* why the last TLS handshake (or record, or HTTP/2
                                                frame) failed */
     unsigned owed;                          /* HTTP/2: refused by a GOAWAY, to send again */

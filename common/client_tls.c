@@ -12,11 +12,16 @@
  * all of it is sent, so its buffer is reused without moving or allocating.
  *
  * Sessions. One context for the whole run (shared by the workers: read-only once made). The
- * session cache is each worker's own: the last session the server gave on any of the worker's
- * connections (a TLS 1.3 ticket arrives after the handshake, a TLS 1.2 session with it), used
- * to resume the next connection, so reconnects after a server's keepalive_requests cost no
- * full handshake. The native engine talks to one target, so one session per worker is the
- * cache per target.
+ * session cache is each worker's own, a ring of the last HC_CLIENT_MAX_TLS_SESSIONS sessions
+ * the server gave on any of the worker's connections (a TLS 1.3 ticket arrives after the
+ * handshake, two after a full one and one after a resumption with OpenSSL's servers; a TLS
+ * 1.2 session with the handshake), used to resume the next connections, so reconnects after a
+ * server's keepalive_requests cost no full handshake. A connection takes the newest. A TLS
+ * 1.3 ticket is for one use (RFC 8446 C.4; OpenSSL's client marks it unresumable once it is
+ * offered): it leaves the ring, and the ticket the resumed connection gets replaces it, so
+ * connections that reconnect at the same moment each have their own. A TLS 1.2 session stays
+ * for every reconnect. The native engine talks to one target, so the ring is the cache per
+ * target.
  *
  * Verification. Unless insecure, the chain is verified against the CA file or the system's
  * store, and the name against tls_host (an IP literal against the certificate's addresses). A
@@ -26,6 +31,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -49,15 +55,45 @@ static void tls_reason(char *err, size_t errlen, const char *what)
     ERR_clear_error();
 }
 
-/* The server gave a session: keep it as the worker's latest (the cache owns the reference). */
+/* The server gave a session: the worker keeps it as its newest (the ring owns the reference),
+ * dropping its oldest when the ring is full. */
 static int tls_on_session(SSL *ssl, SSL_SESSION *sess)
 {
     struct hc_client_conn *c = SSL_get_app_data(ssl);
     if (c == NULL)
         return 0;
-    SSL_SESSION_free(c->w->tls_session);
-    c->w->tls_session = sess;
+    struct hc_client_worker *w = c->w;
+    if (w->tls_sessions == NULL)
+        w->tls_sessions = hc_xcalloc(HC_CLIENT_MAX_TLS_SESSIONS, sizeof(*w->tls_sessions));
+    if (w->tls_count == HC_CLIENT_MAX_TLS_SESSIONS) {
+        SSL_SESSION_free(w->tls_sessions[w->tls_first]);
+        w->tls_first = (w->tls_first + 1) % HC_CLIENT_MAX_TLS_SESSIONS;
+        w->tls_count--;
+    }
+    w->tls_sessions[(w->tls_first + w->tls_count) % HC_CLIENT_MAX_TLS_SESSIONS] = sess;
+    w->tls_count++;
     return 1;
+}
+
+/* Offers the worker's newest resumable session on ssl; a TLS 1.3 ticket leaves the ring. */
+static void tls_offer_session(struct hc_client_worker *w, SSL *ssl)
+{
+    while (w->tls_count > 0) {
+        unsigned i = (w->tls_first + w->tls_count - 1) % HC_CLIENT_MAX_TLS_SESSIONS;
+        SSL_SESSION *sess = w->tls_sessions[i];
+        bool once = SSL_SESSION_get_protocol_version(sess) >= TLS1_3_VERSION;
+        if (!SSL_SESSION_is_resumable(sess) || once) {
+            w->tls_sessions[i] = NULL;
+            w->tls_count--;
+        }
+        if (SSL_SESSION_is_resumable(sess)) {
+            SSL_set_session(ssl, sess); /* takes its own reference */
+            if (once)
+                SSL_SESSION_free(sess);
+            return;
+        }
+        SSL_SESSION_free(sess);
+    }
 }
 
 int hc_client_tls_ctx_new(const struct hc_client_config *cfg, SSL_CTX **out, char *err,
@@ -126,8 +162,12 @@ void hc_client_tls_ctx_free(SSL_CTX *ctx)
 
 void hc_client_tls_forget(struct hc_client_worker *w)
 {
-    SSL_SESSION_free(w->tls_session);
-    w->tls_session = NULL;
+    for (unsigned k = 0; k < w->tls_count; k++)
+        SSL_SESSION_free(w->tls_sessions[(w->tls_first + k) % HC_CLIENT_MAX_TLS_SESSIONS]);
+    free(w->tls_sessions);
+    w->tls_sessions = NULL;
+    w->tls_first = 0;
+    w->tls_count = 0;
 }
 
 /* Whether host is an IPv4 or IPv6 literal (no SNI then; the certificate names addresses). */
@@ -176,8 +216,7 @@ int hc_client_tls_begin(struct hc_client_conn *c)
             }
         }
     }
-    if (w->tls_session != NULL)
-        SSL_set_session(ssl, w->tls_session);
+    tls_offer_session(w, ssl);
     SSL_set_connect_state(ssl);
     return hc_client_tls_handshake(c) < 0 ? -EPROTO : 0;
 }
@@ -292,7 +331,8 @@ void hc_client_tls_close(struct hc_client_conn *c)
 {
     /*
      * A connection closed without a shutdown makes OpenSSL drop its session as unresumable
-     * (ssl_clear_bad_session), and that session is the worker's, which every reconnect offers.
+     * (ssl_clear_bad_session), and a TLS 1.2 session is the worker's, which every reconnect
+     * offers.
      * A finished handshake's session is good however the connection ends (a fatal alert drops
      * it on its own), so the close is marked as a shutdown; no close_notify is sent.
      */

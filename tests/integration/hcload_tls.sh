@@ -84,8 +84,11 @@ hc_log_delta "$access" '^HTTP/1\.1 200 '
 [ "$(json requests)" = 500 ] && [ "$d" = 500 ] || hc_fail "TLS 1.2: $(json requests), nginx $d"
 echo "ok: 500 over TLS 1.2"
 
-# Each connection's first handshake is full (no session yet); every reconnect after a session
-# arrived offers it. A session dropped at close (a close without shutdown) resumes none.
+# Each connection's first handshake is full (no session yet); every reconnect resumes: TLS 1.2
+# offers the thread's session again, TLS 1.3 a ticket of its own from the thread's ring (a
+# ticket resumes once; two come with a full handshake, one with each resumption). A session
+# dropped at close (a close without shutdown), or one ticket offered by every reconnect,
+# resumes far fewer (5 to 12 of 21 seen for the latter).
 for version in 1.3 1.2; do
     echo "== TLS $version: reconnects resume the session (nginx closes every 20 requests)"
     "$hcload" --cacert "$tmp/ca.pem" --tls-min "$version" --tls-max "$version" -t 1 -c 4 -n 400 \
@@ -98,13 +101,8 @@ for version in 1.3 1.2; do
     done_hs=$(json connection_times tls_handshakes)
     echo "TLS $version: $connects connections, $done_hs handshakes finished, $resumed resumed"
     [ "$reused" -gt 0 ] || hc_fail "TLS $version: nginx saw no resumed session"
-    # TLS 1.2: every handshake but each connection's first resumes (17 of 21 here, under load
-    # too). TLS 1.3 resumes fewer on a loaded machine (9 to 17 of 21 seen), a ticket being
-    # offered by every reconnect of the thread; a close that drops the session resumes 1.
-    share=2
-    [ "$version" = 1.2 ] || share=4
-    [ $((resumed * share)) -ge "$done_hs" ] ||
-        hc_fail "TLS $version: $resumed of $done_hs finished handshakes resumed, want 1/$share"
+    [ $((resumed + 4)) -ge "$done_hs" ] ||
+        hc_fail "TLS $version: $resumed of $done_hs finished handshakes resumed, want all but 4"
     # nginx logs each request on a resumed connection: 20 a connection (the last may be short).
     [ "$reused" -le $((resumed * 20)) ] || hc_fail "nginx: $reused reused, hcload: $resumed resumed"
     echo "ok: TLS $version: $resumed of $connects connections resumed; nginx logged $reused reused"

@@ -132,6 +132,8 @@
 #define HC_CLIENT_MAX_BATCH_BYTES   (64 * 1024 * 1024)
 #define HC_CLIENT_MAX_STAGES        256
 #define HC_CLIENT_READ_BYTES        (64 * 1024)
+/* TLS sessions a worker keeps to resume with (a TLS 1.3 ticket resumes once). */
+#define HC_CLIENT_MAX_TLS_SESSIONS 64
 
 /* hcload's names for the same bounds (its options and the plan's load settings use them). */
 #define HC_HCLOAD_MAX_CONNECTIONS   HC_CLIENT_MAX_CONNECTIONS
