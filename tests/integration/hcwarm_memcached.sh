@@ -1,8 +1,9 @@
 # tests/integration/hcwarm_memcached.sh: `hcwarm memcached` against a real memcached: every
 # key of a file lands with its value and a TTL in the jitter's range, --only-missing keeps
-# values, the rate cap holds, malformed lines are reported while the good ones load, a
-# preload killed mid-way resumes from its checkpoint, and a memcached that dies mid-way ends
-# the run with exit 1 and a clear message.
+# values, the rate cap holds, malformed lines are reported while the good ones load, keys
+# Memcached refuses in the middle of a pipelined window fail alone, a preload killed mid-way
+# resumes from its checkpoint, a memcached that dies or stops answering mid-way ends the run
+# with exit 1 and a clear message, and a server that is not Memcached 1.6 is refused.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_redis.sh"
 hc_need memcached python3
@@ -99,6 +100,52 @@ rc=0
 [ "$(hc_json "$W/b.json" warmed)" = 1 ] || hc_fail "bad key counts: $(cat "$W/b.json")"
 echo "ok: malformed lines and refused keys reported, the good ones loaded"
 
+# ---- keys Memcached refuses in the middle of a pipelined window ----
+# A key over 250 bytes is refused before it is sent; a 2 MB value past memcached's 1 MB item
+# limit is answered SERVER_ERROR after memcached read it. The keys around both still land, in
+# one window (--batch 1000): the answers stayed in step with the sets.
+python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(300):
+        if i == 100:
+            f.write("L" * 251 + " long key\n")
+        elif i == 200:
+            f.write("big:1 " + "x" * (2 << 20) + "\n")
+        else:
+            f.write(f"w:{i} value {i}\n")' "$W/win.kv"
+grep '^w:' "$W/win.kv" >"$W/win_good.kv"
+rc=0
+"$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/win.kv" --batch 1000 \
+    --json "$W/w.json" >"$W/out" 2>&1 || rc=$?
+[ $rc = 1 ] || hc_fail "refused keys: exit $rc: $(cat "$W/out")"
+grep -q "win.kv:101: Memcached refused the key: its text protocol takes 1 to 250 bytes" "$W/out" &&
+    grep -q "win.kv:201: Memcached refused the key: SERVER_ERROR object too large" "$W/out" ||
+    hc_fail "refused keys: messages: $(cat "$W/out")"
+[ "$(hc_json "$W/w.json" warmed)" = 298 ] && [ "$(hc_json "$W/w.json" failed)" = 2 ] ||
+    hc_fail "refused keys: counts: $(cat "$W/w.json")"
+mc_check "$W/win_good.kv" || hc_fail "keys around the refused ones lost"
+echo "ok: a long key and a too-large value refused in the middle of a window, 298 others stored"
+
+# ---- a memcached that stops answering: --timeout ends the run ----
+sed 's/^k:/s:/' "$W/k.kv" >"$W/s.kv"
+"$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/s.kv" --checkpoint "$W/ck3" \
+    --batch 100 --max-rate 2000/s --timeout 1s --json "$W/st.json" >"$W/out" 2>&1 &
+hp=$!
+for _ in $(seq 400); do
+    [ -s "$W/ck3" ] && [ "$(sed -n 's/^items //p' "$W/ck3")" -ge 500 ] && break
+    sleep 0.05
+done
+kill -STOP "$HC_MC_PID"
+rc=0
+t0=$(now_ms)
+wait $hp || rc=$?
+took=$(($(now_ms) - t0))
+kill -CONT "$HC_MC_PID"
+[ $rc = 1 ] && grep -q "lost the connection to Memcached.*no answer within --timeout" "$W/out" ||
+    hc_fail "stalled memcached: exit $rc: $(cat "$W/out")"
+[ "$took" -le 10000 ] || hc_fail "stalled memcached: the run ended $took ms after the stop"
+echo "ok: a stopped memcached ends the run after --timeout ($took ms)"
+
 # ---- killed mid-way, resumed ----
 sed 's/^k:/c:/' "$W/k.kv" >"$W/c.kv"
 "$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/c.kv" --checkpoint "$W/ck" --batch 100 \
@@ -138,6 +185,14 @@ warmed=$(hc_json "$W/d.json" warmed)
 [ "$warmed" -gt 0 ] && [ "$warmed" -lt 10000 ] || hc_fail "warmed $warmed"
 echo "ok: memcached killed mid-way: exit 1 after $warmed keys"
 
+# A server that is not Memcached 1.6 (here Redis) is refused at connect, nothing sent.
+hc_redis_start
+rc=0
+"$HCWARM" memcached --target "memcached://127.0.0.1:$HC_REDIS_PORT" --from-file "$W/k.kv" \
+    2>"$W/err" || rc=$?
+[ $rc = 1 ] && grep -q "Memcached 1.6 or later is needed" "$W/err" ||
+    hc_fail "not memcached: exit $rc $(cat "$W/err")"
+[ "$(rcli dbsize)" = 0 ] || hc_fail "not memcached: Redis got keys"
 rc=0
 "$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/k.kv" --format resp >/dev/null 2>&1 || rc=$?
 [ $rc = 2 ] || hc_fail "--format resp for memcached: exit $rc"
