@@ -126,15 +126,22 @@ grep -q "win.kv:101: Memcached refused the key: its text protocol takes 1 to 250
 mc_check "$W/win_good.kv" || hc_fail "keys around the refused ones lost"
 echo "ok: a long key and a too-large value refused in the middle of a window, 298 others stored"
 
+# midway PREFIX TIMEOUT ITEMS: a preload of the 10,000 keys renamed PREFIX:N at 2000/s, in
+# the background (PID hp, summary $W/PREFIX.json, output $W/out), once its checkpoint has
+# passed ITEMS.
+midway() {
+    sed "s/^k:/$1:/" "$W/k.kv" >"$W/$1.kv"
+    "$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/$1.kv" --checkpoint "$W/$1.ck" \
+        --batch 100 --max-rate 2000/s --timeout "$2" --json "$W/$1.json" >"$W/out" 2>&1 &
+    hp=$!
+    for _ in $(seq 400); do
+        [ -s "$W/$1.ck" ] && [ "$(sed -n 's/^items //p' "$W/$1.ck")" -ge "$3" ] && break
+        sleep 0.05
+    done
+}
+
 # ---- a memcached that stops answering: --timeout ends the run ----
-sed 's/^k:/s:/' "$W/k.kv" >"$W/s.kv"
-"$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/s.kv" --checkpoint "$W/ck3" \
-    --batch 100 --max-rate 2000/s --timeout 1s --json "$W/st.json" >"$W/out" 2>&1 &
-hp=$!
-for _ in $(seq 400); do
-    [ -s "$W/ck3" ] && [ "$(sed -n 's/^items //p' "$W/ck3")" -ge 500 ] && break
-    sleep 0.05
-done
+midway s 1s 500
 kill -STOP "$HC_MC_PID"
 rc=0
 t0=$(now_ms)
@@ -168,14 +175,7 @@ mc_check "$W/c.kv" || hc_fail "keys missing after resuming"
 echo "ok: killed after $before keys, the rerun warmed $warmed"
 
 # ---- memcached dies mid-way ----
-sed 's/^k:/d:/' "$W/k.kv" >"$W/d.kv"
-"$HCWARM" memcached --target "$HC_MC_URL" --from-file "$W/d.kv" --checkpoint "$W/ck2" \
-    --batch 100 --max-rate 2000/s --timeout 2s --json "$W/d.json" >"$W/out" 2>&1 &
-hp=$!
-for _ in $(seq 400); do
-    [ -s "$W/ck2" ] && [ "$(sed -n 's/^items //p' "$W/ck2")" -ge 1000 ] && break
-    sleep 0.05
-done
+midway d 2s 1000
 kill -9 "$HC_MC_PID"
 rc=0
 wait $hp || rc=$?
