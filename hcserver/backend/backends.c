@@ -500,6 +500,7 @@ int backends_open_queue(const struct backends *b, const struct config *cfg, cons
             .visibility_ns = cfg->queue_visibility,
             .max_deliveries = (unsigned)cfg->queue_max_deliveries,
             .hold_ns = cfg->queue_hold,
+            .takeover = b->store.kind == BACKEND_MYSQL,
             .name = name,
             .m = m,
         };

@@ -64,6 +64,14 @@
  * order keeps failing stops coming back. A consumer that still finishes it later records its
  * order as usual; the dead letter then only tells the operator it was late.
  *
+ * A shared store (takeover, set when every instance writes to the same MariaDB shards): there
+ * the store's unique ticket index does stop a second order, wherever it is made, so a claim
+ * need not wait for its consumer. A reclaimed entry (idle past the visibility timeout) whose
+ * ticket another consumer claimed is taken over (its claim replaced by this consumer's), so
+ * the claims of an instance that died and never comes back still become orders. Should the
+ * first consumer be only slow, both make the order; the second finds the ticket's order
+ * (-EEXIST, the order as stored) and both finish with that one, and FINISH counts it once.
+ *
  * Blocking calls (take, ack, lookups) use a small pool of blocking hiredis connections, one
  * per caller at a time, so workers and lookups never run on the grab loop.
  */
@@ -191,13 +199,15 @@ static const char finish_lua[] =
     "return #ids\n";
 
 /*
- * CLAIM: KEYS orders tickets; ARGV claim (ticket entry)... -> {state...}: per ticket 1 when
- * the claim is this consumer's (new, or its own from before), 2 when the ticket is done
- * already (its entry is acked here), 0 when another consumer claimed it.
+ * CLAIM: KEYS orders tickets; ARGV claim takeover (ticket entry)... -> {state...}: per ticket
+ * 1 when the claim is this consumer's (new, its own from before, or, with takeover "1",
+ * another consumer's that it takes over), 2 when the ticket is done already (its entry is
+ * acked here), 0 when another consumer claimed it.
  */
 static const char claim_lua[] =
     "local out = {}\n"
-    "for i = 2, #ARGV, 2 do\n"
+    "local take = ARGV[2] == '1'\n"
+    "for i = 3, #ARGV, 2 do\n"
     "  local s = 0\n"
     "  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[1]) == 1 then s = 1\n"
     "  else\n"
@@ -206,6 +216,9 @@ static const char claim_lua[] =
     "    elseif v and string.sub(v, 1, 2) == 'd:' then\n"
     "      s = 2\n"
     "      redis.call('XACK', KEYS[2], '" QR_GROUP "', ARGV[i + 1])\n"
+    "    elseif take and v and string.sub(v, 1, 2) == 'c:' then\n"
+    "      redis.call('HSET', KEYS[1], ARGV[i], ARGV[1])\n"
+    "      s = 1\n"
     "    end\n"
     "  end\n"
     "  out[#out + 1] = s\n"
@@ -235,6 +248,7 @@ struct qredis {
     size_t cap;
     int64_t visibility_ns, hold_ns;
     unsigned max_deliveries;
+    bool takeover;             /* a reclaimed entry's claim may be taken over (see the top) */
     char sha[QR_NSCRIPTS][41]; /* "" until loaded; guarded by mu */
 
     /* The grab loop. */
@@ -910,10 +924,10 @@ static char (*ticket_args(const struct queue_msg *m, size_t n))[24]
  * Claims the n entries in cand for this consumer (script CLAIM: HSETNX on the orders hash,
  * one call for the batch) and copies those it may work on into out: newly claimed or claimed
  * by itself before. Entries already done are acked and dropped; entries another consumer
- * claimed are left to it.
+ * claimed are left to it, unless takeover (reclaimed entries on a shared store, see the top).
  */
 static size_t claim(struct qredis *q, struct hc_redis_conn *c, const struct qr_topic *t,
-                    const struct queue_msg *cand, size_t n, struct queue_msg *out)
+                    const struct queue_msg *cand, size_t n, bool takeover, struct queue_msg *out)
 {
     char claimv[QR_NAME_MAX + 4];
     char(*tk)[24];
@@ -925,14 +939,15 @@ static size_t claim(struct qredis *q, struct hc_redis_conn *c, const struct qr_t
         return 0;
     snprintf(claimv, sizeof(claimv), "c:%s", q->consumer);
     tk = ticket_args(cand, n);
-    argv = hc_xmalloc((4 + 2 * n) * sizeof(*argv));
+    argv = hc_xmalloc((5 + 2 * n) * sizeof(*argv));
     argv[0] = "2";
     argv[1] = t->k_orders;
     argv[2] = t->k_tickets;
     argv[3] = claimv;
+    argv[4] = takeover ? "1" : "0";
     for (size_t i = 0; i < 2 * n; i++)
-        argv[4 + i] = tk[i];
-    r = script_call(q, c, QR_CLAIM, (int)(4 + 2 * n), argv);
+        argv[5 + i] = tk[i];
+    r = script_call(q, c, QR_CLAIM, (int)(5 + 2 * n), argv);
     if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements == n) {
         for (size_t i = 0; i < n; i++) {
             if (r->element[i]->type == REDIS_REPLY_INTEGER && r->element[i]->integer == 1)
@@ -1023,11 +1038,12 @@ static size_t reclaim(struct qredis *q, struct hc_redis_conn *c, const struct qr
             !parse_u64(e->element[0]->str, (size_t)(dash - e->element[0]->str), &seq))
             continue;
         /* Unclaimed, or claimed by this consumer whose work on it kept failing; an entry
-         * another consumer claimed is that consumer's to finish (its order may exist). */
+         * another consumer claimed is that consumer's to finish (its order may exist), unless
+         * claims are taken over (then it too has failed too often). */
         redisReply *o =
             hc_redis_conn_command(c, "HGET %s %" PRIu64, t->k_orders, ticket_of(t->no, seq));
-        bool others = o != NULL && o->type == REDIS_REPLY_STRING && strncmp(o->str, "c:", 2) == 0 &&
-                      strcmp(o->str + 2, q->consumer) != 0;
+        bool others = !q->takeover && o != NULL && o->type == REDIS_REPLY_STRING &&
+                      strncmp(o->str, "c:", 2) == 0 && strcmp(o->str + 2, q->consumer) != 0;
         freeReplyObject(o);
         if (!others)
             dead_letter(q, c, t, seq, count);
@@ -1137,13 +1153,13 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
                                       q->consumer, (int)(cap - got), t.k_tickets);
             n = read_entries(q, r, cand, cap - got, &t);
             freeReplyObject(r);
-            got += claim(q, c, &t, cand, n, out + got);
+            got += claim(q, c, &t, cand, n, false, out + got);
             n = recover(q, c, &t, cand, cap - got);
-            got += claim(q, c, &t, cand, n, out + got);
+            got += claim(q, c, &t, cand, n, false, out + got);
         }
         if (reclaim_due && got < cap) {
             n = reclaim(q, c, &t, cand, cap - got);
-            got += claim(q, c, &t, cand, n, out + got);
+            got += claim(q, c, &t, cand, n, q->takeover, out + got);
         }
     }
     /* New entries: one stream after another, blocking only when nothing else came. */
@@ -1176,7 +1192,7 @@ static int qr_take(struct queue *base, struct queue_msg *out, size_t cap, int64_
         freeReplyObject(r);
         if (n > 0 && q->hold_ns > 0)
             sleep_ns(q->hold_ns); /* tests: a window in which entries are delivered, unclaimed */
-        got += claim(q, c, &t, cand, n, out + got);
+        got += claim(q, c, &t, cand, n, false, out + got);
         if (got == 0 && (i + 1) % nt == 0 && hc_now_ns() >= deadline)
             break;
     }
@@ -1616,6 +1632,7 @@ int queue_redis_open(const struct queue_redis_config *cfg, struct queue **out, c
     q->visibility_ns = cfg->visibility_ns > 0 ? cfg->visibility_ns : 30 * HC_NSEC_PER_SEC;
     q->max_deliveries = cfg->max_deliveries ? cfg->max_deliveries : 5;
     q->hold_ns = cfg->hold_ns;
+    q->takeover = cfg->takeover;
     if (hc_redis_url_is_cluster(cfg->url)) {
         rc = hc_redis_cluster_url_parse(cfg->url, &caddr, err, errlen);
         hc_redis_cluster_addr_destroy(&caddr);

@@ -21,6 +21,8 @@ struct queue_redis_config {
     int64_t visibility_ns;   /* an entry delivered and not acked this long is reclaimed */
     unsigned max_deliveries; /* an entry delivered this often and unfinished goes to :dead */
     int64_t hold_ns;         /* take holds new entries this long before claiming (tests) */
+    bool takeover;           /* every instance's store is one (MariaDB shards): a reclaimed
+                                entry another consumer claimed is taken over (queue_redis.c) */
     const char *name;        /* the queue label of its hc_queue_* metrics */
     struct hc_metrics *m;    /* or NULL */
 };

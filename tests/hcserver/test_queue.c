@@ -303,9 +303,12 @@ static void a_full_queue_refuses_appends(void **state)
 
 /* ---- Redis only: reclaim and dead letters ---- */
 
-static struct queue *open_redis_fast(const char *dir, unsigned max_deliveries)
+/* A consumer (its name kept in dir) of the queue whose keys start with prefix, with a
+ * visibility timeout of 100 ms. */
+static struct queue *open_redis_consumer(const char *dir, const char *prefix,
+                                         unsigned max_deliveries, bool takeover)
 {
-    char id[256], prefix[64];
+    char id[256];
     struct queue_redis_config cfg = {
         .url = redis_url,
         .prefix = prefix,
@@ -313,15 +316,23 @@ static struct queue *open_redis_fast(const char *dir, unsigned max_deliveries)
         .cap = 100,
         .visibility_ns = 100 * HC_NSEC_PER_MSEC,
         .max_deliveries = max_deliveries,
+        .takeover = takeover,
         .name = "test",
     };
     struct queue *q = NULL;
     char err[256];
 
     snprintf(id, sizeof(id), "%s/queue-redis.id", dir);
-    snprintf(prefix, sizeof(prefix), "t:%s", strrchr(dir, '/') + 1);
     assert_int_equal(queue_redis_open(&cfg, &q, err, sizeof(err)), 0);
     return q;
+}
+
+static struct queue *open_redis_fast(const char *dir, unsigned max_deliveries)
+{
+    char prefix[64];
+
+    snprintf(prefix, sizeof(prefix), "t:%s", strrchr(dir, '/') + 1);
+    return open_redis_consumer(dir, prefix, max_deliveries, false);
 }
 
 static long long redis_int(const char *fmt, const char *arg)
@@ -369,6 +380,62 @@ static void an_unfinished_message_comes_back_then_goes_to_the_dead_letters(void 
     q->ops->shutdown(q);
     q->ops->close(q);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* Takes from q until a take returns messages or tries run out; how many came. */
+static int take_within(struct queue *q, struct queue_msg *got, size_t cap, int tries)
+{
+    int n = 0;
+
+    for (int i = 0; i < tries && n == 0; i++) {
+        n = q->ops->take(q, got, cap, 100 * HC_NSEC_PER_MSEC);
+        if (n == 0)
+            usleep(50 * 1000);
+    }
+    return n;
+}
+
+/*
+ * A ticket claimed by a consumer that died (took it, never finished it) stays that consumer's
+ * when each instance has its own store, and is taken over by another consumer when the store
+ * is shared (takeover), whose finish then records the order.
+ */
+static void a_dead_consumers_claim_is_taken_over_only_on_a_shared_store(void **state)
+{
+    char da[] = "/tmp/hcserver-test-queue-XXXXXX", db[] = "/tmp/hcserver-test-queue-XXXXXX";
+    char prefix[64], key[128], cmd[300];
+    struct queue_append a[1];
+    struct queue_msg got[4];
+    struct queue *qa, *qb;
+
+    (void)state;
+    assert_non_null(mkdtemp(da));
+    assert_non_null(mkdtemp(db));
+    snprintf(prefix, sizeof(prefix), "t:%s", strrchr(da, '/') + 1);
+    qa = open_redis_consumer(da, prefix, 100, false);
+    append_n(qa, a, 1);
+    assert_int_equal(take_within(qa, got, 4, 10), 1); /* claimed by a, never finished */
+    qa->ops->shutdown(qa);
+    qa->ops->close(qa); /* a is gone */
+
+    qb = open_redis_consumer(db, prefix, 100, false);
+    usleep(150 * 1000);
+    assert_int_equal(take_within(qb, got, 4, 6), 0); /* a's claim: left to a */
+    qb->ops->shutdown(qb);
+    qb->ops->close(qb);
+
+    qb = open_redis_consumer(db, prefix, 100, true);
+    usleep(150 * 1000);
+    assert_int_equal(take_within(qb, got, 4, 10), 1); /* taken over */
+    assert_int_equal(got[0].key, 1);
+    assert_int_equal(qb->ops->ack(qb, got[0].id, 4242), 0);
+    snprintf(key, sizeof(key), "%s:{a}:stock", prefix);
+    assert_int_equal(redis_int("HGET %s done", key), 1);
+    assert_int_equal(qb->ops->depth(qb) + qb->ops->unacked(qb), 0);
+    qb->ops->shutdown(qb);
+    qb->ops->close(qb);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", da, db);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -524,6 +591,7 @@ int main(void)
     }
     const struct CMUnitTest redis_only[] = {
         cmocka_unit_test(an_unfinished_message_comes_back_then_goes_to_the_dead_letters),
+        cmocka_unit_test(a_dead_consumers_claim_is_taken_over_only_on_a_shared_store),
         cmocka_unit_test(a_batch_of_grabs_answers_each_grab_as_alone),
     };
     failed += cmocka_run_group_tests_name("redis only", redis_only, redis_setup, redis_teardown);
