@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,15 @@ static int checkpoint_parse(char *text, const char *path, struct checkpoint_stat
         snprintf(err, errlen, "%s: not a complete hcwarm checkpoint", path);
         return HC_ESYNTAX;
     }
+    /* done and malformed are parts of items: a file that says otherwise would make a resumed
+     * run's counts wrong (items - malformed are taken as behind the checkpoint). */
+    if (st->done > st->items || st->malformed > st->items - st->done) {
+        snprintf(err, errlen,
+                 "%s: not a consistent hcwarm checkpoint (done %" PRIu64 " and malformed %" PRIu64
+                 " are more than the %" PRIu64 " items)",
+                 path, st->done, st->malformed, st->items);
+        return HC_ESYNTAX;
+    }
     return 0;
 bad:
     snprintf(err, errlen,
@@ -120,6 +130,11 @@ int checkpoint_load(const char *path, struct checkpoint_state *st, char *err, si
                  rc == HC_ETOOLARGE ? "too large for a checkpoint" : hc_strerror(rc));
         hc_buf_destroy(&b);
         return rc == HC_ETOOLARGE ? HC_ESYNTAX : rc;
+    }
+    if (memchr(b.data, '\0', b.len) != NULL) {
+        snprintf(err, errlen, "%s: not an hcwarm checkpoint (it holds a NUL byte)", path);
+        hc_buf_destroy(&b);
+        return HC_ESYNTAX;
     }
     char *text = hc_xstrndup(b.data, b.len);
     hc_buf_destroy(&b);

@@ -84,11 +84,20 @@ static void a_file_that_is_not_a_checkpoint_is_refused_with_its_line(void **stat
         "hcwarm-checkpoint 1\nsource x\nspeed 3\n",
         "hcwarm-checkpoint 1\noffset 3\n",
         "hcwarm-checkpoint 1\nsource x\noffset 99999999999999999999\n",
+        /* parts of items that are more than the items */
+        "hcwarm-checkpoint 1\nsource x\nitems 3\ndone 4\n",
+        "hcwarm-checkpoint 1\nsource x\nitems 3\nmalformed 4\n",
+        "hcwarm-checkpoint 1\nsource x\nitems 3\ndone 2\nmalformed 2\n",
+        "hcwarm-checkpoint 1\nsource x\ndone 18446744073709551615\nmalformed 1\n",
+        /* a NUL byte: what follows it would be ignored */
+        "hcwarm-checkpoint 1\nsource x\nitems 3\n\0offset x\n",
     };
+    static const size_t lens[] = {[10] = 47}; /* the NUL case: its bytes past the NUL too */
     for (size_t i = 0; i < HC_ARRAY_LEN(bad); i++) {
         FILE *f = fopen(path, "w");
         assert_non_null(f);
-        fputs(bad[i], f);
+        size_t n = i < HC_ARRAY_LEN(lens) && lens[i] > 0 ? lens[i] : strlen(bad[i]);
+        assert_int_equal(fwrite(bad[i], 1, n, f), n);
         fclose(f);
         struct checkpoint_state st;
         char err[300] = "";
