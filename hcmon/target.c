@@ -123,7 +123,13 @@ static int target_parse_authority(const char *s, struct target *t, uint16_t def_
     if (rest[0] == '/' && rest[1] == '\0')
         rest++;
     if (*rest != '\0') {
-        snprintf(err, errlen, "unexpected \"%.20s\" after the host and port", rest);
+        char shown[21];
+        size_t n = 0;
+        /* At most 20 bytes of it, control bytes shown as '?': the reason stays one line. */
+        for (; n < sizeof(shown) - 1 && rest[n] != '\0'; n++)
+            shown[n] = (unsigned char)rest[n] < 0x20 || rest[n] == 0x7f ? '?' : rest[n];
+        shown[n] = '\0';
+        snprintf(err, errlen, "unexpected \"%s\" after the host and port", shown);
         return HC_ESYNTAX;
     }
     return 0;

@@ -87,12 +87,23 @@ static void malformed_targets_say_why(void **state)
     }
 }
 
+static void a_reason_shows_control_bytes_as_question_marks(void **state)
+{
+    (void)state;
+    struct target t;
+    char err[200] = "";
+    assert_int_equal(target_parse("redis://h:6379\n\033[2Jx", &t, err, sizeof(err)), HC_ESYNTAX);
+    assert_string_equal(err, "unexpected \"??[2Jx\" after the host and port");
+    target_destroy(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(http_redis_and_mysql_targets_parse),
         cmocka_unit_test(a_password_in_a_target_is_refused),
         cmocka_unit_test(malformed_targets_say_why),
+        cmocka_unit_test(a_reason_shows_control_bytes_as_question_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
