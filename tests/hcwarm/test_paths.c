@@ -47,6 +47,16 @@ static void a_list_keeps_its_order_and_shares_repeated_targets(void **state)
     free(f);
 }
 
+/* Loads the access log in file f into p, with its times, as `hcwarm replay` does. */
+static void load_log_times(const char *f, struct paths *p)
+{
+    struct report r;
+    char err[300];
+    paths_init(p);
+    report_init(&r, "replay", "t", "s", false, true, NULL);
+    assert_int_equal(paths_load_log(p, f, true, &r, err, sizeof(err)), 0);
+}
+
 static void a_log_keeps_get_and_head_with_their_times(void **state)
 {
     (void)state;
@@ -57,11 +67,7 @@ static void a_log_keeps_get_and_head_with_their_times(void **state)
         "1.1.1.1 - - [02/Dec/2026:03:00:03 +0000] \"HEAD /a HTTP/1.1\" 200 0 \"-\" \"x\"\n"
         "1.1.1.1 - - [02/Dec/2026:03:00:02 +0000] \"GET /a HTTP/1.1\" 200 5 \"-\" \"x\"\n");
     struct paths p;
-    paths_init(&p);
-    struct report r;
-    report_init(&r, "replay", "t", "s", false, true, NULL);
-    char err[300];
-    assert_int_equal(paths_load_log(&p, f, true, &r, err, sizeof(err)), 0);
+    load_log_times(f, &p);
     assert_int_equal(p.lines, 5);
     assert_int_equal(p.skipped, 1);
     assert_int_equal(p.malformed, 1);
@@ -86,11 +92,7 @@ static void times_far_apart_are_refused_not_wrapped(void **state)
         "1.1.1.1 - - [31/Dec/9999:23:59:59 +0000] \"GET /far HTTP/1.1\" 200 5 \"-\" \"x\"\n"
         "1.1.1.1 - - [01/Jan/0001:00:00:01 +0000] \"GET /b HTTP/1.1\" 200 5 \"-\" \"x\"\n");
     struct paths p;
-    paths_init(&p);
-    struct report r;
-    report_init(&r, "replay", "t", "s", false, true, NULL);
-    char err[300];
-    assert_int_equal(paths_load_log(&p, f, true, &r, err, sizeof(err)), 0);
+    load_log_times(f, &p);
     assert_int_equal(p.malformed, 1);
     assert_int_equal(p.nseq, 2);
     assert_string_equal(p.targets[p.seq[1]], "/b");
