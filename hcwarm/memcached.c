@@ -158,16 +158,33 @@ static int mc_open(struct mc *m, const struct config *cfg)
     m->rbuf = hc_xmalloc(MC_READ_BYTES);
     m->rstart = m->rlen = 0;
     hc_buf_init(&m->out, MC_OUT_MAX);
-    int rc = hc_net_resolve(cfg->mc_host, (uint16_t)cfg->mc_port, AF_UNSPEC, &addr, &alen);
-    if (rc < 0) {
-        snprintf(m->why, sizeof(m->why), "%s: %s", cfg->mc_host, hc_net_strerror(rc));
-        return rc;
-    }
-    rc = hc_net_connect(&addr, &m->fd);
-    if (rc == -EINPROGRESS) {
-        rc = mc_wait(m, POLLOUT);
+    /* A name may stand for an IPv6 and an IPv4 address (localhost: ::1 and 127.0.0.1) of which
+     * Memcached listens on one: the resolver's first, then the other family's. */
+    static const int families[] = {AF_UNSPEC, AF_INET, AF_INET6};
+    int rc = 0, tried = -1;
+    for (size_t i = 0; i < HC_ARRAY_LEN(families); i++) {
+        int r = hc_net_resolve(cfg->mc_host, (uint16_t)cfg->mc_port, families[i], &addr, &alen);
+        if (r < 0) {
+            if (i == 0) {
+                snprintf(m->why, sizeof(m->why), "%s: %s", cfg->mc_host, hc_net_strerror(r));
+                return r;
+            }
+            continue; /* no address of that family */
+        }
+        if (addr.ss_family == tried)
+            continue; /* the resolver's first was of this family */
+        if (m->fd >= 0)
+            close(m->fd);
+        m->fd = -1;
+        rc = hc_net_connect(&addr, &m->fd);
+        if (rc == 0) /* under way (or made): writable once it is decided */
+            rc = mc_wait(m, POLLOUT);
         if (rc == 0)
             rc = hc_net_connect_result(m->fd);
+        if (rc == 0)
+            break;
+        if (i == 0)
+            tried = addr.ss_family;
     }
     if (rc < 0)
         return mc_fail(m, rc, "connect");

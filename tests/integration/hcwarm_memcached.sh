@@ -100,6 +100,13 @@ rc=0
 [ "$(hc_json "$W/b.json" warmed)" = 1 ] || hc_fail "bad key counts: $(cat "$W/b.json")"
 echo "ok: malformed lines and refused keys reported, the good ones loaded"
 
+# ---- a host name: localhost may resolve to ::1 first while memcached listens on 127.0.0.1 ----
+printf 'lh:1 by-name\n' >"$W/lh.kv"
+"$HCWARM" memcached --target "memcached://localhost:$HC_MC_PORT" --from-file "$W/lh.kv" -q ||
+    hc_fail "memcached://localhost failed"
+mc_check "$W/lh.kv" || hc_fail "memcached://localhost: the key is not there"
+echo "ok: memcached://localhost"
+
 # ---- keys Memcached refuses in the middle of a pipelined window ----
 # A key over 250 bytes is refused before it is sent; a 2 MB value past memcached's 1 MB item
 # limit is answered SERVER_ERROR after memcached read it. The keys around both still land, in
