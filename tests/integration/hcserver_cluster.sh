@@ -105,8 +105,10 @@ failed=$(awk '$1!=202 && $1!=410' "$HC_TMP/grabs" | wc -l)
 taken=$(redis-cli -p "$redis_port" HGET 'hc:flash:{fs}:stock' taken)
 [ "$taken" = 1000 ] || hc_fail "the sale took $taken units, not its stock of 1000"
 [ "$acc" -le 1000 ] || hc_fail "$acc grabs answered 202 for a stock of 1000"
-# The grabs in flight on the killed instance fail (nginx does not send a POST twice): a few.
-[ "$failed" -le 8 ] || hc_fail "$failed grabs failed: $(awk '$1!=202 && $1!=410 {print $1}' "$HC_TMP/grabs" | sort | uniq -c)"
+# The grabs in flight on the killed instance fail (nginx does not send a POST twice): one per
+# grabber at the kill, and one more each for a grab nginx wrote on a kept connection to the
+# instance before it saw that connection close (8 failed under tsan beside a load).
+[ "$failed" -le 16 ] || hc_fail "$failed grabs failed: $(awk '$1!=202 && $1!=410 {print $1}' "$HC_TMP/grabs" | sort | uniq -c)"
 # Every unit taken becomes one order, the killed instance's too (its consumer's pending tickets
 # are taken over after --queue-visibility).
 orders() { echo $(($(sql p0 "SELECT COUNT(*) FROM orders WHERE sku='fs'") + $(sql p1 "SELECT COUNT(*) FROM orders WHERE sku='fs'"))); }
