@@ -27,8 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (t.kind != TARGET_HTTP) {
             if (t.kind != TARGET_REDIS && t.kind != TARGET_MYSQL)
                 abort();
-            if (t.host == NULL || t.host[0] == '\0' || strchr(t.host, '[') != NULL ||
-                t.port == 0)
+            if (t.host == NULL || t.host[0] == '\0' || strchr(t.host, '[') != NULL || t.port == 0)
                 abort();
         }
         if (t.kind == TARGET_MYSQL && (t.user == NULL || t.user[0] == '\0'))
