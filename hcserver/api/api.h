@@ -26,6 +26,10 @@ void api_orders_patch(struct req *r, uint64_t id);
  * the secondary pool; 400 for a bad limit or cursor; 503; 500. */
 void api_orders_list(struct req *r, uint64_t user, const char *query);
 
+/* GET /api/skus/{sku}/orders?limit=&before=: a page of the sku's orders from the sku index,
+ * newest first, on the secondary pool; 400 for a bad limit or cursor; 503; 500. */
+void api_orders_list_sku(struct req *r, const char *sku, const char *query);
+
 /* POST /api/flash/{sku}/grab {"user_id"}: 202 with a ticket once durable, 404, 409, 410, 503. */
 void api_flash_grab(struct req *r, const char *sku);
 

@@ -65,11 +65,9 @@ static const struct {
     const char *name;
     int route;
 } degrade_names[] = {
-    {"events", ROUTE_EVENTS},
-    {"listings", ROUTE_USER_ORDERS},
-    {"flash", ROUTE_FLASH_GRAB},
-    {"orders-read", ROUTE_ORDER_GET},
-    {"orders-create", ROUTE_ORDER_CREATE},
+    {"events", ROUTE_EVENTS},           {"listings", ROUTE_USER_ORDERS},
+    {"sku-listings", ROUTE_SKU_ORDERS}, {"flash", ROUTE_FLASH_GRAB},
+    {"orders-read", ROUTE_ORDER_GET},   {"orders-create", ROUTE_ORDER_CREATE},
     {"static", ROUTE_STATIC},
 };
 
@@ -110,8 +108,8 @@ static void admin_degrade(struct req *r)
     }
     json_decref(root);
     reply_problem(r, 400,
-                  "unknown route; one of events, listings, flash, orders-read, "
-                  "orders-create, static");
+                  "unknown route; one of events, listings, sku-listings, flash, "
+                  "orders-read, orders-create, static");
 }
 
 static void admin_hotkeys(struct req *r)

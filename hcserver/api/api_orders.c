@@ -12,7 +12,7 @@
  * PATCH /api/orders/{id}: like a creation, the status change goes to the shard's committer
  * and is answered from its done callback, once the caches hold the order as stored.
  *
- * GET /api/users/{uid}/orders: a listing, on the secondary pool.
+ * GET /api/users/{uid}/orders and GET /api/skus/{sku}/orders: listings, on the secondary pool.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -252,21 +252,41 @@ void api_orders_patch(struct req *r, uint64_t id)
 _Static_assert((HC_SERVER_MAX_LIST_LIMIT * ORDER_JSON_MAX) + 128 <= HC_SERVER_REQ_ARENA_MAX_BYTES,
                "the largest listing fits in a request's arena");
 
-/*
- * The listing document for orders[0..n) of user, in r's arena: NULL only if the arena is
- * full, which a GET's fresh arena never is (see the assertion above). It is measured first
- * and then written, so it takes exactly its length from the arena: a default page of 20
- * orders fits in the block a request keeps, and only the largest pages need another.
- */
-static char *list_body(struct req *r, uint64_t user, const struct order *orders, size_t n,
-                       bool more, size_t *len_out)
+/* The opening of a sku listing, {"sku":"...","orders":[, into head (JSON-escaped: control
+ * bytes as \u00XX; the router let only UTF-8 through). Its length. */
+static int sku_head(const char *sku, char head[ORDER_JSON_MAX])
 {
-    char head[64], tail[48], one[ORDER_JSON_MAX];
-    int hl =
-        snprintf(head, sizeof(head), "{\"user_id\":%llu,\"orders\":[", (unsigned long long)user);
-    int tl = more ? snprintf(tail, sizeof(tail), "],\"next_before\":%llu}",
-                             (unsigned long long)orders[n - 1].id)
-                  : snprintf(tail, sizeof(tail), "],\"next_before\":null}");
+    static const char hex[] = "0123456789abcdef";
+    int n = snprintf(head, ORDER_JSON_MAX, "{\"sku\":\"");
+
+    for (const unsigned char *p = (const unsigned char *)sku; *p != '\0'; p++) {
+        if (*p < 0x20) {
+            n += snprintf(head + n, ORDER_JSON_MAX - (size_t)n, "\\u00%c%c", hex[*p >> 4],
+                          hex[*p & 15]);
+        } else {
+            if (*p == '"' || *p == '\\')
+                head[n++] = '\\';
+            head[n++] = (char)*p;
+        }
+    }
+    n += snprintf(head + n, ORDER_JSON_MAX - (size_t)n, "\",\"orders\":[");
+    return n;
+}
+
+/*
+ * The listing document head, orders[0..n), then next_before (next, or null when 0), in r's
+ * arena: NULL only if the arena is full, which a GET's fresh arena never is (see the
+ * assertion above). It is measured first and then written, so it takes exactly its length
+ * from the arena: a default page of 20 orders fits in the block a request keeps, and only the
+ * largest pages need another.
+ */
+static char *list_body(struct req *r, const char *head, int hl, const struct order *orders,
+                       size_t n, uint64_t next, size_t *len_out)
+{
+    char tail[48], one[ORDER_JSON_MAX];
+    int tl = next != 0
+                 ? snprintf(tail, sizeof(tail), "],\"next_before\":%llu}", (unsigned long long)next)
+                 : snprintf(tail, sizeof(tail), "],\"next_before\":null}");
     size_t len = (size_t)hl + (size_t)tl + (n > 0 ? n - 1 : 0), o = 0;
     char *body;
 
@@ -300,15 +320,43 @@ static void list_task(void *arg)
     struct order orders[HC_SERVER_MAX_LIST_LIMIT]; /* a pool thread's stack has room */
     char *body;
     int rc = orders_list(server_of(r)->orders, x->id, x->before, orders, cap, &n);
+    char head[64];
+    int hl =
+        snprintf(head, sizeof(head), "{\"user_id\":%llu,\"orders\":[", (unsigned long long)x->id);
 
     if (rc == 0) {
-        body = list_body(r, x->id, orders, n, n == cap && n > 0, &len);
+        body = list_body(r, head, hl, orders, n, n == cap && n > 0 ? orders[n - 1].id : 0, &len);
         if (body != NULL)
             reply_json(r, 200, body, len, NULL, 0);
         else
             reply_problem(r, 500, "the listing is larger than the server can build");
     } else if (rc == -EHOSTUNREACH) {
         reply_busy(r, "the user's shard is failing (circuit open); retry later");
+    } else {
+        reply_problem(r, 500, "the orders could not be read");
+    }
+    req_finish_async(r);
+}
+
+static void list_sku_task(void *arg)
+{
+    struct req *r = arg;
+    struct api_ctx *x = api_ctx(r);
+    size_t cap = (size_t)x->limit, n = 0, len = 0;
+    struct order orders[HC_SERVER_MAX_LIST_LIMIT]; /* a pool thread's stack has room */
+    char head[ORDER_JSON_MAX];
+    uint64_t next = 0;
+    char *body;
+    int rc = orders_list_sku(server_of(r)->orders, x->asked.sku, x->before, orders, cap, &n, &next);
+
+    if (rc == 0) {
+        body = list_body(r, head, sku_head(x->asked.sku, head), orders, n, next, &len);
+        if (body != NULL)
+            reply_json(r, 200, body, len, NULL, 0);
+        else
+            reply_problem(r, 500, "the listing is larger than the server can build");
+    } else if (rc == -EHOSTUNREACH) {
+        reply_busy(r, "a shard of the listing is failing (circuit open); retry later");
     } else {
         reply_problem(r, 500, "the orders could not be read");
     }
@@ -338,7 +386,9 @@ static bool query_param(const char *q, const char *name, char *out, size_t cap)
     return false;
 }
 
-void api_orders_list(struct req *r, uint64_t user, const char *query)
+/* Reads a listing's limit and before into r's context and runs task on the secondary pool;
+ * or answers 400 or 503. */
+static void list_submit(struct req *r, const char *query, void (*task)(void *))
 {
     struct server *srv = server_of(r);
     char v[32];
@@ -353,12 +403,24 @@ void api_orders_list(struct req *r, uint64_t user, const char *query)
         reply_problem(r, 400, "before must be an order id");
         return;
     }
-    api_ctx(r)->id = user;
     api_ctx(r)->before = before;
     api_ctx(r)->limit = (int)limit;
-    if (hc_pool_submit(srv->secondary, list_task, r) < 0) {
+    if (hc_pool_submit(srv->secondary, task, r) < 0) {
         reply_busy(r, "the listing pool is full; retry");
         return;
     }
     req_away(r);
+}
+
+void api_orders_list(struct req *r, uint64_t user, const char *query)
+{
+    api_ctx(r)->id = user;
+    list_submit(r, query, list_task);
+}
+
+void api_orders_list_sku(struct req *r, const char *sku, const char *query)
+{
+    /* The sku is kept where a creation keeps the one it asks for. */
+    snprintf(api_ctx(r)->asked.sku, sizeof(api_ctx(r)->asked.sku), "%s", sku);
+    list_submit(r, query, list_sku_task);
 }

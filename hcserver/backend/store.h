@@ -14,6 +14,13 @@
  * Ownership: the op belongs to the caller; the store holds it from submit until done runs and
  * must not touch it afterwards.
  *
+ * The sku index. Orders are placed by user; a listing by sku reads the index on the sku's own
+ * shard (store_shard_of_sku) instead of every shard. An order is created unmarked in its
+ * shard's transaction; orders.c then writes its index entry (STORE_SKU_INDEX, through the sku
+ * shard's committer) and, once that is durable, marks the order (STORE_SKU_MARK). An order
+ * still unmarked after a crash or a failed write is found by list_unindexed and indexed
+ * again, which repeats nothing: so every committed order reaches the index.
+ *
  * Reads take a read preference. A backend with replicas may answer STORE_READ_ANY from one
  * that lags the primary: such a read may miss a recent write, so its "not found" is not final
  * (orders.c confirms it on the primary before caching it). A backend without replicas
@@ -32,8 +39,11 @@
 #define HCSERVER_IDEM_KEY_MAX 127
 
 enum store_op_kind {
-    STORE_CREATE,     /* insert op->order (status PENDING); out: id, times */
+    STORE_CREATE,     /* insert op->order (status PENDING, not yet indexed); out: id, times */
     STORE_SET_STATUS, /* move op->id to op->new_status if the status machine allows it */
+    STORE_SKU_INDEX,  /* on the sku's shard: note op->order (id, sku, created_ms) in the sku
+                         index; a repeat is no change. Result 0 or -EIO */
+    STORE_SKU_MARK,   /* on the order's shard: mark order op->order.id as indexed. 0 or -EIO */
 };
 
 /* Which copy of the data a read may use. */
@@ -74,6 +84,15 @@ struct store_ops {
      * many. 0 or -EIO. */
     int (*list_user)(struct store *s, uint64_t user, uint64_t before, enum store_read pref,
                      struct order *out, size_t cap, size_t *n);
+    /* Up to cap ids of sku's orders from the sku index (on store_shard_of_sku), newest first
+     * (by creation time, then id), after order before in that order (0: from the newest; an
+     * id the index does not hold: none). *n gets how many. 0 or -EIO. */
+    int (*list_sku)(struct store *s, const char *sku, uint64_t before, enum store_read pref,
+                    uint64_t *ids, size_t cap, size_t *n);
+    /* Up to cap orders on shard created before older_than_ms and not marked indexed
+     * (STORE_SKU_MARK), oldest first: what the sku index may still lack. 0 or -EIO. */
+    int (*list_unindexed)(struct store *s, unsigned shard, int64_t older_than_ms,
+                          enum store_read pref, struct order *out, size_t cap, size_t *n);
     /* Up to cap ids on shard still PENDING and last changed before older_than_ms. 0 or -EIO. */
     int (*list_pending)(struct store *s, unsigned shard, int64_t older_than_ms,
                         enum store_read pref, uint64_t *ids, size_t cap, size_t *n);
@@ -95,11 +114,30 @@ static inline unsigned store_shard_of_user(const struct store *s, uint64_t user)
     return (unsigned)(user % s->shards);
 }
 
-/* The shard an op writes to (CREATE: its user's; SET_STATUS: its id's). */
+/* The shard whose sku index holds sku's orders: FNV-1a of its bytes, modulo the shards. */
+static inline unsigned store_shard_of_sku(const struct store *s, const char *sku)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (const unsigned char *p = (const unsigned char *)sku; *p != '\0'; p++)
+        h = (h ^ *p) * 0x100000001b3ULL;
+    return (unsigned)(h % s->shards);
+}
+
+/* The shard an op writes to (CREATE: its user's; SET_STATUS: its id's; SKU_INDEX: its sku's;
+ * SKU_MARK: its order's). */
 static inline unsigned store_shard_of_op(const struct store *s, const struct store_op *op)
 {
-    return op->kind == STORE_CREATE ? store_shard_of_user(s, op->order.user_id)
-                                    : order_id_shard(op->id);
+    switch (op->kind) {
+    case STORE_CREATE:
+        return store_shard_of_user(s, op->order.user_id);
+    case STORE_SET_STATUS:
+        return order_id_shard(op->id);
+    case STORE_SKU_INDEX:
+        return store_shard_of_sku(s, op->order.sku);
+    default:
+        return order_id_shard(op->order.id);
+    }
 }
 
 /* s->ops->submit(s, op). */

@@ -60,6 +60,28 @@ static int fy_list_user(struct store *s, uint64_t user, uint64_t before, enum st
     return f->inner->ops->list_user(f->inner, user, before, pref, out, cap, n);
 }
 
+static int fy_list_sku(struct store *s, const char *sku, uint64_t before, enum store_read pref,
+                       uint64_t *ids, size_t cap, size_t *n)
+{
+    struct faulty *f = (struct faulty *)s;
+
+    *n = 0;
+    if (fails(f, store_shard_of_sku(s, sku)))
+        return fail_now(f);
+    return f->inner->ops->list_sku(f->inner, sku, before, pref, ids, cap, n);
+}
+
+static int fy_list_unindexed(struct store *s, unsigned shard, int64_t older_than_ms,
+                             enum store_read pref, struct order *out, size_t cap, size_t *n)
+{
+    struct faulty *f = (struct faulty *)s;
+
+    *n = 0;
+    if (fails(f, shard))
+        return fail_now(f);
+    return f->inner->ops->list_unindexed(f->inner, shard, older_than_ms, pref, out, cap, n);
+}
+
 static int fy_list_pending(struct store *s, unsigned shard, int64_t older_than_ms,
                            enum store_read pref, uint64_t *ids, size_t cap, size_t *n)
 {
@@ -95,6 +117,8 @@ int store_faulty_open(struct store *inner, int fail_shard, struct hc_metrics *m,
         .submit = fy_submit,
         .get = fy_get,
         .list_user = fy_list_user,
+        .list_sku = fy_list_sku,
+        .list_unindexed = fy_list_unindexed,
         .list_pending = fy_list_pending,
         .queue_depth = fy_queue_depth,
         .close = fy_close,

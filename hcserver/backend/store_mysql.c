@@ -57,7 +57,7 @@
 #include "hc/log.h"
 
 /* The schema version this code writes; a database with a newer one is refused. */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 /* Rows of the largest multi-row INSERT (a power of two); smaller chunks halve it. */
 #define MULTI_MAX   128
 #define MULTI_SIZES 8 /* 128, 64, ... 1 */
@@ -85,6 +85,15 @@ static const char *const schema_sql[] = {
     " UNIQUE KEY orders_by_key (user_id, idem_key),"
     " UNIQUE KEY orders_by_ticket (ticket),"
     " KEY orders_pending (status, updated_ms)"
+    ") ENGINE=InnoDB",
+    /* Version 2: the sku index (store.h). A version-1 table gains the column with every order
+     * unmarked, so the sweep indexes the orders it already holds. */
+    "ALTER TABLE orders ADD COLUMN IF NOT EXISTS indexed TINYINT NOT NULL DEFAULT 0,"
+    " ADD KEY IF NOT EXISTS orders_unindexed (indexed, created_ms)",
+    "CREATE TABLE IF NOT EXISTS sku_orders ("
+    " order_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, sku VARBINARY(64) NOT NULL,"
+    " created_ms BIGINT NOT NULL,"
+    " KEY sku_orders_by_time (sku, created_ms, order_id)"
     ") ENGINE=InnoDB",
 };
 
@@ -122,6 +131,14 @@ struct irow {
     my_bool key_null, ticket_null;
 };
 
+/* One sku index entry waiting for its INSERT, its bound values. */
+struct srow {
+    unsigned long long id;
+    char sku[HCSERVER_SKU_MAX + 1];
+    unsigned long sku_len;
+    long long t;
+};
+
 struct shard {
     struct store_mysql *st;
     unsigned idx;
@@ -147,7 +164,13 @@ struct shard {
     struct irow rows[MULTI_MAX]; /* the chunk being inserted */
     struct store_op **pending;   /* CREATEs of the open batch, not yet inserted */
     size_t npending;             /* how many */
-    bool multi;                  /* the server gives a multi-row INSERT consecutive ids */
+    struct store_op **skus;      /* SKU_INDEX and SKU_MARK ops of the open batch */
+    size_t nskus;                /* how many */
+    MYSQL_STMT *sku_ins[MULTI_SIZES], *mark[MULTI_SIZES]; /* of 128 >> i rows, on first use */
+    MYSQL_BIND sku_b[MULTI_MAX * 3];
+    struct srow srows[MULTI_MAX];
+    unsigned long long mseq[MULTI_MAX];
+    bool multi; /* the server gives a multi-row INSERT consecutive ids */
     /* This instance's last commit on the shard (written by the committer, read by readers). */
     pthread_mutex_t gtid_mu;       /* guards last_gtid */
     char last_gtid[64];            /* "domain-server-seq" */
@@ -179,7 +202,12 @@ struct store_mysql {
 struct mconn {
     MYSQL *db;
     MYSQL_STMT *get, *list, *list_before, *pending, *wait;
-    MYSQL_BIND pb[3];
+    MYSQL_STMT *sku, *sku_at, *sku_before, *unindexed;
+    MYSQL_BIND pb[5], idb[1], atb[1];
+    char psku[HCSERVER_SKU_MAX + 1];
+    unsigned long psku_len;
+    unsigned long long rid;
+    long long rt, pt;
     unsigned long long p1, p2, p3;
     long long pl;
     char wait_gtid[64];
@@ -382,8 +410,11 @@ static uint64_t gtid_list_seq(const char *list, uint32_t domain)
 
 static void wconn_close(struct shard *sh)
 {
-    for (int i = 0; i < MULTI_SIZES; i++)
+    for (int i = 0; i < MULTI_SIZES; i++) {
         stmt_close(&sh->ins[i]);
+        stmt_close(&sh->sku_ins[i]);
+        stmt_close(&sh->mark[i]);
+    }
     stmt_close(&sh->by_key);
     stmt_close(&sh->by_ticket);
     stmt_close(&sh->by_seq);
@@ -600,6 +631,92 @@ static int insert_chunk(struct shard *sh, struct store_op **ops, size_t n, int64
     return 0;
 }
 
+/* The statement of 128 >> i rows: head, then row repeated with ", " between, then tail;
+ * prepared once into slot[i]. */
+static MYSQL_STMT *rows_stmt(struct shard *sh, MYSQL_STMT **slot, int i, const char *head,
+                             const char *row, const char *tail)
+{
+    char sql[MULTI_MAX * 16 + 256]; /* a row is at most 12 bytes */
+    size_t rows = (size_t)MULTI_MAX >> i;
+    size_t len;
+
+    if (slot[i] != NULL)
+        return slot[i];
+    len = (size_t)snprintf(sql, sizeof(sql), "%s", head);
+    for (size_t r = 0; r < rows; r++)
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s%s", r == 0 ? "" : ", ", row);
+    snprintf(sql + len, sizeof(sql) - len, "%s", tail);
+    slot[i] = prep(sh->w, sql);
+    return slot[i];
+}
+
+/* Runs n (a power of two up to MULTI_MAX) ops of one sku kind in one statement. 0 or -EIO. */
+static int sku_chunk(struct shard *sh, enum store_op_kind kind, struct store_op **ops, size_t n)
+{
+    MYSQL_STMT *s;
+    int i = 0;
+
+    while (((size_t)MULTI_MAX >> i) != n)
+        i++;
+    if (kind == STORE_SKU_INDEX) {
+        /* A repeat (the sweep indexing an order again) keeps the entry as it is. */
+        s = rows_stmt(sh, sh->sku_ins, i,
+                      "INSERT INTO sku_orders (order_id, sku, created_ms) VALUES ", "(?, ?, ?)",
+                      " ON DUPLICATE KEY UPDATE order_id = order_id");
+        for (size_t r = 0; r < n; r++) {
+            struct srow *row = &sh->srows[r];
+            row->id = ops[r]->order.id;
+            row->sku_len = (unsigned long)strlen(ops[r]->order.sku);
+            memcpy(row->sku, ops[r]->order.sku, row->sku_len);
+            row->t = ops[r]->order.created_ms;
+            bind_u64(&sh->sku_b[r * 3], &row->id);
+            bind_str(&sh->sku_b[r * 3 + 1], row->sku, sizeof(row->sku), &row->sku_len);
+            bind_i64(&sh->sku_b[r * 3 + 2], &row->t);
+        }
+    } else {
+        s = rows_stmt(sh, sh->mark, i, "UPDATE orders SET indexed = 1 WHERE seq IN (", "?", ")");
+        for (size_t r = 0; r < n; r++) {
+            sh->mseq[r] = order_id_seq(ops[r]->order.id);
+            bind_u64(&sh->sku_b[r], &sh->mseq[r]);
+        }
+    }
+    if (s == NULL || mysql_stmt_bind_param(s, sh->sku_b) != 0 || mysql_stmt_execute(s) != 0)
+        return -EIO;
+    for (size_t r = 0; r < n; r++)
+        ops[r]->result = 0;
+    return 0;
+}
+
+/* Writes the batch's gathered sku index entries, then its marks, in as few statements as the
+ * chunk sizes allow. 0 or -EIO. */
+static int flush_skus(struct shard *sh)
+{
+    static const enum store_op_kind kinds[] = {STORE_SKU_INDEX, STORE_SKU_MARK};
+    struct store_op *chunk[MULTI_MAX];
+
+    for (size_t k = 0; k < HC_ARRAY_LEN(kinds); k++) {
+        size_t left = 0, at = 0;
+        for (size_t i = 0; i < sh->nskus; i++)
+            left += sh->skus[i]->kind == kinds[k];
+        while (left > 0) {
+            size_t n = MULTI_MAX, got = 0;
+            while (n > left)
+                n >>= 1;
+            for (; got < n; at++) {
+                if (sh->skus[at]->kind == kinds[k])
+                    chunk[got++] = sh->skus[at];
+            }
+            if (sku_chunk(sh, kinds[k], chunk, n) < 0) {
+                sh->nskus = 0;
+                return -EIO;
+            }
+            left -= n;
+        }
+    }
+    sh->nskus = 0;
+    return 0;
+}
+
 /* Inserts the batch's gathered CREATEs. 0 or -EIO. */
 static int flush_creates(struct shard *sh)
 {
@@ -661,6 +778,7 @@ static int my_begin(void *arg, unsigned shard)
     char err[512];
 
     sh->npending = 0;
+    sh->nskus = 0;
     if (sh->w == NULL && wconn_open(sh, err, sizeof(err)) < 0) {
         HC_LOG_WARN("store: shard %u: %s", shard, err);
         return -EIO;
@@ -678,6 +796,11 @@ static int my_apply(void *arg, unsigned shard, struct store_op *op)
         sh->pending[sh->npending++] = op;
         return 0;
     }
+    if (op->kind == STORE_SKU_INDEX || op->kind == STORE_SKU_MARK) {
+        /* Rows no other op of the batch reads or writes: written together at the commit. */
+        sh->skus[sh->nskus++] = op;
+        return 0;
+    }
     /* A status change sees the batch's earlier creations (it cannot name one, but keeps the
      * statements in queue order all the same). */
     if (flush_creates(sh) < 0)
@@ -692,7 +815,7 @@ static int my_commit(void *arg, unsigned shard)
     uint32_t domain;
     uint64_t seq;
 
-    if (flush_creates(sh) < 0 || mysql_commit(sh->w) != 0)
+    if (flush_creates(sh) < 0 || flush_skus(sh) < 0 || mysql_commit(sh->w) != 0)
         return -EIO;
     /* Where the primary's binlog is now: what a replica must have applied to show this batch. */
     if (mysql_stmt_execute(sh->gtid_q) == 0) {
@@ -716,6 +839,7 @@ static void my_rollback(void *arg, unsigned shard)
     struct shard *sh = &st->shards[shard];
 
     sh->npending = 0;
+    sh->nskus = 0;
     if (sh->w == NULL)
         return;
     /* A lost connection, or one whose state is unknown: start over on the next batch. */
@@ -741,6 +865,10 @@ static void mconn_close(struct mconn *c)
     stmt_close(&c->list_before);
     stmt_close(&c->pending);
     stmt_close(&c->wait);
+    stmt_close(&c->sku);
+    stmt_close(&c->sku_at);
+    stmt_close(&c->sku_before);
+    stmt_close(&c->unindexed);
     if (c->db != NULL)
         mysql_close(c->db);
     c->db = NULL;
@@ -806,9 +934,23 @@ static struct mconn *conn_of(struct store_mysql *st, unsigned shard, unsigned k)
     c->pending = prep(c->db, "SELECT " COLS " FROM orders WHERE status = 0"
                              " AND updated_ms < ? LIMIT ?");
     c->wait = prep(c->db, "SELECT MASTER_GTID_WAIT(?, ?)");
+    c->sku = prep(c->db, "SELECT order_id FROM sku_orders WHERE sku = ?"
+                         " ORDER BY created_ms DESC, order_id DESC LIMIT ?");
+    c->sku_at = prep(c->db, "SELECT created_ms FROM sku_orders WHERE order_id = ? AND sku = ?");
+    c->sku_before = prep(c->db, "SELECT order_id FROM sku_orders WHERE sku = ?"
+                                " AND (created_ms < ? OR (created_ms = ? AND order_id < ?))"
+                                " ORDER BY created_ms DESC, order_id DESC LIMIT ?");
+    c->unindexed = prep(c->db, "SELECT " COLS " FROM orders WHERE indexed = 0"
+                               " AND created_ms < ? ORDER BY created_ms LIMIT ?");
+    bind_u64(&c->idb[0], &c->rid);
+    bind_i64(&c->atb[0], &c->rt);
     if (c->get == NULL || c->list == NULL || c->list_before == NULL || c->pending == NULL ||
-        c->wait == NULL || !bind_row(c->get, &c->row) || !bind_row(c->list, &c->row) ||
-        !bind_row(c->list_before, &c->row) || !bind_row(c->pending, &c->row)) {
+        c->wait == NULL || c->sku == NULL || c->sku_at == NULL || c->sku_before == NULL ||
+        c->unindexed == NULL || !bind_row(c->get, &c->row) || !bind_row(c->list, &c->row) ||
+        !bind_row(c->list_before, &c->row) || !bind_row(c->pending, &c->row) ||
+        !bind_row(c->unindexed, &c->row) || mysql_stmt_bind_result(c->sku, c->idb) != 0 ||
+        mysql_stmt_bind_result(c->sku_before, c->idb) != 0 ||
+        mysql_stmt_bind_result(c->sku_at, c->atb) != 0) {
         mconn_close(c);
         c->retry_at = hc_now_ns() + RETRY_AFTER_NS;
         return NULL;
@@ -1014,6 +1156,111 @@ static int my_list_pending(struct store *s, unsigned shard, int64_t older_than_m
     return route(st, shard, pref, do_pending, &a);
 }
 
+struct sku_args {
+    const char *sku;
+    uint64_t before;
+    uint64_t *ids;
+    size_t cap, *n;
+};
+
+/* Executes q with c->pb bound and fetches up to cap ids (through c->idb) into ids. */
+static int fetch_ids(struct mconn *c, MYSQL_STMT *q, uint64_t *ids, size_t cap, size_t *n)
+{
+    size_t got = 0;
+    int rc;
+
+    if (mysql_stmt_bind_param(q, c->pb) != 0 || mysql_stmt_execute(q) != 0)
+        return -EIO;
+    while ((rc = mysql_stmt_fetch(q)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+        if (got < cap)
+            ids[got++] = c->rid;
+    }
+    mysql_stmt_free_result(q);
+    if (rc != MYSQL_NO_DATA)
+        return -EIO;
+    *n = got;
+    return 0;
+}
+
+static int do_sku(struct mconn *c, unsigned shard, void *arg)
+{
+    struct sku_args *a = arg;
+    int rc;
+
+    HC_UNUSED(shard);
+    c->psku_len = (unsigned long)strlen(a->sku);
+    memcpy(c->psku, a->sku, c->psku_len);
+    c->p3 = a->cap;
+    bind_str(&c->pb[0], c->psku, sizeof(c->psku), &c->psku_len);
+    if (a->before == 0) {
+        bind_u64(&c->pb[1], &c->p3);
+        return fetch_ids(c, c->sku, a->ids, a->cap, a->n);
+    }
+    /* Where the cursor's own entry sits; a cursor the index lacks lists nothing. */
+    c->p1 = a->before;
+    bind_u64(&c->pb[0], &c->p1);
+    bind_str(&c->pb[1], c->psku, sizeof(c->psku), &c->psku_len);
+    if (mysql_stmt_bind_param(c->sku_at, c->pb) != 0 || mysql_stmt_execute(c->sku_at) != 0)
+        return -EIO;
+    rc = mysql_stmt_fetch(c->sku_at);
+    mysql_stmt_free_result(c->sku_at);
+    if (rc == MYSQL_NO_DATA)
+        return 0;
+    if (rc != 0)
+        return -EIO;
+    c->pt = c->rt;
+    bind_str(&c->pb[0], c->psku, sizeof(c->psku), &c->psku_len);
+    bind_i64(&c->pb[1], &c->pt);
+    bind_i64(&c->pb[2], &c->pt);
+    bind_u64(&c->pb[3], &c->p1);
+    bind_u64(&c->pb[4], &c->p3);
+    return fetch_ids(c, c->sku_before, a->ids, a->cap, a->n);
+}
+
+static int my_list_sku(struct store *s, const char *sku, uint64_t before, enum store_read pref,
+                       uint64_t *ids, size_t cap, size_t *n)
+{
+    struct store_mysql *st = (struct store_mysql *)s;
+    struct sku_args a = {sku, before, ids, cap, n};
+
+    *n = 0;
+    return route(st, store_shard_of_sku(s, sku), pref, do_sku, &a);
+}
+
+struct unindexed_args {
+    int64_t older_than_ms;
+    struct order *out;
+    size_t cap, *n;
+};
+
+static int do_unindexed(struct mconn *c, unsigned shard, void *arg)
+{
+    struct unindexed_args *a = arg;
+    int n;
+
+    c->pl = a->older_than_ms;
+    c->p2 = a->cap;
+    bind_i64(&c->pb[0], &c->pl);
+    bind_u64(&c->pb[1], &c->p2);
+    n = fetch_rows(c->unindexed, c->pb, &c->row, shard, a->out, a->cap);
+    if (n < 0)
+        return -EIO;
+    *a->n = (size_t)n;
+    return 0;
+}
+
+static int my_list_unindexed(struct store *s, unsigned shard, int64_t older_than_ms,
+                             enum store_read pref, struct order *out, size_t cap, size_t *n)
+{
+    struct store_mysql *st = (struct store_mysql *)s;
+    struct unindexed_args a = {older_than_ms, out, cap, n};
+
+    *n = 0;
+    if (shard >= st->cfg.shards)
+        return -EIO;
+    return route(st, shard, pref, do_unindexed, &a);
+}
+
 static int my_submit(struct store *s, struct store_op *op)
 {
     struct store_mysql *st = (struct store_mysql *)s;
@@ -1157,6 +1404,7 @@ static void my_close(struct store *s)
                 mysql_close(sh->mon_r[k]);
         }
         free(sh->pending);
+        free(sh->skus);
         pthread_mutex_destroy(&sh->gtid_mu);
     }
     r = pthread_getspecific(reader_key);
@@ -1175,6 +1423,8 @@ static const struct store_ops mysql_ops = {
     .submit = my_submit,
     .get = my_get,
     .list_user = my_list_user,
+    .list_sku = my_list_sku,
+    .list_unindexed = my_list_unindexed,
     .list_pending = my_list_pending,
     .queue_depth = my_queue_depth,
     .close = my_close,
@@ -1277,6 +1527,7 @@ int store_mysql_open(const struct store_mysql_config *cfg, struct store **out, c
         sh->idx = i;
         pthread_mutex_init(&sh->gtid_mu, NULL);
         sh->pending = hc_xcalloc(cfg->batch_max, sizeof(*sh->pending));
+        sh->skus = hc_xcalloc(cfg->batch_max, sizeof(*sh->skus));
         node_init(st, sh, &sh->primary, &c->primary, false);
         sh->nreplicas =
             c->nreplicas < STORE_MYSQL_MAX_REPLICAS ? c->nreplicas : STORE_MYSQL_MAX_REPLICAS;

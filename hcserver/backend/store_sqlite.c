@@ -43,7 +43,7 @@ static const char schema_sql[] =
     " user_id INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL,"
     " amount_cents INTEGER NOT NULL, status INTEGER NOT NULL,"
     " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
-    " idem_key TEXT, ticket INTEGER);"
+    " idem_key TEXT, ticket INTEGER, indexed INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS orders_by_user ON orders(user_id, seq);"
     "CREATE UNIQUE INDEX IF NOT EXISTS orders_by_key ON orders(user_id, idem_key)"
     " WHERE idem_key IS NOT NULL;"
@@ -51,12 +51,21 @@ static const char schema_sql[] =
     " WHERE ticket IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS orders_pending ON orders(updated_ms) WHERE status = 0;";
 
+/* The sku index (store.h), after `indexed` exists: a shard made before it gains the column with
+ * every order unmarked, so its orders are indexed by the sweep. */
+static const char index_sql[] =
+    "CREATE INDEX IF NOT EXISTS orders_unindexed ON orders(created_ms) WHERE indexed = 0;"
+    "CREATE TABLE IF NOT EXISTS sku_orders ("
+    " order_id INTEGER PRIMARY KEY, sku TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS sku_orders_by_time ON sku_orders(sku, created_ms, order_id);";
+
 struct shard {
     struct store_sqlite *st;                               /* the store */
     unsigned idx;                                          /* shard number */
     char path[4096];                                       /* the file */
     sqlite3 *wdb;                                          /* the committer's connection */
     sqlite3_stmt *ins, *by_key, *by_ticket, *by_seq, *upd; /* the committer's statements */
+    sqlite3_stmt *sku_ins, *mark;                          /* the sku index's */
     sqlite3_stmt *begin, *commit, *rollback;               /* transactions, prepared once */
     struct shard_stats stats;                              /* hc_shard_* (reads count here) */
     char why[160]; /* SQLite's reason for the batch's first failure, "" while none */
@@ -78,6 +87,7 @@ struct reader {
     unsigned n;
     sqlite3 **db;
     sqlite3_stmt **get, **list, **list_before, **pending;
+    sqlite3_stmt **sku, **sku_before, **unindexed;
 };
 
 static pthread_key_t reader_key;
@@ -95,6 +105,9 @@ static void reader_free(void *p)
         sqlite3_finalize(r->list[i]);
         sqlite3_finalize(r->list_before[i]);
         sqlite3_finalize(r->pending[i]);
+        sqlite3_finalize(r->sku[i]);
+        sqlite3_finalize(r->sku_before[i]);
+        sqlite3_finalize(r->unindexed[i]);
         sqlite3_close(r->db[i]);
     }
     free(r->db);
@@ -102,6 +115,9 @@ static void reader_free(void *p)
     free(r->list);
     free(r->list_before);
     free(r->pending);
+    free(r->sku);
+    free(r->sku_before);
+    free(r->unindexed);
     free(r);
 }
 
@@ -139,6 +155,9 @@ static struct reader *reader_get(struct store_sqlite *st)
     r->list = hc_xcalloc(n, sizeof(*r->list));
     r->list_before = hc_xcalloc(n, sizeof(*r->list_before));
     r->pending = hc_xcalloc(n, sizeof(*r->pending));
+    r->sku = hc_xcalloc(n, sizeof(*r->sku));
+    r->sku_before = hc_xcalloc(n, sizeof(*r->sku_before));
+    r->unindexed = hc_xcalloc(n, sizeof(*r->unindexed));
     for (unsigned i = 0; i < n; i++) {
         r->n = i + 1;
         char err[256];
@@ -154,7 +173,18 @@ static struct reader *reader_get(struct store_sqlite *st)
                                            " AND seq < ? ORDER BY seq DESC LIMIT ?");
         r->pending[i] = prep(r->db[i], "SELECT seq FROM orders WHERE status = 0"
                                        " AND updated_ms < ? LIMIT ?");
-        if (!r->get[i] || !r->list[i] || !r->list_before[i] || !r->pending[i])
+        r->sku[i] = prep(r->db[i], "SELECT order_id FROM sku_orders WHERE sku = ?1"
+                                   " ORDER BY created_ms DESC, order_id DESC LIMIT ?2");
+        /* After the cursor's own entry; a cursor the index lacks compares as NULL: no rows. */
+        r->sku_before[i] = prep(r->db[i], "SELECT order_id FROM sku_orders WHERE sku = ?1"
+                                          " AND (created_ms, order_id) < (SELECT created_ms,"
+                                          " order_id FROM sku_orders WHERE order_id = ?2"
+                                          " AND sku = ?1)"
+                                          " ORDER BY created_ms DESC, order_id DESC LIMIT ?3");
+        r->unindexed[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE indexed = 0"
+                                         " AND created_ms < ? ORDER BY created_ms LIMIT ?");
+        if (!r->get[i] || !r->list[i] || !r->list_before[i] || !r->pending[i] || !r->sku[i] ||
+            !r->sku_before[i] || !r->unindexed[i])
             goto fail;
     }
     pthread_setspecific(reader_key, r);
@@ -304,6 +334,26 @@ static bool run_stmt(struct shard *sh, sqlite3_stmt *s)
     return rc == SQLITE_DONE;
 }
 
+/* STORE_SKU_INDEX (a repeat is ignored by the key) and STORE_SKU_MARK. */
+static void run_sku(struct shard *sh, struct store_op *op)
+{
+    sqlite3_stmt *s;
+    bool ok;
+
+    if (op->kind == STORE_SKU_INDEX) {
+        s = sh->sku_ins;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)op->order.id);
+        sqlite3_bind_text(s, 2, op->order.sku, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, op->order.created_ms);
+    } else {
+        s = sh->mark;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)order_id_seq(op->order.id));
+    }
+    ok = run_stmt(sh, s);
+    sqlite3_clear_bindings(s);
+    op->result = ok ? 0 : -EIO;
+}
+
 static int sq_begin(void *arg, unsigned shard)
 {
     struct store_sqlite *st = arg;
@@ -319,8 +369,10 @@ static int sq_apply(void *arg, unsigned shard, struct store_op *op)
 
     if (op->kind == STORE_CREATE)
         run_create(&st->shards[shard], op);
-    else
+    else if (op->kind == STORE_SET_STATUS)
         run_set_status(&st->shards[shard], op);
+    else
+        run_sku(&st->shards[shard], op);
     return 0;
 }
 
@@ -425,6 +477,54 @@ static int sq_list_user(struct store *s, uint64_t user, uint64_t before, enum st
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
 }
 
+static int sq_list_sku(struct store *s, const char *sku, uint64_t before, enum store_read pref,
+                       uint64_t *ids, size_t cap, size_t *n)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+    unsigned idx = store_shard_of_sku(s, sku);
+    struct reader *r = reader_get(st);
+    sqlite3_stmt *q;
+    int64_t start = hc_now_ns();
+    int rc;
+
+    HC_UNUSED(pref);
+    *n = 0;
+    if (r == NULL)
+        return -EIO;
+    q = before != 0 ? r->sku_before[idx] : r->sku[idx];
+    sqlite3_bind_text(q, 1, sku, -1, SQLITE_STATIC);
+    if (before != 0)
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)before);
+    sqlite3_bind_int64(q, before != 0 ? 3 : 2, (sqlite3_int64)cap);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap)
+        ids[(*n)++] = (uint64_t)sqlite3_column_int64(q, 0);
+    sqlite3_reset(q);
+    sqlite3_clear_bindings(q);
+    observe(&st->shards[idx], start, rc == SQLITE_DONE || rc == SQLITE_ROW);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int sq_list_unindexed(struct store *s, unsigned shard, int64_t older_than_ms,
+                             enum store_read pref, struct order *out, size_t cap, size_t *n)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+    struct reader *r = reader_get(st);
+    sqlite3_stmt *q;
+    int rc;
+
+    HC_UNUSED(pref);
+    *n = 0;
+    if (r == NULL || shard >= st->cfg.shards)
+        return -EIO;
+    q = r->unindexed[shard];
+    sqlite3_bind_int64(q, 1, older_than_ms);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)cap);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap)
+        row_to_order(q, shard, &out[(*n)++]);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
 static int sq_list_pending(struct store *s, unsigned shard, int64_t older_than_ms,
                            enum store_read pref, uint64_t *ids, size_t cap, size_t *n)
 {
@@ -460,6 +560,8 @@ static void shard_close(struct shard *sh)
     sqlite3_finalize(sh->by_ticket);
     sqlite3_finalize(sh->by_seq);
     sqlite3_finalize(sh->upd);
+    sqlite3_finalize(sh->sku_ins);
+    sqlite3_finalize(sh->mark);
     sqlite3_finalize(sh->begin);
     sqlite3_finalize(sh->commit);
     sqlite3_finalize(sh->rollback);
@@ -492,10 +594,25 @@ static const struct store_ops sqlite_ops = {
     .submit = sq_submit,
     .get = sq_get,
     .list_user = sq_list_user,
+    .list_sku = sq_list_sku,
+    .list_unindexed = sq_list_unindexed,
     .list_pending = sq_list_pending,
     .queue_depth = sq_queue_depth,
     .close = sq_close,
 };
+
+/* Whether the orders table has column name (a shard made by an older hcserver may not). */
+static bool has_column(sqlite3 *db, const char *name)
+{
+    char sql[96];
+    sqlite3_stmt *s = NULL;
+    bool ok;
+
+    snprintf(sql, sizeof(sql), "SELECT %s FROM orders LIMIT 0", name);
+    ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
+    sqlite3_finalize(s);
+    return ok;
+}
 
 static int shard_open(struct shard *sh, char *err, size_t errlen)
 {
@@ -503,7 +620,11 @@ static int shard_open(struct shard *sh, char *err, size_t errlen)
 
     if (rc < 0)
         return rc;
-    if (sqlite3_exec(sh->wdb, schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(sh->wdb, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        (!has_column(sh->wdb, "indexed") &&
+         sqlite3_exec(sh->wdb, "ALTER TABLE orders ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0",
+                      NULL, NULL, NULL) != SQLITE_OK) ||
+        sqlite3_exec(sh->wdb, index_sql, NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: schema: %s", sh->path, sqlite3_errmsg(sh->wdb));
         return -EIO;
     }
@@ -514,11 +635,14 @@ static int shard_open(struct shard *sh, char *err, size_t errlen)
     sh->by_ticket = prep(sh->wdb, "SELECT " COLS " FROM orders WHERE ticket = ?");
     sh->by_seq = prep(sh->wdb, "SELECT " COLS " FROM orders WHERE seq = ?");
     sh->upd = prep(sh->wdb, "UPDATE orders SET status = ?, updated_ms = ? WHERE seq = ?");
+    sh->sku_ins = prep(sh->wdb, "INSERT OR IGNORE INTO sku_orders (order_id, sku, created_ms)"
+                                " VALUES (?, ?, ?)");
+    sh->mark = prep(sh->wdb, "UPDATE orders SET indexed = 1 WHERE seq = ?");
     sh->begin = prep(sh->wdb, "BEGIN IMMEDIATE");
     sh->commit = prep(sh->wdb, "COMMIT");
     sh->rollback = prep(sh->wdb, "ROLLBACK");
-    if (!sh->ins || !sh->by_key || !sh->by_ticket || !sh->by_seq || !sh->upd || !sh->begin ||
-        !sh->commit || !sh->rollback) {
+    if (!sh->ins || !sh->by_key || !sh->by_ticket || !sh->by_seq || !sh->upd || !sh->sku_ins ||
+        !sh->mark || !sh->begin || !sh->commit || !sh->rollback) {
         snprintf(err, errlen, "%s: prepare: %s", sh->path, sqlite3_errmsg(sh->wdb));
         return -EIO;
     }

@@ -10,7 +10,8 @@
  * The same thread runs compensation every period: it asks each shard for orders PENDING for
  * longer than stuck_after and queues them again. Re-driving is safe because a confirmation is
  * a conditional transition (PENDING only), so a duplicate is refused by the store, not
- * applied twice.
+ * applied twice. Then it asks each shard for orders never marked in the sku index and has
+ * them indexed (orders_index_sweep), which a repeat leaves as it was.
  */
 #include "domain/confirm.h"
 
@@ -40,7 +41,7 @@ struct confirm {
     size_t cap, head, n;
     bool stopping;
     atomic_long outstanding; /* ops submitted and not yet done */
-    struct hc_metrics_counter *enqueued, *processed, *failed, *runs, *redriven;
+    struct hc_metrics_counter *enqueued, *processed, *failed, *runs, *redriven, *reindexed;
 };
 
 static void op_done(struct orders_write *w)
@@ -101,6 +102,13 @@ static void compensate(struct confirm *c)
         for (size_t i = 0; i < n; i++)
             submit(c, ids[i]);
         hc_metrics_counter_add(c->redriven, n);
+    }
+    /* The same job for the sku index: orders committed whose entry never was (orders.h). */
+    for (unsigned s = 0; s < orders_shards(o); s++) {
+        size_t n = 0;
+        int64_t unmarked = hc_wall_ns() / HC_NSEC_PER_MSEC - HC_SERVER_INDEX_SWEEP_AGE_MS;
+        if (orders_index_sweep(o, s, unmarked, REDRIVE_BATCH, &n) == 0)
+            hc_metrics_counter_add(c->reindexed, n);
     }
     free(ids);
 }
@@ -222,6 +230,12 @@ int confirm_new(struct server *srv, struct confirm **out)
                                          NULL, &f);
     if (rc == 0)
         rc = hc_metrics_counter_get(f, NULL, &c->redriven);
+    if (rc == 0)
+        rc = hc_metrics_register_counter(
+            srv->m, "hc_compensation_reindexed_total",
+            "Orders the compensation job found missing from the sku index and indexed.", NULL, &f);
+    if (rc == 0)
+        rc = hc_metrics_counter_get(f, NULL, &c->reindexed);
     if (rc == 0)
         rc = -pthread_create(&c->thread, NULL, confirm_main, c);
     if (rc < 0) {

@@ -4,10 +4,10 @@
  * cache updated after). A compensation job runs every --compensate-every and re-drives any
  * order still PENDING after --stuck-after: the in-memory queue is a fast path, the store is
  * the truth, so an order whose confirmation was lost (a full queue, a crash) is still
- * confirmed.
+ * confirmed. The same job writes the sku index entries of orders that lack one (orders.h).
  *
  * Metrics: hc_queue_* with queue="confirm", hc_compensation_runs_total,
- * hc_compensation_redriven_total.
+ * hc_compensation_redriven_total, hc_compensation_reindexed_total.
  */
 #ifndef HCSERVER_CONFIRM_H
 #define HCSERVER_CONFIRM_H

@@ -17,8 +17,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "hc/core.h"
+#include "hc/limits.h"
 
 #define ORDERS_LOCKS 1024
 
@@ -201,7 +203,149 @@ int orders_list_pending(struct orders *o, unsigned shard, int64_t older_than_ms,
     return rc;
 }
 
-/* On the store's thread, in the shard's commit order: report, fill the caches, tell. */
+/* ---- the sku index ------------------------------------------------------------------- */
+
+/* A sku index write of the sweep, or an order's mark: memory of its own, freed when done. */
+struct index_job {
+    struct store_op op;
+    struct orders *o;
+};
+
+/*
+ * Submits op (kind, and order with id, sku and created_ms, already set) to its shard with
+ * done, through the shard's breaker: a client's write may take a half-open breaker's trial
+ * (trial), background work only runs while it is closed. 0, or why it was not submitted.
+ */
+static int submit_index(struct orders *o, struct store_op *op, store_done_cb done, void *arg,
+                        bool trial)
+{
+    unsigned shard = store_shard_of_op(o->cfg.store, op);
+    int rc;
+
+    if (trial ? !breaker_allow(o->cfg.breakers, shard)
+              : breaker_state(o->cfg.breakers, shard) != BREAKER_CLOSED)
+        return -EHOSTUNREACH;
+    op->done = done;
+    op->arg = arg;
+    rc = store_submit(o->cfg.store, op);
+    if (rc < 0 && trial)
+        breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    return rc;
+}
+
+static void job_done(struct store_op *op)
+{
+    struct index_job *j = op->arg;
+
+    breaker_report(j->o->cfg.breakers, store_shard_of_op(j->o->cfg.store, op),
+                   orders_shard_ok(op->result));
+    free(j);
+}
+
+/* Marks ord indexed on its shard, in the background (an unmarked order is only indexed
+ * again by the sweep). */
+static void mark_indexed(struct orders *o, const struct order *ord)
+{
+    struct index_job *j = hc_xcalloc(1, sizeof(*j));
+
+    j->o = o;
+    j->op.kind = STORE_SKU_MARK;
+    j->op.order.id = ord->id;
+    if (submit_index(o, &j->op, job_done, j, false) < 0)
+        free(j);
+}
+
+/* A sweep's index entry is durable: mark the order, then free. */
+static void sweep_done(struct store_op *op)
+{
+    struct index_job *j = op->arg;
+
+    if (op->result == 0)
+        mark_indexed(j->o, &op->order);
+    job_done(op);
+}
+
+/* Copies what an index entry holds of ord into op. */
+static void index_op(struct store_op *op, const struct order *ord)
+{
+    memset(op, 0, sizeof(*op));
+    op->kind = STORE_SKU_INDEX;
+    op->order.id = ord->id;
+    memcpy(op->order.sku, ord->sku, sizeof(op->order.sku));
+    op->order.created_ms = ord->created_ms;
+}
+
+int orders_index_sweep(struct orders *o, unsigned shard, int64_t older_than_ms, size_t cap,
+                       size_t *n)
+{
+    struct store *st = o->cfg.store;
+    struct order *found;
+    int rc;
+
+    *n = 0;
+    if (breaker_state(o->cfg.breakers, shard) != BREAKER_CLOSED)
+        return -EHOSTUNREACH;
+    found = hc_xcalloc(cap, sizeof(*found));
+    rc = st->ops->list_unindexed(st, shard, older_than_ms, STORE_READ_PRIMARY, found, cap, n);
+    breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    for (size_t i = 0; rc == 0 && i < *n; i++) {
+        struct index_job *j = hc_xcalloc(1, sizeof(*j));
+        j->o = o;
+        index_op(&j->op, &found[i]);
+        if (submit_index(o, &j->op, sweep_done, j, false) < 0)
+            free(j); /* the next sweep finds it again */
+    }
+    free(found);
+    return rc;
+}
+
+int orders_list_sku(struct orders *o, const char *sku, uint64_t before, struct order *out,
+                    size_t cap, size_t *n, uint64_t *next)
+{
+    struct store *st = o->cfg.store;
+    unsigned shard = store_shard_of_sku(st, sku);
+    uint64_t ids[HC_SERVER_MAX_LIST_LIMIT];
+    size_t k = 0;
+    int rc;
+
+    *n = 0;
+    *next = 0;
+    if (cap > HC_ARRAY_LEN(ids))
+        cap = HC_ARRAY_LEN(ids);
+    if (!breaker_allow(o->cfg.breakers, shard))
+        return -EHOSTUNREACH;
+    rc = st->ops->list_sku(st, sku, before, o->cfg.read_pref, ids, cap, &k);
+    breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < k; i++) {
+        enum orders_source src;
+        rc = orders_get(o, ids[i], &out[*n], &src);
+        if (rc == 0)
+            (*n)++;
+        else if (rc != -ENOENT) /* an entry always follows its order's commit: not expected */
+            return rc;
+    }
+    if (k == cap && k > 0)
+        *next = ids[k - 1];
+    return 0;
+}
+
+/* The creation's index entry is durable (or failed: the sweep will write it): tell. */
+static void indexed_done(struct store_op *op)
+{
+    struct orders_write *w = op->arg;
+    struct orders *o = w->o;
+
+    breaker_report(o->cfg.breakers, store_shard_of_op(o->cfg.store, op),
+                   orders_shard_ok(op->result));
+    if (op->result == 0)
+        mark_indexed(o, &w->op.order);
+    w->done(w);
+}
+
+/* On the store's thread, in the shard's commit order: report, fill the caches, index a new
+ * order, tell. */
 static void write_done(struct store_op *op)
 {
     struct orders_write *w = op->arg;
@@ -211,6 +355,11 @@ static void write_done(struct store_op *op)
                    orders_shard_ok(op->result));
     if (op->result == 0 || op->result == -EEXIST || op->result == -EPERM)
         fill(o, &op->order);
+    if (op->kind == STORE_CREATE && op->result == 0) {
+        index_op(&w->idx, &op->order);
+        if (submit_index(o, &w->idx, indexed_done, w, true) == 0)
+            return;
+    }
     w->done(w);
 }
 

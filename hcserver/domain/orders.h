@@ -17,6 +17,12 @@
  * before a write and finishes after it fills neither level (L1 checks its generation, L2 the
  * lock stripe's write count).
  *
+ * The sku index (store.h): a creation is answered once its order is committed and its entry in
+ * the sku index (on the sku's shard) is too, so a listing by sku right after a 201 shows the
+ * order; the order is then marked indexed. When the entry cannot be written then (that
+ * shard's breaker is open, its queue full, its commit failed) the creation is answered all
+ * the same, the order being durable, and orders_index_sweep writes the entry later.
+ *
  * Shard health has one rule (orders_shard_ok): a store answer that is an outcome (found, not
  * found, refused by the status machine, a duplicate, back pressure) is healthy, anything else
  * (an I/O error, a timeout, a lost connection) a failure; every store call made here reports
@@ -88,12 +94,31 @@ int orders_list(struct orders *o, uint64_t user, uint64_t before, struct order *
 int orders_list_pending(struct orders *o, unsigned shard, int64_t older_than_ms, uint64_t *ids,
                         size_t cap, size_t *n);
 
+/*
+ * Up to cap of sku's orders, newest first, after the order before (0: from the newest), into
+ * out; *n gets how many and *next the cursor of the next page (0 when this was the last).
+ * One index read on the sku's shard, then each order through L1, L2 and the store. 0,
+ * -EHOSTUNREACH (a breaker of a shard involved is open) or -EIO. Blocks: a pool thread.
+ */
+int orders_list_sku(struct orders *o, const char *sku, uint64_t before, struct order *out,
+                    size_t cap, size_t *n, uint64_t *next);
+
+/*
+ * Writes the sku index entries of up to cap orders on shard that were created before
+ * older_than_ms and never marked indexed (after a crash, or an index write that failed), and
+ * marks them; *n gets how many were found. Writes are asynchronous; a repeat is harmless.
+ * 0, -EHOSTUNREACH (the breaker is not closed) or -EIO. Blocks on the read.
+ */
+int orders_index_sweep(struct orders *o, unsigned shard, int64_t older_than_ms, size_t cap,
+                       size_t *n);
+
 struct orders_write;
 typedef void (*orders_done_cb)(struct orders_write *w);
 
 /* A write in flight: the caller's memory from orders_create/orders_set_status until done. */
 struct orders_write {
     struct store_op op;  /* the store's op: its result and the order as stored come back here */
+    struct store_op idx; /* private: a creation's sku index entry */
     orders_done_cb done; /* once, on a store thread, after the caches hold the result */
     void *arg;           /* the caller's */
     struct orders *o;    /* private */

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "api/api.h"
 #include "api/api_ctx.h"
 #include "domain/degrade.h"
@@ -28,6 +30,7 @@ const char *const router_names[ROUTE_COUNT] = {
     [ROUTE_ORDER_GET] = "GET /api/orders/{id}",
     [ROUTE_ORDER_PATCH] = "PATCH /api/orders/{id}",
     [ROUTE_USER_ORDERS] = "GET /api/users/{uid}/orders",
+    [ROUTE_SKU_ORDERS] = "GET /api/skus/{sku}/orders",
     [ROUTE_FLASH_GRAB] = "POST /api/flash/{sku}/grab",
     [ROUTE_FLASH_GET] = "GET /api/flash/{sku}",
     [ROUTE_FLASH_TICKET] = "GET /api/flash/tickets/{t}",
@@ -64,6 +67,46 @@ static bool valid_sku(const char *s, size_t len)
             return false;
     }
     return true;
+}
+
+static int hexdigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * A path segment s[0..len) percent-decoded into out (NUL-terminated), as any sku of an order
+ * may be named: 1 to HCSERVER_SKU_MAX bytes of UTF-8 without NUL. Its length, or -1.
+ */
+static int decode_sku(const char *s, size_t len, char out[HCSERVER_SKU_MAX + 1])
+{
+    size_t n = 0;
+    json_t *check;
+
+    for (size_t i = 0; i < len; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            int hi = i + 2 < len ? hexdigit(s[i + 1]) : -1;
+            int lo = hi >= 0 ? hexdigit(s[i + 2]) : -1;
+            if (lo < 0)
+                return -1;
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (c == 0 || n == HCSERVER_SKU_MAX)
+            return -1;
+        out[n++] = (char)c;
+    }
+    out[n] = '\0';
+    /* jansson refuses a string that is not UTF-8 (from the request's arena: jsonmem.h). */
+    check = n > 0 ? json_stringn(out, n) : NULL;
+    if (check == NULL)
+        return -1;
+    json_decref(check);
+    return (int)n;
 }
 
 /* Checks readiness, shedding and rate limit for route. true when the handler may run. */
@@ -169,6 +212,28 @@ static void route_api_users(struct req *r, const char *rest, const char *query)
         api_orders_list(r, uid, query);
 }
 
+static void route_api_skus(struct req *r, const char *rest, const char *query)
+{
+    const char *slash = strchr(rest, '/');
+    char sku[HCSERVER_SKU_MAX + 1];
+
+    r->label = ROUTE_SKU_ORDERS;
+    if (slash == NULL || strcmp(slash, "/orders") != 0) {
+        reply_problem(r, 404, "no such route");
+        return;
+    }
+    if (decode_sku(rest, (size_t)(slash - rest), sku) < 0) {
+        reply_problem(r, 400, "a sku is 1 to 63 bytes of UTF-8, percent-encoded as needed");
+        return;
+    }
+    if (!method_is(r, "GET")) {
+        not_allowed(r, "GET");
+        return;
+    }
+    if (admit(r, ROUTE_SKU_ORDERS))
+        api_orders_list_sku(r, sku, query);
+}
+
 static void route_api_flash(struct req *r, const char *rest)
 {
     const char *slash = strchr(rest, '/');
@@ -224,6 +289,8 @@ static void route(struct req *r)
         route_api_orders(r, path + 11);
     } else if (strncmp(path, "/api/users/", 11) == 0) {
         route_api_users(r, path + 11, query);
+    } else if (strncmp(path, "/api/skus/", 10) == 0) {
+        route_api_skus(r, path + 10, query);
     } else if (strncmp(path, "/api/flash/", 11) == 0) {
         route_api_flash(r, path + 11);
     } else if (strcmp(path, "/api/events") == 0) {

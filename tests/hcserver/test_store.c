@@ -309,6 +309,113 @@ static void listings_page_newest_first_and_survive_a_reopen(void **state)
     remove_dir(dir);
 }
 
+/* An index entry of order o (as its creation returned it) in op. */
+static void index_op(struct store_op *op, enum store_op_kind kind, const struct order *o)
+{
+    memset(op, 0, sizeof(*op));
+    op->kind = kind;
+    op->order = *o;
+}
+
+static void the_sku_index_pages_newest_first_across_shards_and_ignores_repeats(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = open_store(state, dir, 8);
+    struct store_op ops[12], idx[13];
+    uint64_t ids[8];
+    size_t n = 9;
+
+    /* Twelve orders of users on every shard, one sku; created a few ms apart (times order
+     * the index, so they differ). */
+    for (int i = 0; i < 12; i++) {
+        create_op(&ops[i], (uint64_t)(100 + i), NULL, 0);
+        snprintf(ops[i].order.sku, sizeof(ops[i].order.sku), "%s", i < 10 ? "tea cup" : "Tea cup");
+        run(s, &ops[i], 1);
+        assert_int_equal(ops[i].result, 0);
+        usleep(2000);
+    }
+    /* An entry is written on the sku's shard whatever shard its order is on; the first one
+     * twice (what the sweep does after a crash), in one batch. */
+    for (int i = 0; i < 12; i++)
+        index_op(&idx[i], STORE_SKU_INDEX, &ops[i].order);
+    index_op(&idx[12], STORE_SKU_INDEX, &ops[0].order);
+    run(s, idx, 13);
+    for (int i = 0; i < 13; i++)
+        assert_int_equal(idx[i].result, 0);
+    assert_int_equal(s->ops->list_sku(s, "tea cup", 0, STORE_READ_PRIMARY, ids, 4, &n), 0);
+    assert_int_equal(n, 4);
+    for (int i = 0; i < 4; i++)
+        assert_true(ids[i] == ops[9 - i].order.id);
+    /* The next page starts after the cursor's own entry. */
+    assert_int_equal(s->ops->list_sku(s, "tea cup", ids[3], STORE_READ_ANY, ids, 8, &n), 0);
+    assert_int_equal(n, 6);
+    for (int i = 0; i < 6; i++)
+        assert_true(ids[i] == ops[5 - i].order.id);
+    /* Bytes compare exactly: the other case is another sku. */
+    assert_int_equal(s->ops->list_sku(s, "Tea cup", 0, STORE_READ_PRIMARY, ids, 8, &n), 0);
+    assert_int_equal(n, 2);
+    assert_true(ids[0] == ops[11].order.id && ids[1] == ops[10].order.id);
+    /* A cursor the index does not hold for that sku lists nothing; so does an unknown sku. */
+    assert_int_equal(
+        s->ops->list_sku(s, "tea cup", ops[11].order.id, STORE_READ_PRIMARY, ids, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->list_sku(s, "coffee", 0, STORE_READ_PRIMARY, ids, 8, &n), 0);
+    assert_int_equal(n, 0);
+    /* Entries survive a reopen. */
+    store_close(s);
+    s = open_store(state, dir, 8);
+    assert_int_equal(s->ops->list_sku(s, "tea cup", 0, STORE_READ_PRIMARY, ids, 8, &n), 0);
+    assert_int_equal(n, 8);
+    store_close(s);
+    remove_dir(dir);
+}
+
+static void orders_are_unindexed_until_marked(void **state)
+{
+    char *dir = make_dir();
+    struct store *s = open_store(state, dir, 64);
+    struct store_op ops[40], mark[40];
+    struct order found[64];
+    size_t n = 99, total = 0;
+
+    for (int i = 0; i < 40; i++)
+        create_op(&ops[i], (uint64_t)(7 + 4 * i), NULL, 0); /* all on shard 3 */
+    run(s, ops, 40);
+    assert_int_equal(s->ops->list_unindexed(s, 3, INT64_MAX, STORE_READ_PRIMARY, found, 64, &n), 0);
+    assert_int_equal(n, 40);
+    /* Whole orders, as the sweep needs them for their entries. */
+    for (size_t i = 0; i < n; i++) {
+        char sku[32];
+        snprintf(sku, sizeof(sku), "sku-%llu", (unsigned long long)found[i].user_id);
+        total += found[i].user_id % 4 == 3 && order_id_shard(found[i].id) == 3 &&
+                 found[i].created_ms >= ops[0].order.created_ms && strcmp(found[i].sku, sku) == 0;
+    }
+    assert_int_equal(total, 40);
+    /* Older than the orders: none; another shard: none. */
+    assert_int_equal(
+        s->ops->list_unindexed(s, 3, ops[0].order.created_ms, STORE_READ_PRIMARY, found, 64, &n),
+        0);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->list_unindexed(s, 2, INT64_MAX, STORE_READ_PRIMARY, found, 64, &n), 0);
+    assert_int_equal(n, 0);
+    /* Marking 25 of them (in one batch: chunks of 16, 8 and 1 rows) leaves 15. */
+    for (int i = 0; i < 25; i++)
+        index_op(&mark[i], STORE_SKU_MARK, &ops[i].order);
+    run(s, mark, 25);
+    for (int i = 0; i < 25; i++)
+        assert_int_equal(mark[i].result, 0);
+    assert_int_equal(s->ops->list_unindexed(s, 3, INT64_MAX, STORE_READ_PRIMARY, found, 64, &n), 0);
+    assert_int_equal(n, 15);
+    total = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 25; k < 40; k++)
+            total += found[i].id == ops[k].order.id;
+    }
+    assert_int_equal(total, 15);
+    store_close(s);
+    remove_dir(dir);
+}
+
 static void a_read_of_any_copy_after_a_write_sees_the_write(void **state)
 {
     char *dir = make_dir();
@@ -388,6 +495,9 @@ int main(void)
             cmocka_unit_test_prestate(status_changes_follow_the_machine, impl),
             cmocka_unit_test_prestate(listings_page_newest_first_and_survive_a_reopen, impl),
             cmocka_unit_test_prestate(a_read_of_any_copy_after_a_write_sees_the_write, impl),
+            cmocka_unit_test_prestate(
+                the_sku_index_pages_newest_first_across_shards_and_ignores_repeats, impl),
+            cmocka_unit_test_prestate(orders_are_unindexed_until_marked, impl),
         };
         failed += cmocka_run_group_tests_name(impls[i].name, contract, NULL, NULL);
     }

@@ -38,6 +38,51 @@ expect 200 GET "/api/users/42/orders?limit=10&before=$ID2"
 expect 200 GET "/api/users/43/orders"
 [ "$(json "$LAST" "['orders']")" = "[]" ] || fail "a user without orders lists some"
 
+# --- listing by sku: one read of the sku index on the sku's shard, orders of users on every
+# shard, newest first (by creation time, then id), read right after their 201s
+: >"$WORK/sku"
+for u in 61 62 63 64 65 66 67; do
+    expect 201 POST /api/orders "{\"user_id\":$u,\"sku\":\"green tea\",\"qty\":1,\"amount_cents\":5}"
+    echo "$LAST" >>"$WORK/sku"
+done
+expect 201 POST /api/orders '{"user_id":61,"sku":"Green tea","qty":1,"amount_cents":5}'
+# want K: the ids of the K newest "green tea" orders, by the same order the index keeps
+want() {
+    python3 -c 'import json,sys
+o=[json.loads(l) for l in open(sys.argv[1])]
+o.sort(key=lambda x:(x["created_ms"],x["id"]),reverse=True)
+print(" ".join(str(x["id"]) for x in o[int(sys.argv[2]):int(sys.argv[3])]))' "$WORK/sku" "$1" "$2"
+}
+got() { python3 -c 'import json,sys; print(" ".join(str(x["id"]) for x in json.loads(sys.argv[1])["orders"]))' "$1"; }
+expect 200 GET "/api/skus/green%20tea/orders?limit=4"
+[ "$(got "$LAST")" = "$(want 0 4)" ] || fail "sku listing $(got "$LAST"), wanted $(want 0 4)"
+[ "$(json "$LAST" "['sku']")" = "green tea" ] || fail "sku listing names $LAST"
+[ "$(json "$LAST" "['next_before']")" = "$(want 3 4)" ] || fail "sku listing's cursor: $LAST"
+expect 200 GET "/api/skus/green%20tea/orders?limit=4&before=$(want 3 4)"
+[ "$(got "$LAST")" = "$(want 4 7)" ] || fail "sku listing page 2 $(got "$LAST"), wanted $(want 4 7)"
+[ "$(json "$LAST" "['next_before']")" = None ] || fail "sku listing's last page has a next: $LAST"
+expect 200 GET "/api/skus/Green%20tea/orders"
+[ "$(json "$LAST" "['orders'][0]['user_id']")" = 61 ] || fail "another case is another sku: $LAST"
+[ "$(json "$LAST" "['orders'].__len__()")" = 1 ] || fail "another case is another sku: $LAST"
+# the listing reads each order as it is now, through the caches
+S=$(want 0 1)
+expect 200 PATCH "/api/orders/$S" '{"status":"CANCELLED"}'
+expect 200 GET "/api/skus/green%20tea/orders?limit=1"
+[ "$(json "$LAST" "['orders'][0]['status']")" = CANCELLED ] || fail "sku listing after PATCH: $LAST"
+expect 200 GET "/api/skus/no-such-sku/orders"
+[ "$(json "$LAST" "['orders']")" = "[]" ] || fail "an unknown sku lists orders: $LAST"
+expect 200 GET "/api/skus/green%20tea/orders?before=$ID"
+[ "$(json "$LAST" "['orders']")" = "[]" ] || fail "a cursor of another sku lists orders: $LAST"
+expect 400 GET "/api/skus/%ff/orders"
+expect 400 GET "/api/skus/a%00b/orders"
+expect 400 GET "/api/skus/a%2/orders"
+expect 400 GET "/api/skus/$(printf 'x%.0s' $(seq 64))/orders"
+expect 400 GET "/api/skus/tea/orders?limit=101"
+expect 400 GET "/api/skus/tea/orders?before=x"
+expect 404 GET "/api/skus/tea"
+expect 404 GET "/api/skus/tea/other"
+expect 405 POST "/api/skus/tea/orders" '{}'
+
 # --- status machine: valid transitions 200, invalid 409, unknown 404
 expect 200 PATCH "/api/orders/$ID" '{"status":"CONFIRMED"}'
 expect 200 PATCH "/api/orders/$ID" '{"status":"PREPARING"}'
