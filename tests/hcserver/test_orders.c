@@ -4,7 +4,8 @@
  * and L1; a replica's "not found" is confirmed on the primary and never cached on its own; only
  * a final "not found" becomes a negative entry; a write deletes both levels before the store
  * runs it and fills both once it is committed; store answers feed the shard's breaker by one
- * rule, and an open breaker keeps calls away from the shard.
+ * rule, and an open breaker keeps calls away from the shard; a creation is answered once its
+ * sku index entry is durable, then marked, and is answered all the same when the entry fails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -377,6 +378,101 @@ static void failures_open_the_shard_breaker_and_outcomes_do_not(void **state)
     assert_int_equal(orders_set_status(fx->o, &w, order_make_id(1, 7), ORDER_CONFIRMED), -ENODEV);
 }
 
+/* Answers the op submitted last with result (and, for a creation, an id on the user's shard). */
+static struct store_op *answer(struct fake_store *f, int result)
+{
+    struct store_op *op = f->pending;
+
+    assert_non_null(op);
+    f->pending = NULL;
+    op->result = result;
+    if (op->kind == STORE_CREATE && result == 0) {
+        op->order.id = order_make_id(40, store_shard_of_user(&f->base, op->order.user_id));
+        op->order.created_ms = 1234;
+    }
+    op->done(op);
+    return op;
+}
+
+/* A sku whose index is on shard (of the fixture's 2). */
+static const char *sku_on(struct fixture *fx, unsigned shard)
+{
+    static char sku[16];
+
+    for (int i = 0;; i++) {
+        snprintf(sku, sizeof(sku), "sku-%d", i);
+        if (store_shard_of_sku(&fx->st.base, sku) == shard)
+            return sku;
+    }
+}
+
+static void a_creation_is_answered_once_its_sku_entry_is_durable_then_marked(void **state)
+{
+    struct fixture *fx = *state;
+    struct orders_write w;
+    struct store_op *op;
+    struct order out;
+    int done = 0;
+
+    memset(&w, 0, sizeof(w));
+    w.op.order.user_id = 8; /* shard 0 */
+    snprintf(w.op.order.sku, sizeof(w.op.order.sku), "%s", sku_on(fx, 1));
+    w.done = count_done;
+    w.arg = &done;
+    assert_int_equal(orders_create(fx->o, &w), 0);
+    answer(&fx->st, 0);
+    /* Committed and cached, but not answered: its entry goes to the sku's shard first. */
+    assert_int_equal(done, 0);
+    assert_int_equal(orders_peek(fx->o, w.op.order.id, &out), 0);
+    op = fx->st.pending;
+    assert_non_null(op);
+    assert_int_equal(op->kind, STORE_SKU_INDEX);
+    assert_int_equal(store_shard_of_op(&fx->st.base, op), 1);
+    assert_true(op->order.id == w.op.order.id);
+    assert_string_equal(op->order.sku, w.op.order.sku);
+    assert_int_equal(op->order.created_ms, 1234);
+    answer(&fx->st, 0);
+    assert_int_equal(done, 1);
+    /* Then the order is marked on its own shard (memory of the module's, freed when done). */
+    op = fx->st.pending;
+    assert_non_null(op);
+    assert_int_equal(op->kind, STORE_SKU_MARK);
+    assert_true(op->order.id == w.op.order.id);
+    assert_int_equal(store_shard_of_op(&fx->st.base, op), 0);
+    answer(&fx->st, 0);
+    assert_null(fx->st.pending);
+}
+
+static void a_failed_sku_entry_still_answers_and_leaves_the_order_unmarked(void **state)
+{
+    struct fixture *fx = *state;
+    struct orders_write w;
+    int done = 0;
+
+    memset(&w, 0, sizeof(w));
+    w.op.order.user_id = 8;
+    snprintf(w.op.order.sku, sizeof(w.op.order.sku), "%s", sku_on(fx, 1));
+    w.done = count_done;
+    w.arg = &done;
+    /* Twice the entry fails: each creation is answered 201's way (result 0), nothing is
+     * marked, and the failures count against the sku's shard, whose breaker opens. */
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(orders_create(fx->o, &w), 0);
+        answer(&fx->st, 0);
+        answer(&fx->st, -EIO);
+        assert_int_equal(done, i + 1);
+        assert_int_equal(w.op.result, 0);
+        assert_null(fx->st.pending);
+    }
+    assert_int_equal(breaker_state(fx->br, 1), BREAKER_OPEN);
+    /* With it open no entry is even tried: the order is answered at its commit. */
+    assert_int_equal(orders_create(fx->o, &w), 0);
+    answer(&fx->st, 0);
+    assert_int_equal(done, 3);
+    assert_null(fx->st.pending);
+    assert_int_equal(breaker_state(fx->br, 0), BREAKER_CLOSED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +484,10 @@ int main(void)
             a_write_empties_both_levels_first_and_fills_them_once_committed, setup, teardown),
         cmocka_unit_test_setup_teardown(failures_open_the_shard_breaker_and_outcomes_do_not, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            a_creation_is_answered_once_its_sku_entry_is_durable_then_marked, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            a_failed_sku_entry_still_answers_and_leaves_the_order_unmarked, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
