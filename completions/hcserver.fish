@@ -33,7 +33,7 @@ complete -c hcserver -l secondary-threads -x -d 'Threads of the secondary pool (
 complete -c hcserver -l noncritical-threads -x -d 'Threads of the non-critical pool (events)'
 complete -c hcserver -l pool-queue -x -d 'Tasks each pool may queue before 503'
 complete -c hcserver -l confirm-delay -x -d 'How long a new order stays PENDING before the workers confirm it'
-complete -c hcserver -l compensate-every -x -d 'Period of the job that re-drives stuck PENDING orders'
+complete -c hcserver -l compensate-every -x -d 'Period of the job that re-drives stuck PENDING orders and indexes orders the sku index lacks'
 complete -c hcserver -l stuck-after -x -d 'A PENDING order older than this is re-driven'
 complete -c hcserver -l rate-orders -x -d 'Rate limit of POST /api/orders (0: none)'
 complete -c hcserver -l rate-reads -x -d 'Rate limit of GET /api/orders/{id} (0: none)'

@@ -273,7 +273,8 @@ static struct hc_opt opts[] = {
      .dest = &settings.confirm_delay},
     {.name = "compensate-every",
      .kind = HC_OPT_DURATION,
-     .help = "Period of the job that re-drives stuck PENDING orders",
+     .help = "Period of the job that re-drives stuck PENDING orders and indexes orders the "
+             "sku index lacks",
      .def = "2s",
      .group = G_WORK,
      .dest = &settings.compensate_every},
