@@ -20,7 +20,7 @@ duration=${DURATION:-8s}
 conns=${CONNS:-256}
 queries=${QUERIES:-40000}
 shards=${SHARDS:-4}
-hcserver=$build/hcserver/hcserver
+hcserver=${HCSERVER_BIN:-$build/hcserver/hcserver}
 hcload=$build/hcload/hcload
 for b in "$hcserver" "$hcload"; do
     [ -x "$b" ] || { echo "no $b: build first (cmake --preset release && cmake --build --preset release)" >&2; exit 1; }

@@ -15,11 +15,13 @@
  * must not touch it afterwards.
  *
  * The sku index. Orders are placed by user; a listing by sku reads the index on the sku's own
- * shard (store_shard_of_sku) instead of every shard. An order is created unmarked in its
- * shard's transaction; orders.c then writes its index entry (STORE_SKU_INDEX, through the sku
- * shard's committer) and, once that is durable, marks the order (STORE_SKU_MARK). An order
- * still unmarked after a crash or a failed write is found by list_unindexed and indexed
- * again, which repeats nothing: so every committed order reaches the index.
+ * shard (store_shard_of_sku) instead of every shard. A batch that creates orders also records,
+ * in the same transaction, the range of their ids as a row of its shard (struct store_range);
+ * orders.c then writes each order's index entry (STORE_SKU_INDEX, through the sku shard's
+ * committer) and, once every entry of the range is durable, deletes the row (STORE_SKU_RANGE).
+ * A row left by a crash or a failed entry is found by list_ranges, and its orders are indexed
+ * again, which repeats nothing: so every committed order reaches the index, at the cost of two
+ * small rows per batch rather than a write per order.
  *
  * Reads take a read preference. A backend with replicas may answer STORE_READ_ANY from one
  * that lags the primary: such a read may miss a recent write, so its "not found" is not final
@@ -34,16 +36,40 @@
 #include <stdint.h>
 
 #include "domain/order.h"
+#include "hc/core.h"
 
 /* The longest Idempotency-Key kept with an order (bytes, without the NUL). */
 #define HCSERVER_IDEM_KEY_MAX 127
 
 enum store_op_kind {
-    STORE_CREATE,     /* insert op->order (status PENDING, not yet indexed); out: id, times */
+    STORE_CREATE,     /* insert op->order (status PENDING); out: id, times, range */
     STORE_SET_STATUS, /* move op->id to op->new_status if the status machine allows it */
     STORE_SKU_INDEX,  /* on the sku's shard: note op->order (id, sku, created_ms) in the sku
                          index; a repeat is no change. Result 0 or -EIO */
-    STORE_SKU_MARK,   /* on the order's shard: mark order op->order.id as indexed. 0 or -EIO */
+    STORE_SKU_RANGE,  /* on the shard of order op->order.id: range row op->id has every order
+                         in the index (op->upto 0: delete the row) or those before order
+                         op->upto (move the row's first order to it). 0 or -EIO */
+};
+
+/*
+ * The creations of one batch on one shard, as the store committed them: their ids run from
+ * first to last (in a cluster other instances' orders may lie between; indexing those too is
+ * harmless), and the transaction recorded the range as row `row` of the shard's sku ranges.
+ * The store allocates one per batch that created an order and sets it in each such op; from
+ * done on it is the caller's, who keeps `left` (orders.c) and frees it.
+ */
+struct store_range {
+    uint64_t row;         /* in the shard's range table */
+    uint64_t first, last; /* order ids */
+    int left;             /* the caller's: references not yet released */
+    bool failed;          /* the caller's: an entry of the range was not written */
+    uint64_t upto;        /* the caller's: done up to this order (0: all of it) */
+};
+
+/* A range row as a listing returns it. */
+struct store_range_row {
+    uint64_t row;
+    uint64_t first, last; /* order ids */
 };
 
 /* Which copy of the data a read may use. */
@@ -56,10 +82,12 @@ struct store_op;
 typedef void (*store_done_cb)(struct store_op *op);
 
 struct store_op {
-    enum store_op_kind kind;                  /* what to do */
-    struct order order;                       /* CREATE: in; both: the order as stored after */
-    uint64_t id;                              /* SET_STATUS: the order */
-    int new_status;                           /* SET_STATUS: the status wanted */
+    enum store_op_kind kind;   /* what to do */
+    struct order order;        /* CREATE: in; both: the order as stored after */
+    uint64_t id;               /* SET_STATUS: the order */
+    int new_status;            /* SET_STATUS: the status wanted */
+    struct store_range *range; /* CREATE, result 0: out, its batch's range (see above) */
+    uint64_t upto;             /* SKU_RANGE: see the kind */
     char idem_key[HCSERVER_IDEM_KEY_MAX + 1]; /* CREATE: "" or the client's key */
     int result;          /* 0; -EEXIST: CREATE found the same key/ticket (order = the existing one);
                             -ENOENT: no such order; -EPERM: transition refused (order = current);
@@ -89,10 +117,13 @@ struct store_ops {
      * id the index does not hold: none). *n gets how many. 0 or -EIO. */
     int (*list_sku)(struct store *s, const char *sku, uint64_t before, enum store_read pref,
                     uint64_t *ids, size_t cap, size_t *n);
-    /* Up to cap orders on shard created before older_than_ms and not marked indexed
-     * (STORE_SKU_MARK), oldest first: what the sku index may still lack. 0 or -EIO. */
-    int (*list_unindexed)(struct store *s, unsigned shard, int64_t older_than_ms,
-                          enum store_read pref, struct order *out, size_t cap, size_t *n);
+    /* Up to cap range rows on shard recorded before older_than_ms and not yet done
+     * (STORE_SKU_RANGE): orders the sku index may still lack. 0 or -EIO. */
+    int (*list_ranges)(struct store *s, unsigned shard, int64_t older_than_ms, enum store_read pref,
+                       struct store_range_row *out, size_t cap, size_t *n);
+    /* Up to cap orders of shard with ids from first to last, in id order. 0 or -EIO. */
+    int (*list_ids)(struct store *s, unsigned shard, uint64_t first, uint64_t last,
+                    enum store_read pref, struct order *out, size_t cap, size_t *n);
     /* Up to cap ids on shard still PENDING and last changed before older_than_ms. 0 or -EIO. */
     int (*list_pending)(struct store *s, unsigned shard, int64_t older_than_ms,
                         enum store_read pref, uint64_t *ids, size_t cap, size_t *n);
@@ -125,7 +156,7 @@ static inline unsigned store_shard_of_sku(const struct store *s, const char *sku
 }
 
 /* The shard an op writes to (CREATE: its user's; SET_STATUS: its id's; SKU_INDEX: its sku's;
- * SKU_MARK: its order's). */
+ * SKU_RANGE: its order's). */
 static inline unsigned store_shard_of_op(const struct store *s, const struct store_op *op)
 {
     switch (op->kind) {
@@ -138,6 +169,24 @@ static inline unsigned store_shard_of_op(const struct store *s, const struct sto
     default:
         return order_id_shard(op->order.id);
     }
+}
+
+/* For a backend: op was created in the open batch, whose range (*cur, allocated at the
+ * batch's first creation) now takes it in. */
+static inline void store_range_note(struct store_range **cur, struct store_op *op)
+{
+    struct store_range *r = *cur;
+
+    if (r == NULL) {
+        r = *cur = (struct store_range *)hc_xcalloc(1, sizeof(*r));
+        r->first = r->last = op->order.id;
+    }
+    if (op->order.id < r->first)
+        r->first = op->order.id;
+    if (op->order.id > r->last)
+        r->last = op->order.id;
+    r->left++;
+    op->range = r;
 }
 
 /* s->ops->submit(s, op). */

@@ -71,15 +71,26 @@ static int fy_list_sku(struct store *s, const char *sku, uint64_t before, enum s
     return f->inner->ops->list_sku(f->inner, sku, before, pref, ids, cap, n);
 }
 
-static int fy_list_unindexed(struct store *s, unsigned shard, int64_t older_than_ms,
-                             enum store_read pref, struct order *out, size_t cap, size_t *n)
+static int fy_list_ranges(struct store *s, unsigned shard, int64_t older_than_ms,
+                          enum store_read pref, struct store_range_row *out, size_t cap, size_t *n)
 {
     struct faulty *f = (struct faulty *)s;
 
     *n = 0;
     if (fails(f, shard))
         return fail_now(f);
-    return f->inner->ops->list_unindexed(f->inner, shard, older_than_ms, pref, out, cap, n);
+    return f->inner->ops->list_ranges(f->inner, shard, older_than_ms, pref, out, cap, n);
+}
+
+static int fy_list_ids(struct store *s, unsigned shard, uint64_t first, uint64_t last,
+                       enum store_read pref, struct order *out, size_t cap, size_t *n)
+{
+    struct faulty *f = (struct faulty *)s;
+
+    *n = 0;
+    if (fails(f, shard))
+        return fail_now(f);
+    return f->inner->ops->list_ids(f->inner, shard, first, last, pref, out, cap, n);
 }
 
 static int fy_list_pending(struct store *s, unsigned shard, int64_t older_than_ms,
@@ -118,7 +129,8 @@ int store_faulty_open(struct store *inner, int fail_shard, struct hc_metrics *m,
         .get = fy_get,
         .list_user = fy_list_user,
         .list_sku = fy_list_sku,
-        .list_unindexed = fy_list_unindexed,
+        .list_ranges = fy_list_ranges,
+        .list_ids = fy_list_ids,
         .list_pending = fy_list_pending,
         .queue_depth = fy_queue_depth,
         .close = fy_close,

@@ -86,10 +86,13 @@ static const char *const schema_sql[] = {
     " UNIQUE KEY orders_by_ticket (ticket),"
     " KEY orders_pending (status, updated_ms)"
     ") ENGINE=InnoDB",
-    /* Version 2: the sku index (store.h). A version-1 table gains the column with every order
-     * unmarked, so the sweep indexes the orders it already holds. */
-    "ALTER TABLE orders ADD COLUMN IF NOT EXISTS indexed TINYINT NOT NULL DEFAULT 0,"
-    " ADD KEY IF NOT EXISTS orders_unindexed (indexed, created_ms)",
+    /* Version 2: the sku index and its outstanding ranges (store.h); schema_open gives a
+     * version-1 database one range of the orders it holds. */
+    "CREATE TABLE IF NOT EXISTS sku_ranges ("
+    " row BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+    " first_id BIGINT UNSIGNED NOT NULL, last_id BIGINT UNSIGNED NOT NULL,"
+    " created_ms BIGINT NOT NULL"
+    ") ENGINE=InnoDB",
     "CREATE TABLE IF NOT EXISTS sku_orders ("
     " order_id BIGINT UNSIGNED NOT NULL PRIMARY KEY, sku VARBINARY(64) NOT NULL,"
     " created_ms BIGINT NOT NULL,"
@@ -161,16 +164,19 @@ struct shard {
     char gtid_buf[64];
     unsigned long gtid_len;
     MYSQL_BIND gtid_b[1];
-    struct irow rows[MULTI_MAX]; /* the chunk being inserted */
-    struct store_op **pending;   /* CREATEs of the open batch, not yet inserted */
-    size_t npending;             /* how many */
-    struct store_op **skus;      /* SKU_INDEX and SKU_MARK ops of the open batch */
-    size_t nskus;                /* how many */
-    MYSQL_STMT *sku_ins[MULTI_SIZES], *mark[MULTI_SIZES]; /* of 128 >> i rows, on first use */
-    MYSQL_BIND sku_b[MULTI_MAX * 3];
+    struct irow rows[MULTI_MAX];      /* the chunk being inserted */
+    struct store_op **pending;        /* CREATEs of the open batch, not yet inserted */
+    size_t npending;                  /* how many */
+    struct store_op **skus;           /* SKU_INDEX ops of the open batch */
+    size_t nskus;                     /* how many */
+    MYSQL_STMT *sku_ins[MULTI_SIZES]; /* of 128 >> i rows, prepared on first use */
+    MYSQL_STMT *range_ins, *range_del, *range_move; /* the sku ranges' rows */
+    MYSQL_BIND sku_b[MULTI_MAX * 3], range_b[3];
+    unsigned long long r_first, r_last, r_row;
+    long long r_t;
     struct srow srows[MULTI_MAX];
-    unsigned long long mseq[MULTI_MAX];
-    bool multi; /* the server gives a multi-row INSERT consecutive ids */
+    struct store_range *range; /* the open batch's creations, NULL before the first */
+    bool multi;                /* the server gives a multi-row INSERT consecutive ids */
     /* This instance's last commit on the shard (written by the committer, read by readers). */
     pthread_mutex_t gtid_mu;       /* guards last_gtid */
     char last_gtid[64];            /* "domain-server-seq" */
@@ -202,7 +208,9 @@ struct store_mysql {
 struct mconn {
     MYSQL *db;
     MYSQL_STMT *get, *list, *list_before, *pending, *wait;
-    MYSQL_STMT *sku, *sku_at, *sku_before, *unindexed;
+    MYSQL_STMT *sku, *sku_at, *sku_before, *ranges, *ids;
+    MYSQL_BIND rr[3];
+    unsigned long long rrow, rfirst, rlast;
     MYSQL_BIND pb[5], idb[1], atb[1];
     char psku[HCSERVER_SKU_MAX + 1];
     unsigned long psku_len;
@@ -413,8 +421,10 @@ static void wconn_close(struct shard *sh)
     for (int i = 0; i < MULTI_SIZES; i++) {
         stmt_close(&sh->ins[i]);
         stmt_close(&sh->sku_ins[i]);
-        stmt_close(&sh->mark[i]);
     }
+    stmt_close(&sh->range_ins);
+    stmt_close(&sh->range_del);
+    stmt_close(&sh->range_move);
     stmt_close(&sh->by_key);
     stmt_close(&sh->by_ticket);
     stmt_close(&sh->by_seq);
@@ -487,8 +497,13 @@ static int wconn_open(struct shard *sh, char *err, size_t errlen)
     sh->by_seq = prep(sh->w, "SELECT " COLS " FROM orders WHERE seq = ? FOR UPDATE");
     sh->upd = prep(sh->w, "UPDATE orders SET status = ?, updated_ms = ? WHERE seq = ?");
     sh->gtid_q = prep(sh->w, "SELECT @@last_gtid");
+    sh->range_ins =
+        prep(sh->w, "INSERT INTO sku_ranges (first_id, last_id, created_ms) VALUES (?, ?, ?)");
+    sh->range_del = prep(sh->w, "DELETE FROM sku_ranges WHERE row = ?");
+    sh->range_move = prep(sh->w, "UPDATE sku_ranges SET first_id = ? WHERE row = ?");
     if (sh->by_key == NULL || sh->by_ticket == NULL || sh->by_seq == NULL || sh->upd == NULL ||
-        sh->gtid_q == NULL || !bind_row(sh->by_key, &sh->row) ||
+        sh->gtid_q == NULL || sh->range_ins == NULL || sh->range_del == NULL ||
+        sh->range_move == NULL || !bind_row(sh->by_key, &sh->row) ||
         !bind_row(sh->by_ticket, &sh->row) || !bind_row(sh->by_seq, &sh->row)) {
         snprintf(err, errlen, "%s: prepare: %s", sh->primary.label, mysql_error(sh->w));
         wconn_close(sh);
@@ -583,6 +598,7 @@ static void created(struct shard *sh, struct store_op **ops, size_t n, uint64_t 
         op->order.created_ms = t;
         op->order.updated_ms = t;
         op->result = 0;
+        store_range_note(&sh->range, op);
     }
 }
 
@@ -650,35 +666,26 @@ static MYSQL_STMT *rows_stmt(struct shard *sh, MYSQL_STMT **slot, int i, const c
     return slot[i];
 }
 
-/* Runs n (a power of two up to MULTI_MAX) ops of one sku kind in one statement. 0 or -EIO. */
-static int sku_chunk(struct shard *sh, enum store_op_kind kind, struct store_op **ops, size_t n)
+/* Writes n (a power of two up to MULTI_MAX) sku index entries in one statement. 0 or -EIO. */
+static int sku_chunk(struct shard *sh, struct store_op **ops, size_t n)
 {
     MYSQL_STMT *s;
     int i = 0;
 
     while (((size_t)MULTI_MAX >> i) != n)
         i++;
-    if (kind == STORE_SKU_INDEX) {
-        /* A repeat (the sweep indexing an order again) keeps the entry as it is. */
-        s = rows_stmt(sh, sh->sku_ins, i,
-                      "INSERT INTO sku_orders (order_id, sku, created_ms) VALUES ", "(?, ?, ?)",
-                      " ON DUPLICATE KEY UPDATE order_id = order_id");
-        for (size_t r = 0; r < n; r++) {
-            struct srow *row = &sh->srows[r];
-            row->id = ops[r]->order.id;
-            row->sku_len = (unsigned long)strlen(ops[r]->order.sku);
-            memcpy(row->sku, ops[r]->order.sku, row->sku_len);
-            row->t = ops[r]->order.created_ms;
-            bind_u64(&sh->sku_b[r * 3], &row->id);
-            bind_str(&sh->sku_b[r * 3 + 1], row->sku, sizeof(row->sku), &row->sku_len);
-            bind_i64(&sh->sku_b[r * 3 + 2], &row->t);
-        }
-    } else {
-        s = rows_stmt(sh, sh->mark, i, "UPDATE orders SET indexed = 1 WHERE seq IN (", "?", ")");
-        for (size_t r = 0; r < n; r++) {
-            sh->mseq[r] = order_id_seq(ops[r]->order.id);
-            bind_u64(&sh->sku_b[r], &sh->mseq[r]);
-        }
+    /* A repeat (the sweep indexing an order again) keeps the entry as it is. */
+    s = rows_stmt(sh, sh->sku_ins, i, "INSERT INTO sku_orders (order_id, sku, created_ms) VALUES ",
+                  "(?, ?, ?)", " ON DUPLICATE KEY UPDATE order_id = order_id");
+    for (size_t r = 0; r < n; r++) {
+        struct srow *row = &sh->srows[r];
+        row->id = ops[r]->order.id;
+        row->sku_len = (unsigned long)strlen(ops[r]->order.sku);
+        memcpy(row->sku, ops[r]->order.sku, row->sku_len);
+        row->t = ops[r]->order.created_ms;
+        bind_u64(&sh->sku_b[r * 3], &row->id);
+        bind_str(&sh->sku_b[r * 3 + 1], row->sku, sizeof(row->sku), &row->sku_len);
+        bind_i64(&sh->sku_b[r * 3 + 2], &row->t);
     }
     if (s == NULL || mysql_stmt_bind_param(s, sh->sku_b) != 0 || mysql_stmt_execute(s) != 0)
         return -EIO;
@@ -687,33 +694,62 @@ static int sku_chunk(struct shard *sh, enum store_op_kind kind, struct store_op 
     return 0;
 }
 
-/* Writes the batch's gathered sku index entries, then its marks, in as few statements as the
- * chunk sizes allow. 0 or -EIO. */
+/* Writes the batch's gathered sku index entries in as few statements as the chunk sizes
+ * allow. 0 or -EIO. */
 static int flush_skus(struct shard *sh)
 {
-    static const enum store_op_kind kinds[] = {STORE_SKU_INDEX, STORE_SKU_MARK};
-    struct store_op *chunk[MULTI_MAX];
+    size_t done = 0;
 
-    for (size_t k = 0; k < HC_ARRAY_LEN(kinds); k++) {
-        size_t left = 0, at = 0;
-        for (size_t i = 0; i < sh->nskus; i++)
-            left += sh->skus[i]->kind == kinds[k];
-        while (left > 0) {
-            size_t n = MULTI_MAX, got = 0;
-            while (n > left)
-                n >>= 1;
-            for (; got < n; at++) {
-                if (sh->skus[at]->kind == kinds[k])
-                    chunk[got++] = sh->skus[at];
-            }
-            if (sku_chunk(sh, kinds[k], chunk, n) < 0) {
-                sh->nskus = 0;
-                return -EIO;
-            }
-            left -= n;
+    while (done < sh->nskus) {
+        size_t n = MULTI_MAX;
+        while (n > sh->nskus - done)
+            n >>= 1;
+        if (sku_chunk(sh, &sh->skus[done], n) < 0) {
+            sh->nskus = 0;
+            return -EIO;
         }
+        done += n;
     }
     sh->nskus = 0;
+    return 0;
+}
+
+/* STORE_SKU_RANGE: a range row done, or done up to op->upto. 0 or -EIO. */
+static int run_range(struct shard *sh, struct store_op *op)
+{
+    MYSQL_STMT *s = op->upto == 0 ? sh->range_del : sh->range_move;
+
+    sh->r_row = op->id;
+    sh->r_first = op->upto;
+    if (op->upto == 0) {
+        bind_u64(&sh->range_b[0], &sh->r_row);
+    } else {
+        bind_u64(&sh->range_b[0], &sh->r_first);
+        bind_u64(&sh->range_b[1], &sh->r_row);
+    }
+    if (mysql_stmt_bind_param(s, sh->range_b) != 0 || mysql_stmt_execute(s) != 0)
+        return -EIO;
+    op->result = 0;
+    return 0;
+}
+
+/* Records the batch's creations as one range row (store.h). 0 or -EIO. */
+static int flush_range(struct shard *sh)
+{
+    struct store_range *r = sh->range;
+
+    if (r == NULL)
+        return 0;
+    sh->r_first = r->first;
+    sh->r_last = r->last;
+    sh->r_t = now_ms();
+    bind_u64(&sh->range_b[0], &sh->r_first);
+    bind_u64(&sh->range_b[1], &sh->r_last);
+    bind_i64(&sh->range_b[2], &sh->r_t);
+    if (mysql_stmt_bind_param(sh->range_ins, sh->range_b) != 0 ||
+        mysql_stmt_execute(sh->range_ins) != 0)
+        return -EIO;
+    r->row = mysql_stmt_insert_id(sh->range_ins);
     return 0;
 }
 
@@ -779,6 +815,7 @@ static int my_begin(void *arg, unsigned shard)
 
     sh->npending = 0;
     sh->nskus = 0;
+    sh->range = NULL; /* the last batch's, if any, went with its ops */
     if (sh->w == NULL && wconn_open(sh, err, sizeof(err)) < 0) {
         HC_LOG_WARN("store: shard %u: %s", shard, err);
         return -EIO;
@@ -796,11 +833,13 @@ static int my_apply(void *arg, unsigned shard, struct store_op *op)
         sh->pending[sh->npending++] = op;
         return 0;
     }
-    if (op->kind == STORE_SKU_INDEX || op->kind == STORE_SKU_MARK) {
+    if (op->kind == STORE_SKU_INDEX) {
         /* Rows no other op of the batch reads or writes: written together at the commit. */
         sh->skus[sh->nskus++] = op;
         return 0;
     }
+    if (op->kind == STORE_SKU_RANGE)
+        return run_range(sh, op);
     /* A status change sees the batch's earlier creations (it cannot name one, but keeps the
      * statements in queue order all the same). */
     if (flush_creates(sh) < 0)
@@ -815,7 +854,8 @@ static int my_commit(void *arg, unsigned shard)
     uint32_t domain;
     uint64_t seq;
 
-    if (flush_creates(sh) < 0 || flush_skus(sh) < 0 || mysql_commit(sh->w) != 0)
+    if (flush_creates(sh) < 0 || flush_skus(sh) < 0 || flush_range(sh) < 0 ||
+        mysql_commit(sh->w) != 0)
         return -EIO;
     /* Where the primary's binlog is now: what a replica must have applied to show this batch. */
     if (mysql_stmt_execute(sh->gtid_q) == 0) {
@@ -868,7 +908,8 @@ static void mconn_close(struct mconn *c)
     stmt_close(&c->sku);
     stmt_close(&c->sku_at);
     stmt_close(&c->sku_before);
-    stmt_close(&c->unindexed);
+    stmt_close(&c->ranges);
+    stmt_close(&c->ids);
     if (c->db != NULL)
         mysql_close(c->db);
     c->db = NULL;
@@ -940,15 +981,21 @@ static struct mconn *conn_of(struct store_mysql *st, unsigned shard, unsigned k)
     c->sku_before = prep(c->db, "SELECT order_id FROM sku_orders WHERE sku = ?"
                                 " AND (created_ms < ? OR (created_ms = ? AND order_id < ?))"
                                 " ORDER BY created_ms DESC, order_id DESC LIMIT ?");
-    c->unindexed = prep(c->db, "SELECT " COLS " FROM orders WHERE indexed = 0"
-                               " AND created_ms < ? ORDER BY created_ms LIMIT ?");
+    c->ranges = prep(c->db, "SELECT row, first_id, last_id FROM sku_ranges WHERE created_ms < ?"
+                            " ORDER BY row LIMIT ?");
+    c->ids = prep(c->db, "SELECT " COLS " FROM orders WHERE seq BETWEEN ? AND ?"
+                         " ORDER BY seq LIMIT ?");
+    bind_u64(&c->rr[0], &c->rrow);
+    bind_u64(&c->rr[1], &c->rfirst);
+    bind_u64(&c->rr[2], &c->rlast);
     bind_u64(&c->idb[0], &c->rid);
     bind_i64(&c->atb[0], &c->rt);
     if (c->get == NULL || c->list == NULL || c->list_before == NULL || c->pending == NULL ||
         c->wait == NULL || c->sku == NULL || c->sku_at == NULL || c->sku_before == NULL ||
-        c->unindexed == NULL || !bind_row(c->get, &c->row) || !bind_row(c->list, &c->row) ||
+        c->ranges == NULL || c->ids == NULL || !bind_row(c->get, &c->row) ||
+        !bind_row(c->list, &c->row) || mysql_stmt_bind_result(c->ranges, c->rr) != 0 ||
         !bind_row(c->list_before, &c->row) || !bind_row(c->pending, &c->row) ||
-        !bind_row(c->unindexed, &c->row) || mysql_stmt_bind_result(c->sku, c->idb) != 0 ||
+        !bind_row(c->ids, &c->row) || mysql_stmt_bind_result(c->sku, c->idb) != 0 ||
         mysql_stmt_bind_result(c->sku_before, c->idb) != 0 ||
         mysql_stmt_bind_result(c->sku_at, c->atb) != 0) {
         mconn_close(c);
@@ -1227,38 +1274,82 @@ static int my_list_sku(struct store *s, const char *sku, uint64_t before, enum s
     return route(st, store_shard_of_sku(s, sku), pref, do_sku, &a);
 }
 
-struct unindexed_args {
+struct ranges_args {
     int64_t older_than_ms;
-    struct order *out;
+    struct store_range_row *out;
     size_t cap, *n;
 };
 
-static int do_unindexed(struct mconn *c, unsigned shard, void *arg)
+static int do_ranges(struct mconn *c, unsigned shard, void *arg)
 {
-    struct unindexed_args *a = arg;
-    int n;
+    struct ranges_args *a = arg;
+    size_t got = 0;
+    int rc;
 
+    HC_UNUSED(shard);
     c->pl = a->older_than_ms;
     c->p2 = a->cap;
     bind_i64(&c->pb[0], &c->pl);
     bind_u64(&c->pb[1], &c->p2);
-    n = fetch_rows(c->unindexed, c->pb, &c->row, shard, a->out, a->cap);
+    if (mysql_stmt_bind_param(c->ranges, c->pb) != 0 || mysql_stmt_execute(c->ranges) != 0)
+        return -EIO;
+    while ((rc = mysql_stmt_fetch(c->ranges)) == 0 || rc == MYSQL_DATA_TRUNCATED) {
+        if (got < a->cap)
+            a->out[got++] = (struct store_range_row){c->rrow, c->rfirst, c->rlast};
+    }
+    mysql_stmt_free_result(c->ranges);
+    if (rc != MYSQL_NO_DATA)
+        return -EIO;
+    *a->n = got;
+    return 0;
+}
+
+static int my_list_ranges(struct store *s, unsigned shard, int64_t older_than_ms,
+                          enum store_read pref, struct store_range_row *out, size_t cap, size_t *n)
+{
+    struct store_mysql *st = (struct store_mysql *)s;
+    struct ranges_args a = {older_than_ms, out, cap, n};
+
+    *n = 0;
+    if (shard >= st->cfg.shards)
+        return -EIO;
+    return route(st, shard, pref, do_ranges, &a);
+}
+
+struct ids_args {
+    uint64_t first, last;
+    struct order *out;
+    size_t cap, *n;
+};
+
+static int do_ids(struct mconn *c, unsigned shard, void *arg)
+{
+    struct ids_args *a = arg;
+    int n;
+
+    c->p1 = order_id_seq(a->first);
+    c->p2 = order_id_seq(a->last);
+    c->p3 = a->cap;
+    bind_u64(&c->pb[0], &c->p1);
+    bind_u64(&c->pb[1], &c->p2);
+    bind_u64(&c->pb[2], &c->p3);
+    n = fetch_rows(c->ids, c->pb, &c->row, shard, a->out, a->cap);
     if (n < 0)
         return -EIO;
     *a->n = (size_t)n;
     return 0;
 }
 
-static int my_list_unindexed(struct store *s, unsigned shard, int64_t older_than_ms,
-                             enum store_read pref, struct order *out, size_t cap, size_t *n)
+static int my_list_ids(struct store *s, unsigned shard, uint64_t first, uint64_t last,
+                       enum store_read pref, struct order *out, size_t cap, size_t *n)
 {
     struct store_mysql *st = (struct store_mysql *)s;
-    struct unindexed_args a = {older_than_ms, out, cap, n};
+    struct ids_args a = {first, last, out, cap, n};
 
     *n = 0;
     if (shard >= st->cfg.shards)
         return -EIO;
-    return route(st, shard, pref, do_unindexed, &a);
+    return route(st, shard, pref, do_ids, &a);
 }
 
 static int my_submit(struct store *s, struct store_op *op)
@@ -1424,7 +1515,8 @@ static const struct store_ops mysql_ops = {
     .get = my_get,
     .list_user = my_list_user,
     .list_sku = my_list_sku,
-    .list_unindexed = my_list_unindexed,
+    .list_ranges = my_list_ranges,
+    .list_ids = my_list_ids,
     .list_pending = my_list_pending,
     .queue_depth = my_queue_depth,
     .close = my_close,
@@ -1460,6 +1552,22 @@ static int schema_open(struct shard *sh, char *err, size_t errlen)
         return -EPROTO;
     }
     if (version < SCHEMA_VERSION) {
+        /* A version-1 database's orders are not in the sku index: one range of all of them
+         * has the compensation job index them (store.h). Two instances upgrading at once
+         * record it twice, which only indexes them twice. */
+        long long lo = 0, hi = 0;
+        if (version == 1 && query_int(m, "SELECT MIN(seq) FROM orders", &lo) &&
+            query_int(m, "SELECT MAX(seq) FROM orders", &hi)) {
+            snprintf(
+                sql, sizeof(sql),
+                "INSERT INTO sku_ranges (first_id, last_id, created_ms) VALUES (%llu, %llu, 0)",
+                (unsigned long long)order_make_id((uint64_t)lo, sh->idx),
+                (unsigned long long)order_make_id((uint64_t)hi, sh->idx));
+            if (mysql_query(m, sql) != 0)
+                goto out;
+        } else if (version == 1 && mysql_errno(m) != 0) {
+            goto out;
+        }
         snprintf(sql, sizeof(sql), "INSERT INTO hc_schema (version) VALUES (%d)", SCHEMA_VERSION);
         if (mysql_query(m, sql) != 0)
             goto out;

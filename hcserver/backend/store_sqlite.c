@@ -43,7 +43,7 @@ static const char schema_sql[] =
     " user_id INTEGER NOT NULL, sku TEXT NOT NULL, qty INTEGER NOT NULL,"
     " amount_cents INTEGER NOT NULL, status INTEGER NOT NULL,"
     " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
-    " idem_key TEXT, ticket INTEGER, indexed INTEGER NOT NULL DEFAULT 0);"
+    " idem_key TEXT, ticket INTEGER);"
     "CREATE INDEX IF NOT EXISTS orders_by_user ON orders(user_id, seq);"
     "CREATE UNIQUE INDEX IF NOT EXISTS orders_by_key ON orders(user_id, idem_key)"
     " WHERE idem_key IS NOT NULL;"
@@ -51,23 +51,24 @@ static const char schema_sql[] =
     " WHERE ticket IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS orders_pending ON orders(updated_ms) WHERE status = 0;";
 
-/* The sku index (store.h), after `indexed` exists: a shard made before it gains the column with
- * every order unmarked, so its orders are indexed by the sweep. */
+/* The sku index and its outstanding ranges (store.h). */
 static const char index_sql[] =
-    "CREATE INDEX IF NOT EXISTS orders_unindexed ON orders(created_ms) WHERE indexed = 0;"
+    "CREATE TABLE IF NOT EXISTS sku_ranges (row INTEGER PRIMARY KEY, first_id INTEGER NOT NULL,"
+    " last_id INTEGER NOT NULL, created_ms INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS sku_orders ("
     " order_id INTEGER PRIMARY KEY, sku TEXT NOT NULL, created_ms INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS sku_orders_by_time ON sku_orders(sku, created_ms, order_id);";
 
 struct shard {
-    struct store_sqlite *st;                               /* the store */
-    unsigned idx;                                          /* shard number */
-    char path[4096];                                       /* the file */
-    sqlite3 *wdb;                                          /* the committer's connection */
-    sqlite3_stmt *ins, *by_key, *by_ticket, *by_seq, *upd; /* the committer's statements */
-    sqlite3_stmt *sku_ins, *mark;                          /* the sku index's */
-    sqlite3_stmt *begin, *commit, *rollback;               /* transactions, prepared once */
-    struct shard_stats stats;                              /* hc_shard_* (reads count here) */
+    struct store_sqlite *st;                                    /* the store */
+    unsigned idx;                                               /* shard number */
+    char path[4096];                                            /* the file */
+    sqlite3 *wdb;                                               /* the committer's connection */
+    sqlite3_stmt *ins, *by_key, *by_ticket, *by_seq, *upd;      /* the committer's statements */
+    sqlite3_stmt *sku_ins, *range_ins, *range_del, *range_move; /* the sku index's */
+    struct store_range *range;               /* the open batch's creations, NULL before the first */
+    sqlite3_stmt *begin, *commit, *rollback; /* transactions, prepared once */
+    struct shard_stats stats;                /* hc_shard_* (reads count here) */
     char why[160]; /* SQLite's reason for the batch's first failure, "" while none */
 };
 
@@ -87,7 +88,7 @@ struct reader {
     unsigned n;
     sqlite3 **db;
     sqlite3_stmt **get, **list, **list_before, **pending;
-    sqlite3_stmt **sku, **sku_before, **unindexed;
+    sqlite3_stmt **sku, **sku_before, **ranges, **ids;
 };
 
 static pthread_key_t reader_key;
@@ -107,7 +108,8 @@ static void reader_free(void *p)
         sqlite3_finalize(r->pending[i]);
         sqlite3_finalize(r->sku[i]);
         sqlite3_finalize(r->sku_before[i]);
-        sqlite3_finalize(r->unindexed[i]);
+        sqlite3_finalize(r->ranges[i]);
+        sqlite3_finalize(r->ids[i]);
         sqlite3_close(r->db[i]);
     }
     free(r->db);
@@ -117,7 +119,8 @@ static void reader_free(void *p)
     free(r->pending);
     free(r->sku);
     free(r->sku_before);
-    free(r->unindexed);
+    free(r->ranges);
+    free(r->ids);
     free(r);
 }
 
@@ -157,7 +160,8 @@ static struct reader *reader_get(struct store_sqlite *st)
     r->pending = hc_xcalloc(n, sizeof(*r->pending));
     r->sku = hc_xcalloc(n, sizeof(*r->sku));
     r->sku_before = hc_xcalloc(n, sizeof(*r->sku_before));
-    r->unindexed = hc_xcalloc(n, sizeof(*r->unindexed));
+    r->ranges = hc_xcalloc(n, sizeof(*r->ranges));
+    r->ids = hc_xcalloc(n, sizeof(*r->ids));
     for (unsigned i = 0; i < n; i++) {
         r->n = i + 1;
         char err[256];
@@ -181,10 +185,12 @@ static struct reader *reader_get(struct store_sqlite *st)
                                           " order_id FROM sku_orders WHERE order_id = ?2"
                                           " AND sku = ?1)"
                                           " ORDER BY created_ms DESC, order_id DESC LIMIT ?3");
-        r->unindexed[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE indexed = 0"
-                                         " AND created_ms < ? ORDER BY created_ms LIMIT ?");
+        r->ranges[i] = prep(r->db[i], "SELECT row, first_id, last_id FROM sku_ranges"
+                                      " WHERE created_ms < ? ORDER BY row LIMIT ?");
+        r->ids[i] = prep(r->db[i], "SELECT " COLS " FROM orders WHERE seq BETWEEN ? AND ?"
+                                   " ORDER BY seq LIMIT ?");
         if (!r->get[i] || !r->list[i] || !r->list_before[i] || !r->pending[i] || !r->sku[i] ||
-            !r->sku_before[i] || !r->unindexed[i])
+            !r->sku_before[i] || !r->ranges[i] || !r->ids[i])
             goto fail;
     }
     pthread_setspecific(reader_key, r);
@@ -284,6 +290,7 @@ static void run_create(struct shard *sh, struct store_op *op)
         op->order.created_ms = t;
         op->order.updated_ms = t;
         op->result = 0;
+        store_range_note(&sh->range, op);
     } else if (rc == SQLITE_CONSTRAINT) {
         op->result = find_existing(sh, op);
     } else {
@@ -334,7 +341,7 @@ static bool run_stmt(struct shard *sh, sqlite3_stmt *s)
     return rc == SQLITE_DONE;
 }
 
-/* STORE_SKU_INDEX (a repeat is ignored by the key) and STORE_SKU_MARK. */
+/* STORE_SKU_INDEX (a repeat is ignored by the key) and STORE_SKU_RANGE. */
 static void run_sku(struct shard *sh, struct store_op *op)
 {
     sqlite3_stmt *s;
@@ -345,9 +352,13 @@ static void run_sku(struct shard *sh, struct store_op *op)
         sqlite3_bind_int64(s, 1, (sqlite3_int64)op->order.id);
         sqlite3_bind_text(s, 2, op->order.sku, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 3, op->order.created_ms);
+    } else if (op->upto == 0) {
+        s = sh->range_del;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)op->id);
     } else {
-        s = sh->mark;
-        sqlite3_bind_int64(s, 1, (sqlite3_int64)order_id_seq(op->order.id));
+        s = sh->range_move;
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)op->upto);
+        sqlite3_bind_int64(s, 2, (sqlite3_int64)op->id);
     }
     ok = run_stmt(sh, s);
     sqlite3_clear_bindings(s);
@@ -360,6 +371,7 @@ static int sq_begin(void *arg, unsigned shard)
     struct shard *sh = &st->shards[shard];
 
     sh->why[0] = '\0';
+    sh->range = NULL; /* the last batch's, if any, went with its ops */
     return run_stmt(sh, sh->begin) ? 0 : -EIO;
 }
 
@@ -380,7 +392,17 @@ static int sq_commit(void *arg, unsigned shard)
 {
     struct store_sqlite *st = arg;
     struct shard *sh = &st->shards[shard];
+    struct store_range *r = sh->range;
 
+    /* The batch's creations as one range row, in their own transaction (store.h). */
+    if (r != NULL) {
+        sqlite3_bind_int64(sh->range_ins, 1, (sqlite3_int64)r->first);
+        sqlite3_bind_int64(sh->range_ins, 2, (sqlite3_int64)r->last);
+        sqlite3_bind_int64(sh->range_ins, 3, now_ms());
+        if (!run_stmt(sh, sh->range_ins))
+            return -EIO;
+        r->row = (uint64_t)sqlite3_last_insert_rowid(sh->wdb);
+    }
     return run_stmt(sh, sh->commit) ? 0 : -EIO;
 }
 
@@ -504,8 +526,8 @@ static int sq_list_sku(struct store *s, const char *sku, uint64_t before, enum s
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-static int sq_list_unindexed(struct store *s, unsigned shard, int64_t older_than_ms,
-                             enum store_read pref, struct order *out, size_t cap, size_t *n)
+static int sq_list_ranges(struct store *s, unsigned shard, int64_t older_than_ms,
+                          enum store_read pref, struct store_range_row *out, size_t cap, size_t *n)
 {
     struct store_sqlite *st = (struct store_sqlite *)s;
     struct reader *r = reader_get(st);
@@ -516,9 +538,35 @@ static int sq_list_unindexed(struct store *s, unsigned shard, int64_t older_than
     *n = 0;
     if (r == NULL || shard >= st->cfg.shards)
         return -EIO;
-    q = r->unindexed[shard];
+    q = r->ranges[shard];
     sqlite3_bind_int64(q, 1, older_than_ms);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)cap);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap) {
+        out[*n].row = (uint64_t)sqlite3_column_int64(q, 0);
+        out[*n].first = (uint64_t)sqlite3_column_int64(q, 1);
+        out[*n].last = (uint64_t)sqlite3_column_int64(q, 2);
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -EIO;
+}
+
+static int sq_list_ids(struct store *s, unsigned shard, uint64_t first, uint64_t last,
+                       enum store_read pref, struct order *out, size_t cap, size_t *n)
+{
+    struct store_sqlite *st = (struct store_sqlite *)s;
+    struct reader *r = reader_get(st);
+    sqlite3_stmt *q;
+    int rc;
+
+    HC_UNUSED(pref);
+    *n = 0;
+    if (r == NULL || shard >= st->cfg.shards)
+        return -EIO;
+    q = r->ids[shard];
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)order_id_seq(first));
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)order_id_seq(last));
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)cap);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < cap)
         row_to_order(q, shard, &out[(*n)++]);
     sqlite3_reset(q);
@@ -561,7 +609,9 @@ static void shard_close(struct shard *sh)
     sqlite3_finalize(sh->by_seq);
     sqlite3_finalize(sh->upd);
     sqlite3_finalize(sh->sku_ins);
-    sqlite3_finalize(sh->mark);
+    sqlite3_finalize(sh->range_ins);
+    sqlite3_finalize(sh->range_del);
+    sqlite3_finalize(sh->range_move);
     sqlite3_finalize(sh->begin);
     sqlite3_finalize(sh->commit);
     sqlite3_finalize(sh->rollback);
@@ -595,23 +645,57 @@ static const struct store_ops sqlite_ops = {
     .get = sq_get,
     .list_user = sq_list_user,
     .list_sku = sq_list_sku,
-    .list_unindexed = sq_list_unindexed,
+    .list_ranges = sq_list_ranges,
+    .list_ids = sq_list_ids,
     .list_pending = sq_list_pending,
     .queue_depth = sq_queue_depth,
     .close = sq_close,
 };
 
-/* Whether the orders table has column name (a shard made by an older hcserver may not). */
-static bool has_column(sqlite3 *db, const char *name)
+/* Runs sql on db and reads the first column of its one row (0 when it has none). */
+static int query_int(sqlite3 *db, const char *sql, sqlite3_int64 *v)
 {
-    char sql[96];
     sqlite3_stmt *s = NULL;
-    bool ok;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
 
-    snprintf(sql, sizeof(sql), "SELECT %s FROM orders LIMIT 0", name);
-    ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK;
+    *v = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        *v = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
-    return ok;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/*
+ * The sku index's tables, in one transaction with what an older shard needs: a shard made
+ * before them (orders, but no sku_ranges) gets one range of all its orders, which the
+ * compensation job then indexes. 0 or -EIO.
+ */
+static int index_open(struct shard *sh)
+{
+    sqlite3_int64 had = 0, lo = 0, hi = 0;
+    char sql[192];
+
+    if (sqlite3_exec(sh->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return -EIO;
+    if (query_int(sh->wdb, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sku_ranges'", &had) <
+            0 ||
+        sqlite3_exec(sh->wdb, index_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        (had == 0 && (query_int(sh->wdb, "SELECT MIN(seq) FROM orders", &lo) < 0 ||
+                      query_int(sh->wdb, "SELECT MAX(seq) FROM orders", &hi) < 0)))
+        goto fail;
+    if (had == 0 && hi > 0) {
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO sku_ranges (first_id, last_id, created_ms) VALUES (%llu, %llu, 0)",
+                 (unsigned long long)order_make_id((uint64_t)lo, sh->idx),
+                 (unsigned long long)order_make_id((uint64_t)hi, sh->idx));
+        if (sqlite3_exec(sh->wdb, sql, NULL, NULL, NULL) != SQLITE_OK)
+            goto fail;
+    }
+    if (sqlite3_exec(sh->wdb, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+fail:
+    sqlite3_exec(sh->wdb, "ROLLBACK", NULL, NULL, NULL);
+    return -EIO;
 }
 
 static int shard_open(struct shard *sh, char *err, size_t errlen)
@@ -620,11 +704,7 @@ static int shard_open(struct shard *sh, char *err, size_t errlen)
 
     if (rc < 0)
         return rc;
-    if (sqlite3_exec(sh->wdb, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
-        (!has_column(sh->wdb, "indexed") &&
-         sqlite3_exec(sh->wdb, "ALTER TABLE orders ADD COLUMN indexed INTEGER NOT NULL DEFAULT 0",
-                      NULL, NULL, NULL) != SQLITE_OK) ||
-        sqlite3_exec(sh->wdb, index_sql, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(sh->wdb, schema_sql, NULL, NULL, NULL) != SQLITE_OK || index_open(sh) < 0) {
         snprintf(err, errlen, "%s: schema: %s", sh->path, sqlite3_errmsg(sh->wdb));
         return -EIO;
     }
@@ -637,12 +717,16 @@ static int shard_open(struct shard *sh, char *err, size_t errlen)
     sh->upd = prep(sh->wdb, "UPDATE orders SET status = ?, updated_ms = ? WHERE seq = ?");
     sh->sku_ins = prep(sh->wdb, "INSERT OR IGNORE INTO sku_orders (order_id, sku, created_ms)"
                                 " VALUES (?, ?, ?)");
-    sh->mark = prep(sh->wdb, "UPDATE orders SET indexed = 1 WHERE seq = ?");
+    sh->range_ins = prep(sh->wdb, "INSERT INTO sku_ranges (first_id, last_id, created_ms)"
+                                  " VALUES (?, ?, ?)");
+    sh->range_del = prep(sh->wdb, "DELETE FROM sku_ranges WHERE row = ?");
+    sh->range_move = prep(sh->wdb, "UPDATE sku_ranges SET first_id = ? WHERE row = ?");
     sh->begin = prep(sh->wdb, "BEGIN IMMEDIATE");
     sh->commit = prep(sh->wdb, "COMMIT");
     sh->rollback = prep(sh->wdb, "ROLLBACK");
     if (!sh->ins || !sh->by_key || !sh->by_ticket || !sh->by_seq || !sh->upd || !sh->sku_ins ||
-        !sh->mark || !sh->begin || !sh->commit || !sh->rollback) {
+        !sh->range_ins || !sh->range_del || !sh->range_move || !sh->begin || !sh->commit ||
+        !sh->rollback) {
         snprintf(err, errlen, "%s: prepare: %s", sh->path, sqlite3_errmsg(sh->wdb));
         return -EIO;
     }

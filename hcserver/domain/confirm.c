@@ -10,8 +10,9 @@
  * The same thread runs compensation every period: it asks each shard for orders PENDING for
  * longer than stuck_after and queues them again. Re-driving is safe because a confirmation is
  * a conditional transition (PENDING only), so a duplicate is refused by the store, not
- * applied twice. Then it asks each shard for orders never marked in the sku index and has
- * them indexed (orders_index_sweep), which a repeat leaves as it was.
+ * applied twice. Then it asks each shard for the range rows of batches whose sku index entries
+ * were not all written and has them written (orders_index_sweep), which a repeat leaves as
+ * it was.
  */
 #include "domain/confirm.h"
 
@@ -106,8 +107,8 @@ static void compensate(struct confirm *c)
     /* The same job for the sku index: orders committed whose entry never was (orders.h). */
     for (unsigned s = 0; s < orders_shards(o); s++) {
         size_t n = 0;
-        int64_t unmarked = hc_wall_ns() / HC_NSEC_PER_MSEC - HC_SERVER_INDEX_SWEEP_AGE_MS;
-        if (orders_index_sweep(o, s, unmarked, REDRIVE_BATCH, &n) == 0)
+        int64_t older = hc_wall_ns() / HC_NSEC_PER_MSEC - HC_SERVER_INDEX_SWEEP_AGE_MS;
+        if (orders_index_sweep(o, s, older, REDRIVE_BATCH, &n) == 0)
             hc_metrics_counter_add(c->reindexed, n);
     }
     free(ids);

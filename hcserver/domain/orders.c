@@ -203,16 +203,22 @@ int orders_list_pending(struct orders *o, unsigned shard, int64_t older_than_ms,
     return rc;
 }
 
-/* ---- the sku index ------------------------------------------------------------------- */
+/* ---- the sku index -------------------------------------------------------------------
+ *
+ * Ranges (store.h): each creation holds a reference to its batch's range until its entry is
+ * durable or has failed; the last reference either sends the range row to be deleted (every
+ * entry written) or, after a failure, only frees it, and the row waits for the sweep. The
+ * sweep holds a range of its own for each row it works on: its reference, and one per entry. */
 
-/* A sku index write of the sweep, or an order's mark: memory of its own, freed when done. */
+/* An index entry or a range row's removal in the background: memory of its own. */
 struct index_job {
     struct store_op op;
     struct orders *o;
+    struct store_range *range; /* SKU_INDEX: the range it holds a reference to */
 };
 
 /*
- * Submits op (kind, and order with id, sku and created_ms, already set) to its shard with
+ * Submits op (kind and order with id, sku and created_ms already set) to its shard with
  * done, through the shard's breaker: a client's write may take a half-open breaker's trial
  * (trial), background work only runs while it is closed. 0, or why it was not submitted.
  */
@@ -233,36 +239,47 @@ static int submit_index(struct orders *o, struct store_op *op, store_done_cb don
     return rc;
 }
 
+static void range_put(struct orders *o, struct store_range *r, bool ok);
+
 static void job_done(struct store_op *op)
 {
     struct index_job *j = op->arg;
 
     breaker_report(j->o->cfg.breakers, store_shard_of_op(j->o->cfg.store, op),
                    orders_shard_ok(op->result));
+    if (op->kind == STORE_SKU_INDEX)
+        range_put(j->o, j->range, op->result == 0);
+    else
+        free(j->range); /* the range row's removal: the range is over either way */
     free(j);
 }
 
-/* Marks ord indexed on its shard, in the background (an unmarked order is only indexed
- * again by the sweep). */
-static void mark_indexed(struct orders *o, const struct order *ord)
+/* Drops one reference to r (NULL: none); ok when the entry it stood for is durable. */
+static void range_put(struct orders *o, struct store_range *r, bool ok)
 {
-    struct index_job *j = hc_xcalloc(1, sizeof(*j));
+    struct index_job *j;
 
+    if (r == NULL)
+        return;
+    if (!ok)
+        __atomic_store_n(&r->failed, true, __ATOMIC_RELAXED);
+    if (__atomic_sub_fetch(&r->left, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    if (__atomic_load_n(&r->failed, __ATOMIC_RELAXED)) {
+        free(r); /* its row stays: the sweep writes the entries again */
+        return;
+    }
+    j = hc_xcalloc(1, sizeof(*j));
     j->o = o;
-    j->op.kind = STORE_SKU_MARK;
-    j->op.order.id = ord->id;
-    if (submit_index(o, &j->op, job_done, j, false) < 0)
+    j->range = r;
+    j->op.kind = STORE_SKU_RANGE;
+    j->op.id = r->row;
+    j->op.order.id = r->first; /* its shard's */
+    j->op.upto = r->upto;
+    if (submit_index(o, &j->op, job_done, j, false) < 0) {
+        free(r); /* the row stays: the sweep finds nothing left to do in it, and removes it */
         free(j);
-}
-
-/* A sweep's index entry is durable: mark the order, then free. */
-static void sweep_done(struct store_op *op)
-{
-    struct index_job *j = op->arg;
-
-    if (op->result == 0)
-        mark_indexed(j->o, &op->order);
-    job_done(op);
+    }
 }
 
 /* Copies what an index entry holds of ord into op. */
@@ -275,25 +292,59 @@ static void index_op(struct store_op *op, const struct order *ord)
     op->order.created_ms = ord->created_ms;
 }
 
+/* Works on range row rr of shard: indexes up to cap of its orders again. 0 or -EIO. */
+static int sweep_range(struct orders *o, unsigned shard, const struct store_range_row *rr,
+                       struct order *found, size_t cap, size_t *n)
+{
+    struct store *st = o->cfg.store;
+    struct store_range *r;
+    int rc = st->ops->list_ids(st, shard, rr->first, rr->last, STORE_READ_PRIMARY, found, cap, n);
+
+    breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
+    if (rc < 0)
+        return rc;
+    r = hc_xcalloc(1, sizeof(*r));
+    r->row = rr->row;
+    r->first = rr->first;
+    r->last = rr->last;
+    /* A full page leaves the rest of the row for the next run. */
+    r->upto = *n == cap ? order_make_id(order_id_seq(found[*n - 1].id) + 1, shard) : 0;
+    r->left = 1;
+    for (size_t i = 0; i < *n; i++) {
+        struct index_job *j = hc_xcalloc(1, sizeof(*j));
+        j->o = o;
+        j->range = r;
+        index_op(&j->op, &found[i]);
+        __atomic_add_fetch(&r->left, 1, __ATOMIC_ACQ_REL);
+        if (submit_index(o, &j->op, job_done, j, false) < 0) {
+            free(j);
+            range_put(o, r, false);
+        }
+    }
+    range_put(o, r, true);
+    return 0;
+}
+
 int orders_index_sweep(struct orders *o, unsigned shard, int64_t older_than_ms, size_t cap,
                        size_t *n)
 {
     struct store *st = o->cfg.store;
+    struct store_range_row rows[HC_SERVER_INDEX_SWEEP_RANGES];
     struct order *found;
+    size_t nrows = 0;
     int rc;
 
     *n = 0;
     if (breaker_state(o->cfg.breakers, shard) != BREAKER_CLOSED)
         return -EHOSTUNREACH;
-    found = hc_xcalloc(cap, sizeof(*found));
-    rc = st->ops->list_unindexed(st, shard, older_than_ms, STORE_READ_PRIMARY, found, cap, n);
+    rc = st->ops->list_ranges(st, shard, older_than_ms, STORE_READ_PRIMARY, rows,
+                              HC_ARRAY_LEN(rows), &nrows);
     breaker_report(o->cfg.breakers, shard, orders_shard_ok(rc));
-    for (size_t i = 0; rc == 0 && i < *n; i++) {
-        struct index_job *j = hc_xcalloc(1, sizeof(*j));
-        j->o = o;
-        index_op(&j->op, &found[i]);
-        if (submit_index(o, &j->op, sweep_done, j, false) < 0)
-            free(j); /* the next sweep finds it again */
+    found = hc_xcalloc(cap, sizeof(*found));
+    for (size_t i = 0; rc == 0 && i < nrows && *n < cap; i++) {
+        size_t got = 0;
+        rc = sweep_range(o, shard, &rows[i], found, cap - *n, &got);
+        *n += got;
     }
     free(found);
     return rc;
@@ -336,11 +387,11 @@ static void indexed_done(struct store_op *op)
 {
     struct orders_write *w = op->arg;
     struct orders *o = w->o;
+    struct store_range *r = w->op.range;
 
     breaker_report(o->cfg.breakers, store_shard_of_op(o->cfg.store, op),
                    orders_shard_ok(op->result));
-    if (op->result == 0)
-        mark_indexed(o, &w->op.order);
+    range_put(o, r, op->result == 0);
     w->done(w);
 }
 
@@ -359,6 +410,9 @@ static void write_done(struct store_op *op)
         index_op(&w->idx, &op->order);
         if (submit_index(o, &w->idx, indexed_done, w, true) == 0)
             return;
+        range_put(o, op->range, false);
+    } else if (op->kind == STORE_CREATE) {
+        range_put(o, op->range, false); /* a failed batch: its row was never committed */
     }
     w->done(w);
 }

@@ -19,9 +19,10 @@
  *
  * The sku index (store.h): a creation is answered once its order is committed and its entry in
  * the sku index (on the sku's shard) is too, so a listing by sku right after a 201 shows the
- * order; the order is then marked indexed. When the entry cannot be written then (that
- * shard's breaker is open, its queue full, its commit failed) the creation is answered all
- * the same, the order being durable, and orders_index_sweep writes the entry later.
+ * order; once every entry of the order's batch is durable, the batch's range row goes. When
+ * the entry cannot be written then (that shard's breaker is open, its queue full, its commit
+ * failed) the creation is answered all the same, the order being durable, the row stays, and
+ * orders_index_sweep writes the entry later.
  *
  * Shard health has one rule (orders_shard_ok): a store answer that is an outcome (found, not
  * found, refused by the status machine, a duplicate, back pressure) is healthy, anything else
@@ -104,9 +105,10 @@ int orders_list_sku(struct orders *o, const char *sku, uint64_t before, struct o
                     size_t cap, size_t *n, uint64_t *next);
 
 /*
- * Writes the sku index entries of up to cap orders on shard that were created before
- * older_than_ms and never marked indexed (after a crash, or an index write that failed), and
- * marks them; *n gets how many were found. Writes are asynchronous; a repeat is harmless.
+ * Writes again the sku index entries of up to cap orders of shard's range rows recorded
+ * before older_than_ms (left by a crash, or an entry that failed), and removes each row once
+ * its entries are durable; *n gets how many orders it found. Writes are asynchronous; a
+ * repeat is harmless.
  * 0, -EHOSTUNREACH (the breaker is not closed) or -EIO. Blocks on the read.
  */
 int orders_index_sweep(struct orders *o, unsigned shard, int64_t older_than_ms, size_t cap,

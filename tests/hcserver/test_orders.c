@@ -5,7 +5,8 @@
  * a final "not found" becomes a negative entry; a write deletes both levels before the store
  * runs it and fills both once it is committed; store answers feed the shard's breaker by one
  * rule, and an open breaker keeps calls away from the shard; a creation is answered once its
- * sku index entry is durable, then marked, and is answered all the same when the entry fails.
+ * sku index entry is durable, its batch's range row goes once every entry of the batch is in,
+ * and a creation is answered all the same when its entry fails (the row then stays).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -378,10 +379,12 @@ static void failures_open_the_shard_breaker_and_outcomes_do_not(void **state)
     assert_int_equal(orders_set_status(fx->o, &w, order_make_id(1, 7), ORDER_CONFIRMED), -ENODEV);
 }
 
-/* Answers the op submitted last with result (and, for a creation, an id on the user's shard). */
+/* Answers the op submitted last with result; a creation gets an id on its user's shard and,
+ * as a backend does, a range of its own batch (row 77). */
 static struct store_op *answer(struct fake_store *f, int result)
 {
     struct store_op *op = f->pending;
+    struct store_range *r = NULL;
 
     assert_non_null(op);
     f->pending = NULL;
@@ -389,6 +392,8 @@ static struct store_op *answer(struct fake_store *f, int result)
     if (op->kind == STORE_CREATE && result == 0) {
         op->order.id = order_make_id(40, store_shard_of_user(&f->base, op->order.user_id));
         op->order.created_ms = 1234;
+        store_range_note(&r, op);
+        r->row = 77;
     }
     op->done(op);
     return op;
@@ -406,7 +411,16 @@ static const char *sku_on(struct fixture *fx, unsigned shard)
     }
 }
 
-static void a_creation_is_answered_once_its_sku_entry_is_durable_then_marked(void **state)
+static void creation(struct fixture *fx, struct orders_write *w, uint64_t user, int *done)
+{
+    memset(w, 0, sizeof(*w));
+    w->op.order.user_id = user;
+    snprintf(w->op.order.sku, sizeof(w->op.order.sku), "%s", sku_on(fx, 1));
+    w->done = count_done;
+    w->arg = done;
+}
+
+static void a_creation_is_answered_once_its_sku_entry_is_durable_then_its_range_ends(void **state)
 {
     struct fixture *fx = *state;
     struct orders_write w;
@@ -414,11 +428,7 @@ static void a_creation_is_answered_once_its_sku_entry_is_durable_then_marked(voi
     struct order out;
     int done = 0;
 
-    memset(&w, 0, sizeof(w));
-    w.op.order.user_id = 8; /* shard 0 */
-    snprintf(w.op.order.sku, sizeof(w.op.order.sku), "%s", sku_on(fx, 1));
-    w.done = count_done;
-    w.arg = &done;
+    creation(fx, &w, 8, &done); /* user 8: shard 0; the sku's index: shard 1 */
     assert_int_equal(orders_create(fx->o, &w), 0);
     answer(&fx->st, 0);
     /* Committed and cached, but not answered: its entry goes to the sku's shard first. */
@@ -433,29 +443,68 @@ static void a_creation_is_answered_once_its_sku_entry_is_durable_then_marked(voi
     assert_int_equal(op->order.created_ms, 1234);
     answer(&fx->st, 0);
     assert_int_equal(done, 1);
-    /* Then the order is marked on its own shard (memory of the module's, freed when done). */
+    /* Then its batch's range row is removed on the order's shard, all of it. */
     op = fx->st.pending;
     assert_non_null(op);
-    assert_int_equal(op->kind, STORE_SKU_MARK);
-    assert_true(op->order.id == w.op.order.id);
+    assert_int_equal(op->kind, STORE_SKU_RANGE);
+    assert_int_equal(op->id, 77);
+    assert_int_equal(op->upto, 0);
     assert_int_equal(store_shard_of_op(&fx->st.base, op), 0);
     answer(&fx->st, 0);
     assert_null(fx->st.pending);
 }
 
-static void a_failed_sku_entry_still_answers_and_leaves_the_order_unmarked(void **state)
+static void a_range_ends_only_after_every_entry_of_its_batch(void **state)
+{
+    struct fixture *fx = *state;
+    struct orders_write w1, w2;
+    struct store_op *c1, *c2, *i1, *i2;
+    struct store_range *r = NULL;
+    int done = 0;
+
+    /* One batch of two creations on shard 0, as the committer runs it. */
+    creation(fx, &w1, 8, &done);
+    creation(fx, &w2, 10, &done);
+    assert_int_equal(orders_create(fx->o, &w1), 0);
+    c1 = fx->st.pending;
+    assert_int_equal(orders_create(fx->o, &w2), 0);
+    c2 = fx->st.pending;
+    fx->st.pending = NULL;
+    c1->result = c2->result = 0;
+    c1->order.id = order_make_id(50, 0);
+    c2->order.id = order_make_id(51, 0);
+    store_range_note(&r, c1);
+    store_range_note(&r, c2);
+    r->row = 9;
+    assert_true(r->first == c1->order.id && r->last == c2->order.id);
+    c1->done(c1);
+    i1 = fx->st.pending;
+    c2->done(c2);
+    i2 = fx->st.pending;
+    assert_true(i1 != NULL && i2 != NULL && i1 != i2);
+    fx->st.pending = NULL;
+    i2->result = 0;
+    i2->done(i2);
+    assert_null(fx->st.pending); /* one entry still to come */
+    i1->result = 0;
+    i1->done(i1);
+    assert_int_equal(done, 2);
+    assert_non_null(fx->st.pending);
+    assert_int_equal(fx->st.pending->kind, STORE_SKU_RANGE);
+    assert_int_equal(fx->st.pending->id, 9);
+    answer(&fx->st, 0);
+}
+
+static void a_failed_sku_entry_still_answers_and_leaves_its_range_row(void **state)
 {
     struct fixture *fx = *state;
     struct orders_write w;
     int done = 0;
 
-    memset(&w, 0, sizeof(w));
-    w.op.order.user_id = 8;
-    snprintf(w.op.order.sku, sizeof(w.op.order.sku), "%s", sku_on(fx, 1));
-    w.done = count_done;
-    w.arg = &done;
-    /* Twice the entry fails: each creation is answered 201's way (result 0), nothing is
-     * marked, and the failures count against the sku's shard, whose breaker opens. */
+    creation(fx, &w, 8, &done);
+    /* Twice the entry fails: each creation is answered 201's way (result 0), its range row
+     * stays for the sweep, and the failures count against the sku's shard, whose breaker
+     * opens. */
     for (int i = 0; i < 2; i++) {
         assert_int_equal(orders_create(fx->o, &w), 0);
         answer(&fx->st, 0);
@@ -485,9 +534,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(failures_open_the_shard_breaker_and_outcomes_do_not, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
-            a_creation_is_answered_once_its_sku_entry_is_durable_then_marked, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            a_failed_sku_entry_still_answers_and_leaves_the_order_unmarked, setup, teardown),
+            a_creation_is_answered_once_its_sku_entry_is_durable_then_its_range_ends, setup,
+            teardown),
+        cmocka_unit_test_setup_teardown(a_range_ends_only_after_every_entry_of_its_batch, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_failed_sku_entry_still_answers_and_leaves_its_range_row,
+                                        setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,15 +58,32 @@ static void wait_all(void)
     pthread_mutex_unlock(&wg.mu);
 }
 
-/* Submits ops and waits until every one is done. */
-static void run(struct store *s, struct store_op *ops, int n)
+/* Submits ops and waits until every one is done; the creations' ranges are the caller's. */
+static void run_keep(struct store *s, struct store_op *ops, int n)
 {
     wg.left = n;
     for (int i = 0; i < n; i++) {
         ops[i].done = done_cb;
+        ops[i].range = NULL;
         assert_int_equal(store_submit(s, &ops[i]), 0);
     }
     wait_all();
+}
+
+/* run_keep, then frees the creations' ranges (several ops share one). */
+static void run(struct store *s, struct store_op *ops, int n)
+{
+    run_keep(s, ops, n);
+    for (int i = 0; i < n; i++) {
+        struct store_range *r = ops[i].range;
+        if (r == NULL)
+            continue;
+        for (int k = i; k < n; k++) {
+            if (ops[k].range == r)
+                ops[k].range = NULL;
+        }
+        free(r);
+    }
 }
 
 /* 4 shards whose data lives in (or is named by) dir, committing up to batch ops at once. */
@@ -370,48 +387,85 @@ static void the_sku_index_pages_newest_first_across_shards_and_ignores_repeats(v
     remove_dir(dir);
 }
 
-static void orders_are_unindexed_until_marked(void **state)
+static void a_batch_of_creations_keeps_a_range_row_until_it_is_done(void **state)
 {
     char *dir = make_dir();
     struct store *s = open_store(state, dir, 64);
-    struct store_op ops[40], mark[40];
+    struct store_op ops[40], done_op;
+    struct store_range *ranges[40];
+    struct store_range_row rows[40];
     struct order found[64];
-    size_t n = 99, total = 0;
+    size_t n = 99, nr = 0, total = 0;
+    uint64_t lo, hi;
 
     for (int i = 0; i < 40; i++)
         create_op(&ops[i], (uint64_t)(7 + 4 * i), NULL, 0); /* all on shard 3 */
-    run(s, ops, 40);
-    assert_int_equal(s->ops->list_unindexed(s, 3, INT64_MAX, STORE_READ_PRIMARY, found, 64, &n), 0);
-    assert_int_equal(n, 40);
-    /* Whole orders, as the sweep needs them for their entries. */
-    for (size_t i = 0; i < n; i++) {
-        char sku[32];
-        snprintf(sku, sizeof(sku), "sku-%llu", (unsigned long long)found[i].user_id);
-        total += found[i].user_id % 4 == 3 && order_id_shard(found[i].id) == 3 &&
-                 found[i].created_ms >= ops[0].order.created_ms && strcmp(found[i].sku, sku) == 0;
+    run_keep(s, ops, 40);
+    /* Each creation names its batch's range (one batch, or a few on a busy machine). */
+    for (int i = 0; i < 40; i++) {
+        struct store_range *r = ops[i].range;
+        bool seen = false;
+        assert_int_equal(ops[i].result, 0);
+        assert_non_null(r);
+        assert_true(r->row != 0 && r->first <= ops[i].order.id && ops[i].order.id <= r->last);
+        for (size_t k = 0; k < nr; k++)
+            seen |= ranges[k] == r;
+        if (!seen)
+            ranges[nr++] = r;
     }
+    for (size_t k = 0; k < nr; k++)
+        total += (size_t)ranges[k]->left;
     assert_int_equal(total, 40);
-    /* Older than the orders: none; another shard: none. */
+    /* The rows were committed with the orders: listed on their shard, not on another, and
+     * not as older than themselves. */
+    assert_int_equal(s->ops->list_ranges(s, 3, INT64_MAX, STORE_READ_PRIMARY, rows, 40, &n), 0);
+    assert_int_equal(n, nr);
+    assert_int_equal(rows[0].row, ranges[0]->row);
+    assert_true(rows[0].first == ranges[0]->first && rows[0].last == ranges[0]->last);
+    assert_int_equal(s->ops->list_ranges(s, 2, INT64_MAX, STORE_READ_PRIMARY, rows, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(s->ops->list_ranges(s, 3, 0, STORE_READ_PRIMARY, rows, 8, &n), 0);
+    assert_int_equal(n, 0);
+    /* The orders of the first range, whole and in id order; then a page of 3. */
     assert_int_equal(
-        s->ops->list_unindexed(s, 3, ops[0].order.created_ms, STORE_READ_PRIMARY, found, 64, &n),
+        s->ops->list_ids(s, 3, ranges[0]->first, ranges[0]->last, STORE_READ_ANY, found, 64, &n),
         0);
-    assert_int_equal(n, 0);
-    assert_int_equal(s->ops->list_unindexed(s, 2, INT64_MAX, STORE_READ_PRIMARY, found, 64, &n), 0);
-    assert_int_equal(n, 0);
-    /* Marking 25 of them (in one batch: chunks of 16, 8 and 1 rows) leaves 15. */
-    for (int i = 0; i < 25; i++)
-        index_op(&mark[i], STORE_SKU_MARK, &ops[i].order);
-    run(s, mark, 25);
-    for (int i = 0; i < 25; i++)
-        assert_int_equal(mark[i].result, 0);
-    assert_int_equal(s->ops->list_unindexed(s, 3, INT64_MAX, STORE_READ_PRIMARY, found, 64, &n), 0);
-    assert_int_equal(n, 15);
-    total = 0;
-    for (size_t i = 0; i < n; i++) {
-        for (int k = 25; k < 40; k++)
-            total += found[i].id == ops[k].order.id;
+    assert_int_equal(n, ranges[0]->left);
+    for (size_t i = 1; i < n; i++)
+        assert_true(found[i - 1].id < found[i].id && found[i].sku[0] == 's');
+    /* Ids of every range together (a busy machine may split the creations into several
+     * batches): all 40, a page of 3 from the lowest. */
+    lo = ranges[0]->first;
+    hi = ranges[0]->last;
+    for (size_t k = 1; k < nr; k++) {
+        lo = ranges[k]->first < lo ? ranges[k]->first : lo;
+        hi = ranges[k]->last > hi ? ranges[k]->last : hi;
     }
-    assert_int_equal(total, 15);
+    assert_int_equal(s->ops->list_ids(s, 3, lo, hi, STORE_READ_PRIMARY, found, 64, &n), 0);
+    assert_int_equal(n, 40);
+    assert_int_equal(s->ops->list_ids(s, 3, lo, hi, STORE_READ_PRIMARY, found, 3, &n), 0);
+    assert_int_equal(n, 3);
+    assert_true(found[0].id == lo && found[0].id < found[1].id && found[1].id < found[2].id);
+    /* Done up to the third order: the row now starts there. */
+    memset(&done_op, 0, sizeof(done_op));
+    done_op.kind = STORE_SKU_RANGE;
+    done_op.id = ranges[0]->row;
+    done_op.order.id = ranges[0]->first;
+    done_op.upto = found[2].id;
+    run(s, &done_op, 1);
+    assert_int_equal(done_op.result, 0);
+    assert_int_equal(s->ops->list_ranges(s, 3, INT64_MAX, STORE_READ_PRIMARY, rows, 40, &n), 0);
+    assert_true(rows[0].row == ranges[0]->row && rows[0].first == found[2].id);
+    /* Done: every row removed, and no other shard's work. */
+    for (size_t k = 0; k < nr; k++) {
+        done_op.id = ranges[k]->row;
+        done_op.upto = 0;
+        run(s, &done_op, 1);
+        assert_int_equal(done_op.result, 0);
+        free(ranges[k]);
+    }
+    assert_int_equal(s->ops->list_ranges(s, 3, INT64_MAX, STORE_READ_PRIMARY, rows, 40, &n), 0);
+    assert_int_equal(n, 0);
     store_close(s);
     remove_dir(dir);
 }
@@ -497,7 +551,8 @@ int main(void)
             cmocka_unit_test_prestate(a_read_of_any_copy_after_a_write_sees_the_write, impl),
             cmocka_unit_test_prestate(
                 the_sku_index_pages_newest_first_across_shards_and_ignores_repeats, impl),
-            cmocka_unit_test_prestate(orders_are_unindexed_until_marked, impl),
+            cmocka_unit_test_prestate(a_batch_of_creations_keeps_a_range_row_until_it_is_done,
+                                      impl),
         };
         failed += cmocka_run_group_tests_name(impls[i].name, contract, NULL, NULL);
     }

@@ -18,6 +18,8 @@ if grep -q '^HC_SANITIZE:STRING=..*' "$BUILD/CMakeCache.txt"; then
 fi
 HCLOAD=$BUILD/hcload/hcload
 K=500
+# allocs runs in $(...), whose output is its figure: a failure there must say why on stderr.
+fail() { { echo "FAIL: $*"; [ -f "$WORK/log" ] && tail -20 "$WORK/log"; } >&2; exit 1; }
 
 # allocs N: runs hcserver under valgrind for N cached GETs of one order; prints its allocations.
 allocs() {
@@ -41,8 +43,8 @@ allocs() {
         fail "no heap summary from valgrind: $(tail -5 "$vg")"
 }
 
-one=$(allocs $K)
-two=$(allocs $((2 * K)))
+one=$(allocs $K) || exit 1
+two=$(allocs $((2 * K))) || exit 1
 extra=$((two - one))
 echo "allocations: $one for $K GETs, $two for $((2 * K)): $extra for $K more"
 # Timers and wake-ups differ a little between runs; a per-request allocation would add K.

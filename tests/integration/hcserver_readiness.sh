@@ -49,6 +49,10 @@ open(locked, "w").write("locked\n")
 deadline = time.time() + 8
 while not os.path.exists(release) and time.time() < deadline:
     time.sleep(0.02)
+# The lock was taken without waiting; its end may wait: in the default journal mode a COMMIT
+# needs hcserver's brief shared lock (its attempts to open the file) gone, and hcserver keeps
+# trying while the writer holds.
+db.execute("PRAGMA busy_timeout = 5000")
 db.execute("ROLLBACK" if mode == "exclusive" else "COMMIT")
 db.close()
 PY

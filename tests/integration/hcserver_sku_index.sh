@@ -7,10 +7,13 @@
 #     the index's order, and hc_compensation_reindexed_total counts them;
 #   - an order whose sku's shard was failing when it was created (--chaos-fail-shard) is
 #     answered 201 all the same; the listing answers 500 while that shard fails; after a
-#     restart without the fault the job writes the entry and the listing shows the order.
+#     restart without the fault the job writes the entry and the listing shows the order;
+#   - a MariaDB database of schema version 1 (made here on a mariadbd this test starts) is
+#     brought to version 2 at start-up, and its orders are indexed the same way.
 # Usage: hcserver_sku_index.sh <build-dir> <source-dir>
 source "$(dirname "$0")/lib.sh"
-hc_need curl python3
+hc_need curl python3 mariadbd mariadb-install-db mariadb
+source "$(dirname "$0")/lib_mariadb.sh"
 source "$(dirname "$0")/lib_hcserver.sh"
 
 # The shard of a sku's index among 4 (FNV-1a of its bytes, as store.h places it).
@@ -27,7 +30,7 @@ listed() {
     [ "${got%% *}" = 200 ] || { echo "${got%% *}"; return; }
     python3 -c 'import json,sys; print(" ".join(str(o["id"]) for o in json.loads(sys.argv[1])["orders"]))' "${got#* }"
 }
-# wait_listed SKU WANT WHY: polls the listing for up to 20 s (the job indexes orders unmarked
+# wait_listed SKU WANT WHY: polls the listing for up to 20 s (the job works on range rows left
 # for 5 s, every --compensate-every).
 wait_listed() {
     local have
@@ -79,8 +82,8 @@ expect 200 GET "/api/orders/$((4 * 256 + 3))"
 reindexed() { curl -s "$URL/metrics" | sed -n 's/^hc_compensation_reindexed_total \([0-9]*\)$/\1/p'; }
 n=$(reindexed)
 [ "${n:-0}" -ge 16 ] || fail "hc_compensation_reindexed_total is '${n:-}', wanted at least 16"
-# Once their marks are committed (a run of the job may come between an entry and its mark,
-# and find the order again) the job finds nothing more: its count holds still for 1 s.
+# Once the range row is removed (a run of the job may come between the entries and the
+# removal, and find the orders again) the job finds nothing more: its count holds still 1 s.
 stable=
 for _ in $(seq 10); do
     sleep 1
@@ -88,7 +91,7 @@ for _ in $(seq 10); do
     [ "$m" = "$n" ] && { stable=1; break; }
     n=$m
 done
-[ -n "$stable" ] || fail "the job kept indexing orders already marked (count $n)"
+[ -n "$stable" ] || fail "the job kept indexing orders already in the index (count $n)"
 # New orders are listed at once, the older ones after them.
 expect 201 POST /api/orders '{"user_id":7,"sku":"old tea","qty":1,"amount_cents":1}'
 NEW=$(json "$LAST" "['id']")
@@ -106,8 +109,32 @@ LOST=$(json "$LAST" "['id']")
 expect 500 GET "/api/skus/$sku/orders"
 stop_server
 start_server --confirm-delay 1h --stuck-after 1h --compensate-every 200ms
-# Not listed until the job finds it unmarked (5 s after its creation), then listed.
+# Not listed until the job finds its range row (5 s after its batch), then listed.
 wait_listed "$sku" "$LOST" "an order whose entry failed was never indexed"
 expect 200 GET "/api/orders/$LOST"
+stop_server
+
+# --- a MariaDB database of schema version 1, with 5 orders of "v1 tea"
+hc_mariadb_start m
+hc_mariadb_user m hc secret
+now=$(($(date +%s) * 1000 - 60000))
+hc_mariadb_sql m "CREATE DATABASE hc; USE hc;
+    CREATE TABLE hc_schema (version INT NOT NULL) ENGINE=InnoDB;
+    INSERT INTO hc_schema VALUES (1);
+    CREATE TABLE orders (seq BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+      user_id BIGINT UNSIGNED NOT NULL, sku VARCHAR(64) NOT NULL, qty BIGINT NOT NULL,
+      amount_cents BIGINT NOT NULL, status TINYINT NOT NULL, created_ms BIGINT NOT NULL,
+      updated_ms BIGINT NOT NULL, idem_key VARBINARY(128) NULL, ticket BIGINT UNSIGNED NULL,
+      KEY orders_by_user (user_id, seq), UNIQUE KEY orders_by_key (user_id, idem_key),
+      UNIQUE KEY orders_by_ticket (ticket), KEY orders_pending (status, updated_ms)) ENGINE=InnoDB;
+    INSERT INTO orders (user_id, sku, qty, amount_cents, status, created_ms, updated_ms) VALUES
+      (1, 'v1 tea', 1, 1, 1, $now, $now), (2, 'v1 tea', 1, 1, 1, $((now + 1)), $((now + 1))),
+      (3, 'v1 tea', 1, 1, 1, $((now + 2)), $((now + 2))), (4, 'v1 tea', 1, 1, 1, $((now + 3)), $((now + 3))),
+      (5, 'v1 tea', 1, 1, 1, $((now + 4)), $((now + 4)))"
+export HCSERVER_MYSQL_PASSWORD=secret
+start_server --store mysql --shard-primary "0=mysql://hc@127.0.0.1:${HC_MDB_PORT[m]}/hc" \
+    --confirm-delay 1h --stuck-after 1h --compensate-every 200ms
+[ "$(hc_mariadb_sql m "SELECT MAX(version) FROM hc.hc_schema")" = 2 ] || fail "the schema was not brought to version 2"
+wait_listed "v1%20tea" "1280 1024 768 512 256" "the orders of a version-1 MariaDB database were not indexed"
 stop_server
 echo "hcserver_sku_index: ok"

@@ -195,9 +195,11 @@
 #define HC_SERVER_REDIS_GRAB_GROUPS 8
 #define HC_SERVER_MAX_HOT_KEYS      256
 #define HC_SERVER_MAX_LIST_LIMIT    100
-/* hcserver: an order still unmarked in the sku index this long after its creation is indexed
- * again by the compensation job (the normal path marks it within milliseconds). */
+/* hcserver: a batch's sku index range row still there this long after its commit has its
+ * entries written again by the compensation job (the normal path removes it in milliseconds). */
 #define HC_SERVER_INDEX_SWEEP_AGE_MS 5000
+/* hcserver: the most range rows of one shard the compensation job works on per run. */
+#define HC_SERVER_INDEX_SWEEP_RANGES 16
 /*
  * hcserver's L2 cache (backend/l2.h). The write queue holds the fills, sets and deletes the
  * backend's thread has not sent yet: at 16,384 entries of ~160 bytes (2.6 MiB) it absorbs
