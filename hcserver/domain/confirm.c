@@ -107,8 +107,8 @@ static void compensate(struct confirm *c)
     /* The same job for the sku index: orders committed whose entry never was (orders.h). */
     for (unsigned s = 0; s < orders_shards(o); s++) {
         size_t n = 0;
-        int64_t older = hc_wall_ns() / HC_NSEC_PER_MSEC - HC_SERVER_INDEX_SWEEP_AGE_MS;
-        if (orders_index_sweep(o, s, older, REDRIVE_BATCH, &n) == 0)
+        int64_t left_by = hc_wall_ns() / HC_NSEC_PER_MSEC - HC_SERVER_INDEX_SWEEP_AGE_MS;
+        if (orders_index_sweep(o, s, left_by, REDRIVE_BATCH, &n) == 0)
             hc_metrics_counter_add(c->reindexed, n);
     }
     free(ids);
