@@ -21,6 +21,7 @@
 
 #include "hc/limits.h"
 #include "hc/redis_cluster.h"
+#include "hc/url.h"
 
 /* The parse in progress: the input, and where to put a reason. */
 struct url_parse {
@@ -45,17 +46,6 @@ static int url_fail(struct url_parse *p, int code, const char *at, const char *f
     return code;
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Bytes a URL may hold anywhere: printable ASCII without space and the ones RFC 3986 bans. */
 static bool url_byte_ok(unsigned char c)
 {
@@ -71,25 +61,15 @@ static bool url_byte_ok(unsigned char c)
 static int url_decode(struct url_parse *p, const char *b, const char *e, const char *what,
                       char **out)
 {
-    char *d = hc_xmalloc((size_t)(e - b) + 1);
-    size_t n = 0;
-    for (const char *q = b; q < e; q++) {
-        if (*q != '%') {
-            d[n++] = *q;
-            continue;
-        }
-        int v = -1;
-        if (e - q >= 3 && hex_value(q[1]) >= 0 && hex_value(q[2]) >= 0)
-            v = hex_value(q[1]) * 16 + hex_value(q[2]);
-        if (v <= 0) {
-            free(d);
-            return url_fail(p, HC_ESYNTAX, q, "redis URL: %s: %s", what,
-                            v == 0 ? "%00 is not allowed" : "'%' must start a %XX escape");
-        }
-        d[n++] = (char)v;
-        q += 2;
+    size_t len = (size_t)(e - b), at = 0;
+    char *d = hc_xmalloc(len + 1);
+
+    if (hc_url_pct_decode(b, len, d, len + 1, &at) < 0) {
+        bool nul = at + 2 < len && b[at + 1] == '0' && b[at + 2] == '0';
+        free(d);
+        return url_fail(p, HC_ESYNTAX, b + at, "redis URL: %s: %s", what,
+                        nul ? "%00 is not allowed" : "'%' must start a %XX escape");
     }
-    d[n] = '\0';
     *out = d;
     return 0;
 }

@@ -433,3 +433,38 @@ int hc_url_format(const struct hc_url *u, struct hc_buf *b)
 {
     return hc_buf_appendf(b, "%s://%s%s", u->scheme, u->host_header, u->target);
 }
+
+static int url_hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int hc_url_pct_decode(const char *s, size_t len, char *out, size_t cap, size_t *at)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            int hi = i + 2 < len ? url_hex_value(s[i + 1]) : -1;
+            int lo = hi >= 0 ? url_hex_value(s[i + 2]) : -1;
+            if (lo < 0 || hi * 16 + lo == 0) {
+                if (at != NULL)
+                    *at = i;
+                return HC_ESYNTAX;
+            }
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (n + 1 >= cap)
+            return HC_ETOOLARGE;
+        out[n++] = (char)c;
+    }
+    if (cap == 0)
+        return HC_ETOOLARGE;
+    out[n] = '\0';
+    return (int)n;
+}

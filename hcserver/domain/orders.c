@@ -433,6 +433,7 @@ static int submit(struct orders *o, struct orders_write *w)
     if (w->op.kind == STORE_SET_STATUS)
         invalidate(o, w->op.id);
     w->o = o;
+    w->op.range = NULL; /* out: a reused write must not hand back its last creation's range */
     w->op.done = write_done;
     w->op.arg = w;
     rc = store_submit(o->cfg.store, &w->op);

@@ -21,6 +21,7 @@
 #include "domain/degrade.h"
 #include "domain/ratelimit.h"
 #include "api/jsonmem.h"
+#include "hc/url.h"
 #include "http/reply.h"
 #include "server.h"
 #include "http/stats.h"
@@ -69,44 +70,23 @@ static bool valid_sku(const char *s, size_t len)
     return true;
 }
 
-static int hexdigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /*
- * A path segment s[0..len) percent-decoded into out (NUL-terminated), as any sku of an order
- * may be named: 1 to HCSERVER_SKU_MAX bytes of UTF-8 without NUL. Its length, or -1.
+ * A path segment s[0..len) percent-decoded into out, as any sku of an order may be named:
+ * 1 to HCSERVER_SKU_MAX bytes of UTF-8 without NUL. Its length, or -1.
  */
 static int decode_sku(const char *s, size_t len, char out[HCSERVER_SKU_MAX + 1])
 {
-    size_t n = 0;
+    int n = hc_url_pct_decode(s, len, out, HCSERVER_SKU_MAX + 1, NULL);
     json_t *check;
 
-    for (size_t i = 0; i < len; i++) {
-        int c = (unsigned char)s[i];
-        if (c == '%') {
-            int hi = i + 2 < len ? hexdigit(s[i + 1]) : -1;
-            int lo = hi >= 0 ? hexdigit(s[i + 2]) : -1;
-            if (lo < 0)
-                return -1;
-            c = hi * 16 + lo;
-            i += 2;
-        }
-        if (c == 0 || n == HCSERVER_SKU_MAX)
-            return -1;
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
+    if (n <= 0)
+        return -1;
     /* jansson refuses a string that is not UTF-8 (from the request's arena: jsonmem.h). */
-    check = n > 0 ? json_stringn(out, n) : NULL;
+    check = json_stringn(out, (size_t)n);
     if (check == NULL)
         return -1;
     json_decref(check);
-    return (int)n;
+    return n;
 }
 
 /* Checks readiness, shedding and rate limit for route. true when the handler may run. */

@@ -454,6 +454,26 @@ static void a_creation_is_answered_once_its_sku_entry_is_durable_then_its_range_
     assert_null(fx->st.pending);
 }
 
+static void a_reused_write_never_hands_back_its_last_range(void **state)
+{
+    struct fixture *fx = *state;
+    struct orders_write w;
+    int done = 0;
+
+    /* A creation runs its course: its range is freed once the row's removal is answered. */
+    creation(fx, &w, 8, &done);
+    assert_int_equal(orders_create(fx->o, &w), 0);
+    answer(&fx->st, 0);
+    answer(&fx->st, 0);
+    answer(&fx->st, 0);
+    /* The same write again (a request object is reused), answered as a repeat: the store
+     * gives it no range, and the freed one must not be released a second time. */
+    assert_int_equal(orders_create(fx->o, &w), 0);
+    answer(&fx->st, -EEXIST);
+    assert_int_equal(done, 2);
+    assert_null(fx->st.pending);
+}
+
 static void a_range_ends_only_after_every_entry_of_its_batch(void **state)
 {
     struct fixture *fx = *state;
@@ -537,6 +557,8 @@ int main(void)
             a_creation_is_answered_once_its_sku_entry_is_durable_then_its_range_ends, setup,
             teardown),
         cmocka_unit_test_setup_teardown(a_range_ends_only_after_every_entry_of_its_batch, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(a_reused_write_never_hands_back_its_last_range, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_failed_sku_entry_still_answers_and_leaves_its_range_row,
                                         setup, teardown),

@@ -264,6 +264,32 @@ static void formatting_gives_a_url_that_parses_to_the_same_fields(void **state)
     }
 }
 
+static void percent_decoding_refuses_bad_escapes_nul_and_overflow(void **state)
+{
+    char out[8];
+    size_t at = 99;
+
+    (void)state;
+    assert_int_equal(hc_url_pct_decode("tea%20cup", 9, out, sizeof(out), NULL), 7);
+    assert_string_equal(out, "tea cup");
+    assert_int_equal(hc_url_pct_decode("%C3%a9", 6, out, sizeof(out), NULL), 2);
+    assert_string_equal(out, "\xc3\xa9");
+    assert_int_equal(hc_url_pct_decode("", 0, out, sizeof(out), NULL), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(hc_url_pct_decode("ab%2", 4, out, sizeof(out), &at), HC_ESYNTAX);
+    assert_int_equal(at, 2);
+    assert_int_equal(hc_url_pct_decode("a%zz", 4, out, sizeof(out), &at), HC_ESYNTAX);
+    assert_int_equal(at, 1);
+    assert_int_equal(hc_url_pct_decode("a%00b", 5, out, sizeof(out), &at), HC_ESYNTAX);
+    assert_int_equal(at, 1);
+    assert_int_equal(hc_url_pct_decode("%", 1, out, sizeof(out), NULL), HC_ESYNTAX);
+    /* Seven bytes fit in eight; eight do not, escaped or not. */
+    assert_int_equal(hc_url_pct_decode("abcdefg", 7, out, sizeof(out), NULL), 7);
+    assert_int_equal(hc_url_pct_decode("abcdefgh", 8, out, sizeof(out), NULL), HC_ETOOLARGE);
+    assert_int_equal(hc_url_pct_decode("abcdefg%41", 10, out, sizeof(out), NULL), HC_ETOOLARGE);
+    assert_int_equal(hc_url_pct_decode("a", 1, out, 0, NULL), HC_ETOOLARGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +299,7 @@ int main(void)
         cmocka_unit_test(errors_fit_small_buffers_and_null_is_allowed),
         cmocka_unit_test(default_ports_follow_the_scheme),
         cmocka_unit_test(formatting_gives_a_url_that_parses_to_the_same_fields),
+        cmocka_unit_test(percent_decoding_refuses_bad_escapes_nul_and_overflow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

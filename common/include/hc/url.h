@@ -82,4 +82,12 @@ uint16_t hc_url_default_port(const char *scheme);
  */
 int hc_url_format(const struct hc_url *u, struct hc_buf *b);
 
+/*
+ * hc_url_pct_decode: percent-decodes s[0, len) into out (cap bytes, NUL-terminated). Its
+ * length, or HC_ESYNTAX for a '%' that does not start two hex digits or for %00 (a decoded
+ * NUL would cut the string), with the offset of that '%' in *at (when at is not NULL), or
+ * HC_ETOOLARGE when it does not fit in cap - 1 bytes.
+ */
+int hc_url_pct_decode(const char *s, size_t len, char *out, size_t cap, size_t *at);
+
 #endif
