@@ -25,11 +25,13 @@ fail() { { echo "FAIL: $*"; [ -f "$WORK/log" ] && tail -20 "$WORK/log"; } >&2; e
 allocs() {
     local n=$1 vg=$WORK/vg.$1 id
     rm -rf "$WORK/data"
-    # One loop thread and one thread per pool, no background job due during the run, and no
-    # expiry: the runs differ only in the number of GETs. Valgrind starts slowly.
+    # One loop thread and one thread per pool, no background job due during the run (the
+    # order's confirmation included: the 500-GET run would sometimes end before it, the longer
+    # one never), and no expiry: the runs differ only in the number of GETs. Valgrind starts
+    # slowly.
     WRAP=(valgrind --tool=memcheck --leak-check=no --log-file="$vg")
     START_WAIT=60 start_server --threads 1 --critical-threads 1 --secondary-threads 1 \
-        --noncritical-threads 1 --compensate-every 1h --cache-ttl 1h --cache-jitter 0 \
+        --noncritical-threads 1 --compensate-every 1h --confirm-delay 1h --cache-ttl 1h --cache-jitter 0 \
         --synchronous off
     WRAP=()
     expect 201 POST /api/orders '{"user_id":7,"sku":"pizza","qty":1,"amount_cents":900}' >&2
