@@ -747,7 +747,15 @@ static void killed_server_fails_pending_commands_and_reconnects_after_restart(vo
 static void refused_connection_backs_off_and_fails_fast(void **state)
 {
     struct fixture *f = *state;
-    int port = free_port(); /* nothing listens there */
+    /* A port bound but not listening refuses every connect, and no other test's server can
+     * take it meanwhile (a port merely found free could be). */
+    int hold = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(hold >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(hold, (struct sockaddr *)&a, sizeof(a)), 0);
+    socklen_t alen = sizeof(a);
+    assert_int_equal(getsockname(hold, (struct sockaddr *)&a, &alen), 0);
+    int port = ntohs(a.sin_port);
     struct hc_redis_config cfg = {.backoff_initial_ns = 20 * MS, .backoff_max_ns = 100 * MS};
     snprintf(f->url, sizeof(f->url), "redis://127.0.0.1:%d", port);
     cfg.url = f->url;
@@ -777,6 +785,7 @@ static void refused_connection_backs_off_and_fails_fast(void **state)
     assert_int_equal(hc_redis_sync_connect(f->url, HC_NSEC_PER_SEC, &c, err, sizeof(err)),
                      -ECONNREFUSED);
     assert_null(c);
+    close(hold);
 }
 
 static void pending_bound_refuses_with_enobufs(void **state)
