@@ -24,6 +24,7 @@
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "hc/redis_cluster.h"
+#include "hc/url.h"
 
 #define KIND(k) (1u << (k))
 
@@ -65,44 +66,10 @@ static bool read_number(const char *p, const char *end, unsigned long max, unsig
 static int read_authority(const char *opt, const char *s, const char *p, const char *end,
                           uint16_t def, struct backend_url *u, char *err, size_t errlen)
 {
-    const char *host = p, *host_end, *colon = NULL;
-    unsigned long port = def;
+    char why[200];
 
-    if (p == end)
-        return bad(err, errlen, opt, s, "a host is needed after \"//\"");
-    if (memchr(p, '@', (size_t)(end - p)) != NULL)
-        return bad(err, errlen, opt, s, "credentials in the URL are not supported");
-    if (*p == '[') {
-        const char *close = memchr(p, ']', (size_t)(end - p));
-        if (close == NULL)
-            return bad(err, errlen, opt, s, "an IPv6 address needs its closing ']'");
-        host = p + 1;
-        host_end = close;
-        for (const char *q = host; q < host_end; q++) {
-            if (!(strchr("0123456789abcdefABCDEF:.", *q) != NULL))
-                return bad(err, errlen, opt, s, "'%c' is not part of an IPv6 address", *q);
-        }
-        if (close + 1 < end && close[1] != ':')
-            return bad(err, errlen, opt, s, "only \":PORT\" may follow an IPv6 address");
-        colon = close + 1 < end ? close + 1 : NULL;
-    } else {
-        colon = memchr(p, ':', (size_t)(end - p));
-        host_end = colon != NULL ? colon : end;
-        for (const char *q = host; q < host_end; q++) {
-            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '.' || *q == '_'))
-                return bad(err, errlen, opt, s, "'%c' is not allowed in a host name", *q);
-        }
-    }
-    if (host_end == host)
-        return bad(err, errlen, opt, s, "the host is empty");
-    if ((size_t)(host_end - host) >= sizeof(u->host))
-        return bad(err, errlen, opt, s, "the host is longer than %zu bytes", sizeof(u->host) - 1);
-    if (colon != NULL && (!read_number(colon + 1, end, 65535, &port) || port == 0))
-        return bad(err, errlen, opt, s, "the port must be a number from 1 to 65535");
-    memcpy(u->host, host, (size_t)(host_end - host));
-    u->host[host_end - host] = '\0';
-    u->port = (uint16_t)port;
+    if (hc_url_authority(p, end, def, u->host, sizeof(u->host), &u->port, why, sizeof(why)) < 0)
+        return bad(err, errlen, opt, s, "%s", why);
     return 0;
 }
 
@@ -233,57 +200,12 @@ int backends_check(const struct config *cfg, struct backends *out, char *err, si
 }
 
 int backends_parse_mysql(const char *opt, const char *s, const char *password,
-                         struct store_mysql_node *out, char *err, size_t errlen)
+                         struct hc_mysql_url *out, char *err, size_t errlen)
 {
-    const char *p, *at, *slash, *colon, *db;
-    struct backend_url u;
-    size_t n;
-    int rc;
+    char why[200];
 
-    memset(out, 0, sizeof(*out));
-    if (strncmp(s, "mysql://", 8) != 0)
-        return bad(err, errlen, opt, s, "a MariaDB server is mysql://USER@HOST[:PORT]/DB");
-    p = s + 8;
-    slash = strchr(p, '/');
-    at = slash != NULL ? memchr(p, '@', (size_t)(slash - p)) : NULL;
-    /* The password may hold '@': the host follows the last one before the path. */
-    for (const char *q = at; q != NULL && q < slash;
-         q = memchr(q + 1, '@', (size_t)(slash - q - 1)))
-        at = q;
-    if (slash == NULL || slash[1] == '\0')
-        return bad(err, errlen, opt, s, "the database is needed after the host (\"/hc\")");
-    if (at == NULL || at == p)
-        return bad(err, errlen, opt, s, "a user is needed before the host (\"hc@\")");
-    colon = memchr(p, ':', (size_t)(at - p));
-    n = (size_t)((colon != NULL ? colon : at) - p);
-    if (n >= sizeof(out->user))
-        return bad(err, errlen, opt, s, "the user is longer than %zu bytes", sizeof(out->user) - 1);
-    memcpy(out->user, p, n);
-    if (colon != NULL) {
-        n = (size_t)(at - colon - 1);
-        if (n >= sizeof(out->password))
-            return bad(err, errlen, opt, s, "the password is longer than %zu bytes",
-                       sizeof(out->password) - 1);
-        memcpy(out->password, colon + 1, n);
-    } else if (password != NULL) {
-        snprintf(out->password, sizeof(out->password), "%s", password);
-    }
-    rc = read_authority(opt, s, at + 1, slash, 3306, &u, err, errlen);
-    if (rc < 0)
-        return rc;
-    snprintf(out->host, sizeof(out->host), "%s", u.host);
-    out->port = u.port;
-    db = slash + 1;
-    n = strlen(db);
-    if (n >= sizeof(out->db))
-        return bad(err, errlen, opt, s, "the database name is longer than %zu bytes",
-                   sizeof(out->db) - 1);
-    for (const char *q = db; *q != '\0'; q++) {
-        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
-              *q == '_' || *q == '$'))
-            return bad(err, errlen, opt, s, "'%c' is not allowed in a database name", *q);
-    }
-    memcpy(out->db, db, n);
+    if (hc_mysql_url_parse(s, password, out, why, sizeof(why)) < 0)
+        return bad(err, errlen, opt, s, "%s", why);
     return 0;
 }
 

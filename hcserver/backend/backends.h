@@ -71,12 +71,12 @@ int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct 
                        char *err, size_t errlen);
 
 /*
- * Parses mysql://USER[:PASSWORD]@HOST[:PORT]/DB (for the option opt) into *out; a URL without
- * a password gets password (NULL: none). The database is letters, digits, '_' and '$', at
- * most 64 bytes. 0, or -EINVAL with a message in err.
+ * Parses mysql://USER[:PASSWORD]@HOST[:PORT]/DB (for the option opt) into *out with
+ * hc_mysql_url_parse (hc/url.h): a URL without a password gets password (NULL: none). 0, or
+ * -EINVAL with a message naming opt in err.
  */
 int backends_parse_mysql(const char *opt, const char *s, const char *password,
-                         struct store_mysql_node *out, char *err, size_t errlen);
+                         struct hc_mysql_url *out, char *err, size_t errlen);
 
 /*
  * cfg's --shard-primary and --shard-replicas as *n shards in *out (heap, the caller frees):

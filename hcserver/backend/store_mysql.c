@@ -113,7 +113,7 @@ struct mrow {
 
 /* One server of a shard and what is known of it. */
 struct mnode {
-    struct store_mysql_node cfg;
+    struct hc_mysql_url cfg;
     char label[300];                /* "host:port" for metrics and logs */
     bool replica;                   /* a replica (else the primary) */
     atomic_bool up;                 /* replica: answering (monitor, readers) */
@@ -257,7 +257,7 @@ static int64_t now_ms(void)
 /* ---- connections and statements ------------------------------------------------------- */
 
 /* A connection to n (database db, or none), its errors in err. NULL when it failed. */
-static MYSQL *connect_node(const struct store_mysql *st, const struct store_mysql_node *n,
+static MYSQL *connect_node(const struct store_mysql *st, const struct hc_mysql_url *n,
                            const char *db, char *err, size_t errlen)
 {
     MYSQL *m = mysql_init(NULL);
@@ -1582,7 +1582,7 @@ out:
 }
 
 static void node_init(struct store_mysql *st, struct shard *sh, struct mnode *n,
-                      const struct store_mysql_node *cfg, bool replica)
+                      const struct hc_mysql_url *cfg, bool replica)
 {
     n->cfg = *cfg;
     n->replica = replica;

@@ -10,24 +10,16 @@
 
 #include "backend/store.h"
 #include "hc/metrics.h"
+#include "hc/url.h"
 
 /* Most replicas of one shard. */
 #define STORE_MYSQL_MAX_REPLICAS 8
 
-/* One server: where it is and how to log in. */
-struct store_mysql_node {
-    char host[256];     /* a name or address; always reached over TCP */
-    uint16_t port;      /* 1..65535 */
-    char user[80];      /* the login */
-    char password[256]; /* "" for none */
-    char db[65];        /* the shard's database (created on the primary when missing) */
-};
-
 /* One shard: where its writes go and where its reads may go. */
 struct store_mysql_shard {
-    struct store_mysql_node primary;                            /* takes every write */
-    unsigned nreplicas;                                         /* 0..STORE_MYSQL_MAX_REPLICAS */
-    struct store_mysql_node replicas[STORE_MYSQL_MAX_REPLICAS]; /* replicate the primary */
+    struct hc_mysql_url primary; /* takes every write; its database is created when missing */
+    unsigned nreplicas;          /* 0..STORE_MYSQL_MAX_REPLICAS */
+    struct hc_mysql_url replicas[STORE_MYSQL_MAX_REPLICAS]; /* replicate the primary */
 };
 
 struct store_mysql_config {

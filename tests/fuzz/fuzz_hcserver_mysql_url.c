@@ -25,7 +25,7 @@ static void check(int ok)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);
-    struct store_mysql_node n;
+    struct hc_mysql_url n;
     char err[256];
     int rc;
 

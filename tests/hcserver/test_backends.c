@@ -134,7 +134,7 @@ static void a_backend_not_in_this_build_says_so(void **state)
 
 static void mysql_urls_name_user_password_host_port_and_database(void **state)
 {
-    struct store_mysql_node n;
+    struct hc_mysql_url n;
     char err[256];
 
     (void)state;

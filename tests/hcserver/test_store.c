@@ -112,7 +112,7 @@ static struct store *open_faulty_none(const char *dir, size_t batch)
 }
 
 /* The server of env's URL with database "<dir's last part>_<shard>", into *n. */
-static void mysql_node(const char *env, const char *dir, unsigned shard, struct store_mysql_node *n)
+static void mysql_node(const char *env, const char *dir, unsigned shard, struct hc_mysql_url *n)
 {
     char url[1024], err[256];
     const char *base = strrchr(dir, '/') + 1;

@@ -1,5 +1,6 @@
 /*
- * hc/url.h: the target URLs hcload, hcwarm and hcmon are pointed at.
+ * hc/url.h: the target URLs hcload, hcwarm and hcmon are pointed at, and the addresses of the
+ * data servers hcserver and hcwarm read (hc_url_authority, hc_mysql_url_parse, at the end).
  *
  * hc_url_parse() splits "http://127.0.0.1:8080/api/orders/1" or "https://[::1]:8443/x?y=1"
  * into what a client needs to connect and to write a request: scheme, host, port, the request
@@ -89,5 +90,32 @@ int hc_url_format(const struct hc_url *u, struct hc_buf *b);
  * HC_ETOOLARGE when it does not fit in cap - 1 bytes.
  */
 int hc_url_pct_decode(const char *s, size_t len, char *out, size_t cap, size_t *at);
+
+/*
+ * hc_url_authority: HOST[:PORT] in [p, end) into host (hostcap bytes) and *port (def when the
+ * authority has none). HOST is a name of letters, digits, '-', '.' and '_', or an IPv6 address
+ * in brackets (written to host without them); the port 1..65535. 0, or -EINVAL with the reason
+ * in why (credentials, an empty or over-long host, a bad character or port).
+ */
+int hc_url_authority(const char *p, const char *end, uint16_t def, char *host, size_t hostcap,
+                     uint16_t *port, char *why, size_t whylen);
+
+/* A MariaDB (or MySQL) server and the database on it. */
+struct hc_mysql_url {
+    char host[256];     /* a name or address; always reached over TCP */
+    uint16_t port;      /* 1..65535 (3306 when the URL has none) */
+    char user[80];      /* the login */
+    char password[256]; /* "" for none */
+    char db[65];        /* the database */
+};
+
+/*
+ * hc_mysql_url_parse: mysql://USER[:PASSWORD]@HOST[:PORT]/DB into *out; a URL without a
+ * password gets password (NULL: none). The password may hold '@' (the host follows the last
+ * one); the database is letters, digits, '_' and '$', at most 64 bytes, so it can be quoted
+ * into a statement. 0, or -EINVAL with the reason in why.
+ */
+int hc_mysql_url_parse(const char *s, const char *password, struct hc_mysql_url *out, char *why,
+                       size_t whylen);
 
 #endif
