@@ -24,6 +24,11 @@ _hcwarm()
         mapfile -t COMPREPLY < <(compgen -W 'kv jsonl resp' -- "$cur")
         return 0
         ;;
+    --mysql-password-file)
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+        return 0
+        ;;
     --order)
         mapfile -t COMPREPLY < <(compgen -W 'recent requested' -- "$cur")
         return 0
@@ -55,7 +60,7 @@ _hcwarm()
         ;;
     esac
     if [[ $cur == -* ]]; then
-        mapfile -t COMPREPLY < <(compgen -W '--target --from-file --format --from-hotkeys --admin-token --from-store --order --limit --batch --max-rate --max-memory --memory-wait --ttl --jitter --only-missing --timeout --checkpoint --checkpoint-every --urls --from-log --from --to --steps --curve --step-hold --deadline --speed --connections -c --threads -t --p99 --max-errors --min-hit-ratio --hit-ratio-from --json --metrics-listen --quiet -q --help -h --version -V --config' -- "$cur")
+        mapfile -t COMPREPLY < <(compgen -W '--target --from-file --format --from-hotkeys --admin-token --from-store --mysql-password-file --order --limit --batch --max-rate --max-memory --memory-wait --ttl --jitter --only-missing --timeout --checkpoint --checkpoint-every --urls --from-log --from --to --steps --curve --step-hold --deadline --speed --connections -c --threads -t --p99 --max-errors --min-hit-ratio --hit-ratio-from --json --metrics-listen --quiet -q --help -h --version -V --config' -- "$cur")
         return 0
     fi
     compopt -o filenames 2>/dev/null

@@ -64,11 +64,19 @@ static const struct hc_opt options_table[] = {
      .dest = &opts.admin_token},
     {.name = "from-store",
      .kind = HC_OPT_STRING,
-     .metavar = "sqlite:DIR",
-     .help = "redis, memcached: orders read from hcserver's SQLite shard files DIR/shard-N.db "
-             "(read-only), encoded as hcserver serves them, under hc:order:ID",
+     .metavar = "STORE",
+     .help = "redis, memcached: orders read from hcserver's store, encoded as hcserver serves "
+             "them, under hc:order:ID: sqlite:DIR (the shard files DIR/shard-N.db, read-only) "
+             "or mysql://USER@HOST[:PORT]/DB,... (one database per shard, in shard order; a "
+             "replica serves)",
      .group = "Source (one of)",
      .dest = &opts.from_store},
+    {.name = "mysql-password-file",
+     .kind = HC_OPT_FILE,
+     .help = "redis, memcached: the MariaDB password, FILE's first line, for --from-store "
+             "URLs without one (default: $HCSERVER_MYSQL_PASSWORD)",
+     .group = "Source (one of)",
+     .dest = &opts.mysql_password_file},
     {.name = "order",
      .kind = HC_OPT_ENUM,
      .metavar = "WHICH",
@@ -476,6 +484,67 @@ static const char *options_traffic_given(const struct options *o)
     return NULL;
 }
 
+/*
+ * --from-store mysql://...,mysql://...: one URL a shard, into cfg->store_mysql. The password
+ * of URLs without one: --mysql-password-file's first line, else $HCSERVER_MYSQL_PASSWORD (the
+ * variable hcserver reads, so one environment serves both).
+ */
+static int options_mysql_store(const struct options *o, struct config *cfg, char *err,
+                               size_t errlen)
+{
+    char pw[256] = "";
+    const char *password = getenv("HCSERVER_MYSQL_PASSWORD");
+    const char *p = o->from_store;
+
+    if (o->mysql_password_file != NULL) {
+        FILE *f = fopen(o->mysql_password_file, "r");
+        if (f == NULL) {
+            snprintf(err, errlen, "--mysql-password-file %s: %s", o->mysql_password_file,
+                     hc_strerror(-errno));
+            return -EINVAL;
+        }
+        if (fgets(pw, (int)sizeof(pw), f) == NULL)
+            pw[0] = '\0';
+        fclose(f);
+        pw[strcspn(pw, "\r\n")] = '\0';
+        password = pw;
+    }
+    cfg->store_kind = STORE_MYSQL;
+    cfg->store_shards = 0;
+    cfg->store_mysql = hc_xcalloc(HC_HCWARM_MAX_SHARDS, sizeof(*cfg->store_mysql));
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        char url[1024], why[200];
+        while (n > 0 && (p[0] == ' ' || p[0] == '\t')) {
+            p++;
+            n--;
+        }
+        if (cfg->store_shards == HC_HCWARM_MAX_SHARDS) {
+            snprintf(err, errlen, "--from-store: more than %d shards", HC_HCWARM_MAX_SHARDS);
+            return -EINVAL;
+        }
+        if (n >= sizeof(url)) {
+            snprintf(err, errlen, "--from-store: shard %u's URL is longer than %zu bytes",
+                     cfg->store_shards, sizeof(url) - 1);
+            return -EINVAL;
+        }
+        memcpy(url, p, n);
+        url[n] = '\0';
+        if (hc_mysql_url_parse(url, password, &cfg->store_mysql[cfg->store_shards], why,
+                               sizeof(why)) < 0) {
+            /* The reason, not the URL: it may hold a password. */
+            snprintf(err, errlen, "--from-store: shard %u's URL: %s", cfg->store_shards, why);
+            return -EINVAL;
+        }
+        cfg->store_shards++;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
 static const char *options_preload_given(const struct options *o)
 {
     if (o->from_file != NULL)
@@ -855,14 +924,19 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
         cfg->file = o->from_file;
     } else if (o->from_store != NULL) {
         cfg->source = SRC_STORE;
-        if (strncmp(o->from_store, "sqlite:", 7) != 0 || o->from_store[7] == '\0') {
+        if (strncmp(o->from_store, "mysql://", 8) == 0) {
+            int rc = options_mysql_store(o, cfg, err, errlen);
+            if (rc < 0)
+                return rc;
+        } else if (strncmp(o->from_store, "sqlite:", 7) != 0 || o->from_store[7] == '\0') {
             snprintf(err, errlen,
-                     "--from-store: \"%s\": expected sqlite:DIR (the MariaDB store is not "
-                     "supported yet)",
+                     "--from-store: \"%s\": expected sqlite:DIR or mysql://USER@HOST[:PORT]/DB,...",
                      o->from_store);
             return HC_ESYNTAX;
+        } else {
+            cfg->store_kind = STORE_SQLITE;
+            cfg->store_dir = o->from_store + 7;
         }
-        cfg->store_dir = o->from_store + 7;
         cfg->order = o->order;
         if (cfg->order == ORDER_REQUESTED && o->from_hotkeys == NULL) {
             snprintf(err, errlen,
@@ -960,4 +1034,8 @@ void options_config_destroy(struct config *cfg)
     cfg->mc_host = NULL;
     free(cfg->metrics_own);
     cfg->metrics_own = NULL;
+    if (cfg->store_mysql != NULL)
+        explicit_bzero(cfg->store_mysql, HC_HCWARM_MAX_SHARDS * sizeof(*cfg->store_mysql));
+    free(cfg->store_mysql);
+    cfg->store_mysql = NULL;
 }

@@ -15,32 +15,34 @@
 #include <stdint.h>
 
 #include "hc/opt.h"
+#include "hc/url.h"
 #include "input.h"
 #include "signals.h"
 
 /* The options as given (defaults applied), filled by hc_opt_parse through the table. */
 struct options {
-    const char *target;         /* --target URL */
-    const char *from_file;      /* --from-file FILE */
-    int format;                 /* --format: index into input_format_names */
-    const char *from_hotkeys;   /* --from-hotkeys URL */
-    const char *admin_token;    /* --admin-token (else $HC_ADMIN_TOKEN) */
-    const char *from_store;     /* --from-store sqlite:DIR */
-    int order;                  /* --order: index into options_orders */
-    uint64_t limit;             /* --limit */
-    uint64_t batch;             /* --batch */
-    double max_rate;            /* --max-rate; 0: off */
-    const char *max_memory;     /* --max-memory 80% or SIZE */
-    int64_t memory_wait_ns;     /* --memory-wait */
-    int64_t ttl_ns;             /* --ttl; 0: none */
-    int64_t jitter_ns;          /* --jitter */
-    bool only_missing;          /* --only-missing */
-    int64_t timeout_ns;         /* --timeout */
-    const char *checkpoint;     /* --checkpoint FILE */
-    uint64_t checkpoint_every;  /* --checkpoint-every N batches */
-    const char *json;           /* --json FILE or - */
-    bool quiet;                 /* -q */
-    const char *metrics_listen; /* --metrics-listen HOST:PORT (every subcommand) */
+    const char *target;              /* --target URL */
+    const char *from_file;           /* --from-file FILE */
+    int format;                      /* --format: index into input_format_names */
+    const char *from_hotkeys;        /* --from-hotkeys URL */
+    const char *admin_token;         /* --admin-token (else $HC_ADMIN_TOKEN) */
+    const char *from_store;          /* --from-store sqlite:DIR or mysql://...,... */
+    const char *mysql_password_file; /* --mysql-password-file FILE */
+    int order;                       /* --order: index into options_orders */
+    uint64_t limit;                  /* --limit */
+    uint64_t batch;                  /* --batch */
+    double max_rate;                 /* --max-rate; 0: off */
+    const char *max_memory;          /* --max-memory 80% or SIZE */
+    int64_t memory_wait_ns;          /* --memory-wait */
+    int64_t ttl_ns;                  /* --ttl; 0: none */
+    int64_t jitter_ns;               /* --jitter */
+    bool only_missing;               /* --only-missing */
+    int64_t timeout_ns;              /* --timeout */
+    const char *checkpoint;          /* --checkpoint FILE */
+    uint64_t checkpoint_every;       /* --checkpoint-every N batches */
+    const char *json;                /* --json FILE or - */
+    bool quiet;                      /* -q */
+    const char *metrics_listen;      /* --metrics-listen HOST:PORT (every subcommand) */
     /* http, replay: given as text (NULL: not given), checked by options_resolve */
     const char *urls;           /* --urls FILE */
     const char *from_log;       /* --from-log FILE */
@@ -80,6 +82,10 @@ enum source_kind {
     SRC_STORE,
 };
 
+/* The kinds of --from-store. */
+#define STORE_SQLITE 0
+#define STORE_MYSQL  1
+
 /* The choices of --order: "recent", "requested". */
 extern const char *const options_orders[];
 #define ORDER_RECENT    0
@@ -93,28 +99,31 @@ struct config {
     char *mc_host;            /* memcached: host (owned) */
     unsigned mc_port;         /* memcached: port */
     enum source_kind source;
-    const char *file;          /* SRC_FILE */
-    enum input_format format;  /* SRC_FILE */
-    const char *hotkeys_url;   /* SRC_HOTKEYS, or SRC_STORE with --order requested */
-    const char *admin_token;   /* for /admin/hotkeys, or NULL */
-    const char *store_dir;     /* SRC_STORE */
-    int order;                 /* SRC_STORE: ORDER_RECENT or ORDER_REQUESTED */
-    uint64_t limit;            /* SRC_STORE / SRC_HOTKEYS: at most this many orders */
-    size_t batch;              /* keys per pipelined batch */
-    double max_rate;           /* keys per second; 0: no cap */
-    bool mem_cap;              /* --max-memory given */
-    double mem_fraction;       /* of maxmemory (0 < f <= 1), when mem_bytes is 0 */
-    uint64_t mem_bytes;        /* an absolute cap, or 0 */
-    int64_t memory_wait_ns;    /* how long to stay paused before giving up */
-    int64_t ttl_ns;            /* 0: no expiry */
-    int64_t jitter_ns;         /* >= 0 */
-    bool only_missing;         /* SET NX / memcached add */
-    int64_t timeout_ns;        /* each command, each HTTP request */
-    const char *checkpoint;    /* or NULL */
-    unsigned checkpoint_every; /* batches between fsyncs */
-    const char *json;          /* or NULL */
-    bool quiet;                /* no progress, no text summary */
-    bool progress;             /* draw the progress line */
+    const char *file;                 /* SRC_FILE */
+    enum input_format format;         /* SRC_FILE */
+    const char *hotkeys_url;          /* SRC_HOTKEYS, or SRC_STORE with --order requested */
+    const char *admin_token;          /* for /admin/hotkeys, or NULL */
+    int store_kind;                   /* SRC_STORE: STORE_SQLITE or STORE_MYSQL */
+    const char *store_dir;            /* STORE_SQLITE: the shard files' directory */
+    struct hc_mysql_url *store_mysql; /* STORE_MYSQL: a server a shard (owned) */
+    unsigned store_shards;            /* STORE_MYSQL: how many */
+    int order;                        /* SRC_STORE: ORDER_RECENT or ORDER_REQUESTED */
+    uint64_t limit;                   /* SRC_STORE / SRC_HOTKEYS: at most this many orders */
+    size_t batch;                     /* keys per pipelined batch */
+    double max_rate;                  /* keys per second; 0: no cap */
+    bool mem_cap;                     /* --max-memory given */
+    double mem_fraction;              /* of maxmemory (0 < f <= 1), when mem_bytes is 0 */
+    uint64_t mem_bytes;               /* an absolute cap, or 0 */
+    int64_t memory_wait_ns;           /* how long to stay paused before giving up */
+    int64_t ttl_ns;                   /* 0: no expiry */
+    int64_t jitter_ns;                /* >= 0 */
+    bool only_missing;                /* SET NX / memcached add */
+    int64_t timeout_ns;               /* each command, each HTTP request */
+    const char *checkpoint;           /* or NULL */
+    unsigned checkpoint_every;        /* batches between fsyncs */
+    const char *json;                 /* or NULL */
+    bool quiet;                       /* no progress, no text summary */
+    bool progress;                    /* draw the progress line */
     /* http, replay, run */
     enum paths_source paths; /* http: the source of the requests */
     const char *paths_file;  /* PATHS_URLS, PATHS_LOG: the file; replay: the log */

@@ -23,12 +23,13 @@
 
 #include "hc/buf.h"
 #include "hc/core.h"
+#include "hc/limits.h"
 
 /* Bits of an order id that name its shard, so at most 1 << HCSERVER_SHARD_BITS shards. */
 #define HCSERVER_SHARD_BITS 8
 #define HCSERVER_MAX_SHARDS (1 << HCSERVER_SHARD_BITS)
 /* The longest sku kept (bytes, without the NUL). */
-#define HCSERVER_SKU_MAX 63
+#define HCSERVER_SKU_MAX HC_SERVER_SKU_MAX
 
 enum order_status {
     ORDER_PENDING = 0,

@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "options.h"
 
@@ -87,6 +89,36 @@ static void memcached_urls_default_their_port(void **state)
     options_config_destroy(&cfg);
 }
 
+static void a_mysql_store_is_a_url_a_shard_with_the_password_from_a_file(void **state)
+{
+    (void)state;
+    struct config cfg;
+    char err[512];
+    char pw[] = "/tmp/hc-test-options-pw-XXXXXX";
+    int fd = mkstemp(pw);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "from-file\nsecond line\n", 22), 22);
+    close(fd);
+    assert_int_equal(resolve(&cfg, err, sizeof(err), "redis", "--target", "redis://h",
+                             "--from-store", "mysql://hc@db0/hc0, mysql://ro:own@[::1]:3307/hc1",
+                             "--mysql-password-file", pw, NULL),
+                     0);
+    unlink(pw);
+    assert_int_equal(cfg.source, SRC_STORE);
+    assert_int_equal(cfg.store_kind, STORE_MYSQL);
+    assert_int_equal(cfg.store_shards, 2);
+    assert_string_equal(cfg.store_mysql[0].host, "db0");
+    assert_int_equal(cfg.store_mysql[0].port, 3306);
+    assert_string_equal(cfg.store_mysql[0].password, "from-file");
+    assert_string_equal(cfg.store_mysql[1].host, "::1");
+    assert_int_equal(cfg.store_mysql[1].port, 3307);
+    assert_string_equal(cfg.store_mysql[1].user, "ro");
+    assert_string_equal(cfg.store_mysql[1].password, "own");
+    assert_string_equal(cfg.store_mysql[1].db, "hc1");
+    options_config_destroy(&cfg);
+    assert_null(cfg.store_mysql);
+}
+
 static void an_http_ramp_takes_its_defaults_and_goals(void **state)
 {
     (void)state;
@@ -164,6 +196,14 @@ static void mistakes_are_usage_errors_that_say_what_to_do(void **state)
         {{"redis", "--target", "redis://h", "--from-file", "k", "--max-memory", "180%", NULL},
          "--max-memory"},
         {{"redis", "--target", "redis://h", "--from-store", "mysql:x", NULL}, "sqlite:DIR"},
+        {{"redis", "--target", "redis://h", "--from-store", "mysql://hc@h/a,mysql://hc:pw@h/b-c",
+          NULL},
+         "shard 1's URL: '-' is not allowed in a database name"},
+        {{"redis", "--target", "redis://h", "--from-store", "mysql://hc@h/a,", NULL},
+         "shard 1's URL: a MariaDB server is"},
+        {{"redis", "--target", "redis://h", "--from-store", "mysql://hc@h/a",
+          "--mysql-password-file", "/nonexistent/pw", NULL},
+         "/nonexistent/pw: No such file"},
         {{"redis", "--target", "redis://h", "--from-store", "sqlite:d", "--order", "requested",
           NULL},
          "--from-hotkeys URL too"},
@@ -198,6 +238,7 @@ int main(void)
         cmocka_unit_test(a_file_preload_takes_the_defaults),
         cmocka_unit_test(caps_and_ttls_parse_through_the_units_module),
         cmocka_unit_test(memcached_urls_default_their_port),
+        cmocka_unit_test(a_mysql_store_is_a_url_a_shard_with_the_password_from_a_file),
         cmocka_unit_test(an_http_ramp_takes_its_defaults_and_goals),
         cmocka_unit_test(mistakes_are_usage_errors_that_say_what_to_do),
     };

@@ -165,6 +165,7 @@
 #define HC_HCWARM_MAX_BATCH        100000
 #define HC_HCWARM_MAX_HTTP_BYTES   (16 * 1024 * 1024)
 #define HC_HCWARM_MAX_ITEMS        10000000
+#define HC_HCWARM_MAX_SHARDS       256 /* --from-store's shards: hcserver's most */
 #define HC_HCWARM_MAX_ERRORS_SHOWN 20
 
 /*
@@ -271,6 +272,8 @@
 #define HC_SERVER_ACCESS_LOG_LINE_BYTES  ((size_t)4 * 16 * 1024 + 256)
 /* hcserver: how long a SQLite file may stay locked by another connection before giving up. */
 #define HC_SERVER_SQLITE_BUSY_MS 10000
+/* hcserver: the longest sku an order has (bytes, without the NUL); hcwarm reads no longer one. */
+#define HC_SERVER_SKU_MAX 63
 
 /*
  * hcserver request memory: the arena block a request object keeps between requests (room for
