@@ -17,7 +17,20 @@ static size_t fetch_on_data(char *p, size_t size, size_t n, void *arg)
     return hc_buf_append(b, p, size * n) == 0 ? size * n : 0;
 }
 
-long fetch_get(const char *url, int64_t timeout_ns, struct hc_buf *body, char *err, size_t errlen)
+void fetch_tls_apply(void *curl, const struct fetch_tls *tls)
+{
+    if (tls == NULL)
+        return;
+    if (tls->insecure) {
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (tls->cafile != NULL)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, tls->cafile);
+}
+
+long fetch_get(const char *url, const struct fetch_tls *tls, int64_t timeout_ns,
+               struct hc_buf *body, char *err, size_t errlen)
 {
     hc_buf_reset(body);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -32,6 +45,7 @@ long fetch_get(const char *url, int64_t timeout_ns, struct hc_buf *body, char *e
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ms > 0 ? ms : 1L);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    fetch_tls_apply(curl, tls);
     CURLcode rc = curl_easy_perform(curl);
     long status = -EIO;
     if (rc != CURLE_OK)

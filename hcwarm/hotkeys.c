@@ -46,6 +46,7 @@ static void hotkeys_http_init(struct hotkeys_http *h, const struct config *cfg)
         h->headers = curl_slist_append(NULL, auth);
     }
     h->timeout_ns = cfg->timeout_ns;
+    fetch_tls_apply(h->curl, &cfg->tls);
 }
 
 static void hotkeys_http_destroy(struct hotkeys_http *h)

@@ -41,19 +41,18 @@ int warm_load_paths(const struct config *cfg, struct paths *p, const char **sour
         return paths_load_log(p, cfg->paths_file, cfg->command == CMD_REPLAY, &rep, err, errlen);
     case PATHS_HOTKEYS:
         *source = cfg->hotkeys_url;
-        return paths_load_hotkeys(p, cfg->hotkeys_url, cfg->admin_token, cfg->limit,
-                                  cfg->timeout_ns, err, errlen);
+        return paths_load_hotkeys(p, cfg, err, errlen);
     }
     return -1;
 }
 
 /* The hit and miss counters of the service's /metrics. 0, or a negative code with err. */
-static int http_scrape(const char *url, int64_t timeout_ns, double *hits, double *misses, char *err,
-                       size_t errlen)
+static int http_scrape(const char *url, const struct fetch_tls *tls, int64_t timeout_ns,
+                       double *hits, double *misses, char *err, size_t errlen)
 {
     struct hc_buf body;
     hc_buf_init(&body, HC_HCWARM_MAX_HTTP_BYTES);
-    long status = fetch_get(url, timeout_ns, &body, err, errlen);
+    long status = fetch_get(url, tls, timeout_ns, &body, err, errlen);
     int rc = 0;
     if (status < 0) {
         rc = (int)status;
@@ -123,6 +122,8 @@ int http_run(const struct config *cfg, json_t **doc)
     struct traffic_cfg tc = {
         .target = cfg->target,
         .paths = &ps,
+        .insecure = cfg->tls.insecure,
+        .cafile = cfg->tls.cafile,
         .threads = cfg->threads,
         .connections = cfg->connections,
         .timeout_ns = cfg->timeout_ns,
@@ -144,8 +145,8 @@ int http_run(const struct config *cfg, json_t **doc)
     bool progress = !cfg->quiet && isatty(STDERR_FILENO);
     double h0 = 0, m0 = 0;
     char serr[600] = "";
-    bool scraped = !cfg->hit_metrics ||
-                   http_scrape(metrics, cfg->timeout_ns, &h0, &m0, serr, sizeof(serr)) == 0;
+    bool scraped = !cfg->hit_metrics || http_scrape(metrics, &cfg->tls, cfg->timeout_ns, &h0, &m0,
+                                                    serr, sizeof(serr)) == 0;
     warm_signals();
     live_begin(&cfg->goals);
     rc = traffic_start(t, err, sizeof(err));
@@ -189,13 +190,13 @@ int http_run(const struct config *cfg, json_t **doc)
         if (now - win_start >= cfg->step_hold_ns) {
             if (cfg->hit_metrics) {
                 double h1 = 0, m1 = 0;
-                bool ok = scraped &&
-                          http_scrape(metrics, cfg->timeout_ns, &h1, &m1, serr, sizeof(serr)) == 0;
+                bool ok = scraped && http_scrape(metrics, &cfg->tls, cfg->timeout_ns, &h1, &m1,
+                                                 serr, sizeof(serr)) == 0;
                 http_metrics_ratio(&s, ok, h0, m0, h1, m1);
                 scraped = ok;
                 if (!scraped)
-                    scraped =
-                        http_scrape(metrics, cfg->timeout_ns, &h1, &m1, serr, sizeof(serr)) == 0;
+                    scraped = http_scrape(metrics, &cfg->tls, cfg->timeout_ns, &h1, &m1, serr,
+                                          sizeof(serr)) == 0;
                 h0 = h1;
                 m0 = m1;
             }

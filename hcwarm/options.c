@@ -28,10 +28,23 @@ static const struct hc_opt options_table[] = {
      .kind = HC_OPT_URL,
      .metavar = "URL",
      .help = "Where keys go: redis://HOST[:PORT][/DB] or redis-cluster://HOST:PORT[,...] "
-             "(redis), or memcached://HOST[:PORT] (memcached); the service, http://HOST[:PORT] "
+             "(redis), or memcached://HOST[:PORT] (memcached); the service, http[s]://HOST[:PORT] "
              "(http, replay; http's default: the hot-key report's URL)",
      .group = "Target",
      .dest = &opts.target},
+    {.name = "insecure",
+     .short_name = 'k',
+     .kind = HC_OPT_FLAG,
+     .help = "Do not verify the TLS certificates of https:// URLs (the target, the hot-key "
+             "report, /metrics, readiness)",
+     .group = "Target",
+     .dest = &opts.insecure},
+    {.name = "cacert",
+     .kind = HC_OPT_FILE,
+     .help = "Trust the CA certificates in this PEM FILE instead of the system's, for every "
+             "https:// URL",
+     .group = "Target",
+     .dest = &opts.cacert},
     {.name = "from-file",
      .kind = HC_OPT_FILE,
      .help = "redis, memcached: read keys from FILE ('-': standard input), in --format",
@@ -545,6 +558,11 @@ static int options_mysql_store(const struct options *o, struct config *cfg, char
     return 0;
 }
 
+bool options_is_http_url(const char *s)
+{
+    return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
 static const char *options_preload_given(const struct options *o)
 {
     if (o->from_file != NULL)
@@ -604,15 +622,16 @@ int options_hit_source(const char *text, struct config *cfg, char *err, size_t e
         cfg->hit_metrics = true;
         return 0;
     }
-    if (strncmp(text, "metrics:", 8) == 0 && strncmp(text + 8, "http://", 7) == 0) {
+    if (strncmp(text, "metrics:", 8) == 0 && options_is_http_url(text + 8)) {
         cfg->hit_metrics = true;
         cfg->metrics_own = hc_xstrdup(text + 8);
         cfg->metrics_url = cfg->metrics_own;
         return 0;
     }
-    snprintf(err, errlen,
-             "--hit-ratio-from: \"%s\": expected header, metrics or metrics:http://HOST:PORT/PATH",
-             text);
+    snprintf(
+        err, errlen,
+        "--hit-ratio-from: \"%s\": expected header, metrics or metrics:http[s]://HOST:PORT/PATH",
+        text);
     return HC_ESYNTAX;
 }
 
@@ -691,6 +710,8 @@ static int options_resolve_traffic(const struct hc_opt_program *prog, const stru
     cfg->json = o->json;
     cfg->quiet = o->quiet;
     cfg->admin_token = o->admin_token != NULL ? o->admin_token : getenv("HC_ADMIN_TOKEN");
+    cfg->tls.insecure = o->insecure;
+    cfg->tls.cafile = o->cacert;
     cfg->timeout_ns = o->timeout_ns;
     if (o->timeout_ns <= 0) {
         snprintf(err, errlen, "--timeout must be more than zero");
@@ -828,11 +849,11 @@ static int options_resolve_traffic(const struct hc_opt_program *prog, const stru
             return rc;
     }
     if (cfg->target == NULL) {
-        snprintf(err, errlen, "%s: --target http://HOST:PORT is needed", cmd);
+        snprintf(err, errlen, "%s: --target http[s]://HOST:PORT is needed", cmd);
         return HC_ESYNTAX;
     }
-    if (strncmp(cfg->target, "http://", 7) != 0) {
-        snprintf(err, errlen, "--target: \"%s\": expected http://HOST[:PORT]", cfg->target);
+    if (!options_is_http_url(cfg->target)) {
+        snprintf(err, errlen, "--target: \"%s\": expected http[s]://HOST[:PORT]", cfg->target);
         return HC_ESYNTAX;
     }
     return 0;
@@ -913,6 +934,8 @@ int options_resolve(const struct hc_opt_program *prog, const struct options *o, 
     }
     cfg->format = (enum input_format)o->format;
     cfg->admin_token = o->admin_token != NULL ? o->admin_token : getenv("HC_ADMIN_TOKEN");
+    cfg->tls.insecure = o->insecure;
+    cfg->tls.cafile = o->cacert;
     cfg->hotkeys_url = o->from_hotkeys;
     cfg->limit = o->limit;
     if (o->limit < 1 || o->limit > HC_HCWARM_MAX_ITEMS) {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fetch.h"
 #include "hc/opt.h"
 #include "hc/url.h"
 #include "input.h"
@@ -28,6 +29,8 @@ struct options {
     const char *admin_token;         /* --admin-token (else $HC_ADMIN_TOKEN) */
     const char *from_store;          /* --from-store sqlite:DIR or mysql://...,... */
     const char *mysql_password_file; /* --mysql-password-file FILE */
+    bool insecure;                   /* --insecure */
+    const char *cacert;              /* --cacert FILE */
     int order;                       /* --order: index into options_orders */
     uint64_t limit;                  /* --limit */
     uint64_t batch;                  /* --batch */
@@ -99,12 +102,13 @@ struct config {
     char *mc_host;            /* memcached: host (owned) */
     unsigned mc_port;         /* memcached: port */
     enum source_kind source;
-    const char *file;                 /* SRC_FILE */
-    enum input_format format;         /* SRC_FILE */
-    const char *hotkeys_url;          /* SRC_HOTKEYS, or SRC_STORE with --order requested */
-    const char *admin_token;          /* for /admin/hotkeys, or NULL */
-    int store_kind;                   /* SRC_STORE: STORE_SQLITE or STORE_MYSQL */
-    const char *store_dir;            /* STORE_SQLITE: the shard files' directory */
+    const char *file;         /* SRC_FILE */
+    enum input_format format; /* SRC_FILE */
+    const char *hotkeys_url;  /* SRC_HOTKEYS, or SRC_STORE with --order requested */
+    const char *admin_token;  /* for /admin/hotkeys, or NULL */
+    struct fetch_tls tls;     /* every https request: the traffic, reports, metrics, readiness */
+    int store_kind;           /* SRC_STORE: STORE_SQLITE or STORE_MYSQL */
+    const char *store_dir;    /* STORE_SQLITE: the shard files' directory */
     struct hc_mysql_url *store_mysql; /* STORE_MYSQL: a server a shard (owned) */
     unsigned store_shards;            /* STORE_MYSQL: how many */
     int order;                        /* SRC_STORE: ORDER_RECENT or ORDER_REQUESTED */
@@ -145,6 +149,9 @@ struct config {
 };
 
 struct hc_opt_program *options_program(void);
+
+/* Whether s starts as the URL of a service hcwarm sends traffic to: http:// or https://. */
+bool options_is_http_url(const char *s);
 struct options *options_values(void);
 
 /*

@@ -163,7 +163,7 @@ int paths_load_urls(struct paths *p, const char *file, struct report *r, char *e
         size_t tlen = strcspn(text, " \t");
         if (text[tlen] != '\0' || len > HC_HCWARM_MAX_LINE_BYTES) {
             p->malformed++;
-            report_error(r, "%s:%llu: expected one target (/path) or http:// URL a line", file,
+            report_error(r, "%s:%llu: expected one target (/path) or http[s]:// URL a line", file,
                          (unsigned long long)lineno);
             continue;
         }
@@ -269,18 +269,12 @@ int paths_load_log(struct paths *p, const char *file, bool times, struct report 
     return rc;
 }
 
-int paths_load_hotkeys(struct paths *p, const char *url, const char *token, uint64_t limit,
-                       int64_t timeout_ns, char *err, size_t errlen)
+int paths_load_hotkeys(struct paths *p, const struct config *cfg, char *err, size_t errlen)
 {
-    struct config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.hotkeys_url = url;
-    cfg.admin_token = token;
-    cfg.limit = limit;
-    cfg.timeout_ns = timeout_ns;
+    const char *url = cfg->hotkeys_url;
     uint64_t *ids = NULL;
     size_t n = 0;
-    int rc = hotkeys_fetch_ids(&cfg, &ids, &n, err, errlen);
+    int rc = hotkeys_fetch_ids(cfg, &ids, &n, err, errlen);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char t[64];
         int tl = snprintf(t, sizeof(t), "/api/orders/%llu", (unsigned long long)ids[i]);

@@ -20,6 +20,8 @@
 
 #include "report.h"
 
+struct config;
+
 struct paths {
     char **methods;     /* per distinct request: "GET" or "HEAD" (owned) */
     char **targets;     /* per distinct request: the origin-form target (owned) */
@@ -66,10 +68,10 @@ int paths_load_log(struct paths *p, const char *file, bool times, struct report 
                    size_t errlen);
 
 /*
- * paths_load_hotkeys: the ids of hcserver's hot-key report at url (at most limit), each as
- * GET /api/orders/ID. 0 or a negative code with err.
+ * paths_load_hotkeys: the ids of hcserver's hot-key report at cfg->hotkeys_url (at most
+ * cfg->limit, asked with cfg's token, timeout and TLS settings), each as GET /api/orders/ID.
+ * 0 or a negative code with err.
  */
-int paths_load_hotkeys(struct paths *p, const char *url, const char *token, uint64_t limit,
-                       int64_t timeout_ns, char *err, size_t errlen);
+int paths_load_hotkeys(struct paths *p, const struct config *cfg, char *err, size_t errlen);
 
 #endif

@@ -59,6 +59,8 @@ int replay_run(const struct config *cfg, json_t **doc)
     struct traffic_cfg tc = {
         .target = cfg->target,
         .paths = &ps,
+        .insecure = cfg->tls.insecure,
+        .cafile = cfg->tls.cafile,
         .threads = cfg->threads,
         .connections = cfg->connections,
         .timeout_ns = cfg->timeout_ns,

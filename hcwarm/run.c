@@ -33,8 +33,8 @@ static int run_ready(const struct script_step *st, const struct config *base, ch
     char err[600] = "";
     for (;;) {
         polls++;
-        status = fetch_get(st->ready_url, HC_MIN(base->timeout_ns, st->ready_timeout_ns), &body,
-                           err, sizeof(err));
+        status = fetch_get(st->ready_url, &base->tls,
+                           HC_MIN(base->timeout_ns, st->ready_timeout_ns), &body, err, sizeof(err));
         if (status == 200 || warm_interrupted)
             break;
         if (hc_now_ns() - start >= st->ready_timeout_ns)

@@ -118,17 +118,17 @@ static int sp_ready(struct sp *sp, const yaml_node_t *body, const char *path,
         if (p != NULL || t != NULL)
             return HC_YAML_FAIL(&sp->y, url, HC_ESYNTAX, "%s: give url, or target and path", path);
         text = hc_yaml_scalar(url);
-        if (text == NULL || strncmp(text, "http://", 7) != 0)
-            return HC_YAML_FAIL(&sp->y, url, HC_ESYNTAX, "%s.url: expected http://HOST:PORT/PATH",
-                                path);
+        if (text == NULL || !options_is_http_url(text))
+            return HC_YAML_FAIL(&sp->y, url, HC_ESYNTAX,
+                                "%s.url: expected http[s]://HOST:PORT/PATH", path);
         st->ready_url = hc_xstrdup(text);
         return 0;
     }
     const char *target = sp->target, *rpath = "/readyz";
     if (t != NULL) {
         target = hc_yaml_scalar(t);
-        if (target == NULL || strncmp(target, "http://", 7) != 0)
-            return HC_YAML_FAIL(&sp->y, t, HC_ESYNTAX, "%s.target: expected http://HOST:PORT",
+        if (target == NULL || !options_is_http_url(target))
+            return HC_YAML_FAIL(&sp->y, t, HC_ESYNTAX, "%s.target: expected http[s]://HOST:PORT",
                                 path);
     }
     if (p != NULL) {
@@ -296,8 +296,8 @@ static int sp_document(struct sp *sp, const struct config *base)
     const yaml_node_t *t = hc_yaml_get(&sp->y, root, "target");
     if (t != NULL) {
         const char *text = hc_yaml_scalar(t);
-        if (text == NULL || strncmp(text, "http://", 7) != 0)
-            return HC_YAML_FAIL(&sp->y, t, HC_ESYNTAX, "target: expected http://HOST:PORT");
+        if (text == NULL || !options_is_http_url(text))
+            return HC_YAML_FAIL(&sp->y, t, HC_ESYNTAX, "target: expected http[s]://HOST:PORT");
         sp->target = sp_keep(sp, hc_xstrdup(text));
     }
     const yaml_node_t *steps = hc_yaml_get(&sp->y, root, "steps");

@@ -207,11 +207,6 @@ int traffic_new(const struct traffic_cfg *cfg, struct traffic **out, char *err, 
         snprintf(err, errlen, "--target: \"%s\": %s", cfg->target, uerr);
         return rc;
     }
-    if (t->url.tls) {
-        snprintf(err, errlen, "--target: \"%s\": https:// is not supported by hcwarm yet",
-                 cfg->target);
-        return -EPROTONOSUPPORT;
-    }
     if (cfg->paths->nseq == 0) {
         snprintf(err, errlen, "nothing to send: the source has no request in it");
         return HC_ESYNTAX;
@@ -243,6 +238,10 @@ int traffic_new(const struct traffic_cfg *cfg, struct traffic **out, char *err, 
         pthread_mutex_init(&t->threads[i].lock, NULL);
         traffic_window_init(&t->threads[i].w);
     }
+    cc.tls = t->url.tls;
+    cc.tls_host = t->url.host;
+    cc.insecure = cfg->insecure;
+    cc.cafile = cfg->cafile;
     cc.threads = cfg->threads;
     cc.connections = cfg->connections;
     cc.duration_ns = cfg->duration_ns;

@@ -29,7 +29,7 @@
 #include "signals.h"
 
 struct traffic_cfg {
-    const char *target;        /* the service: http://HOST[:PORT] (a path is ignored) */
+    const char *target;        /* the service: http[s]://HOST[:PORT] (a path is ignored) */
     const struct paths *paths; /* what to send (outlives the traffic) */
     unsigned threads;          /* worker threads */
     size_t connections;        /* in all */
@@ -39,6 +39,8 @@ struct traffic_cfg {
     double rate;               /* ramp: the first rate (requests per second) */
     int64_t duration_ns;       /* a bound on the whole run */
     bool x_cache;              /* count X-Cache hits and misses (keeps response headers) */
+    bool insecure;             /* https: no certificate checks */
+    const char *cafile;        /* https: the CAs to trust instead of the system's, or NULL */
 };
 
 /* What a window of traffic measured. */

@@ -165,7 +165,7 @@ static void mistakes_are_usage_errors_that_say_what_to_do(void **state)
         {{"http", NULL}, "give one source of requests"},
         {{"http", "--target", "http://h", "--urls", "u", "--from", "5k/s", "--to", "100/s", NULL},
          "--from (5000/s) is above --to (100/s)"},
-        {{"http", "--target", "redis://h", "--urls", "u", NULL}, "expected http://HOST[:PORT]"},
+        {{"http", "--target", "redis://h", "--urls", "u", NULL}, "expected http[s]://HOST[:PORT]"},
         {{"http", "--target", "http://h", "--urls", "u", "--ttl", "1m", NULL},
          "--ttl is for redis and memcached"},
         {{"http", "--target", "http://h", "--urls", "u", "-c", "1", "-t", "2", NULL},

@@ -89,7 +89,7 @@ static void malformed_plans_name_the_place_and_what_was_expected(void **state)
          "warm.yaml:5:7: steps[0].http: --p99: \"fast\": expected a duration"},
         {"steps:\n  - http:\n      urls: a\n      target: http://h:1\n      ttl: 5m\n",
          "warm.yaml:5:7: steps[0].http: http: --ttl is for redis and memcached"},
-        {"steps:\n  - http:\n      urls: a\n", "--target http://HOST:PORT is needed"},
+        {"steps:\n  - http:\n      urls: a\n", "--target http[s]://HOST:PORT is needed"},
         {"steps:\n  - replay: {speed: 2, target: http://h:1}\n", "give the access log as log"},
         {"steps:\n  - redis: {target: redis://h:1, from-file: a, batch: lots}\n",
          "steps[0].redis.batch"},

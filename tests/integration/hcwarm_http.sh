@@ -135,7 +135,7 @@ usage '--p99: "fast"' http --target "$STUB_URL" --urls "$W/urls" --p99 fast
 usage '--max-errors: "lots"' http --target "$STUB_URL" --urls "$W/urls" --max-errors lots
 usage '--ttl is for redis and memcached' http --target "$STUB_URL" --urls "$W/urls" --ttl 5m
 usage '--p99 is for http and replay' redis --target "$HC_REDIS_URL" --from-file "$W/urls" --p99 5ms
-usage '--target http://HOST:PORT is needed' http --urls "$W/urls"
+usage '--target http[s]://HOST:PORT is needed' http --urls "$W/urls"
 usage '--speed is for replay' http --target "$STUB_URL" --urls "$W/urls" --speed 2
 set +e
 "$HCWARM" http --target "$STUB_URL" --urls "$W/none" >"$W/out" 2>&1
