@@ -27,8 +27,7 @@ static int why_not(char *why, size_t whylen, const char *fmt, ...)
     return -EINVAL;
 }
 
-/* Decimal digits [p, end) into *out, at most max. false when empty, not digits or over. */
-static bool read_number(const char *p, const char *end, unsigned long max, unsigned long *out)
+bool hc_url_decimal(const char *p, const char *end, unsigned long max, unsigned long *out)
 {
     unsigned long v = 0;
 
@@ -81,7 +80,7 @@ int hc_url_authority(const char *p, const char *end, uint16_t def, char *host, s
         return why_not(why, whylen, "the host is empty");
     if ((size_t)(host_end - h) >= hostcap)
         return why_not(why, whylen, "the host is longer than %zu bytes", hostcap - 1);
-    if (colon != NULL && (!read_number(colon + 1, end, 65535, &v) || v == 0))
+    if (colon != NULL && (!hc_url_decimal(colon + 1, end, 65535, &v) || v == 0))
         return why_not(why, whylen, "the port must be a number from 1 to 65535");
     memcpy(host, h, (size_t)(host_end - h));
     host[host_end - h] = '\0';

@@ -16,6 +16,7 @@
 
 #include "hc/core.h"
 #include "hc/limits.h"
+#include "hc/mysql.h"
 #include "store_reader.h"
 
 /* The newest hc_schema version whose orders table this reader knows. */
@@ -31,7 +32,7 @@ static int shard_error(struct store_mysql *q, unsigned shard, const char *what, 
                        size_t errlen)
 {
     const struct hc_mysql_url *u = &q->url[shard];
-    snprintf(err, errlen, "--from-store: shard %u (mysql://%s@%s:%u/%s): %s%s", shard, u->user,
+    snprintf(err, errlen, "--from-store: shard %u: mysql://%s@%s:%u/%s: %s%s", shard, u->user,
              u->host, u->port, u->db, what, q->db[shard] != NULL ? mysql_error(q->db[shard]) : "");
     return -EIO;
 }
@@ -123,22 +124,14 @@ static int open_shard(struct store_mysql *q, unsigned i, int64_t timeout_ns, cha
                       size_t errlen)
 {
     const struct hc_mysql_url *u = &q->url[i];
-    unsigned timeout = (unsigned)((timeout_ns + HC_NSEC_PER_SEC - 1) / HC_NSEC_PER_SEC);
-    unsigned proto = MYSQL_PROTOCOL_TCP;
-    MYSQL *m = mysql_init(NULL);
+    char why[600];
+    MYSQL *m = hc_mysql_connect(u, u->db, timeout_ns, why, sizeof(why));
 
-    if (m == NULL)
-        return shard_error(q, i, "mysql_init failed", err, errlen);
-    if (timeout == 0)
-        timeout = 1;
-    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
+    if (m == NULL) {
+        snprintf(err, errlen, "--from-store: shard %u: %s", i, why);
+        return -EIO;
+    }
     q->db[i] = m;
-    if (mysql_real_connect(m, u->host, u->user, u->password[0] != '\0' ? u->password : NULL, u->db,
-                           u->port, NULL, 0) == NULL)
-        return shard_error(q, i, "", err, errlen);
     if (mysql_query(m, "SELECT MAX(version) FROM hc_schema") != 0)
         return shard_error(q, i, "not an hcserver database: ", err, errlen);
     MYSQL_RES *res = mysql_store_result(m);
@@ -149,7 +142,7 @@ static int open_shard(struct store_mysql *q, unsigned i, int64_t timeout_ns, cha
         char what[120];
         snprintf(what, sizeof(what), "schema version %ld, this hcwarm reads 1 to %d", version,
                  STORE_MYSQL_SCHEMA);
-        snprintf(err, errlen, "--from-store: shard %u (mysql://%s@%s:%u/%s): %s", i, u->user,
+        snprintf(err, errlen, "--from-store: shard %u: mysql://%s@%s:%u/%s: %s", i, u->user,
                  u->host, u->port, u->db, what);
         return -EIO;
     }

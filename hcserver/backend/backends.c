@@ -44,24 +44,6 @@ static int bad(char *err, size_t errlen, const char *opt, const char *s, const c
     return -EINVAL;
 }
 
-/* Reads decimal digits [p, end) into *out, at most max. false when empty, not digits or over. */
-static bool read_number(const char *p, const char *end, unsigned long max, unsigned long *out)
-{
-    unsigned long v = 0;
-
-    if (p == end || end - p > 10)
-        return false;
-    for (; p < end; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (unsigned long)(*p - '0');
-    }
-    if (v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* HOST[:PORT] in [p, end) into u (port defaults to def). 0 or -EINVAL. */
 static int read_authority(const char *opt, const char *s, const char *p, const char *end,
                           uint16_t def, struct backend_url *u, char *err, size_t errlen)
@@ -106,7 +88,7 @@ int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct 
         rc = read_authority(opt, s, p, slash != NULL ? slash : end, 6379, out, err, errlen);
         if (rc < 0)
             return rc;
-        if (slash != NULL && slash[1] != '\0' && !read_number(slash + 1, end, 1u << 30, &db))
+        if (slash != NULL && slash[1] != '\0' && !hc_url_decimal(slash + 1, end, 1u << 30, &db))
             return bad(err, errlen, opt, s, "the database after '/' must be a number");
         out->kind = BACKEND_REDIS;
         out->db = (unsigned)db;
@@ -124,7 +106,7 @@ int backends_parse_url(const char *opt, const char *s, unsigned allowed, struct 
         if ((size_t)(pend - p) >= sizeof(out->path))
             return bad(err, errlen, opt, s, "the socket path is longer than %zu bytes",
                        sizeof(out->path) - 1);
-        if (q != NULL && (strncmp(q, "?db=", 4) != 0 || !read_number(q + 4, end, 1u << 30, &db)))
+        if (q != NULL && (strncmp(q, "?db=", 4) != 0 || !hc_url_decimal(q + 4, end, 1u << 30, &db)))
             return bad(err, errlen, opt, s, "the only query is ?db=N");
         memcpy(out->path, p, (size_t)(pend - p));
         out->path[pend - p] = '\0';
@@ -216,7 +198,7 @@ static int read_indexed(const char *opt, const char *s, unsigned *shard, const c
     const char *eq = strchr(s, '=');
     unsigned long v;
 
-    if (eq == NULL || !read_number(s, eq, HCSERVER_MAX_SHARDS - 1, &v))
+    if (eq == NULL || !hc_url_decimal(s, eq, HCSERVER_MAX_SHARDS - 1, &v))
         return bad(err, errlen, opt, s, "expected N=URL with a shard number N from 0 to %d",
                    HCSERVER_MAX_SHARDS - 1);
     *shard = (unsigned)v;

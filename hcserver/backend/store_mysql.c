@@ -55,6 +55,7 @@
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "hc/log.h"
+#include "hc/mysql.h"
 
 /* The schema version this code writes; a database with a newer one is refused. */
 #define SCHEMA_VERSION 2
@@ -260,28 +261,7 @@ static int64_t now_ms(void)
 static MYSQL *connect_node(const struct store_mysql *st, const struct hc_mysql_url *n,
                            const char *db, char *err, size_t errlen)
 {
-    MYSQL *m = mysql_init(NULL);
-    unsigned timeout = (unsigned)(st->cfg.connect_timeout_ns / HC_NSEC_PER_SEC);
-    unsigned proto = MYSQL_PROTOCOL_TCP;
-
-    if (m == NULL) {
-        snprintf(err, errlen, "mysql_init failed");
-        return NULL;
-    }
-    if (timeout == 0)
-        timeout = 1;
-    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
-    if (mysql_real_connect(m, n->host, n->user, n->password[0] != '\0' ? n->password : NULL, db,
-                           n->port, NULL, 0) == NULL) {
-        snprintf(err, errlen, "mysql://%s@%s:%u/%s: %s", n->user, n->host, n->port, n->db,
-                 mysql_error(m));
-        mysql_close(m);
-        return NULL;
-    }
-    return m;
+    return hc_mysql_connect(n, db, st->cfg.connect_timeout_ns, err, errlen);
 }
 
 static MYSQL_STMT *prep(MYSQL *db, const char *sql)

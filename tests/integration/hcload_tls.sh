@@ -16,13 +16,7 @@ hcload=$build/hcload/hcload
 tmp=$HC_TMP
 
 # A CA, the server's certificate for 127.0.0.1 signed by it, and a client certificate.
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.pem" -days 2 \
-    -subj /CN=hc-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/srv.csr" \
-    -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$tmp/srv.ext"
-openssl x509 -req -in "$tmp/srv.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
-    -days 2 -extfile "$tmp/srv.ext" -out "$tmp/cert.pem" 2>/dev/null
+hc_tls_certs "$tmp"
 openssl req -newkey rsa:2048 -nodes -keyout "$tmp/client.key" -out "$tmp/client.csr" \
     -subj /CN=hc-client 2>/dev/null
 openssl x509 -req -in "$tmp/client.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \

@@ -300,6 +300,7 @@ echo "ok: Redis killed mid-way: exit 1 after $warmed keys, the rerun finished"
 
 # ---- --from-hotkeys and --from-store against a real hcserver ----
 source "$(dirname "$0")/lib_hcserver.sh" "$BUILD"
+source "$(dirname "$0")/lib_hcwarm.sh"
 rcli flushall >/dev/null
 start_server
 ids=()
@@ -309,42 +310,10 @@ for u in 1 2 3 4 5 6 7 8; do
     ids+=("$(json "$LAST" "['id']")")
 done
 # Every order confirmed, so the bodies compared below no longer change.
-for _ in $(seq 400); do
-    pending=0
-    for id in "${ids[@]}"; do
-        curl -s "$URL/api/orders/$id" | grep -q '"status":"CONFIRMED"' || pending=1
-    done
-    [ $pending = 0 ] && break
-    sleep 0.1
-done
-[ $pending = 0 ] || hc_fail "orders not confirmed"
+wait_confirmed "${ids[@]}"
 # Four orders read often enough to be hot (the report samples one read in eight).
 hot=("${ids[1]}" "${ids[3]}" "${ids[4]}" "${ids[6]}")
-for _ in $(seq 60); do
-    for id in "${hot[@]}"; do
-        curl -s -o /dev/null "$URL/api/orders/$id"
-    done
-done
-for id in "${ids[@]}"; do
-    curl -s "$URL/api/orders/$id" >"$W/order.$id"
-done
-curl -s -H 'Authorization: Bearer tok' "$URL/admin/hotkeys" >"$W/hot.json"
-python3 -c 'import json, sys; print("\n".join(str(k["id"]) for k in json.load(open(sys.argv[1]))["keys"]))' \
-    "$W/hot.json" | sort >"$W/hot.ids"
-for id in "${hot[@]}"; do
-    grep -qx "$id" "$W/hot.ids" || hc_fail "order $id is not in the hot-key report: $(cat "$W/hot.json")"
-done
-# same_orders IDS_FILE: Redis holds exactly hc:order:ID for the ids in IDS_FILE, each with the
-# order's JSON as GET /api/orders/ID returned it.
-same_orders() {
-    rcli --scan --pattern 'hc:order:*' | sed 's/^hc:order://' | sort >"$W/redis.ids"
-    diff "$1" "$W/redis.ids" >/dev/null || hc_fail "keys $(tr '\n' ' ' <"$W/redis.ids") != $(tr '\n' ' ' <"$1")"
-    local id
-    while read -r id; do
-        [ "$(rcli get "hc:order:$id")" = "$(cat "$W/order.$id")" ] ||
-            hc_fail "hc:order:$id = $(rcli get "hc:order:$id"), GET gave $(cat "$W/order.$id")"
-    done <"$1"
-}
+make_hot "${hot[@]}"
 HC_ADMIN_TOKEN=tok "$HCWARM" redis --target "$HC_REDIS_URL" --from-hotkeys "$URL" --ttl 1h -q ||
     hc_fail "--from-hotkeys failed"
 same_orders "$W/hot.ids"

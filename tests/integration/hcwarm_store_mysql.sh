@@ -12,6 +12,7 @@ hc_need mariadbd mariadb-install-db mariadb redis-server redis-cli curl python3
 source "$(dirname "$0")/lib_mariadb.sh"
 source "$(dirname "$0")/lib_redis.sh"
 source "$(dirname "$0")/lib_hcserver.sh" "$1"
+source "$(dirname "$0")/lib_hcwarm.sh"
 HCWARM=$BUILD/hcwarm/hcwarm
 W=$HC_TMP
 hc_redis_start
@@ -35,42 +36,9 @@ done
 shards=$(printf '%s\n' "${ids[@]}" | while read -r id; do echo $((id & 255)); done | sort -u | tr '\n' ' ')
 [ "$shards" = "0 1 " ] || fail "the orders are not on both shards: $shards"
 # Every order confirmed, so the bodies compared below no longer change.
-for _ in $(seq 400); do
-    pending=0
-    for id in "${ids[@]}"; do
-        curl -s "$URL/api/orders/$id" | grep -q '"status":"CONFIRMED"' || pending=1
-    done
-    [ $pending = 0 ] && break
-    sleep 0.1
-done
-[ $pending = 0 ] || fail "orders not confirmed"
+wait_confirmed "${ids[@]}"
 hot=("${ids[0]}" "${ids[2]}" "${ids[5]}")
-for _ in $(seq 60); do
-    for id in "${hot[@]}"; do
-        curl -s -o /dev/null "$URL/api/orders/$id"
-    done
-done
-for id in "${ids[@]}"; do
-    curl -s "$URL/api/orders/$id" >"$W/order.$id"
-done
-curl -s -H 'Authorization: Bearer tok' "$URL/admin/hotkeys" >"$W/hot.json"
-python3 -c 'import json, sys; print("\n".join(str(k["id"]) for k in json.load(open(sys.argv[1]))["keys"]))' \
-    "$W/hot.json" | sort >"$W/hot.ids"
-for id in "${hot[@]}"; do
-    grep -qx "$id" "$W/hot.ids" || fail "order $id is not in the hot-key report: $(cat "$W/hot.json")"
-done
-
-# same_orders IDS_FILE: Redis holds exactly hc:order:ID for the ids in IDS_FILE, each with the
-# order's JSON as GET /api/orders/ID returned it.
-same_orders() {
-    rcli --scan --pattern 'hc:order:*' | sed 's/^hc:order://' | sort >"$W/redis.ids"
-    diff "$1" "$W/redis.ids" >/dev/null || fail "keys $(tr '\n' ' ' <"$W/redis.ids") != $(tr '\n' ' ' <"$1")"
-    local id
-    while read -r id; do
-        [ "$(rcli get "hc:order:$id")" = "$(cat "$W/order.$id")" ] ||
-            fail "hc:order:$id = $(rcli get "hc:order:$id"), GET gave $(cat "$W/order.$id")"
-    done <"$1"
-}
+make_hot "${hot[@]}"
 
 # The most requested, ranked by the hot-key report, read from the primaries.
 rcli flushall >/dev/null
@@ -111,13 +79,13 @@ bad_run() { # WANT_RC WANT_TEXT hcwarm args...
 bad_run 1 "Access denied" --from-store "mysql://hc:wrong@127.0.0.1:$P/hc0"
 grep -q wrong "$W/err" && fail "the password is in the message: $(cat "$W/err")"
 hc_mariadb_sql p "CREATE DATABASE other; CREATE TABLE other.orders (seq INT)"
-bad_run 1 "shard 1 (mysql://hc@127.0.0.1:$P/other): not an hcserver database" \
+bad_run 1 "shard 1: mysql://hc@127.0.0.1:$P/other: not an hcserver database" \
     --from-store "mysql://hc@127.0.0.1:$P/hc0,mysql://hc@127.0.0.1:$P/other" --mysql-password-file "$W/pw"
 hc_mariadb_sql p "CREATE DATABASE newer; CREATE TABLE newer.hc_schema (version INT); INSERT INTO newer.hc_schema VALUES (9)"
 bad_run 1 "schema version 9, this hcwarm reads 1 to 2" \
     --from-store "mysql://hc@127.0.0.1:$P/newer" --mysql-password-file "$W/pw"
 nowhere=$(hc_free_port)
-bad_run 1 "shard 0 (mysql://hc@127.0.0.1:$nowhere/hc0): Can't connect" --from-store "mysql://hc@127.0.0.1:$nowhere/hc0"
+bad_run 1 "shard 0: mysql://hc@127.0.0.1:$nowhere/hc0: Can't connect" --from-store "mysql://hc@127.0.0.1:$nowhere/hc0"
 bad_run 2 "shard 1's URL: the database is needed" --from-store "mysql://hc:s3cr3t@h/hc0,mysql://hc:s3cr3t@h"
 grep -q s3cr3t "$W/err" && fail "the password is in the message: $(cat "$W/err")"
 bad_run 2 "nowhere: No such file" --from-store "$PRIMARIES" --mysql-password-file "$W/nowhere"

@@ -13,13 +13,7 @@ source "$(dirname "$0")/lib_hcwarm.sh"
 HCWARM=$BUILD/hcwarm/hcwarm
 W=$HC_TMP
 
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/ca.key" -out "$W/ca.pem" -days 2 \
-    -subj /CN=hc-test-ca 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -keyout "$W/key.pem" -out "$W/srv.csr" \
-    -subj /CN=127.0.0.1 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$W/srv.ext"
-openssl x509 -req -in "$W/srv.csr" -CA "$W/ca.pem" -CAkey "$W/ca.key" -CAcreateserial \
-    -days 2 -extfile "$W/srv.ext" -out "$W/cert.pem" 2>/dev/null
+hc_tls_certs "$W"
 
 start_server --confirm-delay 0s
 make_orders "$PORT" 100 "$W/urls"

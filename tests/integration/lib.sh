@@ -65,6 +65,19 @@ hc_stop() {
     return $rc
 }
 
+# hc_tls_certs DIR: a test CA (DIR/ca.pem, ca.key) and a server certificate it signed for
+# 127.0.0.1 (DIR/cert.pem, key.pem), made with openssl, valid two days.
+hc_tls_certs() {
+    local d=$1
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" -days 2 \
+        -subj /CN=hc-test-ca 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/srv.csr" \
+        -subj /CN=127.0.0.1 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1\n' >"$d/srv.ext"
+    openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+        -days 2 -extfile "$d/srv.ext" -out "$d/cert.pem" 2>/dev/null
+}
+
 # hc_free_port: prints a TCP port on 127.0.0.1 that was free a moment ago.
 hc_free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

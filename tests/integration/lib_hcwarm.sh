@@ -1,6 +1,6 @@
 # tests/integration/lib_hcwarm.sh: what the tests of hcwarm's traffic (http, replay, run)
 # share, sourced after lib.sh, lib_redis.sh and lib_hcserver.sh: orders to warm, and the one
-# stub they need, a service that never warms.
+# stub they need, a service that never warms; the orders of a preload compared with Redis.
 
 # make_orders PORT N FILE: creates N orders in the hcserver on PORT and writes their paths,
 # one a line, to FILE.
@@ -74,6 +74,53 @@ with open(out, "w") as f:
         t = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(t0 + int(i * span / n)))
         f.write(f'127.0.0.1 - - [{t}] "GET {ps[i % len(ps)]} HTTP/1.1" 200 153 "-" "curl/8.5.0"\n')
 PY
+}
+
+# wait_confirmed ID...: waits (at most 40 s) until GET /api/orders/ID says CONFIRMED for each.
+wait_confirmed() {
+    local _ id pending
+    for _ in $(seq 400); do
+        pending=0
+        for id in "$@"; do
+            curl -s "$URL/api/orders/$id" | grep -q '"status":"CONFIRMED"' || pending=1
+        done
+        [ $pending = 0 ] && return 0
+        sleep 0.1
+    done
+    hc_fail "orders not confirmed"
+}
+
+# make_hot ID...: reads each order 60 times (the hot-key report samples one read in eight),
+# keeps every order of ${ids[@]} as GET answers it in $W/order.ID, and the report's ids, sorted,
+# in $W/hot.ids; each ID must be among them.
+make_hot() {
+    local _ id
+    for _ in $(seq 60); do
+        for id in "$@"; do
+            curl -s -o /dev/null "$URL/api/orders/$id"
+        done
+    done
+    for id in "${ids[@]}"; do
+        curl -s "$URL/api/orders/$id" >"$W/order.$id"
+    done
+    curl -s -H 'Authorization: Bearer tok' "$URL/admin/hotkeys" >"$W/hot.json"
+    python3 -c 'import json, sys; print("\n".join(str(k["id"]) for k in json.load(open(sys.argv[1]))["keys"]))' \
+        "$W/hot.json" | sort >"$W/hot.ids"
+    for id in "$@"; do
+        grep -qx "$id" "$W/hot.ids" || hc_fail "order $id is not in the hot-key report: $(cat "$W/hot.json")"
+    done
+}
+
+# same_orders IDS_FILE: Redis holds exactly hc:order:ID for the ids in IDS_FILE, each with the
+# order's JSON as GET /api/orders/ID returned it.
+same_orders() {
+    rcli --scan --pattern 'hc:order:*' | sed 's/^hc:order://' | sort >"$W/redis.ids"
+    diff "$1" "$W/redis.ids" >/dev/null || hc_fail "keys $(tr '\n' ' ' <"$W/redis.ids") != $(tr '\n' ' ' <"$1")"
+    local id
+    while read -r id; do
+        [ "$(rcli get "hc:order:$id")" = "$(cat "$W/order.$id")" ] ||
+            hc_fail "hc:order:$id = $(rcli get "hc:order:$id"), GET gave $(cat "$W/order.$id")"
+    done <"$1"
 }
 
 # now_ms: the wall clock in milliseconds.

@@ -58,6 +58,22 @@ static void authority_reads_names_addresses_and_ports(void **state)
     assert_string_equal(host, "abcdefg");
 }
 
+static void decimals_are_bounded_digits(void **state)
+{
+    HC_UNUSED(state);
+    const char *s = "0 65535 65536 12a 12345678901";
+    unsigned long v = 7;
+    assert_true(hc_url_decimal(s, s + 1, 10, &v));
+    assert_int_equal(v, 0);
+    assert_true(hc_url_decimal(s + 2, s + 7, 65535, &v));
+    assert_int_equal(v, 65535);
+    assert_false(hc_url_decimal(s + 8, s + 13, 65535, &v)); /* over max */
+    assert_false(hc_url_decimal(s + 14, s + 17, 1000, &v)); /* not a digit */
+    assert_false(hc_url_decimal(s + 18, s + 29, ~0ul, &v)); /* 11 digits */
+    assert_false(hc_url_decimal(s, s, 10, &v));             /* none */
+    assert_int_equal(v, 65535);                             /* unchanged by a refusal */
+}
+
 static void mysql_url_names_user_password_host_port_and_database(void **state)
 {
     HC_UNUSED(state);
@@ -109,6 +125,7 @@ static void mysql_url_names_user_password_host_port_and_database(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(decimals_are_bounded_digits),
         cmocka_unit_test(authority_reads_names_addresses_and_ports),
         cmocka_unit_test(mysql_url_names_user_password_host_port_and_database),
     };

@@ -92,6 +92,12 @@ int hc_url_format(const struct hc_url *u, struct hc_buf *b);
 int hc_url_pct_decode(const char *s, size_t len, char *out, size_t cap, size_t *at);
 
 /*
+ * hc_url_decimal: the decimal digits [p, end) into *out, at most max. false when there are
+ * none, more than 10, anything but digits, or the value is over max (then *out is unchanged).
+ */
+bool hc_url_decimal(const char *p, const char *end, unsigned long max, unsigned long *out);
+
+/*
  * hc_url_authority: HOST[:PORT] in [p, end) into host (hostcap bytes) and *port (def when the
  * authority has none). HOST is a name of letters, digits, '-', '.' and '_', or an IPv6 address
  * in brackets (written to host without them); the port 1..65535. 0, or -EINVAL with the reason
