@@ -7,7 +7,7 @@
  * n / N requests, one more for I < n % N, so the shares add up to n exactly; of every CSV
  * feeder, the rows r with r % N == I, so no two agents send the same row (unique data stays
  * unique across machines); of {{seq}}, the numbers I + 1, I + 1 + N, I + 1 + 2N, ...
- * (runner_set_agent). Connections, threads and the duration are each agent's own.
+ * (hc_runner_set_agent). Connections, threads and the duration are each agent's own.
  */
 #ifndef HCLOAD_AGENT_H
 #define HCLOAD_AGENT_H

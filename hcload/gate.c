@@ -75,8 +75,8 @@ struct gate {
     hc_client_response_cb *inner_response; /* the runner's callbacks, or NULL */
     hc_client_failure_cb *inner_failure;
     void *inner_ctx;
-    struct hc_client *client; /* to stop */
-    const struct runner *run; /* hcload run, else NULL */
+    struct hc_client *client;    /* to stop */
+    const struct hc_runner *run; /* hcload run, else NULL */
 };
 
 static int gate_err(char *err, size_t errlen, int rc, const char *fmt, ...) HC_PRINTF(4, 5);
@@ -220,8 +220,8 @@ static void gate_figs_init(struct gate_figs *f, bool hists, bool wide)
         hc_client_stats_new_hist(&f->lat);
         hc_client_stats_new_hist(&f->raw);
     } else if (hists) {
-        runner_new_hist(&f->lat);
-        runner_new_hist(&f->raw);
+        hc_runner_new_hist(&f->lat);
+        hc_runner_new_hist(&f->raw);
     }
 }
 
@@ -436,14 +436,14 @@ static void gate_on_response(void *ctx, const struct hc_client_response *resp)
     int expected = -1;
     if (g->run != NULL && resp->req < g->nreqs) {
         /* Before the runner's callback, which may end the iteration or count its checks. */
-        r.flow = runner_flow_of(g->run, resp->thread, resp->user);
-        runner_thread_checks(g->run, resp->thread, resp->req, &p0, &f0);
+        r.flow = hc_runner_flow_of(g->run, resp->thread, resp->user);
+        hc_runner_thread_checks(g->run, resp->thread, resp->req, &p0, &f0);
         expected = hc_check_status_expected(g->cfg->plan->requests[resp->req].checks, resp->status);
     }
     if (g->inner_response != NULL)
         g->inner_response(g->inner_ctx, resp);
     if (g->run != NULL && resp->req < g->nreqs) {
-        runner_thread_checks(g->run, resp->thread, resp->req, &p1, &f1);
+        hc_runner_thread_checks(g->run, resp->thread, resp->req, &p1, &f1);
         r.checks_pass = p1 - p0;
         r.checks_fail = f1 - f0;
     }
@@ -462,7 +462,7 @@ static void gate_on_failure(void *ctx, const struct hc_client_failure *fail)
         .failed = true,
     };
     if (g->run != NULL)
-        r.flow = runner_flow_of(g->run, fail->thread, fail->user);
+        r.flow = hc_runner_flow_of(g->run, fail->thread, fail->user);
     if (g->inner_failure != NULL)
         g->inner_failure(g->inner_ctx, fail);
     gate_count(g, &r);
@@ -478,7 +478,7 @@ void gate_configure(struct gate *g, struct hc_client_config *cc)
     cc->cb_ctx = g;
 }
 
-void gate_attach(struct gate *g, struct hc_client *c, const struct runner *run)
+void gate_attach(struct gate *g, struct hc_client *c, const struct hc_runner *run)
 {
     g->client = c;
     g->run = run;
@@ -615,8 +615,8 @@ void gate_finish(struct gate *g, const struct hc_client_stats *total, int64_t el
             g->total[k].bytes_in = total->bytes_read;
     }
     if (g->run != NULL) {
-        const struct runner_flow *flows;
-        size_t nflows = runner_flows(g->run, &flows);
+        const struct hc_runner_flow *flows;
+        size_t nflows = hc_runner_flows(g->run, &flows);
         for (size_t k = 0; k < g->nseries; k++) {
             for (size_t f = 0; f < nflows; f++) {
                 if (g->series[k].flow >= 0 && (size_t)g->series[k].flow != f)

@@ -40,7 +40,7 @@
 #include "hc/threshold.h"
 #include "hcload.h"
 #include "options.h"
-#include "runner.h"
+#include "hc/runner.h"
 
 struct gate;
 
@@ -66,11 +66,11 @@ int gate_new(const struct config *cfg, const struct hc_opt_list *cli, struct gat
 /* Frees the gate. Accepts NULL. */
 void gate_free(struct gate *g);
 
-/* Installs the gate's callbacks in cc around the runner's (after runner_configure). */
+/* Installs the gate's callbacks in cc around the runner's (after hc_runner_configure). */
 void gate_configure(struct gate *g, struct hc_client_config *cc);
 
 /* Tells the gate its client (to stop it) and runner (NULL in the quick mode). */
-void gate_attach(struct gate *g, struct hc_client *c, const struct runner *run);
+void gate_attach(struct gate *g, struct hc_client *c, const struct hc_runner *run);
 
 /*
  * gate_tick: the once-a-second hand-off (main thread): adds this second's latencies of the
@@ -83,7 +83,7 @@ bool gate_tick(struct gate *g, const struct hc_hist *lat, const struct hc_hist *
                int64_t elapsed_ns);
 
 /*
- * gate_finish: after hc_client_join and runner_finish: the last figures (total: all threads
+ * gate_finish: after hc_client_join and hc_runner_finish: the last figures (total: all threads
  * added; elapsed_ns: the run's length) and every verdict.
  */
 void gate_finish(struct gate *g, const struct hc_client_stats *total, int64_t elapsed_ns);

@@ -34,7 +34,7 @@
 #include "html.h"
 #include "options.h"
 #include "report.h"
-#include "runner.h"
+#include "hc/runner.h"
 
 /* Descriptors a run needs besides its connections: loops, standard streams, output files. */
 #define HCLOAD_SPARE_FDS 64
@@ -73,7 +73,7 @@ struct monitor {
     double base_sec;            /* wall-clock start, epoch seconds */
     int64_t start_ns;           /* monotonic start */
     double last_sec;            /* where the previous interval ended, seconds after start */
-    struct runner *run;         /* hcload run: the per-name hand-off, else NULL */
+    struct hc_runner *run;      /* hcload run: the per-name hand-off, else NULL */
     struct hc_hist **names;     /* hcload run: this second's latencies per name (2 each) */
     struct report_second *secs; /* the time series, up to HC_HCLOAD_MAX_SECONDS rows */
     size_t nsecs, secs_cap;
@@ -157,7 +157,7 @@ static void monitor_run(struct monitor *m, struct hc_client *c)
         }
         errors_so_far += errors;
         if (m->run != NULL)
-            runner_take(m->run, m->names);
+            hc_runner_take(m->run, m->names);
         int64_t now_ns = hc_now_ns() - m->start_ns;
         if (m->gate != NULL)
             gate_tick(m->gate, m->lat, m->raw, now_ns);
@@ -290,24 +290,24 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
         return 1;
     }
     struct hc_client *client = NULL;
-    struct runner *run = NULL;
+    struct hc_runner *run = NULL;
     struct jtl *jtl = NULL;
     struct monitor m;
     memset(&m, 0, sizeof(m));
     if (cfg->plan != NULL) {
         char err[512];
-        rc = runner_new(cfg->plan, cfg->threads, cfg->connections, cfg->pipeline, cfg->model,
-                        cfg->curl || cfg->http2, &cfg->reqs, &run, err, sizeof(err));
+        rc = hc_runner_new(cfg->plan, cfg->threads, cfg->connections, cfg->pipeline, cfg->model,
+                           cfg->curl || cfg->http2, &cfg->reqs, &run, err, sizeof(err));
         if (rc != 0) {
             fprintf(stderr, "%s: %s: %s\n", prog->name, cfg->plan_path, err);
             goto out;
         }
-        runner_set_agent(run, cfg->agent_index, cfg->agent_count);
+        hc_runner_set_agent(run, cfg->agent_index, cfg->agent_count);
     }
     struct hc_client_config cc;
     hcload_client_config(cfg, &cc);
     if (run != NULL)
-        runner_configure(run, &cc);
+        hc_runner_configure(run, &cc);
     if (cfg->jtl_path != NULL) {
         char err[512];
         if (jtl_new(cfg->jtl_path, cfg->threads, cfg->connections, cfg->jtl_sample, &cfg->reqs,
@@ -329,7 +329,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
         goto out;
     }
     if (run != NULL)
-        runner_attach(run, client);
+        hc_runner_attach(run, client);
     if (gate != NULL)
         gate_attach(gate, client, run);
 
@@ -348,7 +348,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
         m.run = run;
         m.names = hc_xcalloc(2 * cfg->plan->nrequests, sizeof(*m.names));
         for (size_t i = 0; i < 2 * cfg->plan->nrequests; i++)
-            runner_new_hist(&m.names[i]);
+            hc_runner_new_hist(&m.names[i]);
     }
     if (hlog_stdout) {
         m.hlog_file = stdout;
@@ -399,7 +399,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     hc_client_stats_init(&total);
     hc_client_total(client, &total);
     if (run != NULL)
-        runner_finish(run);
+        hc_runner_finish(run);
     int64_t elapsed_ns = hc_client_end_ns(client) - hc_client_start_ns(client);
     if (gate != NULL)
         gate_finish(gate, &total, elapsed_ns);
@@ -519,7 +519,7 @@ out:
     hc_client_free(client);
     jtl_free(jtl);
     baseline_free(base);
-    runner_free(run);
+    hc_runner_free(run);
     if (cfg->curl)
         hc_client_global_cleanup();
     return status;

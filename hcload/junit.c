@@ -106,8 +106,8 @@ static void junit_checks(const struct report *r, struct hc_buf *out, double sec,
                          const char *host, size_t *ntests, size_t *nfailed)
 {
     const struct hc_plan *p = r->cfg->plan;
-    const struct runner_name *names;
-    size_t nn = runner_names(r->run, &names);
+    const struct hc_runner_name *names;
+    size_t nn = hc_runner_names(r->run, &names);
     size_t tests = 0, failed = 0;
     for (size_t k = 0; k < nn; k++) {
         const struct hc_check_set *cs = p->requests[k].checks;

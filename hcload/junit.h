@@ -16,7 +16,7 @@
 #include "hc/buf.h"
 #include "gate.h"
 #include "report.h"
-#include "runner.h"
+#include "hc/runner.h"
 
 /*
  * junit_render: appends the document for the finished run r (its gate and runner, either may

@@ -17,7 +17,7 @@
 
 #include "hc/client.h"
 #include "hc/metrics.h"
-#include "runner.h"
+#include "hc/runner.h"
 
 /* The latency buckets' upper bounds, seconds (1-2.5-5 steps from 100 us to 10 s). */
 static const double live_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
@@ -139,7 +139,7 @@ int live_start(const struct config *cfg, struct live **out, char *err, size_t er
     for (size_t i = 0; i < l->nnames; i++) {
         l->names[i] = cfg->plan != NULL ? cfg->plan->requests[i].name : cfg->url_text;
         if (cfg->plan != NULL)
-            runner_new_hist(&l->lat[i]);
+            hc_runner_new_hist(&l->lat[i]);
         else
             hc_client_stats_new_hist(&l->lat[i]);
     }

@@ -124,8 +124,8 @@ static void report_statuses(struct hc_buf *out, const struct hc_client_stats *s)
 /* hcload run: the table per request name, the flows, and whether the data ran out. */
 static void report_text_plan(const struct report *r, struct hc_buf *out)
 {
-    const struct runner_name *names;
-    size_t n = runner_names(r->run, &names);
+    const struct hc_runner_name *names;
+    size_t n = hc_runner_names(r->run, &names);
     hc_buf_appendf(out, "  %-16s %9s %7s %9s %9s %10s %10s  %s\n", "Request", "Responses", "Errors",
                    "Checks ok", "failed", "p50", "p99", "Statuses");
     for (size_t i = 0; i < n; i++) {
@@ -141,8 +141,8 @@ static void report_text_plan(const struct report *r, struct hc_buf *out)
         report_statuses(out, s);
         hc_buf_appendf(out, "\n");
     }
-    const struct runner_flow *flows;
-    size_t nf = runner_flows(r->run, &flows);
+    const struct hc_runner_flow *flows;
+    size_t nf = hc_runner_flows(r->run, &flows);
     hc_buf_appendf(out, "  %-16s %10s %7s %10s %10s\n", "Flow", "Iterations", "Failed", "p50",
                    "p99");
     for (size_t i = 0; i < nf; i++) {
@@ -156,15 +156,15 @@ static void report_text_plan(const struct report *r, struct hc_buf *out)
                        p50, p99);
     }
     uint64_t passed, failed;
-    runner_checks(r->run, &passed, &failed);
+    hc_runner_checks(r->run, &passed, &failed);
     hc_buf_appendf(out, "  Checks: %llu passed, %llu failed\n", (unsigned long long)passed,
                    (unsigned long long)failed);
-    const char *feed = runner_data_out(r->run);
+    const char *feed = hc_runner_data_out(r->run);
     if (feed != NULL)
         hc_buf_appendf(out, "  Data ran out: feeder \"%s\" (on_end: stop) ended the run\n", feed);
-    if (runner_dropped(r->run) > 0)
+    if (hc_runner_dropped(r->run) > 0)
         hc_buf_appendf(out, "  %llu arrivals found no free iteration slot and were dropped\n",
-                       (unsigned long long)runner_dropped(r->run));
+                       (unsigned long long)hc_runner_dropped(r->run));
 }
 
 void report_header(const struct config *cfg, struct hc_buf *out)
@@ -352,8 +352,8 @@ static json_t *report_json_checks(uint64_t passed, uint64_t failed)
 /* by_name and flows of a plan's run. */
 static void report_json_plan(const struct report *r, json_t *root)
 {
-    const struct runner_name *names;
-    size_t n = runner_names(r->run, &names);
+    const struct hc_runner_name *names;
+    size_t n = hc_runner_names(r->run, &names);
     double sec = report_seconds(r->elapsed_ns);
     json_t *by = json_object();
     for (size_t i = 0; i < n; i++) {
@@ -375,8 +375,8 @@ static void report_json_plan(const struct report *r, json_t *root)
         json_object_set_new(by, names[i].name, o);
     }
     json_object_set_new(root, "by_name", by);
-    const struct runner_flow *flows;
-    size_t nf = runner_flows(r->run, &flows);
+    const struct hc_runner_flow *flows;
+    size_t nf = hc_runner_flows(r->run, &flows);
     json_t *fo = json_object();
     for (size_t i = 0; i < nf; i++)
         json_object_set_new(fo, flows[i].name,
@@ -385,7 +385,7 @@ static void report_json_plan(const struct report *r, json_t *root)
                                       (json_int_t)flows[i].failed, "duration_us",
                                       report_json_latency(flows[i].durations)));
     json_object_set_new(root, "flows", fo);
-    const char *feed = runner_data_out(r->run);
+    const char *feed = hc_runner_data_out(r->run);
     json_object_set_new(root, "data_ran_out", feed != NULL ? json_string(feed) : json_null());
 }
 
@@ -546,7 +546,7 @@ json_t *report_json_tree(const struct report *r)
     json_object_set_new(root, "latency_us", lat);
     uint64_t passed = 0, failed = 0;
     if (r->run != NULL)
-        runner_checks(r->run, &passed, &failed);
+        hc_runner_checks(r->run, &passed, &failed);
     json_object_set_new(root, "checks", report_json_checks(passed, failed));
     if (r->run != NULL)
         report_json_plan(r, root);

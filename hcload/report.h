@@ -15,7 +15,7 @@
 #include "hc/client.h"
 #include "hc/hist.h"
 #include "options.h"
-#include "runner.h"
+#include "hc/runner.h"
 
 struct gate;
 
@@ -34,7 +34,7 @@ struct report {
     int64_t elapsed_ns;                  /* from the start to the last worker's end */
     double requested_rate;               /* open model: planned requests per second; else 0 */
     bool interrupted;                    /* stopped by a signal before its end */
-    const struct runner *run;            /* hcload run: per name and per flow; else NULL */
+    const struct hc_runner *run;         /* hcload run: per name and per flow; else NULL */
     double start_sec;                    /* wall-clock start, seconds since the epoch */
     const struct report_second *seconds; /* nseconds rows, one a second */
     size_t nseconds;

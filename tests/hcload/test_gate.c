@@ -15,13 +15,13 @@
 
 #include "gate.h"
 #include "hc/plan.h"
-#include "runner.h"
+#include "hc/runner.h"
 
 /* A plan run's gate without a client: the runner's callbacks behind the gate's. */
 struct fixture {
     struct config cfg;
     struct hc_client_reqset set;
-    struct runner *run;
+    struct hc_runner *run;
     struct gate *gate;
     struct hc_client_config cc;
     struct hc_hist *lat, *raw;
@@ -44,14 +44,14 @@ static void setup(struct fixture *f, const char *const *cli, size_t ncli)
     f->cfg.threads = 1;
     f->cfg.url_text = "http://127.0.0.1:8080/";
     f->cfg.method = "GET";
-    assert_int_equal(runner_new(f->cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, &f->set, &f->run,
-                                err, sizeof(err)),
+    assert_int_equal(hc_runner_new(f->cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, &f->set, &f->run,
+                                   err, sizeof(err)),
                      0);
     struct hc_opt_list list = {.items = (const char **)cli, .len = ncli};
     rc = gate_new(&f->cfg, &list, &f->gate, err, sizeof(err));
     if (rc != 0)
         fail_msg("%s", err);
-    runner_configure(f->run, &f->cc);
+    hc_runner_configure(f->run, &f->cc);
     gate_configure(f->gate, &f->cc);
     gate_attach(f->gate, NULL, f->run);
     hc_client_stats_new_hist(&f->lat);
@@ -61,7 +61,7 @@ static void setup(struct fixture *f, const char *const *cli, size_t ncli)
 static void teardown(struct fixture *f)
 {
     gate_free(f->gate);
-    runner_free(f->run);
+    hc_runner_free(f->run);
     hc_client_reqset_destroy(&f->set);
     hc_plan_free(f->cfg.plan);
     hc_hist_free(f->lat);
@@ -84,7 +84,7 @@ static void respond(struct fixture *f, uint32_t req, int status, int64_t ms)
 static void finish(struct fixture *f, uint64_t responses)
 {
     assert_false(gate_tick(f->gate, f->lat, f->raw, 2 * HC_NSEC_PER_SEC));
-    runner_finish(f->run);
+    hc_runner_finish(f->run);
     struct hc_client_stats total;
     hc_client_stats_init(&total);
     total.responses = responses;
@@ -229,11 +229,11 @@ static void abort_on_fail_waits_for_its_delay_and_stops_once(void **state)
         hc_plan_parse("t.yaml", text, strlen(text), NULL, &f.cfg.plan, err, sizeof(err)), 0);
     f.cfg.threads = 1;
     f.cfg.method = "GET";
-    assert_int_equal(
-        runner_new(f.cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, &f.set, &f.run, err, sizeof(err)),
-        0);
+    assert_int_equal(hc_runner_new(f.cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, &f.set, &f.run,
+                                   err, sizeof(err)),
+                     0);
     assert_int_equal(gate_new(&f.cfg, NULL, &f.gate, err, sizeof(err)), 0);
-    runner_configure(f.run, &f.cc);
+    hc_runner_configure(f.run, &f.cc);
     gate_configure(f.gate, &f.cc);
     struct hc_client_config cc;
     memset(&cc, 0, sizeof(cc));
@@ -260,7 +260,7 @@ static void abort_on_fail_waits_for_its_delay_and_stops_once(void **state)
     struct hc_client_stats total;
     hc_client_stats_init(&total);
     total.responses = 1;
-    runner_finish(f.run);
+    hc_runner_finish(f.run);
     gate_finish(f.gate, &total, 3 * HC_NSEC_PER_SEC);
     assert_true(verdict(&f, 0)->aborted);
     assert_true(verdict(&f, 0)->abort_sec == 3.0);

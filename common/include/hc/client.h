@@ -43,7 +43,7 @@
  * the user value next_step gave it, and its headers and body when the request keeps them.
  * When next_step has nothing for a slot yet (an iteration's next step waits for a response or
  * a think time) it answers HC_CLIENT_PICK_IDLE, and check calls hc_client_wake once the step
- * is due, so the worker offers its free slots again (hcload/runner.c does this).
+ * is due, so the worker offers its free slots again (common/runner.c does this).
  *
  * Engines. http:// and https:// over HTTP/1.1 go through the native engine (one epoll loop per
  * thread, edge-triggered sockets, one send() and one recv() per request in steady state; TLS by

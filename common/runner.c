@@ -1,5 +1,5 @@
 /*
- * runner.c: the plan runner behind `hcload run` (see runner.h for its shape).
+ * runner.c: the plan runner behind `hcload run` and hcwarm's plan traffic (see hc/runner.h).
  *
  * Why a pool of iterations per thread, and a picker that writes: the engine asks for a request
  * whenever it has a free slot (a connection of the closed model that was answered, an arrival
@@ -17,7 +17,7 @@
  * first failure of each check is printed once for the run (an atomic flag per check), with the
  * start of the response that failed it.
  */
-#include "runner.h"
+#include "hc/runner.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -30,7 +30,7 @@
 /* Bytes of a failing response's body printed with its first failure. */
 #define RUNNER_SHOW_BODY 200
 
-struct runner_iter {
+struct hc_runner_iter {
     struct hc_plan_iter it;                /* rows, variables, template context */
     const struct hc_plan_flow *flow;       /* the flow running, NULL when the slot is free */
     size_t step;                           /* the step in flight, or the next to send */
@@ -43,63 +43,63 @@ struct runner_iter {
 };
 
 /* A thinking iteration: its index and when its next step is due. */
-struct runner_wait {
+struct hc_runner_wait {
     int64_t at_ns;
     uint32_t iter;
 };
 
 /* One worker thread's state; only that thread touches it during the run. */
-struct runner_thread {
-    struct runner *r;
+struct hc_runner_thread {
+    struct hc_runner *r;
     unsigned index;
-    struct hc_plan_thread pt;  /* PRNG, sequential feeders' cursors */
-    struct runner_iter *iters; /* niters pool slots */
+    struct hc_plan_thread pt;     /* PRNG, sequential feeders' cursors */
+    struct hc_runner_iter *iters; /* niters pool slots */
     uint32_t niters;
     uint32_t *free; /* stack of free slot indexes */
     uint32_t nfree;
     uint32_t *ready; /* ring of slots whose next step may go now */
     uint32_t rhead, rcount;
-    struct runner_wait *heap; /* thinking slots, a min-heap on at_ns */
+    struct hc_runner_wait *heap; /* thinking slots, a min-heap on at_ns */
     uint32_t nheap;
     uint32_t active;       /* iterations begun and not ended */
     uint32_t max_active;   /* closed model: the thread's slots; open: niters */
     struct hc_buf scratch; /* hc_plan_request_write's body buffer */
     struct hc_check_header hdrs[HC_HTTP_MAX_HEADERS];
     struct hc_check_result results[2 * HC_CHECK_MAX_PER_REQUEST];
-    struct runner_name *names; /* per request (latencies: see ival) */
-    pthread_mutex_t lock;      /* guards ival: the worker records, the main thread takes */
-    struct hc_hist **ival;     /* per request: corrected, uncorrected latency this second */
-    struct runner_flow *flows; /* per flow */
-    uint64_t dropped;          /* open model: arrivals with no free slot */
-    long data_out;             /* the feeder that ran out, or -1 */
+    struct hc_runner_name *names; /* per request (latencies: see ival) */
+    pthread_mutex_t lock;         /* guards ival: the worker records, the main thread takes */
+    struct hc_hist **ival;        /* per request: corrected, uncorrected latency this second */
+    struct hc_runner_flow *flows; /* per flow */
+    uint64_t dropped;             /* open model: arrivals with no free slot */
+    long data_out;                /* the feeder that ran out, or -1 */
 };
 
-struct runner {
+struct hc_runner {
     struct hc_plan *plan; /* not owned */
     unsigned nthreads;
     enum hc_client_model model;
-    bool curl;                     /* the libcurl engine: pieces instead of bytes */
-    struct hc_client *client;      /* for hc_client_wake */
-    struct runner_thread *threads; /* nthreads */
-    _Atomic uint64_t seq;          /* {{seq}}: iterations begun (the last one's number) */
-    unsigned agent_index;          /* --agent I/N: {{seq}} is k * N + I + 1 for the k-th */
-    unsigned agent_count;          /* N, 1 without --agent */
-    atomic_bool *printed;          /* per check of every request: first failure printed */
-    size_t *check_base;            /* per request: its first index in printed */
-    struct runner_name *names;     /* totals per request (runner_finish) */
-    struct runner_flow *flows;     /* totals per flow */
-    long data_out;                 /* the feeder that ran out, or -1 */
+    bool curl;                        /* the libcurl engine: pieces instead of bytes */
+    struct hc_client *client;         /* for hc_client_wake */
+    struct hc_runner_thread *threads; /* nthreads */
+    _Atomic uint64_t seq;             /* {{seq}}: iterations begun (the last one's number) */
+    unsigned agent_index;             /* --agent I/N: {{seq}} is k * N + I + 1 for the k-th */
+    unsigned agent_count;             /* N, 1 without --agent */
+    atomic_bool *printed;             /* per check of every request: first failure printed */
+    size_t *check_base;               /* per request: its first index in printed */
+    struct hc_runner_name *names;     /* totals per request (hc_runner_finish) */
+    struct hc_runner_flow *flows;     /* totals per flow */
+    long data_out;                    /* the feeder that ran out, or -1 */
     uint64_t dropped;
 };
 
 /* Per-name latency histograms: microsecond resolution is enough per name and a quarter the
  * memory of the totals' nanosecond one (names x threads of them). */
-static int runner_name_hist(struct hc_hist **out)
+static int hc_runner_name_hist(struct hc_hist **out)
 {
     return hc_hist_new(1000, HC_CLIENT_HIST_HIGHEST, HC_CLIENT_HIST_SIGFIGS, out);
 }
 
-static void runner_names_init(struct runner_name *n, const struct hc_plan *p)
+static void hc_runner_names_init(struct hc_runner_name *n, const struct hc_plan *p)
 {
     for (size_t i = 0; i < p->nrequests; i++) {
         n[i].name = p->requests[i].name;
@@ -109,12 +109,12 @@ static void runner_names_init(struct runner_name *n, const struct hc_plan *p)
         hc_client_stats_init(&n[i].stats);
         hc_hist_free(n[i].stats.lat);
         hc_hist_free(n[i].stats.raw);
-        runner_name_hist(&n[i].stats.lat);
-        runner_name_hist(&n[i].stats.raw);
+        hc_runner_name_hist(&n[i].stats.lat);
+        hc_runner_name_hist(&n[i].stats.raw);
     }
 }
 
-static void runner_flows_init(struct runner_flow *f, const struct hc_plan *p)
+static void hc_runner_flows_init(struct hc_runner_flow *f, const struct hc_plan *p)
 {
     for (size_t i = 0; i < p->nflows; i++) {
         f[i].name = p->flows[i].name;
@@ -122,7 +122,7 @@ static void runner_flows_init(struct runner_flow *f, const struct hc_plan *p)
     }
 }
 
-static void runner_names_destroy(struct runner_name *n, size_t count)
+static void hc_runner_names_destroy(struct hc_runner_name *n, size_t count)
 {
     for (size_t i = 0; n != NULL && i < count; i++) {
         hc_client_stats_destroy(&n[i].stats);
@@ -131,7 +131,7 @@ static void runner_names_destroy(struct runner_name *n, size_t count)
     free(n);
 }
 
-static void runner_flows_destroy(struct runner_flow *f, size_t count)
+static void hc_runner_flows_destroy(struct hc_runner_flow *f, size_t count)
 {
     for (size_t i = 0; f != NULL && i < count; i++)
         hc_hist_free(f[i].durations);
@@ -141,14 +141,14 @@ static void runner_flows_destroy(struct runner_flow *f, size_t count)
 /* ---- building the request set ---- */
 
 /* Renders a constant template's text, or "" for one with holes (the picker writes those). */
-static const char *runner_const(const struct hc_tmpl *t)
+static const char *hc_runner_const(const struct hc_tmpl *t)
 {
     const char *s = t != NULL ? hc_tmpl_const_text(t, NULL) : NULL;
     return s != NULL ? s : "";
 }
 
-static int runner_add_request(const struct hc_plan_request *pr, struct hc_client_reqset *set,
-                              char *err, size_t errlen)
+static int hc_runner_add_request(const struct hc_plan_request *pr, struct hc_client_reqset *set,
+                                 char *err, size_t errlen)
 {
     struct hc_http_header hdrs[HC_PLAN_MAX_HEADERS];
     size_t nh = 0;
@@ -158,7 +158,7 @@ static int runner_add_request(const struct hc_plan_request *pr, struct hc_client
     if (pr->constant) {
         hc_plan_request_url(pr, NULL, &url);
         for (size_t i = 0; i < pr->nheaders && nh < HC_PLAN_MAX_HEADERS; i++) {
-            const char *v = runner_const(pr->headers[i].value);
+            const char *v = hc_runner_const(pr->headers[i].value);
             hdrs[nh++] = (struct hc_http_header){pr->headers[i].name, strlen(pr->headers[i].name),
                                                  v, strlen(v)};
         }
@@ -200,17 +200,17 @@ static int runner_add_request(const struct hc_plan_request *pr, struct hc_client
 }
 
 /* Slots of thread i: its share of the connections times the pipeline. */
-static uint32_t runner_slots(size_t connections, unsigned threads, unsigned i, unsigned pipeline)
+static uint32_t hc_runner_slots(size_t connections, unsigned threads, unsigned i, unsigned pipeline)
 {
     size_t share = connections / threads + (i < connections % threads ? 1 : 0);
     return (uint32_t)(share * pipeline);
 }
 
-int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsigned pipeline,
-               enum hc_client_model model, bool curl, struct hc_client_reqset *set,
-               struct runner **out, char *err, size_t errlen)
+int hc_runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsigned pipeline,
+                  enum hc_client_model model, bool curl, struct hc_client_reqset *set,
+                  struct hc_runner **out, char *err, size_t errlen)
 {
-    struct runner *r = hc_xcalloc(1, sizeof(*r));
+    struct hc_runner *r = hc_xcalloc(1, sizeof(*r));
     *out = r;
     r->plan = plan;
     r->nthreads = threads;
@@ -221,7 +221,7 @@ int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsig
     size_t nchecks = 0;
     r->check_base = hc_xcalloc(plan->nrequests, sizeof(*r->check_base));
     for (size_t i = 0; i < plan->nrequests; i++) {
-        int rc = runner_add_request(&plan->requests[i], set, err, errlen);
+        int rc = hc_runner_add_request(&plan->requests[i], set, err, errlen);
         if (rc != 0)
             return rc;
         r->check_base[i] = nchecks;
@@ -235,12 +235,12 @@ int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsig
     r->agent_count = 1;
     r->threads = hc_xcalloc(threads, sizeof(*r->threads));
     for (unsigned i = 0; i < threads; i++) {
-        struct runner_thread *t = &r->threads[i];
+        struct hc_runner_thread *t = &r->threads[i];
         t->r = r;
         t->index = i;
         t->data_out = -1;
         hc_plan_thread_init(&t->pt, (uint64_t)hc_wall_ns() ^ ((uint64_t)i << 48));
-        uint32_t slots = runner_slots(connections, threads, i, pipeline);
+        uint32_t slots = hc_runner_slots(connections, threads, i, pipeline);
         t->max_active = slots;
         t->niters = slots + (model == HC_CLIENT_OPEN ? HC_HCLOAD_PLAN_ITERS : 0);
         if (model == HC_CLIENT_OPEN)
@@ -255,31 +255,31 @@ int runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsig
         t->nfree = t->niters;
         hc_buf_init(&t->scratch, HC_CLIENT_MAX_REQUEST_BYTES);
         t->names = hc_xcalloc(plan->nrequests, sizeof(*t->names));
-        runner_names_init(t->names, plan);
+        hc_runner_names_init(t->names, plan);
         pthread_mutex_init(&t->lock, NULL);
         t->ival = hc_xcalloc(2 * plan->nrequests, sizeof(*t->ival));
         for (size_t k = 0; k < 2 * plan->nrequests; k++)
-            runner_name_hist(&t->ival[k]);
+            hc_runner_name_hist(&t->ival[k]);
         t->flows = hc_xcalloc(plan->nflows, sizeof(*t->flows));
-        runner_flows_init(t->flows, plan);
+        hc_runner_flows_init(t->flows, plan);
     }
     return 0;
 }
 
-void runner_set_agent(struct runner *r, unsigned index, unsigned count)
+void hc_runner_set_agent(struct hc_runner *r, unsigned index, unsigned count)
 {
     r->agent_index = index;
     r->agent_count = count ? count : 1;
 }
 
-void runner_free(struct runner *r)
+void hc_runner_free(struct hc_runner *r)
 {
     if (r == NULL)
         return;
     for (unsigned i = 0; r->threads != NULL && i < r->nthreads; i++) {
-        struct runner_thread *t = &r->threads[i];
+        struct hc_runner_thread *t = &r->threads[i];
         for (uint32_t k = 0; t->iters != NULL && k < t->niters; k++) {
-            struct runner_iter *it = &t->iters[k];
+            struct hc_runner_iter *it = &t->iters[k];
             if (!it->inited)
                 continue;
             hc_plan_iter_destroy(&it->it);
@@ -292,8 +292,8 @@ void runner_free(struct runner *r)
         free(t->ready);
         free(t->heap);
         hc_buf_destroy(&t->scratch);
-        runner_names_destroy(t->names, r->plan->nrequests);
-        runner_flows_destroy(t->flows, r->plan->nflows);
+        hc_runner_names_destroy(t->names, r->plan->nrequests);
+        hc_runner_flows_destroy(t->flows, r->plan->nflows);
         for (size_t k = 0; t->ival != NULL && k < 2 * r->plan->nrequests; k++)
             hc_hist_free(t->ival[k]);
         if (t->ival != NULL)
@@ -301,8 +301,8 @@ void runner_free(struct runner *r)
         free(t->ival);
     }
     free(r->threads);
-    runner_names_destroy(r->names, r->plan->nrequests);
-    runner_flows_destroy(r->flows, r->plan->nflows);
+    hc_runner_names_destroy(r->names, r->plan->nrequests);
+    hc_runner_flows_destroy(r->flows, r->plan->nflows);
     free(r->printed);
     free(r->check_base);
     free(r);
@@ -310,13 +310,13 @@ void runner_free(struct runner *r)
 
 /* ---- the pool, the ready ring and the think heap ---- */
 
-static void runner_ready_push(struct runner_thread *t, uint32_t i)
+static void hc_runner_ready_push(struct hc_runner_thread *t, uint32_t i)
 {
     t->ready[(t->rhead + t->rcount) % t->niters] = i;
     t->rcount++;
 }
 
-static uint32_t runner_ready_pop(struct runner_thread *t)
+static uint32_t hc_runner_ready_pop(struct hc_runner_thread *t)
 {
     uint32_t i = t->ready[t->rhead];
     t->rhead = (t->rhead + 1) % t->niters;
@@ -324,7 +324,7 @@ static uint32_t runner_ready_pop(struct runner_thread *t)
     return i;
 }
 
-static void runner_heap_push(struct runner_thread *t, int64_t at, uint32_t i)
+static void hc_runner_heap_push(struct hc_runner_thread *t, int64_t at, uint32_t i)
 {
     uint32_t k = t->nheap++;
     while (k > 0) {
@@ -334,12 +334,12 @@ static void runner_heap_push(struct runner_thread *t, int64_t at, uint32_t i)
         t->heap[k] = t->heap[parent];
         k = parent;
     }
-    t->heap[k] = (struct runner_wait){at, i};
+    t->heap[k] = (struct hc_runner_wait){at, i};
 }
 
-static void runner_heap_pop(struct runner_thread *t)
+static void hc_runner_heap_pop(struct hc_runner_thread *t)
 {
-    struct runner_wait last = t->heap[--t->nheap];
+    struct hc_runner_wait last = t->heap[--t->nheap];
     uint32_t k = 0;
     for (;;) {
         uint32_t c = 2 * k + 1;
@@ -357,18 +357,18 @@ static void runner_heap_pop(struct runner_thread *t)
 }
 
 /* Moves the thinking iterations that are due by now to the ready ring. */
-static void runner_promote(struct runner_thread *t, int64_t now)
+static void hc_runner_promote(struct hc_runner_thread *t, int64_t now)
 {
     while (t->nheap > 0 && t->heap[0].at_ns <= now) {
-        runner_ready_push(t, t->heap[0].iter);
-        runner_heap_pop(t);
+        hc_runner_ready_push(t, t->heap[0].iter);
+        hc_runner_heap_pop(t);
     }
 }
 
-static void runner_end_iter(struct runner_thread *t, uint32_t i, bool complete, int64_t now)
+static void hc_runner_end_iter(struct hc_runner_thread *t, uint32_t i, bool complete, int64_t now)
 {
-    struct runner_iter *it = &t->iters[i];
-    struct runner_flow *f = &t->flows[it->flow - t->r->plan->flows];
+    struct hc_runner_iter *it = &t->iters[i];
+    struct hc_runner_flow *f = &t->flows[it->flow - t->r->plan->flows];
     if (complete) {
         f->iterations++;
         hc_hist_record(f->durations, now - it->start_ns);
@@ -383,8 +383,8 @@ static void runner_end_iter(struct runner_thread *t, uint32_t i, bool complete, 
 /* ---- the picker ---- */
 
 /* Renders step it->step for libcurl into the iteration's own buffers. 0 or as the writers. */
-static int runner_pieces(struct runner_iter *it, const struct hc_plan_request *pr,
-                         struct hc_client_pick *p)
+static int hc_runner_pieces(struct hc_runner_iter *it, const struct hc_plan_request *pr,
+                            struct hc_client_pick *p)
 {
     hc_buf_reset(&it->url);
     hc_buf_reset(&it->body);
@@ -417,20 +417,20 @@ static int runner_pieces(struct runner_iter *it, const struct hc_plan_request *p
 }
 
 /* Writes iteration i's current step into the slot; false when it cannot be (ends it). */
-static bool runner_write_step(struct runner_thread *t, uint32_t i, struct hc_client_pick *p,
-                              int64_t now)
+static bool hc_runner_write_step(struct hc_runner_thread *t, uint32_t i, struct hc_client_pick *p,
+                                 int64_t now)
 {
-    struct runner_iter *it = &t->iters[i];
+    struct hc_runner_iter *it = &t->iters[i];
     size_t req = it->flow->steps[it->step];
     const struct hc_plan_request *pr = &t->r->plan->requests[req];
     int rc = 0;
     if (p->out != NULL)
         rc = hc_plan_request_write(pr, &it->it.ctx, &t->scratch, p->out);
     else if (!pr->constant)
-        rc = runner_pieces(it, pr, p);
+        rc = hc_runner_pieces(it, pr, p);
     if (rc != 0) {
         /* An unset variable (an extraction failed, already counted) or a request too big. */
-        runner_end_iter(t, i, false, now);
+        hc_runner_end_iter(t, i, false, now);
         return false;
     }
     p->req = (uint32_t)req;
@@ -439,10 +439,10 @@ static bool runner_write_step(struct runner_thread *t, uint32_t i, struct hc_cli
 }
 
 /* Begins a new iteration in slot i. 0, or -ENODATA when a feeder with on_end: stop ran out. */
-static int runner_begin(struct runner_thread *t, uint32_t i, int64_t now)
+static int hc_runner_begin(struct hc_runner_thread *t, uint32_t i, int64_t now)
 {
-    struct runner *r = t->r;
-    struct runner_iter *it = &t->iters[i];
+    struct hc_runner *r = t->r;
+    struct hc_runner_iter *it = &t->iters[i];
     if (!it->inited) {
         hc_plan_iter_init(&it->it, r->plan, &t->pt);
         hc_buf_init(&it->url, HC_CLIENT_MAX_REQUEST_BYTES);
@@ -469,18 +469,18 @@ static int runner_begin(struct runner_thread *t, uint32_t i, int64_t now)
     return 0;
 }
 
-static int runner_pick(void *ctx, struct hc_client_pick *p)
+static int hc_runner_pick(void *ctx, struct hc_client_pick *p)
 {
-    struct runner *r = ctx;
-    struct runner_thread *t = &r->threads[p->thread];
+    struct hc_runner *r = ctx;
+    struct hc_runner_thread *t = &r->threads[p->thread];
     int64_t now = hc_now_ns();
-    runner_promote(t, now);
+    hc_runner_promote(t, now);
     bool scheduled = r->model == HC_CLIENT_OPEN && !p->resume;
     if (!scheduled) {
         /* A continuation first: an iteration under way holds a virtual user's slot. */
         while (t->rcount > 0) {
-            uint32_t i = runner_ready_pop(t);
-            if (runner_write_step(t, i, p, now))
+            uint32_t i = hc_runner_ready_pop(t);
+            if (hc_runner_write_step(t, i, p, now))
                 return 0;
         }
         if (p->resume || t->active >= t->max_active) {
@@ -495,11 +495,11 @@ static int runner_pick(void *ctx, struct hc_client_pick *p)
             return HC_CLIENT_PICK_IDLE;
         }
         uint32_t i = t->free[--t->nfree];
-        if (runner_begin(t, i, now) != 0) {
+        if (hc_runner_begin(t, i, now) != 0) {
             t->nfree++;
             return -ENODATA;
         }
-        if (runner_write_step(t, i, p, now))
+        if (hc_runner_write_step(t, i, p, now))
             return 0;
     }
 }
@@ -507,8 +507,8 @@ static int runner_pick(void *ctx, struct hc_client_pick *p)
 /* ---- the responses ---- */
 
 /* Prints the first failure of a check, with the start of the response that failed it. */
-static void runner_show_failure(struct runner_thread *t, const struct hc_plan_request *pr,
-                                size_t item, const struct hc_client_response *resp)
+static void hc_runner_show_failure(struct hc_runner_thread *t, const struct hc_plan_request *pr,
+                                   size_t item, const struct hc_client_response *resp)
 {
     const char *label = hc_check_label(pr->checks, item);
     const char *reason = t->results[item].reason;
@@ -530,8 +530,8 @@ static void runner_show_failure(struct runner_thread *t, const struct hc_plan_re
     funlockfile(stderr);
 }
 
-static void runner_checks_eval(struct runner_thread *t, struct runner_iter *it, size_t req,
-                               const struct hc_client_response *resp)
+static void hc_runner_checks_eval(struct hc_runner_thread *t, struct hc_runner_iter *it, size_t req,
+                                  const struct hc_client_response *resp)
 {
     const struct hc_plan_request *pr = &t->r->plan->requests[req];
     size_t items = hc_check_count(pr->checks) + hc_check_extract_count(pr->checks);
@@ -549,7 +549,7 @@ static void runner_checks_eval(struct runner_thread *t, struct runner_iter *it, 
         .body_len = resp->body_len,
     };
     size_t failed = hc_plan_iter_check(&it->it, pr, &cr, t->results);
-    struct runner_name *n = &t->names[req];
+    struct hc_runner_name *n = &t->names[req];
     n->checks_failed += failed;
     n->checks_passed += items - failed;
     n->checked++;
@@ -562,18 +562,18 @@ static void runner_checks_eval(struct runner_thread *t, struct runner_iter *it, 
         if (t->results[i].pass || atomic_load_explicit(&printed[i], memory_order_relaxed))
             continue;
         if (!atomic_exchange(&printed[i], true))
-            runner_show_failure(t, pr, i, resp);
+            hc_runner_show_failure(t, pr, i, resp);
     }
 }
 
-static void runner_on_response(void *ctx, const struct hc_client_response *resp)
+static void hc_runner_on_response(void *ctx, const struct hc_client_response *resp)
 {
-    struct runner *r = ctx;
-    struct runner_thread *t = &r->threads[resp->thread];
-    struct runner_name *n = &t->names[resp->req];
+    struct hc_runner *r = ctx;
+    struct hc_runner_thread *t = &r->threads[resp->thread];
+    struct hc_runner_name *n = &t->names[resp->req];
     hc_client_stats_response(&n->stats, resp->status);
     n->stats.bytes_read += resp->bytes;
-    /* Uncontended but for the main thread's once-a-second take (runner_take). */
+    /* Uncontended but for the main thread's once-a-second take (hc_runner_take). */
     pthread_mutex_lock(&t->lock);
     hc_hist_record(t->ival[2 * resp->req], resp->done_ns - resp->due_ns);
     hc_hist_record(t->ival[2 * resp->req + 1], resp->done_ns - resp->sent_ns);
@@ -581,15 +581,15 @@ static void runner_on_response(void *ctx, const struct hc_client_response *resp)
     if (resp->user == 0)
         return;
     uint32_t i = (uint32_t)(resp->user - 1);
-    struct runner_iter *it = &t->iters[i];
-    runner_checks_eval(t, it, resp->req, resp);
+    struct hc_runner_iter *it = &t->iters[i];
+    hc_runner_checks_eval(t, it, resp->req, resp);
     if (++it->step >= it->flow->nsteps) {
-        runner_end_iter(t, i, true, resp->done_ns);
+        hc_runner_end_iter(t, i, true, resp->done_ns);
         return;
     }
     int64_t think = hc_plan_think_ns(it->flow, &t->pt.rng);
     if (think <= 0) {
-        runner_ready_push(t, i);
+        hc_runner_ready_push(t, i);
         /* The closed model's answered connection picks it up after this read; the open
          * model's next step goes off schedule. */
         if (r->model == HC_CLIENT_OPEN)
@@ -597,47 +597,47 @@ static void runner_on_response(void *ctx, const struct hc_client_response *resp)
         return;
     }
     int64_t at = resp->done_ns + think;
-    runner_heap_push(t, at, i);
+    hc_runner_heap_push(t, at, i);
     hc_client_wake(r->client, t->index, at);
 }
 
-static void runner_on_failure(void *ctx, const struct hc_client_failure *f)
+static void hc_runner_on_failure(void *ctx, const struct hc_client_failure *f)
 {
-    struct runner *r = ctx;
-    struct runner_thread *t = &r->threads[f->thread];
+    struct hc_runner *r = ctx;
+    struct hc_runner_thread *t = &r->threads[f->thread];
     if (f->req == HC_CLIENT_NO_REQUEST)
         return;
     if (f->kind < HC_CLIENT_ERR_KINDS)
         t->names[f->req].stats.errors[f->kind]++;
     if (f->user != 0)
-        runner_end_iter(t, (uint32_t)(f->user - 1), false, f->done_ns);
+        hc_runner_end_iter(t, (uint32_t)(f->user - 1), false, f->done_ns);
 }
 
-void runner_configure(struct runner *r, struct hc_client_config *cc)
+void hc_runner_configure(struct hc_runner *r, struct hc_client_config *cc)
 {
-    cc->pick = runner_pick;
+    cc->pick = hc_runner_pick;
     cc->pick_ctx = r;
-    cc->on_response = runner_on_response;
-    cc->on_failure = runner_on_failure;
+    cc->on_response = hc_runner_on_response;
+    cc->on_failure = hc_runner_on_failure;
     cc->cb_ctx = r;
 }
 
-void runner_attach(struct runner *r, struct hc_client *c)
+void hc_runner_attach(struct hc_runner *r, struct hc_client *c)
 {
     r->client = c;
 }
 
 /* ---- after the run ---- */
 
-void runner_take(struct runner *r, struct hc_hist *const *out)
+void hc_runner_take(struct hc_runner *r, struct hc_hist *const *out)
 {
     const struct hc_plan *p = r->plan;
     if (r->names == NULL) {
         r->names = hc_xcalloc(p->nrequests, sizeof(*r->names));
-        runner_names_init(r->names, p);
+        hc_runner_names_init(r->names, p);
     }
     for (unsigned i = 0; i < r->nthreads; i++) {
-        struct runner_thread *t = &r->threads[i];
+        struct hc_runner_thread *t = &r->threads[i];
         pthread_mutex_lock(&t->lock);
         for (size_t k = 0; k < p->nrequests; k++) {
             hc_hist_add(r->names[k].stats.lat, t->ival[2 * k]);
@@ -653,19 +653,19 @@ void runner_take(struct runner *r, struct hc_hist *const *out)
     }
 }
 
-int runner_new_hist(struct hc_hist **out)
+int hc_runner_new_hist(struct hc_hist **out)
 {
-    return runner_name_hist(out);
+    return hc_runner_name_hist(out);
 }
 
-void runner_finish(struct runner *r)
+void hc_runner_finish(struct hc_runner *r)
 {
     const struct hc_plan *p = r->plan;
-    runner_take(r, NULL);
+    hc_runner_take(r, NULL);
     r->flows = hc_xcalloc(p->nflows, sizeof(*r->flows));
-    runner_flows_init(r->flows, p);
+    hc_runner_flows_init(r->flows, p);
     for (unsigned i = 0; i < r->nthreads; i++) {
-        struct runner_thread *t = &r->threads[i];
+        struct hc_runner_thread *t = &r->threads[i];
         for (size_t k = 0; k < p->nrequests; k++) {
             hc_client_stats_add(&r->names[k].stats, &t->names[k].stats);
             r->names[k].checks_passed += t->names[k].checks_passed;
@@ -687,19 +687,19 @@ void runner_finish(struct runner *r)
     }
 }
 
-size_t runner_names(const struct runner *r, const struct runner_name **out)
+size_t hc_runner_names(const struct hc_runner *r, const struct hc_runner_name **out)
 {
     *out = r->names;
     return r->plan->nrequests;
 }
 
-size_t runner_flows(const struct runner *r, const struct runner_flow **out)
+size_t hc_runner_flows(const struct hc_runner *r, const struct hc_runner_flow **out)
 {
     *out = r->flows;
     return r->plan->nflows;
 }
 
-void runner_checks(const struct runner *r, uint64_t *passed, uint64_t *failed)
+void hc_runner_checks(const struct hc_runner *r, uint64_t *passed, uint64_t *failed)
 {
     *passed = 0;
     *failed = 0;
@@ -709,28 +709,28 @@ void runner_checks(const struct runner *r, uint64_t *passed, uint64_t *failed)
     }
 }
 
-const char *runner_data_out(const struct runner *r)
+const char *hc_runner_data_out(const struct hc_runner *r)
 {
     return r->data_out >= 0 ? r->plan->feeds[r->data_out].name : NULL;
 }
 
-long runner_flow_of(const struct runner *r, unsigned thread, uint64_t user)
+long hc_runner_flow_of(const struct hc_runner *r, unsigned thread, uint64_t user)
 {
-    const struct runner_thread *t = &r->threads[thread];
+    const struct hc_runner_thread *t = &r->threads[thread];
     if (user == 0 || user > t->niters || t->iters[user - 1].flow == NULL)
         return -1;
     return (long)(t->iters[user - 1].flow - r->plan->flows);
 }
 
-void runner_thread_checks(const struct runner *r, unsigned thread, size_t req, uint64_t *passed,
-                          uint64_t *failed)
+void hc_runner_thread_checks(const struct hc_runner *r, unsigned thread, size_t req,
+                             uint64_t *passed, uint64_t *failed)
 {
-    const struct runner_name *n = &r->threads[thread].names[req];
+    const struct hc_runner_name *n = &r->threads[thread].names[req];
     *passed = n->checks_passed;
     *failed = n->checks_failed;
 }
 
-uint64_t runner_dropped(const struct runner *r)
+uint64_t hc_runner_dropped(const struct hc_runner *r)
 {
     return r->dropped;
 }
