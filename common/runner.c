@@ -147,8 +147,8 @@ static const char *hc_runner_const(const struct hc_tmpl *t)
     return s != NULL ? s : "";
 }
 
-static int hc_runner_add_request(const struct hc_plan_request *pr, struct hc_client_reqset *set,
-                                 char *err, size_t errlen)
+static int hc_runner_add_request(const struct hc_plan_request *pr, unsigned keep,
+                                 struct hc_client_reqset *set, char *err, size_t errlen)
 {
     struct hc_http_header hdrs[HC_PLAN_MAX_HEADERS];
     size_t nh = 0;
@@ -172,7 +172,6 @@ static int hc_runner_add_request(const struct hc_plan_request *pr, struct hc_cli
         if (body == NULL)
             body = "";
     }
-    unsigned keep = 0;
     if (pr->needs & HC_CHECK_NEED_HEADERS)
         keep |= HC_CLIENT_KEEP_HEADERS;
     if (pr->needs & HC_CHECK_NEED_BODY)
@@ -207,8 +206,8 @@ static uint32_t hc_runner_slots(size_t connections, unsigned threads, unsigned i
 }
 
 int hc_runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsigned pipeline,
-                  enum hc_client_model model, bool curl, struct hc_client_reqset *set,
-                  struct hc_runner **out, char *err, size_t errlen)
+                  enum hc_client_model model, bool curl, unsigned keep,
+                  struct hc_client_reqset *set, struct hc_runner **out, char *err, size_t errlen)
 {
     struct hc_runner *r = hc_xcalloc(1, sizeof(*r));
     *out = r;
@@ -221,7 +220,7 @@ int hc_runner_new(struct hc_plan *plan, unsigned threads, size_t connections, un
     size_t nchecks = 0;
     r->check_base = hc_xcalloc(plan->nrequests, sizeof(*r->check_base));
     for (size_t i = 0; i < plan->nrequests; i++) {
-        int rc = hc_runner_add_request(&plan->requests[i], set, err, errlen);
+        int rc = hc_runner_add_request(&plan->requests[i], keep, set, err, errlen);
         if (rc != 0)
             return rc;
         r->check_base[i] = nchecks;

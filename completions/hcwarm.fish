@@ -22,6 +22,7 @@ complete -c hcwarm -l checkpoint -r -F -d 'redis, memcached: record progress in 
 complete -c hcwarm -l checkpoint-every -x -d 'redis, memcached: fsync the checkpoint every N batches (it is rewritten after every batch)'
 complete -c hcwarm -l urls -r -F -d 'http: request the targets listed in FILE (/path?query or http:// URL a line; \'#\' comments), in order, over and over'
 complete -c hcwarm -l from-log -r -F -d 'http: request the GET and HEAD targets of an nginx access log (combined or common format), in the log\'s order and mix'
+complete -c hcwarm -l from-plan -r -F -d 'http: send the requests and flows of an hcload plan (data, templates, checks; a failed check counts as an error), in its mix; --target defaults to its server'
 complete -c hcwarm -l from -x -d 'http: the first step\'s rate (default 100/s)'
 complete -c hcwarm -l to -x -d 'http: the last step\'s rate, where the service must be warm (default 1000/s)'
 complete -c hcwarm -l steps -x -d 'http: steps from --from to --to, both included (default 5)'

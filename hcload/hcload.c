@@ -297,7 +297,7 @@ static int hcload_run(const struct hc_opt_program *prog, struct config *cfg, str
     if (cfg->plan != NULL) {
         char err[512];
         rc = hc_runner_new(cfg->plan, cfg->threads, cfg->connections, cfg->pipeline, cfg->model,
-                           cfg->curl || cfg->http2, &cfg->reqs, &run, err, sizeof(err));
+                           cfg->curl || cfg->http2, 0, &cfg->reqs, &run, err, sizeof(err));
         if (rc != 0) {
             fprintf(stderr, "%s: %s: %s\n", prog->name, cfg->plan_path, err);
             goto out;

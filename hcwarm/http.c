@@ -16,6 +16,7 @@
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "hc/metrics.h"
+#include "hc/plan.h"
 #include "hc/units.h"
 #include "hcwarm.h"
 #include "live.h"
@@ -42,6 +43,9 @@ int warm_load_paths(const struct config *cfg, struct paths *p, const char **sour
     case PATHS_HOTKEYS:
         *source = cfg->hotkeys_url;
         return paths_load_hotkeys(p, cfg, err, errlen);
+    case PATHS_PLAN:
+        *source = cfg->paths_file; /* http_plan loads it */
+        return 0;
     }
     return -1;
 }
@@ -87,6 +91,28 @@ static void http_metrics_ratio(struct signals *s, bool ok, double h0, double m0,
     }
 }
 
+/*
+ * --from-plan: loads the plan into *plan and the server its requests go to into target
+ * (--target, else the server of its first request). 0, or a negative code with err.
+ */
+static int http_plan(const struct config *cfg, struct hc_plan **plan, char *target, size_t cap,
+                     char *err, size_t errlen)
+{
+    char perr[600];
+    int rc = hc_plan_load(cfg->paths_file, plan, perr, sizeof(perr));
+    if (rc != 0) {
+        snprintf(err, errlen, "%s", perr);
+        return rc;
+    }
+    if (cfg->target != NULL) {
+        snprintf(target, cap, "%s", cfg->target);
+    } else {
+        const struct hc_url *u = (*plan)->requests[0].url;
+        snprintf(target, cap, "%s://%s", u->scheme, u->host_header);
+    }
+    return 0;
+}
+
 int http_run(const struct config *cfg, json_t **doc)
 {
     if (warm_check_json(cfg->json) != 0)
@@ -100,12 +126,19 @@ int http_run(const struct config *cfg, json_t **doc)
     r.target = cfg->target;
     r.goals = cfg->goals;
     r.steps = cfg->steps;
+    struct hc_plan *plan = NULL;
+    char target[2100];
     int rc = warm_load_paths(cfg, &ps, &r.source, err, sizeof(err));
+    if (rc == 0 && cfg->paths == PATHS_PLAN) {
+        rc = http_plan(cfg, &plan, target, sizeof(target), err, sizeof(err));
+        r.target = target;
+    }
     r.lines = ps.lines;
     r.malformed = ps.malformed;
     if (rc != 0) {
         fprintf(stderr, "hcwarm: %s\n", err);
         paths_destroy(&ps);
+        hc_plan_free(plan);
         return 1;
     }
     char metrics[2200] = "";
@@ -113,15 +146,16 @@ int http_run(const struct config *cfg, json_t **doc)
         if (cfg->metrics_url != NULL) {
             snprintf(metrics, sizeof(metrics), "%s", cfg->metrics_url);
         } else {
-            size_t n = strlen(cfg->target);
-            while (n > 7 && cfg->target[n - 1] == '/')
+            size_t n = strlen(r.target);
+            while (n > 7 && r.target[n - 1] == '/')
                 n--;
-            snprintf(metrics, sizeof(metrics), "%.*s/metrics", (int)n, cfg->target);
+            snprintf(metrics, sizeof(metrics), "%.*s/metrics", (int)n, r.target);
         }
     }
     struct traffic_cfg tc = {
-        .target = cfg->target,
+        .target = r.target,
         .paths = &ps,
+        .plan = plan,
         .insecure = cfg->tls.insecure,
         .cafile = cfg->tls.cafile,
         .threads = cfg->threads,
@@ -268,5 +302,6 @@ out:
     traffic_window_destroy(&all);
     traffic_window_destroy(&tickw);
     paths_destroy(&ps);
+    hc_plan_free(plan);
     return status;
 }

@@ -191,6 +191,13 @@ static const struct hc_opt options_table[] = {
              "common format), in the log's order and mix",
      .group = "Requests (http: one of)",
      .dest = &opts.from_log},
+    {.name = "from-plan",
+     .kind = HC_OPT_FILE,
+     .metavar = "PLAN.yaml",
+     .help = "http: send the requests and flows of an hcload plan (data, templates, checks; a "
+             "failed check counts as an error), in its mix; --target defaults to its server",
+     .group = "Requests (http: one of)",
+     .dest = &opts.from_plan},
     {.name = "from",
      .kind = HC_OPT_STRING,
      .metavar = "RATE",
@@ -477,6 +484,7 @@ static const char *options_traffic_given(const struct options *o)
         const char *value;
     } t[] = {{"--urls", o->urls},
              {"--from-log", o->from_log},
+             {"--from-plan", o->from_plan},
              {"--from", o->from_rate},
              {"--to", o->to_rate},
              {"--steps", o->steps},
@@ -778,6 +786,7 @@ static int options_resolve_traffic(const struct hc_opt_program *prog, const stru
     if (cfg->command == CMD_REPLAY) {
         const char *bad = o->urls           ? "--urls"
                           : o->from_log     ? "--from-log"
+                          : o->from_plan    ? "--from-plan"
                           : o->from_hotkeys ? "--from-hotkeys"
                           : o->from_rate    ? "--from"
                           : o->to_rate      ? "--to"
@@ -808,15 +817,19 @@ static int options_resolve_traffic(const struct hc_opt_program *prog, const stru
             snprintf(err, errlen, "http: --speed is for replay");
             return HC_ESYNTAX;
         }
-        int sources = (o->urls != NULL) + (o->from_log != NULL) + (o->from_hotkeys != NULL);
+        int sources = (o->urls != NULL) + (o->from_log != NULL) + (o->from_plan != NULL) +
+                      (o->from_hotkeys != NULL);
         if (sources != 1) {
             snprintf(err, errlen,
-                     "http: give one source of requests: --urls, --from-log or "
+                     "http: give one source of requests: --urls, --from-log, --from-plan or "
                      "--from-hotkeys");
             return HC_ESYNTAX;
         }
-        cfg->paths = o->urls ? PATHS_URLS : o->from_log ? PATHS_LOG : PATHS_HOTKEYS;
-        cfg->paths_file = o->urls ? o->urls : o->from_log;
+        cfg->paths = o->urls        ? PATHS_URLS
+                     : o->from_log  ? PATHS_LOG
+                     : o->from_plan ? PATHS_PLAN
+                                    : PATHS_HOTKEYS;
+        cfg->paths_file = o->urls ? o->urls : o->from_log ? o->from_log : o->from_plan;
         cfg->hotkeys_url = o->from_hotkeys;
         if (cfg->target == NULL)
             cfg->target = o->from_hotkeys;
@@ -848,6 +861,8 @@ static int options_resolve_traffic(const struct hc_opt_program *prog, const stru
         if (rc != 0)
             return rc;
     }
+    if (cfg->target == NULL && cfg->paths == PATHS_PLAN)
+        return 0; /* the plan's server (http.c) */
     if (cfg->target == NULL) {
         snprintf(err, errlen, "%s: --target http[s]://HOST:PORT is needed", cmd);
         return HC_ESYNTAX;

@@ -49,6 +49,7 @@ struct options {
     /* http, replay: given as text (NULL: not given), checked by options_resolve */
     const char *urls;           /* --urls FILE */
     const char *from_log;       /* --from-log FILE */
+    const char *from_plan;      /* --from-plan PLAN.yaml (an hcload plan) */
     const char *from_rate;      /* --from RATE */
     const char *to_rate;        /* --to RATE */
     const char *steps;          /* --steps N */
@@ -77,6 +78,7 @@ enum paths_source {
     PATHS_URLS,
     PATHS_LOG,
     PATHS_HOTKEYS,
+    PATHS_PLAN, /* an hcload plan's requests and flows (hc/plan.h, hc/runner.h) */
 };
 
 enum source_kind {

@@ -4,6 +4,11 @@
  * Each worker thread takes the sends k = i, i + T, i + 2T, ... of the sequence (T threads),
  * so together they walk it in order without sharing a cursor. The user value of a slot is k,
  * which finds a timed send's intended time again when its response comes back.
+ *
+ * With a plan (--from-plan), the plan runner (hc/runner.h) picks and writes each request, and
+ * this file's callbacks count each answer into the window first, then hand it to the runner
+ * (its checks, the flow's next step); a check that fails on an answer of a good status counts
+ * as a bad answer, so --max-errors sees it.
  */
 #include "traffic.h"
 
@@ -20,6 +25,7 @@
 #include "hc/core.h"
 #include "hc/limits.h"
 #include "hc/net.h"
+#include "hc/runner.h"
 #include "hc/url.h"
 
 /* A timed send that goes out this much after its time counts as late. */
@@ -38,6 +44,10 @@ struct traffic {
     struct hc_url url;
     struct hc_client_reqset reqs;
     struct hc_client *client;
+    struct hc_runner *runner; /* with a plan: the runner, and its callbacks */
+    hc_client_pick_cb *runner_pick;
+    hc_client_response_cb *runner_response;
+    hc_client_failure_cb *runner_failure;
     struct traffic_thread *threads;
     unsigned nthreads;
     int64_t base_ns; /* time zero of a timed run (set before the workers start) */
@@ -98,6 +108,12 @@ void traffic_signals(const struct traffic_window *w, struct signals *s)
 static int traffic_pick(void *ctx, struct hc_client_pick *p)
 {
     struct traffic *t = ctx;
+    if (t->runner != NULL) {
+        int rc = t->runner_pick(t->runner, p);
+        if (rc == 0)
+            atomic_fetch_add_explicit(&t->sent, 1, memory_order_relaxed);
+        return rc;
+    }
     struct traffic_thread *th = &t->threads[p->thread];
     const struct paths *ps = t->cfg.paths;
     uint64_t k = th->next;
@@ -125,7 +141,7 @@ static int traffic_pick(void *ctx, struct hc_client_pick *p)
 
 static int64_t traffic_due(const struct traffic *t, uint64_t k, int64_t due_ns)
 {
-    if (!t->cfg.timed)
+    if (!t->cfg.timed || t->runner != NULL)
         return due_ns;
     return t->base_ns + (int64_t)((double)t->cfg.paths->at_ns[k] / t->cfg.speed);
 }
@@ -143,9 +159,17 @@ static void traffic_on_response(void *ctx, const struct hc_client_response *r)
         }
     }
     int64_t lat = r->done_ns - traffic_due(t, r->user, r->due_ns);
+    bool bad = r->status < 200 || r->status > 399;
+    if (t->runner != NULL) {
+        uint64_t p0, f0, p1, f1;
+        hc_runner_thread_checks(t->runner, r->thread, r->req, &p0, &f0);
+        t->runner_response(t->runner, r);
+        hc_runner_thread_checks(t->runner, r->thread, r->req, &p1, &f1);
+        bad = bad || f1 > f0;
+    }
     pthread_mutex_lock(&th->lock);
     th->w.responses++;
-    if (r->status < 200 || r->status > 399)
+    if (bad)
         th->w.bad_status++;
     if (cache > 0)
         th->w.hits++;
@@ -165,6 +189,8 @@ static void traffic_on_failure(void *ctx, const struct hc_client_failure *f)
         snprintf(th->w.failure, sizeof(th->w.failure), "%s%s%s", hc_client_err_names[f->kind],
                  f->detail ? ": " : "", f->detail ? f->detail : "");
     pthread_mutex_unlock(&th->lock);
+    if (t->runner != NULL)
+        t->runner_failure(t->runner, f);
 }
 
 /* ---- the main thread ---- */
@@ -207,9 +233,21 @@ int traffic_new(const struct traffic_cfg *cfg, struct traffic **out, char *err, 
         snprintf(err, errlen, "--target: \"%s\": %s", cfg->target, uerr);
         return rc;
     }
-    if (cfg->paths->nseq == 0) {
+    if (cfg->plan == NULL && cfg->paths->nseq == 0) {
         snprintf(err, errlen, "nothing to send: the source has no request in it");
         return HC_ESYNTAX;
+    }
+    /* The engine connects to one server: every request of a plan must go to the target's. */
+    for (size_t i = 0; cfg->plan != NULL && i < cfg->plan->nrequests; i++) {
+        const struct hc_url *u = cfg->plan->requests[i].url;
+        if (u->tls != t->url.tls || u->port != t->url.port || strcmp(u->host, t->url.host) != 0) {
+            snprintf(err, errlen,
+                     "%s: request \"%s\" goes to %s://%s, not to --target %s (hcwarm warms one "
+                     "service at a time)",
+                     cfg->plan->file, cfg->plan->requests[i].name, u->scheme, u->host_header,
+                     cfg->target);
+            return HC_ESYNTAX;
+        }
     }
     struct hc_client_config cc;
     memset(&cc, 0, sizeof(cc));
@@ -219,7 +257,14 @@ int traffic_new(const struct traffic_cfg *cfg, struct traffic **out, char *err, 
         snprintf(err, errlen, "--target: %s: %s", t->url.host, hc_net_strerror(rc));
         return rc;
     }
-    rc = traffic_requests(t, err, errlen);
+    if (cfg->plan != NULL) {
+        rc = hc_runner_new(cfg->plan, cfg->threads, cfg->connections, 1,
+                           cfg->timed ? HC_CLIENT_CLOSED : HC_CLIENT_OPEN, false,
+                           cfg->x_cache ? HC_CLIENT_KEEP_HEADERS : 0, &t->reqs, &t->runner, err,
+                           errlen);
+    } else {
+        rc = traffic_requests(t, err, errlen);
+    }
     if (rc != 0)
         return rc;
     uint64_t got = 0;
@@ -255,10 +300,22 @@ int traffic_new(const struct traffic_cfg *cfg, struct traffic **out, char *err, 
     cc.on_response = traffic_on_response;
     cc.on_failure = traffic_on_failure;
     cc.cb_ctx = t;
+    if (t->runner != NULL) {
+        /* The runner's own callbacks, called from this file's (their context is the runner). */
+        struct hc_client_config rc_cfg = cc;
+        hc_runner_configure(t->runner, &rc_cfg);
+        t->runner_pick = rc_cfg.pick;
+        t->runner_response = rc_cfg.on_response;
+        t->runner_failure = rc_cfg.on_failure;
+    }
     rc = hc_client_new(&cc, &t->client);
-    if (rc != 0)
+    if (rc != 0) {
         snprintf(err, errlen, "cannot set up the worker threads: %s", hc_strerror(rc));
-    return rc;
+        return rc;
+    }
+    if (t->runner != NULL)
+        hc_runner_attach(t->runner, t->client);
+    return 0;
 }
 
 int traffic_start(struct traffic *t, char *err, size_t errlen)
@@ -321,6 +378,7 @@ void traffic_free(struct traffic *t)
         return;
     traffic_join(t);
     hc_client_free(t->client);
+    hc_runner_free(t->runner);
     for (unsigned i = 0; i < t->nthreads; i++) {
         pthread_mutex_destroy(&t->threads[i].lock);
         traffic_window_destroy(&t->threads[i].w);

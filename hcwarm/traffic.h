@@ -25,12 +25,14 @@
 #include <stdint.h>
 
 #include "hc/hist.h"
+#include "hc/plan.h"
 #include "paths.h"
 #include "signals.h"
 
 struct traffic_cfg {
     const char *target;        /* the service: http[s]://HOST[:PORT] (a path is ignored) */
-    const struct paths *paths; /* what to send (outlives the traffic) */
+    const struct paths *paths; /* what to send (outlives the traffic), unless plan */
+    struct hc_plan *plan;      /* or an hcload plan's requests and flows (outlives it), or NULL */
     unsigned threads;          /* worker threads */
     size_t connections;        /* in all */
     int64_t timeout_ns;        /* per request */

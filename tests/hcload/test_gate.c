@@ -44,8 +44,8 @@ static void setup(struct fixture *f, const char *const *cli, size_t ncli)
     f->cfg.threads = 1;
     f->cfg.url_text = "http://127.0.0.1:8080/";
     f->cfg.method = "GET";
-    assert_int_equal(hc_runner_new(f->cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, &f->set, &f->run,
-                                   err, sizeof(err)),
+    assert_int_equal(hc_runner_new(f->cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, 0, &f->set,
+                                   &f->run, err, sizeof(err)),
                      0);
     struct hc_opt_list list = {.items = (const char **)cli, .len = ncli};
     rc = gate_new(&f->cfg, &list, &f->gate, err, sizeof(err));
@@ -229,7 +229,7 @@ static void abort_on_fail_waits_for_its_delay_and_stops_once(void **state)
         hc_plan_parse("t.yaml", text, strlen(text), NULL, &f.cfg.plan, err, sizeof(err)), 0);
     f.cfg.threads = 1;
     f.cfg.method = "GET";
-    assert_int_equal(hc_runner_new(f.cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, &f.set, &f.run,
+    assert_int_equal(hc_runner_new(f.cfg.plan, 1, 1, 1, HC_CLIENT_CLOSED, false, 0, &f.set, &f.run,
                                    err, sizeof(err)),
                      0);
     assert_int_equal(gate_new(&f.cfg, NULL, &f.gate, err, sizeof(err)), 0);

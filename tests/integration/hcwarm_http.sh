@@ -66,6 +66,75 @@ grep -q 'hit ratio unknown' "$W/out" && grep -q '/nothing: status 404' "$W/out" 
     fail "hotkeys source: $(cat "$W/out")"
 [ "$(hc_json "$W/h.json" lines)" -ge 1 ] || fail "no hot keys: $(cat "$W/h.json")"
 
+# ---- the --from-plan source: an hcload plan's data, requests, flows and checks ----
+python3 -c 'import sys
+print("id")
+for l in open(sys.argv[1]):
+    print(l.strip().rsplit("/", 1)[1])' "$W/urls" >"$W/orders.csv"
+cat >"$W/warm-plan.yaml" <<YAML
+target: $URL
+data:
+  orders: { csv: orders.csv, order: random }
+requests:
+  read:
+    path: /api/orders/{{csv.orders.id}}
+    check: { status: 200, json: { status: CONFIRMED } }
+    weight: 9
+  create:
+    method: POST
+    path: /api/orders
+    headers: { Content-Type: application/json }
+    body: '{"user_id":{{randint 1 1000}},"sku":"warm","qty":1,"amount_cents":100}'
+    check: { status: 201 }
+    extract: { order: json.id }
+  again:
+    path: /api/orders/{{order}}
+    check: { status: 200 }
+flows:
+  buy: { weight: 1, steps: [create, again] }
+YAML
+"$HCWARM" http --from-plan "$W/warm-plan.yaml" --from 50/s --to 200/s --steps 2 \
+    --step-hold 1s --max-errors 1% --min-hit-ratio 0.8 --deadline 30s --json "$W/p.json" \
+    >"$W/out" 2>&1 || fail "--from-plan: $(cat "$W/out")"
+python3 - "$W/p.json" "$URL" <<'PY' || fail "--from-plan: $(cat "$W/p.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["warm"] is True and d["failed"] == 0, d
+assert d["target"].rstrip("/") == sys.argv[2], d  # --target taken from the plan
+assert d["signals"]["hit_ratio"] >= 0.8 and d["signals"]["error_rate"] < 0.01, d
+assert d["source"].endswith("warm-plan.yaml"), d
+PY
+# The flows ran: orders were created through the plan (sku "warm"), each read back.
+created=$(curl -s "$URL/api/skus/warm/orders?limit=100" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["orders"]))')
+[ "$created" -ge 1 ] || fail "the plan's flow created no order"
+# A check that fails on a good status is an error: the ramp is not warm.
+sed 's/check: { status: 200, json: { status: CONFIRMED } }/check: { status: 200, json: { status: DELIVERED } }/' \
+    "$W/warm-plan.yaml" >"$W/bad-plan.yaml"
+set +e
+"$HCWARM" http --from-plan "$W/bad-plan.yaml" --from 50/s --to 50/s --steps 1 --step-hold 1s \
+    --max-errors 1% --deadline 3s --json "$W/pb.json" >"$W/out" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] && grep -q 'error rate' "$W/out" || fail "a failing check: exit $rc $(cat "$W/out")"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["signals"]["error_rate"] > 0.5, d' \
+    "$W/pb.json" || fail "failed checks not counted: $(cat "$W/pb.json")"
+# A plan with a request to another server: refused, naming it.
+sed "s|^target: .*|target: http://127.0.0.1:1|" "$W/warm-plan.yaml" >"$W/other-plan.yaml"
+set +e
+"$HCWARM" http --from-plan "$W/other-plan.yaml" --target "$URL" --deadline 3s >"$W/out" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] && grep -q 'request "read" goes to http://127.0.0.1:1, not to --target' "$W/out" ||
+    fail "a plan for another server: exit $rc $(cat "$W/out")"
+# A malformed plan: its file, line and column.
+printf 'requests:\n  read: { path: /x, wieght: 2 }\n' >"$W/typo.yaml"
+set +e
+"$HCWARM" http --from-plan "$W/typo.yaml" --target "$URL" >"$W/out" 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] && grep -q "typo.yaml:2:" "$W/out" || fail "a malformed plan: exit $rc $(cat "$W/out")"
+echo "ok: --from-plan ramps an hcload plan's requests and flows until warm; a failed check is an error"
+
 # ---- a service that never warms: exit 1 at the deadline, naming the signals ----
 start_slow_stub 0.05
 t0=$(now_ms)

@@ -56,12 +56,13 @@ struct hc_runner;
 /*
  * hc_runner_new: a runner of plan (not owned; it must outlive the runner) for threads worker
  * threads over connections connections with pipeline slots each, in the given model: it
- * builds the request set (*set, the caller's, initialised here) from the plan's requests.
+ * builds the request set (*set, the caller's, initialised here) from the plan's requests,
+ * each keeping what its checks need of a response and what keep (HC_CLIENT_KEEP_*) adds.
  * 0, or a negative code with a message in err (a request that is not valid HTTP).
  */
 int hc_runner_new(struct hc_plan *plan, unsigned threads, size_t connections, unsigned pipeline,
-                  enum hc_client_model model, bool curl, struct hc_client_reqset *set,
-                  struct hc_runner **out, char *err, size_t errlen);
+                  enum hc_client_model model, bool curl, unsigned keep,
+                  struct hc_client_reqset *set, struct hc_runner **out, char *err, size_t errlen);
 
 /*
  * hc_runner_set_agent: agent index of count (--agent): {{seq}} takes the values index + 1,
